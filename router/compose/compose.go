@@ -1,0 +1,230 @@
+package compose
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Compose merges the subgraphs into a Federation v2 supergraph SDL (join
+// v0.3). The output depends only on the input, not on its order, so it can be
+// checked in and compared byte for byte. Conflicts are reported with the
+// subgraph, type and field involved; all of them, not only the first.
+func Compose(in []Subgraph) (string, error) {
+	if len(in) == 0 {
+		return "", errors.New("compose: no subgraphs")
+	}
+	var sgs []*subgraph
+	seen := map[string]string{}
+	for _, sub := range in {
+		s, err := parseSubgraph(sub)
+		if err != nil {
+			return "", err
+		}
+		if other, ok := seen[s.enum]; ok {
+			return "", fmt.Errorf("subgraphs %q and %q have the same join__Graph name %s", other, s.Name, s.enum)
+		}
+		seen[s.enum] = s.Name
+		sgs = append(sgs, s)
+	}
+	slices.SortFunc(sgs, func(a, b *subgraph) int { return strings.Compare(a.enum, b.enum) })
+
+	c := &composer{subgraphs: sgs}
+	for _, s := range sgs {
+		c.checkFieldSets(s)
+	}
+	if len(c.errs) > 0 {
+		return "", errors.Join(c.errs...)
+	}
+	out := c.print()
+	if len(c.errs) > 0 {
+		return "", errors.Join(c.errs...)
+	}
+	return out, nil
+}
+
+type composer struct {
+	subgraphs []*subgraph
+	errs      []error
+	// inaccessible is set once any element is @inaccessible, which adds the
+	// inaccessible spec link and directive definition.
+	inaccessible bool
+}
+
+func (c *composer) errorf(format string, args ...any) {
+	c.errs = append(c.errs, fmt.Errorf(format, args...))
+}
+
+// checkFieldSets verifies that every @key, @requires and @provides names
+// fields that exist in that subgraph.
+func (c *composer) checkFieldSets(s *subgraph) {
+	for _, name := range sortedKeys(s.types) {
+		t := s.types[name]
+		for _, k := range s.keys(t) {
+			if err := s.checkFieldSet(name, k.fields); err != nil {
+				c.errorf("subgraph %s: @key(fields: %q) on type %s: %v", s.Name, k.fields, name, err)
+			}
+		}
+		for _, f := range t.Fields {
+			if d := s.directive(f.Directives, "requires"); d != nil {
+				if err := s.checkFieldSet(name, argString(d, "fields")); err != nil {
+					c.errorf("subgraph %s: @requires(fields: %q) on field %s.%s: %v", s.Name, argString(d, "fields"), name, f.Name, err)
+				}
+			}
+			if d := s.directive(f.Directives, "provides"); d != nil {
+				if err := s.checkFieldSet(namedType(f.Type), argString(d, "fields")); err != nil {
+					c.errorf("subgraph %s: @provides(fields: %q) on field %s.%s: %v", s.Name, argString(d, "fields"), name, f.Name, err)
+				}
+			}
+			if d := s.directive(f.Directives, "override"); d != nil && argString(d, "from") == s.Name {
+				c.errorf("subgraph %s: field %s.%s overrides its own subgraph", s.Name, name, f.Name)
+			}
+		}
+	}
+}
+
+func (s *subgraph) checkFieldSet(typeName, fields string) error {
+	sel, err := parseSelection(fields)
+	if err != nil {
+		return err
+	}
+	return s.checkSelection(typeName, sel)
+}
+
+// typeIn is one subgraph's definition of a type.
+type typeIn struct {
+	s   *subgraph
+	def *ast.Definition
+}
+
+// typeNames returns every type of every subgraph, sorted.
+func (c *composer) typeNames() []string {
+	all := map[string]bool{}
+	for _, s := range c.subgraphs {
+		for name := range s.types {
+			all[name] = true
+		}
+	}
+	return sortedKeys(all)
+}
+
+func (c *composer) definitions(name string) []typeIn {
+	var out []typeIn
+	for _, s := range c.subgraphs {
+		if d, ok := s.types[name]; ok {
+			out = append(out, typeIn{s, d})
+		}
+	}
+	return out
+}
+
+// fieldIn is one subgraph's definition of a field.
+type fieldIn struct {
+	s            *subgraph
+	def          *ast.FieldDefinition
+	external     bool
+	overriddenBy string // name of the subgraph whose @override takes the field
+	override     string // the subgraph this one takes the field from
+}
+
+// fields collects, per field name in first-seen order, every subgraph's definition.
+func fields(defs []typeIn) ([]string, map[string][]*fieldIn) {
+	var order []string
+	by := map[string][]*fieldIn{}
+	for _, d := range defs {
+		for _, f := range d.def.Fields {
+			if _, ok := by[f.Name]; !ok {
+				order = append(order, f.Name)
+			}
+			fi := &fieldIn{s: d.s, def: f, external: d.s.directive(f.Directives, "external") != nil}
+			if o := d.s.directive(f.Directives, "override"); o != nil {
+				fi.override = argString(o, "from")
+			}
+			by[f.Name] = append(by[f.Name], fi)
+		}
+	}
+	for _, fs := range by {
+		for _, taker := range fs {
+			for _, from := range fs {
+				if taker.override != "" && taker.override == from.s.Name {
+					from.overriddenBy = taker.s.Name
+				}
+			}
+		}
+	}
+	return order, by
+}
+
+// checkField reports type, argument and shareability conflicts of one field.
+func (c *composer) checkField(typeName string, defs []typeIn, fs []*fieldIn) {
+	first := fs[0]
+	var resolving []*fieldIn
+	for _, f := range fs {
+		if f.def.Type.String() != first.def.Type.String() {
+			c.errorf("field %s.%s has type %s in subgraph %s but %s in subgraph %s",
+				typeName, f.def.Name, first.def.Type, first.s.Name, f.def.Type, f.s.Name)
+		}
+		if !f.external && f.overriddenBy == "" {
+			resolving = append(resolving, f)
+		}
+	}
+	if len(resolving) == 0 {
+		c.errorf("field %s.%s is @external in every subgraph that defines it (%s)", typeName, first.def.Name, subgraphNames(fs))
+		return
+	}
+	for _, f := range resolving[1:] {
+		if a, b := printArgs(resolving[0].def.Arguments), printArgs(f.def.Arguments); a != b {
+			c.errorf("field %s.%s has arguments %q in subgraph %s but %q in subgraph %s",
+				typeName, f.def.Name, a, resolving[0].s.Name, b, f.s.Name)
+		}
+	}
+	if len(resolving) < 2 {
+		return
+	}
+	var notShareable []string
+	for _, f := range resolving {
+		if !f.shareable(typeName, defs) {
+			notShareable = append(notShareable, f.s.Name)
+		}
+	}
+	if len(notShareable) > 0 {
+		c.errorf("field %s.%s is resolved by subgraphs %s but is not @shareable in %s",
+			typeName, first.def.Name, subgraphNames(resolving), strings.Join(notShareable, ", "))
+	}
+}
+
+// shareable reports whether this subgraph allows others to resolve the field
+// too: marked @shareable on the field or its type, or a key field.
+func (f *fieldIn) shareable(typeName string, defs []typeIn) bool {
+	if f.s.directive(f.def.Directives, "shareable") != nil {
+		return true
+	}
+	for _, d := range defs {
+		if d.s == f.s {
+			return d.s.directive(d.def.Directives, "shareable") != nil || d.s.keyFieldNames(d.def)[f.def.Name]
+		}
+	}
+	return false
+}
+
+func subgraphNames(fs []*fieldIn) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.s.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func printArgs(args ast.ArgumentDefinitionList) string {
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = a.Name + ": " + a.Type.String()
+		if a.DefaultValue != nil {
+			parts[i] += " = " + a.DefaultValue.String()
+		}
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,69 @@
+// Package money is an amount in integer minor units of an ISO 4217 currency:
+// never a float, so totals add up to the cent.
+package money
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Currency is an ISO 4217 code. It is the GraphQL enum CurrencyCode.
+type Currency string
+
+// decimals is each currency's number of minor-unit digits (ISO 4217).
+var decimals = map[Currency]int{
+	"USD": 2, "EUR": 2, "GBP": 2, "CHF": 2, "CAD": 2, "AUD": 2, "JPY": 0, "KWD": 3,
+}
+
+// Valid reports whether the shop trades in c.
+func (c Currency) Valid() bool { _, ok := decimals[c]; return ok }
+
+// MarshalGQL writes c as a GraphQL enum value.
+func (c Currency) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(string(c))) }
+
+// UnmarshalGQL reads a GraphQL enum value.
+func (c *Currency) UnmarshalGQL(v any) error {
+	s, ok := v.(string)
+	if !ok || !Currency(s).Valid() {
+		return fmt.Errorf("%v is not a supported CurrencyCode", v)
+	}
+	*c = Currency(s)
+	return nil
+}
+
+// Money is the GraphQL type Money.
+type Money struct {
+	Minor    int64
+	Currency Currency
+}
+
+// MinorUnits is the amount in the currency's smallest unit. GraphQL Int is
+// 32-bit, so amounts beyond ±21,474,836.47 USD must be read from Amount.
+func (m Money) MinorUnits() int { return int(m.Minor) }
+
+// CurrencyCode is the ISO 4217 code.
+func (m Money) CurrencyCode() Currency { return m.Currency }
+
+// Amount is the decimal string, with exactly the currency's decimals:
+// 1999 USD is "19.99", 1500 JPY is "1500", 1 KWD minor unit is "0.001".
+func (m Money) Amount() string {
+	d := decimals[m.Currency]
+	neg := m.Minor < 0
+	n := m.Minor
+	if neg {
+		n = -n
+	}
+	s := strconv.FormatInt(n, 10)
+	if d > 0 {
+		if len(s) <= d {
+			s = strings.Repeat("0", d-len(s)+1) + s
+		}
+		s = s[:len(s)-d] + "." + s[len(s)-d:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}

@@ -1,0 +1,178 @@
+// Package subgraph starts a subgraph the same way for all seven: config from
+// the environment, its database created and migrated, GraphQL plus health
+// and readiness on one HTTP server, and a graceful stop.
+package subgraph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/myshop/supergraph/subgraphs/platform/postgres"
+)
+
+// Def is what a subgraph is to the code that starts it. Each subgraph
+// package exports one.
+type Def struct {
+	Name       string // "users"; also the env prefix USERS_ and the database myshop_users
+	Port       int    // default listen port
+	Migrations fs.FS  // goose SQL files at the root
+	// Seed writes the deterministic demo data; it must be idempotent.
+	Seed func(ctx context.Context, pool *pgxpool.Pool) error
+	// Handler is the subgraph's GraphQL endpoint.
+	Handler func(pool *pgxpool.Pool, log *slog.Logger) http.Handler
+}
+
+// Config is where a subgraph listens and which database it owns.
+type Config struct {
+	ListenAddr  string
+	DatabaseURL string
+	SeedDemo    bool
+}
+
+// DefaultDatabaseURL is the server used when DATABASE_URL is not set.
+const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// ConfigFromEnv reads <NAME>_LISTEN_ADDR, <NAME>_DATABASE_URL (else the
+// server of DATABASE_URL with database myshop_<name>) and SEED_DEMO_DATA.
+func ConfigFromEnv(d Def, getenv func(string) string) (Config, error) {
+	prefix := strings.ToUpper(d.Name) + "_"
+	cfg := Config{
+		ListenAddr:  getenv(prefix + "LISTEN_ADDR"),
+		DatabaseURL: getenv(prefix + "DATABASE_URL"),
+		SeedDemo:    getenv("SEED_DEMO_DATA") == "1" || getenv("SEED_DEMO_DATA") == "true",
+	}
+	if cfg.ListenAddr == "" {
+		cfg.ListenAddr = fmt.Sprintf("127.0.0.1:%d", d.Port)
+	}
+	if cfg.DatabaseURL == "" {
+		base := getenv("DATABASE_URL")
+		if base == "" {
+			base = DefaultDatabaseURL
+		}
+		u, err := postgres.WithDatabase(base, "myshop_"+d.Name)
+		if err != nil {
+			return Config{}, fmt.Errorf("DATABASE_URL: %w", err)
+		}
+		cfg.DatabaseURL = u
+	}
+	return cfg, nil
+}
+
+// LogValue prints the config with the database password masked.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("listen_addr", c.ListenAddr),
+		slog.String("database_url", postgres.Redact(c.DatabaseURL)),
+		slog.Bool("seed_demo", c.SeedDemo),
+	)
+}
+
+// Open creates the subgraph's database if needed, connects, migrates and,
+// when asked, seeds it. The caller closes the pool.
+func Open(ctx context.Context, d Def, cfg Config) (*pgxpool.Pool, error) {
+	if err := postgres.CreateDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Name, err)
+	}
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Name, err)
+	}
+	if err := postgres.Migrate(ctx, pool, d.Migrations); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("%s: %w", d.Name, err)
+	}
+	if cfg.SeedDemo {
+		if err := d.Seed(ctx, pool); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("%s: seed: %w", d.Name, err)
+		}
+	}
+	return pool, nil
+}
+
+// Routes serves graphql at /graphql, liveness at /health and readiness
+// (the database answers) at /ready.
+func Routes(graphql http.Handler, pool *pgxpool.Pool) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", graphql)
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok\n")) //nolint:errcheck // nothing to do for a gone client
+	})
+	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := pool.Ping(ctx); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ok\n")) //nolint:errcheck // nothing to do for a gone client
+	})
+	return mux
+}
+
+// Serve answers on ln until ctx is done, then lets in-flight requests
+// finish for up to 10 seconds.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Run is a whole subgraph process: config, database, serve until ctx ends.
+func Run(ctx context.Context, d Def, getenv func(string) string, log *slog.Logger) error {
+	cfg, err := ConfigFromEnv(d, getenv)
+	if err != nil {
+		return err
+	}
+	log.Info("starting subgraph", "subgraph", d.Name, "config", cfg)
+	pool, err := Open(ctx, d, cfg)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("%s: listen: %w", d.Name, err)
+	}
+	log.Info("subgraph ready", "subgraph", d.Name, "url", "http://"+ln.Addr().String()+"/graphql")
+	return Serve(ctx, ln, Routes(d.Handler(pool, log), pool))
+}
+
+// Main runs d as a process until SIGINT or SIGTERM and returns the exit
+// code. Every cmd/<subgraph>/main.go is this one call.
+func Main(d Def) int {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, d, os.Getenv, log); err != nil {
+		log.Error("subgraph stopped", "subgraph", d.Name, "err", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,12 @@
+// Package graph is the products subgraph's GraphQL layer: resolvers parse
+// arguments, call loaders or the store, and convert to GraphQL models.
+package graph
+
+import (
+	"github.com/myshop/supergraph/subgraphs/products/postgres"
+)
+
+// Resolver holds the resolvers' dependencies.
+type Resolver struct {
+	Store *postgres.Store
+}

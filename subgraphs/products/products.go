@@ -1,0 +1,34 @@
+// Package products is the products subgraph: the catalog and its reviews,
+// and later categories, brands, search and media. Def is all a starter
+// needs to run it.
+package products
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
+	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
+	"github.com/myshop/supergraph/subgraphs/products/graph"
+	"github.com/myshop/supergraph/subgraphs/products/graph/generated"
+	"github.com/myshop/supergraph/subgraphs/products/loader"
+	"github.com/myshop/supergraph/subgraphs/products/postgres"
+)
+
+// Def describes the products subgraph to the code that starts it.
+var Def = subgraph.Def{
+	Name:       "products",
+	Port:       4002,
+	Migrations: postgres.Migrations,
+	Seed:       postgres.Seed,
+	Handler:    Handler,
+}
+
+// Handler is the products GraphQL endpoint over pool.
+func Handler(pool *pgxpool.Pool, log *slog.Logger) http.Handler {
+	store := postgres.New(pool)
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: store}})
+	return loader.Middleware(store, gqlserver.New(es, log))
+}
