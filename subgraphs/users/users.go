@@ -3,10 +3,7 @@
 package users
 
 import (
-	"log/slog"
 	"net/http"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
@@ -25,9 +22,9 @@ var Def = subgraph.Def{
 	Handler:    Handler,
 }
 
-// Handler is the users GraphQL endpoint over pool.
-func Handler(pool *pgxpool.Pool, log *slog.Logger) http.Handler {
-	store := postgres.New(pool)
+// Handler is the users GraphQL endpoint.
+func Handler(d subgraph.Deps) http.Handler {
+	store := postgres.New(d.Pool)
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: store}})
-	return loader.Middleware(store, gqlserver.New(es, log))
+	return loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log))
 }

@@ -20,10 +20,6 @@ type Store interface {
 	ReviewPagesByAuthor(ctx context.Context, reqs []product.PageRequest) ([]product.ReviewPage, error)
 }
 
-// Wait is how long a loader collects keys before it queries. gqlgen starts
-// sibling resolvers together, so a short window gathers a whole level.
-const Wait = 2 * time.Millisecond
-
 // Loaders are one request's dataloaders.
 type Loaders struct {
 	ProductByID      *dataloader.Loader[string, product.Product]
@@ -31,15 +27,15 @@ type Loaders struct {
 	ReviewsByAuthor  *dataloader.Loader[product.PageRequest, product.ReviewPage]
 }
 
-// New returns fresh loaders over store.
-func New(store Store) *Loaders {
+// New returns fresh loaders over store that gather keys for wait.
+func New(store Store, wait time.Duration) *Loaders {
 	return &Loaders{
 		ProductByID: dataloader.NewBatchedLoader(productsByIDs(store),
-			dataloader.WithWait[string, product.Product](Wait)),
+			dataloader.WithWait[string, product.Product](wait)),
 		ReviewsByProduct: dataloader.NewBatchedLoader(pages(store.ReviewPagesByProduct),
-			dataloader.WithWait[product.PageRequest, product.ReviewPage](Wait)),
+			dataloader.WithWait[product.PageRequest, product.ReviewPage](wait)),
 		ReviewsByAuthor: dataloader.NewBatchedLoader(pages(store.ReviewPagesByAuthor),
-			dataloader.WithWait[product.PageRequest, product.ReviewPage](Wait)),
+			dataloader.WithWait[product.PageRequest, product.ReviewPage](wait)),
 	}
 }
 
@@ -47,9 +43,9 @@ type ctxKey struct{}
 
 // Middleware gives every request its own loaders, so nothing cached
 // outlives the request.
-func Middleware(store Store, next http.Handler) http.Handler {
+func Middleware(store Store, wait time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, New(store))))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, New(store, wait))))
 	})
 }
 

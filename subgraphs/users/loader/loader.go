@@ -18,19 +18,15 @@ type Store interface {
 	UsersByIDs(ctx context.Context, ids []string) ([]user.User, error)
 }
 
-// Wait is how long a loader collects keys before it queries. gqlgen starts
-// sibling resolvers together, so a short window gathers a whole level.
-const Wait = 2 * time.Millisecond
-
 // Loaders are one request's dataloaders.
 type Loaders struct {
 	UserByID *dataloader.Loader[string, user.User]
 }
 
-// New returns fresh loaders over store.
-func New(store Store) *Loaders {
+// New returns fresh loaders over store that gather keys for wait.
+func New(store Store, wait time.Duration) *Loaders {
 	return &Loaders{
-		UserByID: dataloader.NewBatchedLoader(usersByIDs(store), dataloader.WithWait[string, user.User](Wait)),
+		UserByID: dataloader.NewBatchedLoader(usersByIDs(store), dataloader.WithWait[string, user.User](wait)),
 	}
 }
 
@@ -38,9 +34,9 @@ type ctxKey struct{}
 
 // Middleware gives every request its own loaders, so nothing cached
 // outlives the request.
-func Middleware(store Store, next http.Handler) http.Handler {
+func Middleware(store Store, wait time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, New(store))))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, New(store, wait))))
 	})
 }
 

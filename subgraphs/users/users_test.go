@@ -1,0 +1,77 @@
+package users_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+
+	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
+	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
+	"github.com/myshop/supergraph/subgraphs/platform/postgres"
+	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
+	"github.com/myshop/supergraph/subgraphs/users"
+	pgstore "github.com/myshop/supergraph/subgraphs/users/postgres"
+)
+
+func newSubgraph(t *testing.T) (http.Handler, *postgres.StatementCounter) {
+	t.Helper()
+	ctx := context.Background()
+	counter := &postgres.StatementCounter{}
+	pool, err := postgres.Open(ctx, pgtest.NewDatabase(t, pgstore.Migrations), counter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := pgstore.Seed(ctx, pool); err != nil {
+		t.Fatal(err)
+	}
+	counter.Reset()
+	return users.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), LoaderWait: subgraph.DefaultLoaderWait}), counter
+}
+
+func TestUser(t *testing.T) {
+	t.Parallel()
+	h, _ := newSubgraph(t)
+	resp := gqltest.Do(t, h, `{ a: user(id: "usr_0001") { id name email } b: user(id: "usr_9999") { id } }`, nil)
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %+v", resp.Errors)
+	}
+	gqltest.JSONEq(t, resp.Data, `{"a":{"id":"usr_0001","name":"Ada Allen","email":"ada.allen.1@example.com"},"b":null}`)
+}
+
+func TestEntitiesOneStatement(t *testing.T) {
+	t.Parallel()
+	h, counter := newSubgraph(t)
+	reps := []any{}
+	for _, id := range []string{"usr_0003", "usr_9999", "usr_0001", "usr_0003"} {
+		reps = append(reps, map[string]any{"__typename": "User", "id": id})
+	}
+	resp := gqltest.Do(t, h, `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name } } }`, map[string]any{"r": reps})
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %+v", resp.Errors)
+	}
+	gqltest.JSONEq(t, resp.Data, `{"_entities":[{"id":"usr_0003","name":"Alan Liskov"},null,{"id":"usr_0001","name":"Ada Allen"},{"id":"usr_0003","name":"Alan Liskov"}]}`)
+	if n := counter.Count(); n != 1 {
+		t.Fatalf("statements = %d, want 1", n)
+	}
+}
+
+func TestSeedIsIdempotent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, pgstore.Migrations)
+	for range 2 {
+		if err := pgstore.Seed(ctx, pool); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 24 {
+		t.Fatalf("users = %d, want 24", n)
+	}
+}
