@@ -3,15 +3,14 @@ module github.com/myshop/supergraph/tools
 go 1.26.0
 
 require (
-	github.com/99designs/gqlgen v0.17.98 // indirect
-	github.com/agnivade/levenshtein v1.2.2 // indirect
-	github.com/goccy/go-yaml v1.19.2 // indirect
-	github.com/google/uuid v1.6.0 // indirect
-	github.com/sosodev/duration v1.4.0 // indirect
-	github.com/urfave/cli/v3 v3.14.0 // indirect
-	github.com/vektah/gqlparser/v2 v2.5.64 // indirect
-	golang.org/x/mod v0.42.0 // indirect
-	golang.org/x/sync v0.24.0 // indirect
-	golang.org/x/text v0.43.0 // indirect
-	golang.org/x/tools v0.52.0 // indirect
+	github.com/99designs/gqlgen v0.17.98
+	github.com/myshop/supergraph/router v0.0.0
+	github.com/myshop/supergraph/subgraphs v0.0.0
+)
+
+// The workspace (go.work) resolves these too; the replaces let the module
+// build and tidy on its own.
+replace (
+	github.com/myshop/supergraph/router => ../router
+	github.com/myshop/supergraph/subgraphs => ../subgraphs
 )

@@ -32,6 +32,11 @@ func (g *graph) routerDoc() *ast.SchemaDocument {
 		for _, f := range def.Fields {
 			fc := *f
 			fc.Directives = withoutMachinery(f.Directives)
+			fc.Arguments = nil
+			for _, a := range f.Arguments {
+				ac := *a
+				fc.Arguments = append(fc.Arguments, &ac)
+			}
 			c.Fields = append(c.Fields, &fc)
 		}
 		c.EnumValues = nil

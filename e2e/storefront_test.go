@@ -1,0 +1,138 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/myshop/supergraph/e2e/stack"
+	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
+)
+
+// StorefrontQuery is the spine's acceptance query: three subgraph hops.
+const StorefrontQuery = `{ products(first: 5) { edges { node { id name price { amount currencyCode } reviews(first: 3) { edges { node { rating author { id name } } } } } } } }`
+
+func post(t *testing.T, url, contentType, accept, body string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url+"/graphql", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, b
+}
+
+func query(t *testing.T, url, q string, vars map[string]any) gqltest.Response {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
+	status, _, b := post(t, url, "application/json", "application/json", string(body))
+	if status != http.StatusOK {
+		t.Fatalf("status %d: %s", status, b)
+	}
+	var r gqltest.Response
+	gqltest.Decode(t, b, &r)
+	return r
+}
+
+func TestStorefrontQuery(t *testing.T) {
+	t.Parallel()
+	st := stack.Start(t, stack.Options{LoaderWait: 50 * time.Millisecond})
+	resp := query(t, st.Router.URL, StorefrontQuery, nil)
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %+v", resp.Errors)
+	}
+	gqltest.JSONEq(t, resp.Data, storefrontWant)
+	if n := st.Subgraphs["users"].Requests(); n != 1 {
+		t.Errorf("users subgraph got %d requests for all authors, want 1", n)
+	}
+	if n := st.Subgraphs["products"].Requests(); n != 1 {
+		t.Errorf("products subgraph got %d requests, want 1", n)
+	}
+}
+
+// TestStatementsDoNotGrowWithPageSize: no N+1 anywhere along the query.
+func TestStatementsDoNotGrowWithPageSize(t *testing.T) {
+	t.Parallel()
+	st := stack.Start(t, stack.Options{LoaderWait: 50 * time.Millisecond})
+	count := func(n int) (products, users int64) {
+		for _, sg := range st.Subgraphs {
+			sg.ResetCounts()
+		}
+		q := strings.Replace(StorefrontQuery, "products(first: 5)", "products(first: $n)", 1)
+		resp := query(t, st.Router.URL, "query($n: Int) "+q, map[string]any{"n": n})
+		if len(resp.Errors) > 0 {
+			t.Fatalf("errors: %+v", resp.Errors)
+		}
+		return st.Subgraphs["products"].Statements.Count(), st.Subgraphs["users"].Statements.Count()
+	}
+	p5, u5 := count(5)
+	p50, u50 := count(50)
+	t.Logf("SQL statements: page 5: products %d, users %d; page 50: products %d, users %d", p5, u5, p50, u50)
+	if p5 != p50 || u5 != u50 {
+		t.Fatalf("statements grew with the page: products %d→%d, users %d→%d", p5, p50, u5, u50)
+	}
+	if p5 != 2 || u5 != 1 {
+		t.Fatalf("statements: products %d, users %d; want 2 (products, reviews) and 1 (authors)", p5, u5)
+	}
+}
+
+func TestBadInputThroughRouter(t *testing.T) {
+	t.Parallel()
+	st := stack.Start(t, stack.Options{})
+	tests := []struct {
+		name, body, code string
+	}{
+		{"malformed JSON", `{"query": "{ products`, "BAD_REQUEST"},
+		{"parse error", `{"query": "{ products {"}`, "GRAPHQL_PARSE_FAILED"},
+		{"unknown field", `{"query": "{ products { nope } }"}`, "GRAPHQL_VALIDATION_FAILED"},
+		{"wrong variable type", `{"query": "query($n: Int) { products(first: $n) { edges { cursor } } }", "variables": {"n": "five"}}`, "BAD_USER_INPUT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, accept := range []string{"application/json", "application/graphql-response+json"} {
+				status, _, b := post(t, st.Router.URL, "application/json", accept, tt.body)
+				if status >= 500 {
+					t.Fatalf("accept %s: status %d: %s", accept, status, b)
+				}
+				var r gqltest.Response
+				gqltest.Decode(t, b, &r)
+				if len(r.Errors) == 0 || r.Errors[0].Code() != tt.code {
+					t.Fatalf("accept %s: errors %s, want code %s", accept, b, tt.code)
+				}
+			}
+		})
+	}
+}
+
+func TestSubgraphDownGivesPartialData(t *testing.T) {
+	t.Parallel()
+	st := stack.Start(t, stack.Options{})
+	st.Subgraphs["users"].Server.Close()
+	resp := query(t, st.Router.URL, `{ products(first: 1) { edges { node { id reviews(first: 1) { edges { node { rating author { name } } } } } } } }`, nil)
+	if len(resp.Errors) == 0 {
+		t.Fatalf("no error with users down: %s", resp.Data)
+	}
+	if !bytes.Contains(resp.Data, []byte(`"id":"prd_00001"`)) {
+		t.Fatalf("products' data lost: %s", resp.Data)
+	}
+	b, _ := json.Marshal(resp.Errors)
+	if !bytes.Contains(b, []byte("users")) {
+		t.Fatalf("errors do not name the users subgraph: %s", b)
+	}
+}

@@ -1,0 +1,154 @@
+// Package gateway executes GraphQL operations against the subgraphs of a
+// supergraph with the graphql-go-tools engine: parse, normalize, validate,
+// plan (cached), resolve.
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/wundergraph/graphql-go-tools/v2/pkg/ast"
+	"github.com/wundergraph/graphql-go-tools/v2/pkg/astparser"
+	"github.com/wundergraph/graphql-go-tools/v2/pkg/asttransform"
+	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/datasource/graphql_datasource"
+	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/datasource/introspection_datasource"
+	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/plan"
+	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/resolve"
+
+	"github.com/myshop/supergraph/router/supergraph"
+)
+
+// Options configure an Engine beyond the supergraph itself.
+type Options struct {
+	// SubgraphURLs overrides join__graph URLs, keyed by subgraph name.
+	SubgraphURLs map[string]string
+	// HTTPClient is used for subgraph requests; nil means a client with
+	// sensible timeouts.
+	HTTPClient *http.Client
+	// ForwardHeaders are client request headers sent on to every subgraph.
+	// nil means just Authorization.
+	ForwardHeaders []string
+	// PlanCacheSize bounds the number of cached plans; 0 means 1024.
+	PlanCacheSize int
+}
+
+// Engine runs operations for one supergraph. It is safe for concurrent use.
+type Engine struct {
+	routerSchema *ast.Document // planning: keeps @inaccessible elements
+	clientSchema *ast.Document // normalization, validation, introspection
+	planConfig   plan.Configuration
+	resolver     *resolve.Resolver
+	plans        *planCache
+	planners     sync.Pool
+	kits         sync.Pool
+	forward      []string
+	log          *slog.Logger
+}
+
+// New builds the engine. ctx bounds the lifetime of the resolver and of
+// subgraph connections: cancel it to shut the engine down.
+func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog.Logger) (*Engine, error) {
+	routerSchema, err := parseSchema(sg.RouterSDL)
+	if err != nil {
+		return nil, fmt.Errorf("router schema: %w", err)
+	}
+	clientSchema, err := parseSchema(sg.APISDL)
+	if err != nil {
+		return nil, fmt.Errorf("client schema: %w", err)
+	}
+	cfg := plan.Configuration{
+		Fields:                         append(plan.FieldConfigurations{}, sg.Fields...),
+		DisableResolveFieldPositions:   true,
+		EnableOperationNamePropagation: true,
+	}
+	for _, sub := range sg.Subgraphs {
+		ds, err := dataSource(ctx, sub, opts, log)
+		if err != nil {
+			return nil, fmt.Errorf("subgraph %s: %w", sub.Name, err)
+		}
+		cfg.DataSources = append(cfg.DataSources, ds)
+	}
+	intro, err := introspection_datasource.NewIntrospectionConfigFactory(clientSchema)
+	if err != nil {
+		return nil, fmt.Errorf("introspection: %w", err)
+	}
+	cfg.DataSources = append(cfg.DataSources, intro.BuildDataSourceConfigurations()...)
+	cfg.Fields = append(cfg.Fields, intro.BuildFieldConfigurations()...)
+
+	e := &Engine{
+		routerSchema: routerSchema,
+		clientSchema: clientSchema,
+		planConfig:   cfg,
+		plans:        newPlanCache(opts.PlanCacheSize),
+		forward:      opts.ForwardHeaders,
+		log:          log,
+	}
+	if e.forward == nil {
+		e.forward = []string{"Authorization"}
+	}
+	// Fail at startup, not on the first request, when the config is unusable.
+	if _, err := plan.NewPlanner(cfg); err != nil {
+		return nil, fmt.Errorf("planner configuration: %w", err)
+	}
+	e.resolver = resolve.New(ctx, resolve.ResolverOptions{
+		MaxConcurrency:   1024,
+		AsyncErrorWriter: asyncErrorWriter{log: log},
+		// Pass-through shows clients the subgraph's own message and code;
+		// paths inside _entities are rewritten to the client's paths.
+		SubgraphErrorPropagationMode:       resolve.SubgraphErrorPropagationModePassThrough,
+		PropagateSubgraphErrors:            true,
+		RewriteSubgraphErrorPaths:          true,
+		OmitSubgraphErrorLocations:         true,
+		AttachServiceNameToErrorExtensions: true,
+		DefaultErrorExtensionCode:          "DOWNSTREAM_SERVICE_ERROR",
+		AllowedErrorExtensionFields:        []string{"code"},
+		AllowedSubgraphErrorFields:         []string{"message", "path", "extensions"},
+		MaxRecyclableParserSize:            1 << 20,
+		ResolvableOptions:                  resolve.ResolvableOptions{},
+	})
+	return e, nil
+}
+
+func parseSchema(sdl string) (*ast.Document, error) {
+	doc, report := astparser.ParseGraphqlDocumentString(sdl)
+	if report.HasErrors() {
+		return nil, fmt.Errorf("parse: %s", report.Error())
+	}
+	if err := asttransform.MergeDefinitionWithBaseSchema(&doc); err != nil {
+		return nil, fmt.Errorf("merge base schema: %w", err)
+	}
+	return &doc, nil
+}
+
+// dataSource configures one subgraph, with its own HTTP client whose
+// transport names the subgraph when it cannot be reached.
+func dataSource(ctx context.Context, sub supergraph.Subgraph, opts Options, log *slog.Logger) (plan.DataSource, error) {
+	url := sub.URL
+	if u, ok := opts.SubgraphURLs[sub.Name]; ok && u != "" {
+		url = u
+	}
+	client := subgraphClient(opts.HTTPClient, sub.Name, log)
+	subs := graphql_datasource.NewGraphQLSubscriptionClient(ctx,
+		graphql_datasource.WithUpgradeClient(client), graphql_datasource.WithStreamingClient(client))
+	factory, err := graphql_datasource.NewFactory(ctx, client, subs)
+	if err != nil {
+		return nil, fmt.Errorf("factory: %w", err)
+	}
+	schema, err := graphql_datasource.NewSchemaConfiguration(sub.SDL, &graphql_datasource.FederationConfiguration{Enabled: true, ServiceSDL: sub.SDL})
+	if err != nil {
+		return nil, fmt.Errorf("schema configuration: %w", err)
+	}
+	custom, err := graphql_datasource.NewConfiguration(graphql_datasource.ConfigurationInput{
+		Fetch:               &graphql_datasource.FetchConfiguration{URL: url},
+		Subscription:        &graphql_datasource.SubscriptionConfiguration{URL: url},
+		SchemaConfiguration: schema,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	meta := sub.Metadata
+	return plan.NewDataSourceConfigurationWithName(sub.Name, sub.Name, factory, &meta, custom)
+}

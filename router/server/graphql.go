@@ -1,0 +1,132 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/myshop/supergraph/router/gateway"
+)
+
+const (
+	contentTypeGraphQLResponse = "application/graphql-response+json"
+	contentTypeJSON            = "application/json"
+	maxBodyBytes               = 2 << 20
+)
+
+// body is a GraphQL-over-HTTP request body.
+type body struct {
+	Query         string          `json:"query"`
+	OperationName string          `json:"operationName"`
+	Variables     json.RawMessage `json:"variables"`
+	Extensions    json.RawMessage `json:"extensions"`
+}
+
+// graphql implements GraphQL over HTTP: POST with a JSON body, GET for
+// queries with URL parameters.
+func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
+	modern := acceptsGraphQLResponse(r.Header.Get("Accept"))
+	var req body
+	switch r.Method {
+	case http.MethodPost:
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		if err := dec.Decode(&req); err != nil {
+			writeRequestError(w, modern, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "the request body is not valid JSON: " + err.Error()})
+			return
+		}
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			writeRequestError(w, modern, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "the request body has data after the JSON object"})
+			return
+		}
+	case http.MethodGet:
+		q := r.URL.Query()
+		req = body{Query: q.Get("query"), OperationName: q.Get("operationName")}
+		if v := q.Get("variables"); v != "" {
+			req.Variables = json.RawMessage(v)
+		}
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		writeStatus(w, http.StatusMethodNotAllowed, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "use GET or POST"})
+		return
+	}
+
+	op, err := s.engine.Prepare(gateway.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
+	var reqErr *gateway.RequestError
+	switch {
+	case errors.As(err, &reqErr):
+		writeRequestError(w, modern, reqErr)
+		return
+	case err != nil:
+		s.log.Error("prepare operation", "err", err)
+		writeStatus(w, http.StatusInternalServerError, &gateway.RequestError{Code: gateway.CodeInternal, Message: "internal error"})
+		return
+	}
+	if r.Method == http.MethodGet && op.Type != gateway.Query {
+		// GET must be safe: a mutation could be triggered by a link or a preflight-free request.
+		w.Header().Set("Allow", "POST")
+		writeStatus(w, http.StatusMethodNotAllowed, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "only queries may be sent with GET; use POST"})
+		return
+	}
+	if op.Type == gateway.Subscription {
+		writeRequestError(w, modern, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "subscriptions are not supported over plain HTTP; use WebSocket or SSE"})
+		return
+	}
+
+	w.Header().Set("Content-Type", contentType(modern))
+	if err := s.engine.Execute(r.Context(), op, r.Header, w); err != nil {
+		if r.Context().Err() != nil {
+			return // the client is gone
+		}
+		s.log.Error("execute operation", "err", err)
+		writeStatus(w, http.StatusInternalServerError, &gateway.RequestError{Code: gateway.CodeInternal, Message: "internal error"})
+	}
+}
+
+// writeRequestError follows GraphQL over HTTP: with the modern media type a
+// request error is a 400; legacy application/json clients get 200, except
+// for requests that are not GraphQL requests at all.
+func writeRequestError(w http.ResponseWriter, modern bool, e *gateway.RequestError) {
+	status := http.StatusOK
+	if modern || e.Code == gateway.CodeBadRequest {
+		status = http.StatusBadRequest
+	}
+	w.Header().Set("Content-Type", contentType(modern))
+	w.WriteHeader(status)
+	_, _ = w.Write(e.MarshalResponse())
+}
+
+func writeStatus(w http.ResponseWriter, status int, e *gateway.RequestError) {
+	w.Header().Set("Content-Type", contentTypeJSON)
+	w.WriteHeader(status)
+	_, _ = w.Write(e.MarshalResponse())
+}
+
+func contentType(modern bool) string {
+	if modern {
+		return contentTypeGraphQLResponse
+	}
+	return contentTypeJSON
+}
+
+// acceptsGraphQLResponse reports whether the client accepts
+// application/graphql-response+json (GraphQL over HTTP, 2022+).
+func acceptsGraphQLResponse(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(mt), contentTypeGraphQLResponse) {
+			continue
+		}
+		// q=0 means "not acceptable".
+		q := strings.ReplaceAll(params, " ", "")
+		if i := strings.Index(q, "q="); i >= 0 {
+			if v, err := strconv.ParseFloat(strings.SplitN(q[i+2:], ";", 2)[0], 64); err == nil && v == 0 {
+				continue
+			}
+		}
+		return true
+	}
+	return false
+}

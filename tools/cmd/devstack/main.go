@@ -1,0 +1,96 @@
+// Command devstack runs the whole supergraph in one process for `make run`:
+// every subgraph (databases created, migrated and seeded) and the router in
+// front of them. Postgres and Redis must already answer; tools/run.sh finds
+// or starts them first.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/myshop/supergraph/router/server"
+	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
+	"github.com/myshop/supergraph/subgraphs/products"
+	"github.com/myshop/supergraph/subgraphs/users"
+)
+
+// subgraphs are every subgraph the stack runs, in start order.
+var subgraphs = []subgraph.Def{users.Def, products.Def}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "devstack:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	supergraphPath := getenv("ROUTER_SUPERGRAPH")
+	if supergraphPath == "" {
+		supergraphPath = "schema/supergraph.graphql"
+	}
+	sdl, err := os.ReadFile(supergraphPath)
+	if err != nil {
+		return fmt.Errorf("read supergraph: %w", err)
+	}
+	routerAddr := getenv("ROUTER_LISTEN_ADDR")
+	if routerAddr == "" {
+		routerAddr = "127.0.0.1:4000"
+	}
+
+	g, ctx := errgroup.WithContext(ctx)
+	urls := map[string]string{}
+	for _, d := range subgraphs {
+		cfg, err := subgraph.ConfigFromEnv(d, getenv)
+		if err != nil {
+			return err
+		}
+		cfg.SeedDemo = true
+		log.Info("preparing subgraph", "subgraph", d.Name, "config", cfg)
+		pool, err := subgraph.Open(ctx, d, cfg)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		ln, err := net.Listen("tcp", cfg.ListenAddr)
+		if err != nil {
+			return fmt.Errorf("%s: listen: %w", d.Name, err)
+		}
+		urls[d.Name] = "http://" + ln.Addr().String() + "/graphql"
+		h := subgraph.Routes(d.Handler(subgraph.Deps{Pool: pool, Log: log.With("subgraph", d.Name), LoaderWait: cfg.LoaderWait}), pool)
+		g.Go(func() error { return subgraph.Serve(ctx, ln, h) })
+	}
+
+	router, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: urls}, log.With("component", "router"))
+	if err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
+	ln, err := net.Listen("tcp", routerAddr)
+	if err != nil {
+		return fmt.Errorf("router: listen: %w", err)
+	}
+	g.Go(func() error { return subgraph.Serve(ctx, ln, router) })
+
+	fmt.Fprintf(stdout, "\nMyShop Supergraph is up: http://%s/graphql  (Ctrl-C stops it)\n", ln.Addr())
+	for name, u := range urls {
+		fmt.Fprintf(stdout, "  subgraph %-10s %s\n", name, u)
+	}
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	log.Info("stopped")
+	return err
+}
