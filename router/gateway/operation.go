@@ -116,7 +116,7 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 	if k.report.HasErrors() {
 		return nil, reportError(CodeParseFailed, &k.report)
 	}
-	typ, err := selectOperation(k.doc, req.OperationName)
+	typ, opName, err := selectOperation(k.doc, req.OperationName)
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +124,7 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 	// Variables must be attached before normalization: @skip/@include with
 	// variable conditions are folded there.
 	k.doc.Input.Variables = variables
-	name := []byte(req.OperationName)
-	k.normalizer.NormalizeNamedOperation(k.doc, e.clientSchema, name, &k.report)
+	k.normalizer.NormalizeNamedOperation(k.doc, e.clientSchema, []byte(opName), &k.report)
 	if k.report.HasErrors() {
 		return nil, reportError(CodeValidationFailed, &k.report)
 	}
@@ -160,7 +159,7 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 	hash := xxhash.Sum64(k.printed.Bytes())
 	// Planning may rewrite the document; keep the variables as validated.
 	vars := append([]byte(nil), k.doc.Input.Variables...)
-	p, err := e.plan(hash, k, req.OperationName)
+	p, err := e.plan(hash, k, opName)
 	if err != nil {
 		return nil, err
 	}
@@ -174,8 +173,8 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 }
 
 // selectOperation picks the operation to run, as the GraphQL spec's
-// GetOperation does, and returns its type.
-func selectOperation(doc *ast.Document, name string) (OperationType, error) {
+// GetOperation does, and returns its type and name.
+func selectOperation(doc *ast.Document, name string) (OperationType, string, error) {
 	var ops []int
 	for i := range doc.RootNodes {
 		if doc.RootNodes[i].Kind == ast.NodeKindOperationDefinition {
@@ -185,9 +184,9 @@ func selectOperation(doc *ast.Document, name string) (OperationType, error) {
 	chosen := -1
 	switch {
 	case len(ops) == 0:
-		return 0, &RequestError{Code: CodeValidationFailed, Message: "the document contains no operation"}
+		return 0, "", &RequestError{Code: CodeValidationFailed, Message: "the document contains no operation"}
 	case name == "" && len(ops) > 1:
-		return 0, &RequestError{Code: CodeValidationFailed, Message: "operationName is required when the document contains several operations"}
+		return 0, "", &RequestError{Code: CodeValidationFailed, Message: "operationName is required when the document contains several operations"}
 	case name == "":
 		chosen = ops[0]
 	default:
@@ -197,16 +196,17 @@ func selectOperation(doc *ast.Document, name string) (OperationType, error) {
 			}
 		}
 		if chosen < 0 {
-			return 0, &RequestError{Code: CodeValidationFailed, Message: fmt.Sprintf("unknown operation named %q", name)}
+			return 0, "", &RequestError{Code: CodeValidationFailed, Message: fmt.Sprintf("unknown operation named %q", name)}
 		}
 	}
+	name = doc.OperationDefinitionNameString(chosen)
 	switch doc.OperationDefinitions[chosen].OperationType {
 	case ast.OperationTypeMutation:
-		return Mutation, nil
+		return Mutation, name, nil
 	case ast.OperationTypeSubscription:
-		return Subscription, nil
+		return Subscription, name, nil
 	}
-	return Query, nil
+	return Query, name, nil
 }
 
 func copyMap(m map[string]string) map[string]string {

@@ -84,8 +84,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	g.Go(func() error { return subgraph.Serve(ctx, ln, router) })
 
 	fmt.Fprintf(stdout, "\nMyShop Supergraph is up: http://%s/graphql  (Ctrl-C stops it)\n", ln.Addr())
-	for name, u := range urls {
-		fmt.Fprintf(stdout, "  subgraph %-10s %s\n", name, u)
+	for _, d := range subgraphs {
+		fmt.Fprintf(stdout, "  subgraph %-10s %s\n", d.Name, urls[d.Name])
 	}
 	err = g.Wait()
 	if errors.Is(err, context.Canceled) {

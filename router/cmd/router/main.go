@@ -1,0 +1,147 @@
+// Command router serves the MyShop supergraph over HTTP, or composes it:
+//
+//	router [--supergraph PATH]                      serve (env: ROUTER_LISTEN_ADDR, ROUTER_SUPERGRAPH, ROUTER_SUBGRAPH_<NAME>_URL)
+//	router compose [-config schema/subgraphs.json] [-out schema/supergraph.graphql] [-check]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/myshop/supergraph/router/compose"
+	"github.com/myshop/supergraph/router/server"
+	"github.com/myshop/supergraph/router/supergraph"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "router:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) > 0 && args[0] == "compose" {
+		return runCompose(args[1:], stdout)
+	}
+	fs := flag.NewFlagSet("router", flag.ContinueOnError)
+	path := fs.String("supergraph", envOr(getenv, "ROUTER_SUPERGRAPH", "schema/supergraph.graphql"), "supergraph SDL file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	addr := envOr(getenv, "ROUTER_LISTEN_ADDR", "127.0.0.1:4000")
+	log := slog.New(slog.NewJSONHandler(stdout, nil))
+
+	sdl, err := os.ReadFile(*path)
+	if err != nil {
+		return fmt.Errorf("read supergraph: %w", err)
+	}
+	sg, err := supergraph.Parse(string(sdl))
+	if err != nil {
+		return err
+	}
+	urls := map[string]string{}
+	for _, sub := range sg.Subgraphs {
+		if u := getenv("ROUTER_SUBGRAPH_" + envName(sub.Name) + "_URL"); u != "" {
+			urls[sub.Name] = u
+		}
+	}
+	srv, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: urls}, log)
+	if err != nil {
+		return err
+	}
+	subgraphs := map[string]string{}
+	for _, sub := range sg.Subgraphs {
+		subgraphs[sub.Name] = sub.URL
+		if u, ok := urls[sub.Name]; ok {
+			subgraphs[sub.Name] = u
+		}
+	}
+	log.Info("config", "listen_addr", addr, "supergraph", *path, "subgraphs", subgraphs)
+
+	httpServer := &http.Server{Addr: addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// runCompose writes (or with -check, verifies) the supergraph.
+func runCompose(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("compose", flag.ContinueOnError)
+	config := fs.String("config", "schema/subgraphs.json", "subgraph list; schema paths resolve against the config directory's parent")
+	out := fs.String("out", "schema/supergraph.graphql", "where to write the supergraph")
+	check := fs.Bool("check", false, "fail if -out differs from a fresh composition instead of writing it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	subgraphs, err := compose.LoadConfig(*config)
+	if err != nil {
+		return err
+	}
+	sdl, err := compose.Compose(subgraphs)
+	if err != nil {
+		return fmt.Errorf("compose: %w", err)
+	}
+	if _, err := supergraph.Parse(sdl); err != nil {
+		return fmt.Errorf("composed supergraph does not load: %w", err)
+	}
+	if *check {
+		current, err := os.ReadFile(*out)
+		if err != nil {
+			return fmt.Errorf("check: %w", err)
+		}
+		if string(current) != sdl {
+			return fmt.Errorf("check: %s is stale; run `router compose`", *out)
+		}
+		fmt.Fprintf(stdout, "%s is up to date\n", *out)
+		return nil
+	}
+	if err := os.WriteFile(*out, []byte(sdl), 0o644); err != nil {
+		return fmt.Errorf("write supergraph: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %s (%d subgraphs)\n", *out, len(subgraphs))
+	return nil
+}
+
+// envName turns a subgraph name into its env var part: "users" → "USERS".
+func envName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' {
+			return r - 'a' + 'A'
+		}
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '_'
+	}, name)
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,117 @@
+package compose_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/myshop/supergraph/router/compose"
+	"github.com/myshop/supergraph/router/supergraph"
+)
+
+const fed = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@override", "@inaccessible"])
+`
+
+func TestComposeConflicts(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b string
+		want []string // substrings of the error
+	}{
+		{
+			name: "field type mismatch",
+			a:    fed + `type Query { a: Int } type Money @shareable { amount: Int! }`,
+			b:    fed + `type Query { b: Int } type Money @shareable { amount: String! }`,
+			want: []string{"Money.amount", "Int!", "String!", "subgraph a", "subgraph b"},
+		},
+		{
+			name: "field in two subgraphs without @shareable",
+			a:    fed + `type Query { a: Int } type User @key(fields: "id") { id: ID! name: String }`,
+			b:    fed + `type Query { b: Int } type User @key(fields: "id") { id: ID! name: String }`,
+			want: []string{"User.name", "not @shareable", "a, b"},
+		},
+		{
+			name: "root field in two subgraphs",
+			a:    fed + `type Query { me: Int }`,
+			b:    fed + `type Query { me: Int }`,
+			want: []string{"Query.me", "not @shareable"},
+		},
+		{
+			name: "key names a missing field",
+			a:    fed + `type Query { a: Int } type User @key(fields: "uid") { id: ID! }`,
+			b:    fed + `type Query { b: Int }`,
+			want: []string{"subgraph a", `@key(fields: "uid")`, "User", "User.uid is not defined"},
+		},
+		{
+			name: "kind mismatch",
+			a:    fed + `type Query { a: Int } type Thing { id: ID }`,
+			b:    fed + `type Query { b: Int } input Thing { id: ID }`,
+			want: []string{"type Thing", "object", "input_object"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := compose.Compose([]compose.Subgraph{{Name: "a", URL: "http://a", SDL: tt.a}, {Name: "b", URL: "http://b", SDL: tt.b}})
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestComposeFederationFeatures checks the join directives for @external,
+// @requires, @provides, @override, @inaccessible, resolvable keys,
+// interfaces, unions and enums, and that the result loads as a supergraph.
+func TestComposeFederationFeatures(t *testing.T) {
+	a := fed + `
+type Query { products: [Product!]! search: [Result!]! }
+interface Node { id: ID! }
+type Product implements Node @key(fields: "id") @key(fields: "sku") { id: ID! sku: String! name: String! @inaccessible price: Int! @shareable }
+type Review @key(fields: "id") { id: ID! author: User! @provides(fields: "name") }
+type User @key(fields: "id", resolvable: false) { id: ID! name: String! @external }
+union Result = Product | Review
+enum Color { RED GREEN }
+input Filter { color: Color }`
+	b := fed + `
+type Query { me: User }
+type User @key(fields: "id") { id: ID! name: String! @shareable weight: Int! shipping: Int! @requires(fields: "weight") }
+type Product @key(fields: "id") { id: ID! price: Int! @override(from: "a") @shareable }
+enum Color { RED BLUE }`
+	out, err := compose.Compose([]compose.Subgraph{{Name: "b", URL: "http://b", SDL: b}, {Name: "a", URL: "http://a", SDL: a}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)`,
+		"  A @join__graph(name: \"a\", url: \"http://a\")\n  B @join__graph",
+		`  @join__type(graph: A, key: "id")` + "\n" + `  @join__type(graph: A, key: "sku")`,
+		`  @join__type(graph: A, key: "id", resolvable: false)`,
+		`name: String! @join__field(graph: A) @inaccessible`,
+		`price: Int! @join__field(graph: B, override: "a")`,
+		`author: User! @join__field(graph: A, provides: "name")`,
+		`name: String! @join__field(graph: A, external: true) @join__field(graph: B)`,
+		`shipping: Int! @join__field(graph: B, requires: "weight")`,
+		`@join__implements(graph: A, interface: "Node")`,
+		`@join__unionMember(graph: A, member: "Product")`,
+		`BLUE @join__enumValue(graph: B)`,
+		`RED @join__enumValue(graph: A) @join__enumValue(graph: B)`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("supergraph lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(out)
+	}
+	again, _ := compose.Compose([]compose.Subgraph{{Name: "a", URL: "http://a", SDL: a}, {Name: "b", URL: "http://b", SDL: b}})
+	if again != out {
+		t.Error("output depends on input order")
+	}
+	if _, err := supergraph.Parse(out); err != nil {
+		t.Fatalf("composed supergraph does not load: %v", err)
+	}
+}
