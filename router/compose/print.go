@@ -2,7 +2,7 @@ package compose
 
 import (
 	"fmt"
-		"strings"
+	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
 )

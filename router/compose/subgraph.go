@@ -77,11 +77,10 @@ func parseSubgraph(in Subgraph) (*subgraph, error) {
 		if federationTypes[d.Name] {
 			continue
 		}
-		if prev, ok := s.types[d.Name]; ok {
+		if _, ok := s.types[d.Name]; ok {
 			return nil, fmt.Errorf("subgraph %s: type %s is defined twice", in.Name, d.Name)
-		} else if prev == nil {
-			s.types[d.Name] = copyDefinition(d)
 		}
+		s.types[d.Name] = copyDefinition(d)
 	}
 	for _, d := range doc.Extensions {
 		if federationTypes[d.Name] {

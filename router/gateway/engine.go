@@ -105,9 +105,7 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		AttachServiceNameToErrorExtensions: true,
 		DefaultErrorExtensionCode:          "DOWNSTREAM_SERVICE_ERROR",
 		AllowedErrorExtensionFields:        []string{"code"},
-		AllowedSubgraphErrorFields:         []string{"message", "path", "extensions"},
 		MaxRecyclableParserSize:            1 << 20,
-		ResolvableOptions:                  resolve.ResolvableOptions{},
 	})
 	return e, nil
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -52,7 +53,8 @@ func (u *unreachable) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	u.log.Warn("subgraph request failed", "subgraph", u.name, "url", r.URL.String(), "err", err)
-	body := fmt.Sprintf(`{"data":null,"errors":[{"message":"Subgraph '%s' could not be reached.","extensions":{"code":"DOWNSTREAM_SERVICE_ERROR"}}]}`, u.name)
+	msg, _ := json.Marshal(fmt.Sprintf("Subgraph '%s' could not be reached.", u.name))
+	body := `{"data":null,"errors":[{"message":` + string(msg) + `,"extensions":{"code":"DOWNSTREAM_SERVICE_ERROR"}}]}`
 	return &http.Response{
 		StatusCode:    http.StatusOK,
 		Status:        "200 OK",

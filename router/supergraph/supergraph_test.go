@@ -130,11 +130,11 @@ type User @key(fields: "id") { id: ID! name: String! @shareable weight: Int! @ex
 
 func TestParseRejects(t *testing.T) {
 	tests := map[string]struct{ sdl, want string }{
-		"join v0.1": {`schema @core(feature: "https://specs.apollo.dev/core/v0.1") @core(feature: "https://specs.apollo.dev/join/v0.1") { query: Query } type Query { a: Int }`, "Federation 1"},
-		"join v0.1 link": {`schema @link(url: "https://specs.apollo.dev/link/v1.0") @link(url: "https://specs.apollo.dev/join/v0.1", for: EXECUTION) { query: Query } type Query { a: Int }`, "join v0.1"},
+		"join v0.1":                 {`schema @core(feature: "https://specs.apollo.dev/core/v0.1") @core(feature: "https://specs.apollo.dev/join/v0.1") { query: Query } type Query { a: Int }`, "Federation 1"},
+		"join v0.1 link":            {`schema @link(url: "https://specs.apollo.dev/link/v1.0") @link(url: "https://specs.apollo.dev/join/v0.1", for: EXECUTION) { query: Query } type Query { a: Int }`, "join v0.1"},
 		"unknown execution feature": {`schema @link(url: "https://specs.apollo.dev/link/v1.0") @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION) @link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY) { query: Query } type Query { a: Int }`, "authenticated/v0.1"},
-		"not a supergraph": {`schema { query: Query } type Query { a: Int }`, "join"},
-		"syntax": {`type Query {`, "parse supergraph"},
+		"not a supergraph":          {`schema { query: Query } type Query { a: Int }`, "join"},
+		"syntax":                    {`type Query {`, "parse supergraph"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -8,10 +8,9 @@ package graph
 import (
 	"context"
 
-	"github.com/myshop/supergraph/subgraphs/products/product"
-
 	"github.com/myshop/supergraph/subgraphs/products/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
+	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
 // FindManyProductByIDs is the resolver for the findManyProductByIDs field.

@@ -10,10 +10,9 @@ import (
 
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
-	"github.com/myshop/supergraph/subgraphs/products/loader"
-
 	"github.com/myshop/supergraph/subgraphs/products/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
+	"github.com/myshop/supergraph/subgraphs/products/loader"
 )
 
 // Reviews is the resolver for the reviews field.

@@ -9,10 +9,9 @@ import (
 	"context"
 
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
-	"github.com/myshop/supergraph/subgraphs/users/loader"
-
 	"github.com/myshop/supergraph/subgraphs/users/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/users/graph/model"
+	"github.com/myshop/supergraph/subgraphs/users/loader"
 )
 
 // User is the resolver for the user field.

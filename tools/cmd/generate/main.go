@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/99designs/gqlgen/api"
 	"github.com/99designs/gqlgen/codegen/config"
@@ -29,7 +28,7 @@ func run(only []string) error {
 	}
 	names := only
 	if len(names) == 0 {
-		dirs, err := filepath.Glob("schema/*/")
+		dirs, err := filepath.Glob("schema/*")
 		if err != nil {
 			return err
 		}
@@ -49,7 +48,7 @@ func run(only []string) error {
 			return fmt.Errorf("%s: config: %w", name, err)
 		}
 		if err := api.Generate(cfg); err != nil {
-			return fmt.Errorf("%s: %w", name, strings.TrimSpace(err.Error()))
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return nil
