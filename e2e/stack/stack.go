@@ -18,6 +18,7 @@ import (
 	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
+	"github.com/myshop/supergraph/subgraphs/platform/redistest"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 	"github.com/myshop/supergraph/subgraphs/products"
 	"github.com/myshop/supergraph/subgraphs/users"
@@ -87,7 +88,8 @@ func Start(t testing.TB, opts Options) *Stack {
 		if err := d.Seed(ctx, pool); err != nil {
 			t.Fatalf("%s: seed: %v", d.Name, err)
 		}
-		sg.handler = subgraph.Routes(d.Handler(subgraph.Deps{Pool: pool, Log: log, LoaderWait: opts.LoaderWait}), pool)
+		rdb, prefix := redistest.New(t)
+		sg.handler = subgraph.Routes(d.Handler(subgraph.Deps{Pool: pool, Log: log, LoaderWait: opts.LoaderWait, Redis: rdb, RedisPrefix: prefix}), pool)
 		sg.Server = httptest.NewServer(sg)
 		t.Cleanup(sg.Server.Close)
 		sg.ResetCounts()

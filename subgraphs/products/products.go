@@ -27,5 +27,7 @@ var Def = subgraph.Def{
 func Handler(d subgraph.Deps) http.Handler {
 	store := postgres.New(d.Pool)
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: store}})
-	return loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log))
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log)))
+	return mux
 }

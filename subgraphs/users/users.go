@@ -1,16 +1,22 @@
-// Package users is the users subgraph: accounts, and later authentication,
-// profiles, addresses and roles. Def is all a starter needs to run it.
+// Package users is the users subgraph: accounts, authentication and roles,
+// and later profiles and addresses. Def is all a starter needs to run it.
 package users
 
 import (
+	"encoding/json"
 	"net/http"
+	"time"
 
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
+	"github.com/myshop/supergraph/subgraphs/platform/ratelimit"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 	"github.com/myshop/supergraph/subgraphs/users/graph"
 	"github.com/myshop/supergraph/subgraphs/users/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/users/loader"
 	"github.com/myshop/supergraph/subgraphs/users/postgres"
+	"github.com/myshop/supergraph/subgraphs/users/token"
+	"github.com/myshop/supergraph/subgraphs/users/user"
 )
 
 // Def describes the users subgraph to the code that starts it.
@@ -22,9 +28,30 @@ var Def = subgraph.Def{
 	Handler:    Handler,
 }
 
-// Handler is the users GraphQL endpoint.
+// JWKSPath is where the users subgraph publishes its token keys.
+const JWKSPath = "/.well-known/jwks.json"
+
+// Handler serves /graphql and the JWKS.
 func Handler(d subgraph.Deps) http.Handler {
 	store := postgres.New(d.Pool)
-	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: store}})
-	return loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log))
+	ring := token.NewRing(store)
+	failures := ratelimit.NewFailureWindow(d.Redis, d.RedisPrefix+"users:", user.MaxFailedLogins, time.Minute)
+	resolvers := &graph.Resolver{Store: store, Accounts: user.NewService(store, ring, failures)}
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: resolvers})
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", auth.Middleware(auth.NewVerifier(ring), loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log))))
+	mux.HandleFunc("GET "+JWKSPath, func(w http.ResponseWriter, r *http.Request) {
+		set, err := ring.JWKS(r.Context())
+		if err != nil {
+			d.Log.ErrorContext(r.Context(), "jwks", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		// Verifiers refresh every minute; let caches in between do the same.
+		w.Header().Set("Cache-Control", "public, max-age=60")
+		_ = json.NewEncoder(w).Encode(set)
+	})
+	return mux
 }

@@ -19,6 +19,7 @@ const (
 	Unauthenticated Code = "UNAUTHENTICATED"
 	Forbidden       Code = "FORBIDDEN"
 	Conflict        Code = "CONFLICT"
+	RateLimited     Code = "RATE_LIMIT_EXCEEDED"
 	Internal        Code = "INTERNAL"
 )
 

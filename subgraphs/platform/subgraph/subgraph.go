@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 )
@@ -30,7 +32,8 @@ type Def struct {
 	Migrations fs.FS  // goose SQL files at the root
 	// Seed writes the deterministic demo data; it must be idempotent.
 	Seed func(ctx context.Context, pool *pgxpool.Pool) error
-	// Handler is the subgraph's GraphQL endpoint.
+	// Handler serves the subgraph's own endpoints: /graphql and any others
+	// (the users subgraph's JWKS). Routes adds /health and /ready.
 	Handler func(Deps) http.Handler
 }
 
@@ -41,6 +44,10 @@ type Deps struct {
 	// LoaderWait is how long a dataloader gathers keys before it queries:
 	// longer batches more reliably under load, shorter answers sooner.
 	LoaderWait time.Duration
+	// Redis holds state shared by replicas (rate-limit counters, later
+	// events); RedisPrefix namespaces this deployment's keys in it.
+	Redis       *redis.Client
+	RedisPrefix string
 }
 
 // DefaultLoaderWait is LoaderWait unless LOADER_WAIT says otherwise. gqlgen
@@ -54,20 +61,28 @@ type Config struct {
 	DatabaseURL string
 	SeedDemo    bool
 	LoaderWait  time.Duration
+	RedisURL    string
 }
 
 // DefaultDatabaseURL is the server used when DATABASE_URL is not set.
 const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
+// DefaultRedisURL is the Redis used when REDIS_URL is not set.
+const DefaultRedisURL = "redis://127.0.0.1:6379/0"
+
 // ConfigFromEnv reads <NAME>_LISTEN_ADDR, <NAME>_DATABASE_URL (else the
-// server of DATABASE_URL with database myshop_<name>), SEED_DEMO_DATA and
-// LOADER_WAIT.
+// server of DATABASE_URL with database myshop_<name>), REDIS_URL,
+// SEED_DEMO_DATA and LOADER_WAIT.
 func ConfigFromEnv(d Def, getenv func(string) string) (Config, error) {
 	prefix := strings.ToUpper(d.Name) + "_"
 	cfg := Config{
 		ListenAddr:  getenv(prefix + "LISTEN_ADDR"),
 		DatabaseURL: getenv(prefix + "DATABASE_URL"),
 		SeedDemo:    getenv("SEED_DEMO_DATA") == "1" || getenv("SEED_DEMO_DATA") == "true",
+	}
+	cfg.RedisURL = getenv("REDIS_URL")
+	if cfg.RedisURL == "" {
+		cfg.RedisURL = DefaultRedisURL
 	}
 	cfg.LoaderWait = DefaultLoaderWait
 	if v := getenv("LOADER_WAIT"); v != "" {
@@ -101,6 +116,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("database_url", postgres.Redact(c.DatabaseURL)),
 		slog.Bool("seed_demo", c.SeedDemo),
 		slog.Duration("loader_wait", c.LoaderWait),
+		slog.String("redis_url", redactRedis(c.RedisURL)),
 	)
 }
 
@@ -127,11 +143,11 @@ func Open(ctx context.Context, d Def, cfg Config) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-// Routes serves graphql at /graphql, liveness at /health and readiness
+// Routes serves the subgraph's handler, liveness at /health and readiness
 // (the database answers) at /ready.
-func Routes(graphql http.Handler, pool *pgxpool.Pool) http.Handler {
+func Routes(h http.Handler, pool *pgxpool.Pool) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", graphql)
+	mux.Handle("/", h)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n")) //nolint:errcheck // nothing to do for a gone client
 	})
@@ -185,8 +201,14 @@ func Run(ctx context.Context, d Def, getenv func(string) string, log *slog.Logge
 	if err != nil {
 		return fmt.Errorf("%s: listen: %w", d.Name, err)
 	}
+	rdb, err := OpenRedis(ctx, cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.Name, err)
+	}
+	defer rdb.Close()
 	log.Info("subgraph ready", "subgraph", d.Name, "url", "http://"+ln.Addr().String()+"/graphql")
-	return Serve(ctx, ln, Routes(d.Handler(Deps{Pool: pool, Log: log, LoaderWait: cfg.LoaderWait}), pool))
+	deps := Deps{Pool: pool, Log: log, LoaderWait: cfg.LoaderWait, Redis: rdb, RedisPrefix: "myshop:"}
+	return Serve(ctx, ln, Routes(d.Handler(deps), pool))
 }
 
 // Main runs d as a process until SIGINT or SIGTERM and returns the exit
@@ -200,4 +222,26 @@ func Main(d Def) int {
 		return 1
 	}
 	return 0
+}
+
+// OpenRedis connects to redisURL and checks that it answers.
+func OpenRedis(ctx context.Context, redisURL string) (*redis.Client, error) {
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("redis %s: %w", redactRedis(redisURL), err)
+	}
+	return rdb, nil
+}
+
+func redactRedis(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable url)"
+	}
+	return parsed.Redacted()
 }

@@ -8,25 +8,92 @@ package graph
 import (
 	"context"
 
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/users/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/users/graph/model"
-	"github.com/myshop/supergraph/subgraphs/users/loader"
 )
+
+// Register is the resolver for the register field.
+func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInput) (*model.RegisterPayload, error) {
+	u, err := r.Accounts.Register(ctx, input.Email, input.Password, input.Name)
+	if err != nil {
+		errors, err := accountErrors(err)
+		return &model.RegisterPayload{Errors: errors}, err
+	}
+	return &model.RegisterPayload{User: toUser(u), Errors: []*model.AccountError{}}, nil
+}
+
+// Login is the resolver for the login field.
+func (r *mutationResolver) Login(ctx context.Context, input model.LoginInput) (*model.LoginPayload, error) {
+	t, err := r.Accounts.Login(ctx, input.Email, input.Password)
+	if err != nil {
+		errors, err := accountErrors(err)
+		return &model.LoginPayload{Errors: errors}, err
+	}
+	token, err := toAuthToken(ctx, t)
+	return &model.LoginPayload{Token: token, Errors: []*model.AccountError{}}, err
+}
+
+// RefreshToken is the resolver for the refreshToken field.
+func (r *mutationResolver) RefreshToken(ctx context.Context, refreshToken string) (*model.LoginPayload, error) {
+	t, err := r.Accounts.Refresh(ctx, refreshToken)
+	if err != nil {
+		errors, err := accountErrors(err)
+		return &model.LoginPayload{Errors: errors}, err
+	}
+	token, err := toAuthToken(ctx, t)
+	return &model.LoginPayload{Token: token, Errors: []*model.AccountError{}}, err
+}
+
+// Logout is the resolver for the logout field.
+func (r *mutationResolver) Logout(ctx context.Context, refreshToken string) (*model.LogoutPayload, error) {
+	if err := r.Accounts.Logout(ctx, refreshToken); err != nil {
+		return nil, err
+	}
+	return &model.LogoutPayload{Ok: true}, nil
+}
 
 // User is the resolver for the user field.
 func (r *queryResolver) User(ctx context.Context, id string) (*model.User, error) {
-	u, err := loader.For(ctx).UserByID.Load(ctx, id)()
-	if errs.CodeOf(err) == errs.NotFound {
+	return userByID(ctx, id)
+}
+
+// Me is the resolver for the me field.
+func (r *queryResolver) Me(ctx context.Context) (*model.User, error) {
+	c := auth.FromContext(ctx)
+	if c == nil {
 		return nil, nil
 	}
-	if err != nil {
+	return userByID(ctx, c.UserID())
+}
+
+// Email is the resolver for the email field.
+func (r *userResolver) Email(ctx context.Context, obj *model.User) (*string, error) {
+	if err := mayReadPrivate(ctx, obj.ID); err != nil {
 		return nil, err
 	}
-	return toUser(u), nil
+	return &obj.Account.Email, nil
 }
+
+// Roles is the resolver for the roles field.
+func (r *userResolver) Roles(ctx context.Context, obj *model.User) ([]string, error) {
+	if err := mayReadPrivate(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	return obj.Account.Roles, nil
+}
+
+// Mutation returns generated.MutationResolver implementation.
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+// User returns generated.UserResolver implementation.
+func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
+
+type (
+	mutationResolver struct{ *Resolver }
+	queryResolver    struct{ *Resolver }
+	userResolver     struct{ *Resolver }
+)

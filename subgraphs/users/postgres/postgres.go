@@ -4,11 +4,14 @@ package postgres
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	platformpg "github.com/myshop/supergraph/subgraphs/platform/postgres"
 	"github.com/myshop/supergraph/subgraphs/users/user"
 )
 
@@ -24,24 +27,145 @@ type Store struct{ pool *pgxpool.Pool }
 // New returns a Store on pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
+var _ user.Store = (*Store)(nil)
+
 // UsersByIDs returns the users with these ids, in no particular order;
 // unknown ids are left out.
 func (s *Store) UsersByIDs(ctx context.Context, ids []string) ([]user.User, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, name, email FROM users WHERE id = ANY($1)`, ids)
+	rows, err := s.pool.Query(ctx, `
+SELECT u.id, u.name, u.email,
+       coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = u.id), '{}')
+FROM users u WHERE u.id = ANY($1)`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("users by ids: %w", err)
 	}
-	defer rows.Close()
-	var out []user.User
-	for rows.Next() {
+	us, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (user.User, error) {
 		var u user.User
-		if err := rows.Scan(&u.ID, &u.Name, &u.Email); err != nil {
-			return nil, fmt.Errorf("users by ids: %w", err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
+		err := row.Scan(&u.ID, &u.Name, &u.Email, &u.Roles)
+		return u, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("users by ids: %w", err)
 	}
-	return out, nil
+	return us, nil
+}
+
+// Create stores a new user with its roles.
+func (s *Store) Create(ctx context.Context, u user.User, passwordHash string) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO users (id, name, email, password_hash) VALUES ($1, $2, $3, $4)`,
+			u.ID, u.Name, u.Email, passwordHash); err != nil {
+			return err
+		}
+		for _, r := range u.Roles {
+			if _, err := tx.Exec(ctx, `INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, u.ID, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if platformpg.IsUniqueViolation(err) {
+		return user.ErrEmailTaken
+	}
+	if err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	return nil
+}
+
+// CredentialsByEmail finds a user by email, whatever its case.
+func (s *Store) CredentialsByEmail(ctx context.Context, email string) (user.Credentials, error) {
+	var c user.Credentials
+	var hash *string
+	err := s.pool.QueryRow(ctx, `SELECT id, name, email, password_hash FROM users WHERE lower(email) = lower($1)`, email).
+		Scan(&c.User.ID, &c.User.Name, &c.User.Email, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return user.Credentials{}, user.ErrNotFound
+	}
+	if err != nil {
+		return user.Credentials{}, fmt.Errorf("credentials: %w", err)
+	}
+	if hash != nil {
+		c.PasswordHash = *hash
+	}
+	return c, nil
+}
+
+// Access returns the user's roles and the union of their permissions.
+func (s *Store) Access(ctx context.Context, userID string) (user.Access, error) {
+	var a user.Access
+	err := s.pool.QueryRow(ctx, `
+SELECT coalesce(array_agg(DISTINCT ur.role), '{}'),
+       coalesce((SELECT array_agg(DISTINCT p ORDER BY p) FROM user_roles ur2 JOIN roles r ON r.name = ur2.role,
+                 unnest(r.permissions) p WHERE ur2.user_id = $1), '{}')
+FROM user_roles ur WHERE ur.user_id = $1`, userID).Scan(&a.Roles, &a.Permissions)
+	if err != nil {
+		return user.Access{}, fmt.Errorf("access: %w", err)
+	}
+	return a, nil
+}
+
+// SaveRefreshToken stores the first token of a session.
+func (s *Store) SaveRefreshToken(ctx context.Context, t user.RefreshToken) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)`,
+		t.Hash, t.FamilyID, t.UserID, t.ExpiresAt)
+	if err != nil {
+		return fmt.Errorf("save refresh token: %w", err)
+	}
+	return nil
+}
+
+// RotateRefreshToken: see user.Store. The row lock makes two concurrent
+// uses of one token a reuse, as they should be.
+func (s *Store) RotateRefreshToken(ctx context.Context, old []byte, next user.RefreshToken) (string, error) {
+	var userID string
+	reused := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var family string
+		var live, used bool
+		err := tx.QueryRow(ctx, `
+SELECT family_id, user_id, revoked_at IS NULL AND expires_at > now(), used_at IS NOT NULL
+FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`, old).Scan(&family, &userID, &live, &used)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return user.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if !live {
+			return user.ErrNotFound
+		}
+		if used {
+			reused = true
+			_, err := tx.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, family)
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1`, old); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at) VALUES ($1, $2, $3, $4)`,
+			next.Hash, family, userID, next.ExpiresAt)
+		return err
+	})
+	if errors.Is(err, user.ErrNotFound) {
+		return "", err
+	}
+	if err != nil {
+		return "", fmt.Errorf("rotate refresh token: %w", err)
+	}
+	if reused {
+		return "", user.ErrTokenReuse
+	}
+	return userID, nil
+}
+
+// RevokeRefreshFamily revokes every token of the session hash belongs to.
+func (s *Store) RevokeRefreshFamily(ctx context.Context, hash []byte) error {
+	_, err := s.pool.Exec(ctx, `
+UPDATE refresh_tokens SET revoked_at = now()
+WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1) AND revoked_at IS NULL`, hash)
+	if err != nil {
+		return fmt.Errorf("revoke refresh tokens: %w", err)
+	}
+	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 	"github.com/myshop/supergraph/subgraphs/products"
 	"github.com/myshop/supergraph/subgraphs/users"
+	userstore "github.com/myshop/supergraph/subgraphs/users/postgres"
 )
 
 // subgraphs are every subgraph the stack runs, in start order.
@@ -52,6 +53,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 	g, ctx := errgroup.WithContext(ctx)
 	urls := map[string]string{}
+	var adminPassword string
 	for _, d := range subgraphs {
 		cfg, err := subgraph.ConfigFromEnv(d, getenv)
 		if err != nil {
@@ -64,12 +66,22 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			return err
 		}
 		defer pool.Close()
+		if d.Name == users.Def.Name {
+			if adminPassword, err = userstore.EnsureAdmin(ctx, pool); err != nil {
+				return err
+			}
+		}
+		rdb, err := subgraph.OpenRedis(ctx, cfg.RedisURL)
+		if err != nil {
+			return err
+		}
+		defer rdb.Close()
 		ln, err := net.Listen("tcp", cfg.ListenAddr)
 		if err != nil {
 			return fmt.Errorf("%s: listen: %w", d.Name, err)
 		}
 		urls[d.Name] = "http://" + ln.Addr().String() + "/graphql"
-		h := subgraph.Routes(d.Handler(subgraph.Deps{Pool: pool, Log: log.With("subgraph", d.Name), LoaderWait: cfg.LoaderWait}), pool)
+		h := subgraph.Routes(d.Handler(subgraph.Deps{Pool: pool, Log: log.With("subgraph", d.Name), LoaderWait: cfg.LoaderWait, Redis: rdb, RedisPrefix: "myshop:"}), pool)
 		g.Go(func() error { return subgraph.Serve(ctx, ln, h) })
 	}
 
@@ -86,6 +98,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	fmt.Fprintf(stdout, "\nMyShop Supergraph is up: http://%s/graphql  (Ctrl-C stops it)\n", ln.Addr())
 	for _, d := range subgraphs {
 		fmt.Fprintf(stdout, "  subgraph %-10s %s\n", d.Name, urls[d.Name])
+	}
+	fmt.Fprintf(stdout, "  demo shoppers: ada.allen.1@example.com (and usr_0002…) with password %s\n", userstore.DemoPassword)
+	if adminPassword != "" {
+		// Printed this once only: just its hash is stored.
+		fmt.Fprintf(stdout, "  first admin created: %s / %s  (write it down: it is not shown again)\n", userstore.AdminEmail, adminPassword)
 	}
 	err = g.Wait()
 	if errors.Is(err, context.Canceled) {

@@ -2,19 +2,127 @@
 
 package model
 
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// A rule the input broke; code is for programs, message for people.
+type AccountError struct {
+	// Path of the input field at fault, e.g. ["password"]; null for the whole input.
+	Field   []string         `json:"field,omitempty"`
+	Message string           `json:"message"`
+	Code    AccountErrorCode `json:"code"`
+}
+
+type AuthToken struct {
+	// Send as Authorization: Bearer <accessToken>.
+	AccessToken string `json:"accessToken"`
+	// RFC 3339 time the access token expires.
+	AccessTokenExpiresAt string `json:"accessTokenExpiresAt"`
+	RefreshToken         string `json:"refreshToken"`
+	User                 *User  `json:"user"`
+}
+
+type LoginInput struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+type LoginPayload struct {
+	Token  *AuthToken      `json:"token,omitempty"`
+	Errors []*AccountError `json:"errors"`
+}
+
+type LogoutPayload struct {
+	Ok bool `json:"ok"`
+}
+
+type Mutation struct {
+}
+
 type Query struct {
 }
 
-// A person with an account: a shopper or a member of staff.
-type User struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	// Visible only to the user and to staff once authentication lands; until then anyone may read it.
+type RegisterInput struct {
 	Email string `json:"email"`
+	// At least 10 characters, and not a commonly used password.
+	Password string `json:"password"`
+	Name     string `json:"name"`
 }
 
-func (User) IsEntity() {}
+type RegisterPayload struct {
+	User   *User           `json:"user,omitempty"`
+	Errors []*AccountError `json:"errors"`
+}
 
 type UserByIDsInput struct {
 	ID string `json:"ID"`
+}
+
+type AccountErrorCode string
+
+const (
+	AccountErrorCodeInvalidEmail       AccountErrorCode = "INVALID_EMAIL"
+	AccountErrorCodeEmailTaken         AccountErrorCode = "EMAIL_TAKEN"
+	AccountErrorCodePasswordTooShort   AccountErrorCode = "PASSWORD_TOO_SHORT"
+	AccountErrorCodePasswordTooCommon  AccountErrorCode = "PASSWORD_TOO_COMMON"
+	AccountErrorCodeRequired           AccountErrorCode = "REQUIRED"
+	AccountErrorCodeInvalidCredentials AccountErrorCode = "INVALID_CREDENTIALS"
+	AccountErrorCodeInvalidToken       AccountErrorCode = "INVALID_TOKEN"
+)
+
+var AllAccountErrorCode = []AccountErrorCode{
+	AccountErrorCodeInvalidEmail,
+	AccountErrorCodeEmailTaken,
+	AccountErrorCodePasswordTooShort,
+	AccountErrorCodePasswordTooCommon,
+	AccountErrorCodeRequired,
+	AccountErrorCodeInvalidCredentials,
+	AccountErrorCodeInvalidToken,
+}
+
+func (e AccountErrorCode) IsValid() bool {
+	switch e {
+	case AccountErrorCodeInvalidEmail, AccountErrorCodeEmailTaken, AccountErrorCodePasswordTooShort, AccountErrorCodePasswordTooCommon, AccountErrorCodeRequired, AccountErrorCodeInvalidCredentials, AccountErrorCodeInvalidToken:
+		return true
+	}
+	return false
+}
+
+func (e AccountErrorCode) String() string {
+	return string(e)
+}
+
+func (e *AccountErrorCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AccountErrorCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AccountErrorCode", str)
+	}
+	return nil
+}
+
+func (e AccountErrorCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AccountErrorCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AccountErrorCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
