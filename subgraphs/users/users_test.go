@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
@@ -16,7 +18,19 @@ import (
 	pgstore "github.com/myshop/supergraph/subgraphs/users/postgres"
 )
 
+// subgraphUnderTest is the users handler over a fresh seeded database.
+type subgraphUnderTest struct {
+	h          http.Handler
+	pool       *pgxpool.Pool
+	statements *postgres.StatementCounter
+}
+
 func newSubgraph(t *testing.T) (http.Handler, *postgres.StatementCounter) {
+	s := newSubgraphUnderTest(t)
+	return s.h, s.statements
+}
+
+func newSubgraphUnderTest(t *testing.T) *subgraphUnderTest {
 	t.Helper()
 	ctx := context.Background()
 	counter := &postgres.StatementCounter{}
@@ -30,8 +44,9 @@ func newSubgraph(t *testing.T) (http.Handler, *postgres.StatementCounter) {
 	}
 	counter.Reset()
 	rdb, prefix := redistest.New(t)
-	return users.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		LoaderWait: subgraph.DefaultLoaderWait, Redis: rdb, RedisPrefix: prefix}), counter
+	h := users.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		LoaderWait: subgraph.DefaultLoaderWait, Redis: rdb, RedisPrefix: prefix})
+	return &subgraphUnderTest{h: h, pool: pool, statements: counter}
 }
 
 func TestUser(t *testing.T) {

@@ -28,12 +28,21 @@ func (e Error) Code() string { s, _ := e.Extensions["code"].(string); return s }
 // Do posts query with variables to h at /graphql and decodes the answer.
 func Do(t testing.TB, h http.Handler, query string, variables map[string]any) Response {
 	t.Helper()
+	return DoAs(t, h, "", query, variables)
+}
+
+// DoAs is Do with "Authorization: Bearer token" when token is not empty.
+func DoAs(t testing.TB, h http.Handler, token, query string, variables map[string]any) Response {
+	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": variables})
 	if err != nil {
 		t.Fatal(err)
 	}
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	var resp Response
