@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/router/server"
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/redistest"
@@ -105,7 +106,10 @@ func Start(t testing.TB, opts Options) *Stack {
 	if err != nil {
 		t.Fatalf("router: %v", err)
 	}
-	st.Router = httptest.NewServer(router)
+	// The router refuses a bad token itself, before any subgraph call, with
+	// keys from the users subgraph's JWKS; subgraphs verify it again.
+	verifier := auth.NewVerifier(auth.NewJWKS(st.Subgraphs["users"].Server.URL+users.JWKSPath, nil))
+	st.Router = httptest.NewServer(auth.Middleware(verifier, router))
 	t.Cleanup(st.Router.Close)
 	return st
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/users/graph/model"
 	"github.com/myshop/supergraph/subgraphs/users/loader"
@@ -67,3 +68,74 @@ func toAuthToken(ctx context.Context, t user.Tokens) (*model.AuthToken, error) {
 		User:                 u,
 	}, nil
 }
+
+const usersList = "users"
+
+func accountPayload(err error) (*model.AccountPayload, error) {
+	if err != nil {
+		errors, err := accountErrors(err)
+		return &model.AccountPayload{Errors: errors}, err
+	}
+	return &model.AccountPayload{Ok: true, Errors: []*model.AccountError{}}, nil
+}
+
+// freshUser reads a user after a change, past the request's loader cache.
+func freshUser(ctx context.Context, id string) (*model.User, error) {
+	loader.For(ctx).UserByID.Clear(ctx, id)
+	loader.For(ctx).AddressesByUser.Clear(ctx, id)
+	return userByID(ctx, id)
+}
+
+func profilePayload(ctx context.Context, userID string) (*model.ProfilePayload, error) {
+	u, err := freshUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ProfilePayload{User: u, Errors: []*model.AccountError{}}, nil
+}
+
+func toAddress(a user.Address) *model.Address {
+	return &model.Address{ID: a.ID, FirstName: a.FirstName, LastName: a.LastName, Company: a.Company,
+		Street1: a.Street1, Street2: a.Street2, City: a.City, Region: a.Region, PostalCode: a.PostalCode,
+		CountryCode: a.CountryCode, Phone: a.Phone}
+}
+
+func fromAddressInput(in model.AddressInput) user.Address {
+	return user.Address{ID: deref(in.ID), FirstName: in.FirstName, LastName: in.LastName, Company: deref(in.Company),
+		Street1: in.Street1, Street2: deref(in.Street2), City: in.City, Region: deref(in.Region),
+		PostalCode: deref(in.PostalCode), CountryCode: in.CountryCode, Phone: deref(in.Phone)}
+}
+
+// addressByID finds one of the user's addresses through the loader.
+func addressByID(ctx context.Context, userID, id string) (*model.Address, error) {
+	if id == "" {
+		return nil, nil
+	}
+	as, err := loader.For(ctx).AddressesByUser.Load(ctx, userID)()
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		if a.ID == id {
+			return toAddress(a), nil
+		}
+	}
+	return nil, nil
+}
+
+func pageSize(first *int) (int, error) {
+	n := 20
+	if first != nil {
+		n = *first
+	}
+	return n, cursor.First(n)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func derefBool(b *bool) bool { return b != nil && *b }

@@ -9,8 +9,11 @@ import (
 	"context"
 
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/users/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/users/graph/model"
+	"github.com/myshop/supergraph/subgraphs/users/loader"
+	"github.com/myshop/supergraph/subgraphs/users/user"
 )
 
 // Register is the resolver for the register field.
@@ -53,6 +56,80 @@ func (r *mutationResolver) Logout(ctx context.Context, refreshToken string) (*mo
 	return &model.LogoutPayload{Ok: true}, nil
 }
 
+// RequestEmailVerification is the resolver for the requestEmailVerification field.
+func (r *mutationResolver) RequestEmailVerification(ctx context.Context) (*model.AccountPayload, error) {
+	return accountPayload(r.Accounts.RequestEmailVerification(ctx))
+}
+
+// VerifyEmail is the resolver for the verifyEmail field.
+func (r *mutationResolver) VerifyEmail(ctx context.Context, token string) (*model.AccountPayload, error) {
+	return accountPayload(r.Accounts.VerifyEmail(ctx, token))
+}
+
+// RequestPasswordReset is the resolver for the requestPasswordReset field.
+func (r *mutationResolver) RequestPasswordReset(ctx context.Context, email string) (*model.AccountPayload, error) {
+	return accountPayload(r.Accounts.RequestPasswordReset(ctx, email))
+}
+
+// ResetPassword is the resolver for the resetPassword field.
+func (r *mutationResolver) ResetPassword(ctx context.Context, token string, password string) (*model.AccountPayload, error) {
+	return accountPayload(r.Accounts.ResetPassword(ctx, token, password))
+}
+
+// ChangePassword is the resolver for the changePassword field.
+func (r *mutationResolver) ChangePassword(ctx context.Context, currentPassword string, newPassword string) (*model.AccountPayload, error) {
+	return accountPayload(r.Accounts.ChangePassword(ctx, currentPassword, newPassword))
+}
+
+// ChangeEmail is the resolver for the changeEmail field.
+func (r *mutationResolver) ChangeEmail(ctx context.Context, currentPassword string, email string) (*model.AccountPayload, error) {
+	return accountPayload(r.Accounts.ChangeEmail(ctx, currentPassword, email))
+}
+
+// DeleteAccount is the resolver for the deleteAccount field.
+func (r *mutationResolver) DeleteAccount(ctx context.Context, currentPassword string) (*model.AccountPayload, error) {
+	return accountPayload(r.Accounts.DeleteAccount(ctx, currentPassword))
+}
+
+// UpdateProfile is the resolver for the updateProfile field.
+func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.ProfileInput) (*model.ProfilePayload, error) {
+	p := user.Profile{Phone: deref(input.Phone), Locale: deref(input.Locale),
+		MarketingEmails: derefBool(input.MarketingEmails), MarketingSMS: derefBool(input.MarketingSms)}
+	if err := r.Accounts.UpdateProfile(ctx, input.Name, p); err != nil {
+		errors, err := accountErrors(err)
+		return &model.ProfilePayload{Errors: errors}, err
+	}
+	return profilePayload(ctx, auth.FromContext(ctx).UserID())
+}
+
+// SaveAddress is the resolver for the saveAddress field.
+func (r *mutationResolver) SaveAddress(ctx context.Context, input model.AddressInput) (*model.AddressPayload, error) {
+	a, err := r.Accounts.SaveAddress(ctx, fromAddressInput(input), derefBool(input.SetDefaultShipping), derefBool(input.SetDefaultBilling))
+	if err != nil {
+		errors, err := accountErrors(err)
+		return &model.AddressPayload{Errors: errors}, err
+	}
+	u, err := freshUser(ctx, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.AddressPayload{Address: toAddress(a), User: u, Errors: []*model.AccountError{}}, nil
+}
+
+// DeleteAddress is the resolver for the deleteAddress field.
+func (r *mutationResolver) DeleteAddress(ctx context.Context, id string) (*model.AccountPayload, error) {
+	return accountPayload(r.Accounts.DeleteAddress(ctx, id))
+}
+
+// SetUserRoles is the resolver for the setUserRoles field.
+func (r *mutationResolver) SetUserRoles(ctx context.Context, userID string, roles []string) (*model.ProfilePayload, error) {
+	if err := r.Accounts.SetRoles(ctx, userID, roles); err != nil {
+		errors, err := accountErrors(err)
+		return &model.ProfilePayload{Errors: errors}, err
+	}
+	return profilePayload(ctx, userID)
+}
+
 // User is the resolver for the user field.
 func (r *queryResolver) User(ctx context.Context, id string) (*model.User, error) {
 	return userByID(ctx, id)
@@ -65,6 +142,40 @@ func (r *queryResolver) Me(ctx context.Context) (*model.User, error) {
 		return nil, nil
 	}
 	return userByID(ctx, c.UserID())
+}
+
+// Users is the resolver for the users field.
+func (r *queryResolver) Users(ctx context.Context, where *model.UserWhere, first *int, after *string) (*model.UserConnection, error) {
+	n, err := pageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	afterID, err := cursor.Decode(usersList, deref(after))
+	if err != nil {
+		return nil, err
+	}
+	var f user.UserFilter
+	if where != nil {
+		f = user.UserFilter{Role: deref(where.Role), Search: deref(where.Search)}
+	}
+	us, hasNext, err := r.Accounts.Users(ctx, f, afterID, n)
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.UserConnection{Edges: make([]*model.UserEdge, len(us)), PageInfo: &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: afterID != ""}}
+	for i, u := range us {
+		conn.Edges[i] = &model.UserEdge{Cursor: cursor.Encode(usersList, u.ID), Node: toUser(u)}
+	}
+	if len(us) > 0 {
+		start, end := conn.Edges[0].Cursor, conn.Edges[len(us)-1].Cursor
+		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &start, &end
+	}
+	return conn, nil
+}
+
+// Roles is the resolver for the roles field.
+func (r *queryResolver) Roles(ctx context.Context) ([]string, error) {
+	return r.Store.RoleNames(ctx)
 }
 
 // Email is the resolver for the email field.
@@ -81,6 +192,78 @@ func (r *userResolver) Roles(ctx context.Context, obj *model.User) ([]string, er
 		return nil, err
 	}
 	return obj.Account.Roles, nil
+}
+
+// EmailVerified is the resolver for the emailVerified field.
+func (r *userResolver) EmailVerified(ctx context.Context, obj *model.User) (*bool, error) {
+	if err := mayReadPrivate(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	return &obj.Account.EmailVerified, nil
+}
+
+// Phone is the resolver for the phone field.
+func (r *userResolver) Phone(ctx context.Context, obj *model.User) (*string, error) {
+	if err := mayReadPrivate(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	return &obj.Account.Phone, nil
+}
+
+// Locale is the resolver for the locale field.
+func (r *userResolver) Locale(ctx context.Context, obj *model.User) (*string, error) {
+	if err := mayReadPrivate(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	return &obj.Account.Locale, nil
+}
+
+// MarketingEmails is the resolver for the marketingEmails field.
+func (r *userResolver) MarketingEmails(ctx context.Context, obj *model.User) (*bool, error) {
+	if err := mayReadPrivate(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	return &obj.Account.MarketingEmails, nil
+}
+
+// MarketingSms is the resolver for the marketingSms field.
+func (r *userResolver) MarketingSms(ctx context.Context, obj *model.User) (*bool, error) {
+	if err := mayReadPrivate(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	return &obj.Account.MarketingSMS, nil
+}
+
+// Addresses is the resolver for the addresses field.
+func (r *userResolver) Addresses(ctx context.Context, obj *model.User) ([]*model.Address, error) {
+	if err := mayReadPrivate(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	as, err := loader.For(ctx).AddressesByUser.Load(ctx, obj.ID)()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Address, len(as))
+	for i, a := range as {
+		out[i] = toAddress(a)
+	}
+	return out, nil
+}
+
+// DefaultShippingAddress is the resolver for the defaultShippingAddress field.
+func (r *userResolver) DefaultShippingAddress(ctx context.Context, obj *model.User) (*model.Address, error) {
+	if err := mayReadPrivate(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	return addressByID(ctx, obj.ID, obj.Account.DefaultShippingAddressID)
+}
+
+// DefaultBillingAddress is the resolver for the defaultBillingAddress field.
+func (r *userResolver) DefaultBillingAddress(ctx context.Context, obj *model.User) (*model.Address, error) {
+	if err := mayReadPrivate(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	return addressByID(ctx, obj.ID, obj.Account.DefaultBillingAddressID)
 }
 
 // Mutation returns generated.MutationResolver implementation.

@@ -16,17 +16,21 @@ import (
 // Store is what the loaders read from.
 type Store interface {
 	UsersByIDs(ctx context.Context, ids []string) ([]user.User, error)
+	AddressesByUsers(ctx context.Context, userIDs []string) ([]user.Address, error)
 }
 
 // Loaders are one request's dataloaders.
 type Loaders struct {
-	UserByID *dataloader.Loader[string, user.User]
+	UserByID        *dataloader.Loader[string, user.User]
+	AddressesByUser *dataloader.Loader[string, []user.Address]
 }
 
 // New returns fresh loaders over store that gather keys for wait.
 func New(store Store, wait time.Duration) *Loaders {
 	return &Loaders{
 		UserByID: dataloader.NewBatchedLoader(usersByIDs(store), dataloader.WithWait[string, user.User](wait)),
+		AddressesByUser: dataloader.NewBatchedLoader(addressesByUsers(store),
+			dataloader.WithWait[string, []user.Address](wait)),
 	}
 }
 
@@ -63,6 +67,21 @@ func usersByIDs(store Store) dataloader.BatchFunc[string, user.User] {
 			} else {
 				out[i] = &dataloader.Result[user.User]{Error: errs.New(errs.NotFound, "user %s not found", id)}
 			}
+		}
+		return out
+	}
+}
+
+func addressesByUsers(store Store) dataloader.BatchFunc[string, []user.Address] {
+	return func(ctx context.Context, ids []string) []*dataloader.Result[[]user.Address] {
+		as, err := store.AddressesByUsers(ctx, ids)
+		byUser := map[string][]user.Address{}
+		for _, a := range as {
+			byUser[a.UserID] = append(byUser[a.UserID], a)
+		}
+		out := make([]*dataloader.Result[[]user.Address], len(ids))
+		for i, id := range ids {
+			out[i] = &dataloader.Result[[]user.Address]{Data: byUser[id], Error: err}
 		}
 		return out
 	}

@@ -32,18 +32,11 @@ var _ user.Store = (*Store)(nil)
 // UsersByIDs returns the users with these ids, in no particular order;
 // unknown ids are left out.
 func (s *Store) UsersByIDs(ctx context.Context, ids []string) ([]user.User, error) {
-	rows, err := s.pool.Query(ctx, `
-SELECT u.id, u.name, u.email,
-       coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = u.id), '{}')
-FROM users u WHERE u.id = ANY($1)`, ids)
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = ANY($1)`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("users by ids: %w", err)
 	}
-	us, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (user.User, error) {
-		var u user.User
-		err := row.Scan(&u.ID, &u.Name, &u.Email, &u.Roles)
-		return u, err
-	})
+	us, err := pgx.CollectRows(rows, scanUser)
 	if err != nil {
 		return nil, fmt.Errorf("users by ids: %w", err)
 	}
@@ -77,7 +70,7 @@ func (s *Store) Create(ctx context.Context, u user.User, passwordHash string) er
 func (s *Store) CredentialsByEmail(ctx context.Context, email string) (user.Credentials, error) {
 	var c user.Credentials
 	var hash *string
-	err := s.pool.QueryRow(ctx, `SELECT id, name, email, password_hash FROM users WHERE lower(email) = lower($1)`, email).
+	err := s.pool.QueryRow(ctx, `SELECT id, name, email, password_hash FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL`, email).
 		Scan(&c.User.ID, &c.User.Name, &c.User.Email, &hash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return user.Credentials{}, user.ErrNotFound
@@ -168,4 +161,16 @@ WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1) A
 		return fmt.Errorf("revoke refresh tokens: %w", err)
 	}
 	return nil
+}
+
+const userColumns = `u.id, u.name, u.email, u.email_verified_at IS NOT NULL,
+       coalesce((SELECT array_agg(r.role ORDER BY r.role) FROM user_roles r WHERE r.user_id = u.id), '{}'),
+       coalesce(u.phone, ''), u.locale, u.marketing_emails, u.marketing_sms,
+       coalesce(u.default_shipping_address_id, ''), coalesce(u.default_billing_address_id, ''), u.deleted_at IS NOT NULL`
+
+func scanUser(row pgx.CollectableRow) (user.User, error) {
+	var u user.User
+	err := row.Scan(&u.ID, &u.Name, &u.Email, &u.EmailVerified, &u.Roles, &u.Phone, &u.Locale,
+		&u.MarketingEmails, &u.MarketingSMS, &u.DefaultShippingAddressID, &u.DefaultBillingAddressID, &u.Deleted)
+	return u, err
 }

@@ -20,3 +20,12 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string { return e.Message }
+
+// More payload error codes.
+const (
+	CodeInvalid          = "INVALID"
+	CodeNotFound         = "NOT_FOUND"
+	CodeInvalidPassword  = "INVALID_PASSWORD"
+	CodeUnknownRole      = "UNKNOWN_ROLE"
+	CodeCannotChangeSelf = "CANNOT_CHANGE_SELF"
+)

@@ -66,10 +66,13 @@ func (s *Service) Register(ctx context.Context, email, password, name string) (U
 	if err != nil {
 		return User{}, err
 	}
-	u := User{ID: NewID(), Name: name, Email: email, Roles: []string{RoleCustomer}}
+	u := User{ID: NewID(), Name: name, Email: email, Roles: []string{RoleCustomer}, Profile: Profile{Locale: "en"}}
 	if err := s.store.Create(ctx, u, hash); errors.Is(err, ErrEmailTaken) {
 		return User{}, &FieldError{Field: "email", Code: CodeEmailTaken, Message: "an account with this email exists"}
 	} else if err != nil {
+		return User{}, fmt.Errorf("register: %w", err)
+	}
+	if err := s.mailToken(ctx, u, PurposeVerifyEmail, VerifyEmailTTL, EventEmailVerificationRequested); err != nil {
 		return User{}, fmt.Errorf("register: %w", err)
 	}
 	return u, nil

@@ -5,14 +5,28 @@ package user
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // User is an account.
 type User struct {
-	ID    string
-	Name  string
-	Email string
-	Roles []string
+	ID            string
+	Name          string
+	Email         string
+	EmailVerified bool
+	Roles         []string
+	Profile
+	DefaultShippingAddressID string
+	DefaultBillingAddressID  string
+	Deleted                  bool
+}
+
+// Profile is what a user edits about themselves.
+type Profile struct {
+	Phone           string
+	Locale          string
+	MarketingEmails bool
+	MarketingSMS    bool
 }
 
 // Permissions a role can grant, as <ACTION>_<DOMAIN>. They travel in the
@@ -69,4 +83,59 @@ type Store interface {
 	RotateRefreshToken(ctx context.Context, old []byte, next RefreshToken) (userID string, err error)
 	// RevokeRefreshFamily ends the session the token with hash belongs to.
 	RevokeRefreshFamily(ctx context.Context, hash []byte) error
+
+	UpdateProfile(ctx context.Context, userID, name string, p Profile) error
+	AddressesByUsers(ctx context.Context, userIDs []string) ([]Address, error)
+	// SaveAddress inserts or updates (by id, only the owner's) an address;
+	// ErrNotFound when the id is not one of the user's.
+	SaveAddress(ctx context.Context, a Address, defaultShipping, defaultBilling bool) error
+	DeleteAddress(ctx context.Context, userID, addressID string) error
+
+	// CreateAccountToken stores t and records event in the outbox, in one
+	// transaction.
+	CreateAccountToken(ctx context.Context, t AccountToken, event Event) error
+	// UseAccountToken marks the unexpired, unused token with hash used and
+	// returns it; ErrNotFound otherwise.
+	UseAccountToken(ctx context.Context, hash []byte, purpose string) (AccountToken, error)
+	PasswordHash(ctx context.Context, userID string) (string, error)
+	// SetPassword changes the hash and ends every session of the user.
+	SetPassword(ctx context.Context, userID, hash string) error
+	// SetEmail changes the email (unverified again); ErrEmailTaken.
+	SetEmail(ctx context.Context, userID, email string) error
+	MarkEmailVerified(ctx context.Context, userID, email string) error
+	// Anonymise removes personal data and records event, atomically.
+	Anonymise(ctx context.Context, userID string, event Event) error
+
+	SetRoles(ctx context.Context, userID string, roles []string) error
+	RoleNames(ctx context.Context) ([]string, error)
+	// Users lists users in id order after the id after, optionally only
+	// those with role or whose name or email contains search.
+	Users(ctx context.Context, f UserFilter, after string, first int) ([]User, bool, error)
+}
+
+// AccountToken is a single-use token mailed to the user.
+type AccountToken struct {
+	Hash      []byte
+	UserID    string
+	Purpose   string // PurposeVerifyEmail or PurposeResetPassword
+	Email     string // the address it was sent to
+	ExpiresAt time.Time
+}
+
+// Account token purposes.
+const (
+	PurposeVerifyEmail   = "verify_email"
+	PurposeResetPassword = "reset_password"
+)
+
+// Event is a fact for the outbox: other services learn of it from there.
+type Event struct {
+	Type    string
+	Payload map[string]any
+}
+
+// UserFilter narrows Users.
+type UserFilter struct {
+	Role   string
+	Search string
 }

@@ -13,11 +13,13 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/myshop/supergraph/router/server"
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 	"github.com/myshop/supergraph/subgraphs/products"
 	"github.com/myshop/supergraph/subgraphs/users"
@@ -93,7 +95,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("router: listen: %w", err)
 	}
-	g.Go(func() error { return subgraph.Serve(ctx, ln, router) })
+	verifier := auth.NewVerifier(auth.NewJWKS(strings.TrimSuffix(urls[users.Def.Name], "/graphql")+users.JWKSPath, nil))
+	g.Go(func() error { return subgraph.Serve(ctx, ln, auth.Middleware(verifier, router)) })
 
 	fmt.Fprintf(stdout, "\nMyShop Supergraph is up: http://%s/graphql  (Ctrl-C stops it)\n", ln.Addr())
 	for _, d := range subgraphs {

@@ -17,6 +17,51 @@ type AccountError struct {
 	Code    AccountErrorCode `json:"code"`
 }
 
+type AccountPayload struct {
+	Ok     bool            `json:"ok"`
+	Errors []*AccountError `json:"errors"`
+}
+
+// An entry of a user's address book.
+type Address struct {
+	ID        string `json:"id"`
+	FirstName string `json:"firstName"`
+	LastName  string `json:"lastName"`
+	Company   string `json:"company"`
+	Street1   string `json:"street1"`
+	Street2   string `json:"street2"`
+	City      string `json:"city"`
+	// State, province or prefecture; required where the country has them.
+	Region     string `json:"region"`
+	PostalCode string `json:"postalCode"`
+	// ISO 3166-1 alpha-2.
+	CountryCode string `json:"countryCode"`
+	Phone       string `json:"phone"`
+}
+
+type AddressInput struct {
+	// Set to change an existing address; leave out to add one.
+	ID                 *string `json:"id,omitempty"`
+	FirstName          string  `json:"firstName"`
+	LastName           string  `json:"lastName"`
+	Company            *string `json:"company,omitempty"`
+	Street1            string  `json:"street1"`
+	Street2            *string `json:"street2,omitempty"`
+	City               string  `json:"city"`
+	Region             *string `json:"region,omitempty"`
+	PostalCode         *string `json:"postalCode,omitempty"`
+	CountryCode        string  `json:"countryCode"`
+	Phone              *string `json:"phone,omitempty"`
+	SetDefaultShipping *bool   `json:"setDefaultShipping,omitempty"`
+	SetDefaultBilling  *bool   `json:"setDefaultBilling,omitempty"`
+}
+
+type AddressPayload struct {
+	Address *Address        `json:"address,omitempty"`
+	User    *User           `json:"user,omitempty"`
+	Errors  []*AccountError `json:"errors"`
+}
+
 type AuthToken struct {
 	// Send as Authorization: Bearer <accessToken>.
 	AccessToken string `json:"accessToken"`
@@ -43,6 +88,27 @@ type LogoutPayload struct {
 type Mutation struct {
 }
 
+// Relay page information.
+type PageInfo struct {
+	HasNextPage     bool    `json:"hasNextPage"`
+	HasPreviousPage bool    `json:"hasPreviousPage"`
+	StartCursor     *string `json:"startCursor,omitempty"`
+	EndCursor       *string `json:"endCursor,omitempty"`
+}
+
+type ProfileInput struct {
+	Name            string  `json:"name"`
+	Phone           *string `json:"phone,omitempty"`
+	Locale          *string `json:"locale,omitempty"`
+	MarketingEmails *bool   `json:"marketingEmails,omitempty"`
+	MarketingSms    *bool   `json:"marketingSms,omitempty"`
+}
+
+type ProfilePayload struct {
+	User   *User           `json:"user,omitempty"`
+	Errors []*AccountError `json:"errors"`
+}
+
 type Query struct {
 }
 
@@ -62,6 +128,22 @@ type UserByIDsInput struct {
 	ID string `json:"ID"`
 }
 
+type UserConnection struct {
+	Edges    []*UserEdge `json:"edges"`
+	PageInfo *PageInfo   `json:"pageInfo"`
+}
+
+type UserEdge struct {
+	Cursor string `json:"cursor"`
+	Node   *User  `json:"node"`
+}
+
+type UserWhere struct {
+	Role *string `json:"role,omitempty"`
+	// Part of the name or email, case-insensitive.
+	Search *string `json:"search,omitempty"`
+}
+
 type AccountErrorCode string
 
 const (
@@ -72,6 +154,11 @@ const (
 	AccountErrorCodeRequired           AccountErrorCode = "REQUIRED"
 	AccountErrorCodeInvalidCredentials AccountErrorCode = "INVALID_CREDENTIALS"
 	AccountErrorCodeInvalidToken       AccountErrorCode = "INVALID_TOKEN"
+	AccountErrorCodeInvalid            AccountErrorCode = "INVALID"
+	AccountErrorCodeNotFound           AccountErrorCode = "NOT_FOUND"
+	AccountErrorCodeInvalidPassword    AccountErrorCode = "INVALID_PASSWORD"
+	AccountErrorCodeUnknownRole        AccountErrorCode = "UNKNOWN_ROLE"
+	AccountErrorCodeCannotChangeSelf   AccountErrorCode = "CANNOT_CHANGE_SELF"
 )
 
 var AllAccountErrorCode = []AccountErrorCode{
@@ -82,11 +169,16 @@ var AllAccountErrorCode = []AccountErrorCode{
 	AccountErrorCodeRequired,
 	AccountErrorCodeInvalidCredentials,
 	AccountErrorCodeInvalidToken,
+	AccountErrorCodeInvalid,
+	AccountErrorCodeNotFound,
+	AccountErrorCodeInvalidPassword,
+	AccountErrorCodeUnknownRole,
+	AccountErrorCodeCannotChangeSelf,
 }
 
 func (e AccountErrorCode) IsValid() bool {
 	switch e {
-	case AccountErrorCodeInvalidEmail, AccountErrorCodeEmailTaken, AccountErrorCodePasswordTooShort, AccountErrorCodePasswordTooCommon, AccountErrorCodeRequired, AccountErrorCodeInvalidCredentials, AccountErrorCodeInvalidToken:
+	case AccountErrorCodeInvalidEmail, AccountErrorCodeEmailTaken, AccountErrorCodePasswordTooShort, AccountErrorCodePasswordTooCommon, AccountErrorCodeRequired, AccountErrorCodeInvalidCredentials, AccountErrorCodeInvalidToken, AccountErrorCodeInvalid, AccountErrorCodeNotFound, AccountErrorCodeInvalidPassword, AccountErrorCodeUnknownRole, AccountErrorCodeCannotChangeSelf:
 		return true
 	}
 	return false
