@@ -44,20 +44,23 @@ FROM addresses WHERE user_id = ANY($1) ORDER BY user_id, id`, userIDs)
 	return as, nil
 }
 
-// SaveAddress inserts or updates an address and the user's defaults.
-func (s *Store) SaveAddress(ctx context.Context, a user.Address, defaultShipping, defaultBilling bool) error {
+// SaveAddress inserts a new address or updates one of the user's, and
+// sets the user's defaults.
+func (s *Store) SaveAddress(ctx context.Context, a user.Address, isNew, defaultShipping, defaultBilling bool) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-INSERT INTO addresses (id, user_id, first_name, last_name, company, street1, street2, city, region, postal_code, country_code, phone)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-ON CONFLICT (id) DO UPDATE SET first_name = $3, last_name = $4, company = $5, street1 = $6, street2 = $7,
+		q := `UPDATE addresses SET first_name = $3, last_name = $4, company = $5, street1 = $6, street2 = $7,
     city = $8, region = $9, postal_code = $10, country_code = $11, phone = $12
-WHERE addresses.user_id = $2`,
-			a.ID, a.UserID, a.FirstName, a.LastName, a.Company, a.Street1, a.Street2, a.City, a.Region, a.PostalCode, a.CountryCode, a.Phone)
+WHERE id = $1 AND user_id = $2`
+		if isNew {
+			q = `INSERT INTO addresses (id, user_id, first_name, last_name, company, street1, street2, city, region, postal_code, country_code, phone)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+		}
+		tag, err := tx.Exec(ctx, q, a.ID, a.UserID, a.FirstName, a.LastName, a.Company, a.Street1, a.Street2,
+			a.City, a.Region, a.PostalCode, a.CountryCode, a.Phone)
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 { // the id is someone else's
+		if tag.RowsAffected() == 0 { // not one of the user's addresses
 			return user.ErrNotFound
 		}
 		if defaultShipping {

@@ -63,10 +63,11 @@ func (s *Service) SaveAddress(ctx context.Context, a Address, defaultShipping, d
 		return Address{}, err
 	}
 	a.UserID = c.UserID()
-	if a.ID == "" {
+	isNew := a.ID == ""
+	if isNew {
 		a.ID = "adr_" + strings.TrimPrefix(NewID(), "usr_")
 	}
-	if err := s.store.SaveAddress(ctx, a, defaultShipping, defaultBilling); errors.Is(err, ErrNotFound) {
+	if err := s.store.SaveAddress(ctx, a, isNew, defaultShipping, defaultBilling); errors.Is(err, ErrNotFound) {
 		return Address{}, &FieldError{Field: "id", Code: CodeNotFound, Message: "no such address in your address book"}
 	} else if err != nil {
 		return Address{}, err

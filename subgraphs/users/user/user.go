@@ -86,9 +86,9 @@ type Store interface {
 
 	UpdateProfile(ctx context.Context, userID, name string, p Profile) error
 	AddressesByUsers(ctx context.Context, userIDs []string) ([]Address, error)
-	// SaveAddress inserts or updates (by id, only the owner's) an address;
-	// ErrNotFound when the id is not one of the user's.
-	SaveAddress(ctx context.Context, a Address, defaultShipping, defaultBilling bool) error
+	// SaveAddress inserts a new address, or updates one of the user's;
+	// ErrNotFound when an update's id is not one of the user's.
+	SaveAddress(ctx context.Context, a Address, isNew, defaultShipping, defaultBilling bool) error
 	DeleteAddress(ctx context.Context, userID, addressID string) error
 
 	// CreateAccountToken stores t and records event in the outbox, in one
