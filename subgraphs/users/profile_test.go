@@ -67,7 +67,7 @@ func TestProfileAndAddresses(t *testing.T) {
 		in   map[string]any
 		code string
 	}{
-		{map[string]any{"firstName": "Ada", "lastName": "L", "street1": "1 Main St", "city": "Springfield", "postalCode": "12345", "countryCode": "US"}, "REQUIRED"},             // no state
+		{map[string]any{"firstName": "Ada", "lastName": "L", "street1": "1 Main St", "city": "Springfield", "postalCode": "12345", "countryCode": "US"}, "REQUIRED"},               // no state
 		{map[string]any{"firstName": "Ada", "lastName": "L", "street1": "1 Main St", "city": "Springfield", "region": "IL", "postalCode": "1234", "countryCode": "US"}, "INVALID"}, // bad ZIP
 		{map[string]any{"firstName": "Ada", "lastName": "L", "street1": "1 Rue", "city": "Paris", "postalCode": "75001", "countryCode": "XX"}, "INVALID"},
 		{map[string]any{"firstName": "", "lastName": "L", "street1": "1 Rue", "city": "Paris", "postalCode": "75001", "countryCode": "FR"}, "REQUIRED"},
