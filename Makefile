@@ -36,7 +36,7 @@ compose:
 ## bench: router against the subgraphs, ratios in one run.
 bench:
 	@source tools/services.sh && trap 'tools/services.sh stop' EXIT && \
-	  go test -run '^$$' -bench . -benchmem -count=1 ./bench/... ./router/...
+	  go test -run '^$$' -bench . -benchmem -count=1 ./bench/... ./router/... ./subgraphs/...
 
 tidy:
 	for m in $(MODULES); do (cd $$m && GOWORK=off go mod tidy) || exit 1; done

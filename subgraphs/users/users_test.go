@@ -30,7 +30,9 @@ func newSubgraph(t *testing.T) (http.Handler, *postgres.StatementCounter) {
 	return s.h, s.statements
 }
 
-func newSubgraphUnderTest(t *testing.T) *subgraphUnderTest {
+func newSubgraphUnderTest(t *testing.T) *subgraphUnderTest { return newBenchSubgraph(t) }
+
+func newBenchSubgraph(t testing.TB) *subgraphUnderTest {
 	t.Helper()
 	ctx := context.Background()
 	counter := &postgres.StatementCounter{}
