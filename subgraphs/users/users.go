@@ -25,6 +25,7 @@ var Def = subgraph.Def{
 	Port:       4001,
 	Migrations: postgres.Migrations,
 	Seed:       postgres.Seed,
+	Outbox:     true,
 	Handler:    Handler,
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/myshop/supergraph/subgraphs/platform/outbox"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 )
 
@@ -32,6 +33,9 @@ type Def struct {
 	Migrations fs.FS  // goose SQL files at the root
 	// Seed writes the deterministic demo data; it must be idempotent.
 	Seed func(ctx context.Context, pool *pgxpool.Pool) error
+	// Outbox says the subgraph records events in an outbox table, which a
+	// relay publishes to Redis while the subgraph runs.
+	Outbox bool
 	// Handler serves the subgraph's own endpoints: /graphql and any others
 	// (the users subgraph's JWKS). Routes adds /health and /ready.
 	Handler func(Deps) http.Handler
@@ -207,7 +211,8 @@ func Run(ctx context.Context, d Def, getenv func(string) string, log *slog.Logge
 	}
 	defer rdb.Close()
 	log.Info("subgraph ready", "subgraph", d.Name, "url", "http://"+ln.Addr().String()+"/graphql")
-	deps := Deps{Pool: pool, Log: log, LoaderWait: cfg.LoaderWait, Redis: rdb, RedisPrefix: "myshop:"}
+	deps := Deps{Pool: pool, Log: log, LoaderWait: cfg.LoaderWait, Redis: rdb, RedisPrefix: RedisPrefix}
+	go Background(ctx, d, deps)
 	return Serve(ctx, ln, Routes(d.Handler(deps), pool))
 }
 
@@ -244,4 +249,15 @@ func redactRedis(u string) string {
 		return "(unparsable url)"
 	}
 	return parsed.Redacted()
+}
+
+// RedisPrefix namespaces every key a running stack puts in Redis.
+const RedisPrefix = "myshop:"
+
+// Background runs what a subgraph does besides answering requests (the
+// outbox relay) until ctx ends.
+func Background(ctx context.Context, d Def, deps Deps) {
+	if d.Outbox {
+		outbox.NewRelay(deps.Pool, deps.Redis, deps.RedisPrefix, d.Name, deps.Log).Run(ctx, 250*time.Millisecond)
+	}
 }

@@ -83,7 +83,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			return fmt.Errorf("%s: listen: %w", d.Name, err)
 		}
 		urls[d.Name] = "http://" + ln.Addr().String() + "/graphql"
-		h := subgraph.Routes(d.Handler(subgraph.Deps{Pool: pool, Log: log.With("subgraph", d.Name), LoaderWait: cfg.LoaderWait, Redis: rdb, RedisPrefix: "myshop:"}), pool)
+		deps := subgraph.Deps{Pool: pool, Log: log.With("subgraph", d.Name), LoaderWait: cfg.LoaderWait, Redis: rdb, RedisPrefix: subgraph.RedisPrefix}
+		g.Go(func() error { subgraph.Background(ctx, d, deps); return nil })
+		h := subgraph.Routes(d.Handler(deps), pool)
 		g.Go(func() error { return subgraph.Serve(ctx, ln, h) })
 	}
 
