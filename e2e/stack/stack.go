@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/router/server"
+	"github.com/myshop/supergraph/subgraphs/payments"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
@@ -26,7 +27,7 @@ import (
 )
 
 // Defs are the subgraphs a stack runs.
-var Defs = []subgraph.Def{users.Def, products.Def}
+var Defs = []subgraph.Def{users.Def, products.Def, payments.Def}
 
 // Stack is a running supergraph.
 type Stack struct {
@@ -90,7 +91,12 @@ func Start(t testing.TB, opts Options) *Stack {
 			t.Fatalf("%s: seed: %v", d.Name, err)
 		}
 		rdb, prefix := redistest.New(t)
-		sg.handler = subgraph.Routes(d.Handler(subgraph.Deps{Pool: pool, Log: log, LoaderWait: opts.LoaderWait, Redis: rdb, RedisPrefix: prefix}), pool)
+		var verifier *auth.Verifier
+		if u := st.Subgraphs[users.Def.Name]; u != nil { // users comes first: the others use its keys
+			verifier = auth.NewVerifier(auth.NewJWKS(u.Server.URL+users.JWKSPath, nil))
+		}
+		sg.handler = subgraph.Routes(d.Handler(subgraph.Deps{Pool: pool, Log: log, LoaderWait: opts.LoaderWait,
+			Redis: rdb, RedisPrefix: prefix, Verifier: verifier, Getenv: func(string) string { return "" }}), pool)
 		sg.Server = httptest.NewServer(sg)
 		t.Cleanup(sg.Server.Close)
 		sg.ResetCounts()

@@ -67,3 +67,38 @@ func (m Money) Amount() string {
 	}
 	return s
 }
+
+// Parse reads a decimal amount such as "19.99" in currency c. More
+// decimals than the currency has ("19.999" USD, "5.5" JPY) is an error,
+// never a rounding: the client meant something we cannot represent.
+func Parse(amount string, c Currency) (Money, error) {
+	d, ok := decimals[c]
+	if !ok {
+		return Money{}, fmt.Errorf("%q is not a supported currency", c)
+	}
+	s := strings.TrimSpace(amount)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, hasDot := strings.Cut(s, ".")
+	if whole == "" || (hasDot && frac == "") || len(frac) > d || !digits(whole) || !digits(frac) || len(whole) > 15 {
+		return Money{}, fmt.Errorf("%q is not an amount of %s with at most %d decimals", amount, c, d)
+	}
+	frac += strings.Repeat("0", d-len(frac))
+	n, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err != nil {
+		return Money{}, fmt.Errorf("%q is out of range", amount)
+	}
+	if neg {
+		n = -n
+	}
+	return Money{Minor: n, Currency: c}, nil
+}
+
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}

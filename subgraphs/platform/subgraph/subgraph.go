@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/outbox"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 )
@@ -52,6 +53,18 @@ type Deps struct {
 	// events); RedisPrefix namespaces this deployment's keys in it.
 	Redis       *redis.Client
 	RedisPrefix string
+	// Verifier checks the access tokens the users subgraph issues, with
+	// keys from its JWKS.
+	Verifier *auth.Verifier
+	// Getenv reads the subgraph's own settings (a provider's URL, a
+	// webhook secret): the environment in a process, a map in tests.
+	Getenv func(string) string
+}
+
+// Authenticated puts the verified claims of a request's bearer token in
+// its context; a bad token is answered 401 before h runs.
+func Authenticated(d Deps, h http.Handler) http.Handler {
+	return auth.Middleware(d.Verifier, h)
 }
 
 // DefaultLoaderWait is LoaderWait unless LOADER_WAIT says otherwise. gqlgen
@@ -66,17 +79,22 @@ type Config struct {
 	SeedDemo    bool
 	LoaderWait  time.Duration
 	RedisURL    string
+	JWKSURL     string
 }
 
 // DefaultDatabaseURL is the server used when DATABASE_URL is not set.
 const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// DefaultJWKSURL is where the users subgraph publishes its token keys
+// when USERS_JWKS_URL does not say otherwise.
+const DefaultJWKSURL = "http://127.0.0.1:4001/.well-known/jwks.json"
 
 // DefaultRedisURL is the Redis used when REDIS_URL is not set.
 const DefaultRedisURL = "redis://127.0.0.1:6379/0"
 
 // ConfigFromEnv reads <NAME>_LISTEN_ADDR, <NAME>_DATABASE_URL (else the
 // server of DATABASE_URL with database myshop_<name>), REDIS_URL,
-// SEED_DEMO_DATA and LOADER_WAIT.
+// USERS_JWKS_URL, SEED_DEMO_DATA and LOADER_WAIT.
 func ConfigFromEnv(d Def, getenv func(string) string) (Config, error) {
 	prefix := strings.ToUpper(d.Name) + "_"
 	cfg := Config{
@@ -87,6 +105,10 @@ func ConfigFromEnv(d Def, getenv func(string) string) (Config, error) {
 	cfg.RedisURL = getenv("REDIS_URL")
 	if cfg.RedisURL == "" {
 		cfg.RedisURL = DefaultRedisURL
+	}
+	cfg.JWKSURL = getenv("USERS_JWKS_URL")
+	if cfg.JWKSURL == "" {
+		cfg.JWKSURL = DefaultJWKSURL
 	}
 	cfg.LoaderWait = DefaultLoaderWait
 	if v := getenv("LOADER_WAIT"); v != "" {
@@ -121,6 +143,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("seed_demo", c.SeedDemo),
 		slog.Duration("loader_wait", c.LoaderWait),
 		slog.String("redis_url", redactRedis(c.RedisURL)),
+		slog.String("users_jwks_url", c.JWKSURL),
 	)
 }
 
@@ -211,7 +234,8 @@ func Run(ctx context.Context, d Def, getenv func(string) string, log *slog.Logge
 	}
 	defer rdb.Close()
 	log.Info("subgraph ready", "subgraph", d.Name, "url", "http://"+ln.Addr().String()+"/graphql")
-	deps := Deps{Pool: pool, Log: log, LoaderWait: cfg.LoaderWait, Redis: rdb, RedisPrefix: RedisPrefix}
+	deps := Deps{Pool: pool, Log: log, LoaderWait: cfg.LoaderWait, Redis: rdb, RedisPrefix: RedisPrefix,
+		Verifier: auth.NewVerifier(auth.NewJWKS(cfg.JWKSURL, nil)), Getenv: getenv}
 	go Background(ctx, d, deps)
 	return Serve(ctx, ln, Routes(d.Handler(deps), pool))
 }

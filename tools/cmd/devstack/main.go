@@ -20,6 +20,7 @@ import (
 
 	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/payments"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 	"github.com/myshop/supergraph/subgraphs/products"
 	"github.com/myshop/supergraph/subgraphs/users"
@@ -27,7 +28,7 @@ import (
 )
 
 // subgraphs are every subgraph the stack runs, in start order.
-var subgraphs = []subgraph.Def{users.Def, products.Def}
+var subgraphs = []subgraph.Def{users.Def, products.Def, payments.Def}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -83,7 +84,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 			return fmt.Errorf("%s: listen: %w", d.Name, err)
 		}
 		urls[d.Name] = "http://" + ln.Addr().String() + "/graphql"
-		deps := subgraph.Deps{Pool: pool, Log: log.With("subgraph", d.Name), LoaderWait: cfg.LoaderWait, Redis: rdb, RedisPrefix: subgraph.RedisPrefix}
+		// Users comes first: the others verify tokens with its keys.
+		jwks := strings.TrimSuffix(urls[users.Def.Name], "/graphql") + users.JWKSPath
+		deps := subgraph.Deps{Pool: pool, Log: log.With("subgraph", d.Name), LoaderWait: cfg.LoaderWait, Redis: rdb,
+			RedisPrefix: subgraph.RedisPrefix, Verifier: auth.NewVerifier(auth.NewJWKS(jwks, nil)), Getenv: getenv}
 		g.Go(func() error { subgraph.Background(ctx, d, deps); return nil })
 		h := subgraph.Routes(d.Handler(deps), pool)
 		g.Go(func() error { return subgraph.Serve(ctx, ln, h) })

@@ -1,0 +1,48 @@
+// Package payments is the payments subgraph: saved payment methods,
+// payments as provider ledgers (authorize, capture, void, refund), and
+// provider webhooks. Def is all a starter needs to run it.
+package payments
+
+import (
+	"net/http"
+
+	"github.com/myshop/supergraph/subgraphs/payments/graph"
+	"github.com/myshop/supergraph/subgraphs/payments/graph/generated"
+	"github.com/myshop/supergraph/subgraphs/payments/loader"
+	"github.com/myshop/supergraph/subgraphs/payments/payment"
+	"github.com/myshop/supergraph/subgraphs/payments/postgres"
+	"github.com/myshop/supergraph/subgraphs/payments/testcard"
+	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
+	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
+)
+
+// Def describes the payments subgraph to the code that starts it.
+var Def = subgraph.Def{
+	Name:       "payments",
+	Port:       4004,
+	Migrations: postgres.Migrations,
+	Seed:       postgres.Seed,
+	Outbox:     true,
+	Handler:    Handler,
+}
+
+// Handler serves /graphql and /webhooks/<provider>.
+func Handler(d subgraph.Deps) http.Handler {
+	return NewHandler(d, testcard.New(), webhookSecret(d))
+}
+
+// NewHandler is Handler with a chosen provider, for tests and other
+// providers.
+func NewHandler(d subgraph.Deps, provider payment.Provider, secret string) http.Handler {
+	store := postgres.New(d.Pool)
+	resolvers := &graph.Resolver{
+		Store:    store,
+		Payments: payment.NewService(store, provider, postgres.NewID),
+		Methods:  payment.NewMethods(store, provider, postgres.NewID),
+	}
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: resolvers})
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", subgraph.Authenticated(d, loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log))))
+	mux.Handle("POST /webhooks/"+provider.Name(), webhookHandler(store, provider.Name(), secret, d.Log))
+	return mux
+}
