@@ -257,7 +257,9 @@ func TestWebhooks(t *testing.T) {
 	e := newEnv(t, nil)
 	r := e.authorize(t, e.shopper, "k", "10.00", testcard.ThreeDSecure)
 	resp := gqltest.DoAs(t, e.h, e.staff, `query($id: ID!) { payment(id: $id) { transactions { id } } }`, map[string]any{"id": r.Payment.ID})
-	var got struct{ Payment struct{ Transactions []struct{ ID string } } }
+	var got struct {
+		Payment struct{ Transactions []struct{ ID string } }
+	}
 	gqltest.Decode(t, resp.Data, &got)
 	txID := got.Payment.Transactions[0].ID
 
