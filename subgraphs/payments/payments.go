@@ -5,12 +5,14 @@ package payments
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/myshop/supergraph/subgraphs/payments/graph"
 	"github.com/myshop/supergraph/subgraphs/payments/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/payments/loader"
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
 	"github.com/myshop/supergraph/subgraphs/payments/postgres"
+	"github.com/myshop/supergraph/subgraphs/payments/stripeapi"
 	"github.com/myshop/supergraph/subgraphs/payments/testcard"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
@@ -26,9 +28,20 @@ var Def = subgraph.Def{
 	Handler:    Handler,
 }
 
-// Handler serves /graphql and /webhooks/<provider>.
+// Handler serves /graphql and /webhooks/<provider>, with the provider
+// PAYMENTS_PROVIDER names: "testcard" (the default, in process) or
+// "stripe" (a Stripe-style API at PAYMENTS_STRIPE_URL, key
+// PAYMENTS_STRIPE_KEY).
 func Handler(d subgraph.Deps) http.Handler {
-	return NewHandler(d, testcard.New(), webhookSecret(d))
+	getenv := d.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	var provider payment.Provider = testcard.New()
+	if getenv("PAYMENTS_PROVIDER") == "stripe" {
+		provider = stripeapi.New(getenv("PAYMENTS_STRIPE_URL"), getenv("PAYMENTS_STRIPE_KEY"), 10*time.Second)
+	}
+	return NewHandler(d, provider, webhookSecret(d))
 }
 
 // NewHandler is Handler with a chosen provider, for tests and other

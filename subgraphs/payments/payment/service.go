@@ -217,8 +217,12 @@ func (s *Service) call(ctx context.Context, paymentID string, e Entry, r Provide
 		return Payment{}, &FieldError{Code: CodeProviderUnavailable,
 			Message: "the payment provider did not answer; retry with the same idempotency key to learn the outcome"}
 	}
-	if err := s.store.Settle(ctx, e.ID, res); err != nil {
-		return Payment{}, err
+	// A provider may itself answer "pending" (a refund in progress): the
+	// entry waits for its webhook.
+	if res.Outcome != Pending {
+		if err := s.store.Settle(ctx, e.ID, res); err != nil {
+			return Payment{}, err
+		}
 	}
 	ps, err := s.store.PaymentsByIDs(ctx, []string{paymentID})
 	if err != nil || len(ps) == 0 {
