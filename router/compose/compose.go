@@ -52,6 +52,8 @@ type composer struct {
 	// inaccessible is set once any element is @inaccessible, which adds the
 	// inaccessible spec link and directive definition.
 	inaccessible bool
+	// tag likewise adds the tag spec once any element has a @tag.
+	tag bool
 }
 
 func (c *composer) errorf(format string, args ...any) {
@@ -63,6 +65,10 @@ func (c *composer) errorf(format string, args ...any) {
 func (c *composer) checkFieldSets(s *subgraph) {
 	for _, name := range sortedKeys(s.types) {
 		t := s.types[name]
+		c.checkUnenforced(s, name, t.Directives)
+		for _, f := range t.Fields {
+			c.checkUnenforced(s, name+"."+f.Name, f.Directives)
+		}
 		for _, k := range s.keys(t) {
 			if err := s.checkFieldSet(name, k.fields); err != nil {
 				c.errorf("subgraph %s: @key(fields: %q) on type %s: %v", s.Name, k.fields, name, err)
@@ -82,6 +88,19 @@ func (c *composer) checkFieldSets(s *subgraph) {
 			if d := s.directive(f.Directives, "override"); d != nil && argString(d, "from") == s.Name {
 				c.errorf("subgraph %s: field %s.%s overrides its own subgraph", s.Name, name, f.Name)
 			}
+		}
+	}
+}
+
+// unenforced are access-control directives the router does not implement.
+// Dropping them would silently serve protected fields to anyone, so
+// composition refuses them instead.
+var unenforced = []string{"authenticated", "requiresScopes", "policy"}
+
+func (c *composer) checkUnenforced(s *subgraph, element string, dirs ast.DirectiveList) {
+	for _, name := range unenforced {
+		if s.directive(dirs, name) != nil {
+			c.errorf("subgraph %s: @%s on %s: this router does not enforce it, and would serve the element unprotected", s.Name, name, element)
 		}
 	}
 }
@@ -163,7 +182,7 @@ func (c *composer) checkField(typeName string, defs []typeIn, fs []*fieldIn) {
 	first := fs[0]
 	var resolving []*fieldIn
 	for _, f := range fs {
-		if f.def.Type.String() != first.def.Type.String() {
+		if _, ok := mergeOutputTypes(first.def.Type, f.def.Type); !ok {
 			c.errorf("field %s.%s has type %s in subgraph %s but %s in subgraph %s",
 				typeName, f.def.Name, first.def.Type, first.s.Name, f.def.Type, f.s.Name)
 		}
@@ -194,6 +213,35 @@ func (c *composer) checkField(typeName string, defs []typeIn, fs []*fieldIn) {
 		c.errorf("field %s.%s is resolved by subgraphs %s but is not @shareable in %s",
 			typeName, first.def.Name, subgraphNames(resolving), strings.Join(notShareable, ", "))
 	}
+}
+
+// mergeOutputTypes merges two subgraphs' types of one output field: they
+// may differ only in nullability, and the merged type is non-null only where
+// both are (each subgraph's own type is kept in @join__field(type:)).
+func mergeOutputTypes(a, b *ast.Type) (*ast.Type, bool) {
+	if a.NamedType != b.NamedType || (a.Elem == nil) != (b.Elem == nil) {
+		return nil, false
+	}
+	out := &ast.Type{NamedType: a.NamedType, NonNull: a.NonNull && b.NonNull}
+	if a.Elem != nil {
+		elem, ok := mergeOutputTypes(a.Elem, b.Elem)
+		if !ok {
+			return nil, false
+		}
+		out.Elem = elem
+	}
+	return out, true
+}
+
+// fieldType is the merged type of a field defined in several subgraphs.
+func fieldType(fs []*fieldIn) *ast.Type {
+	t := fs[0].def.Type
+	for _, f := range fs[1:] {
+		if m, ok := mergeOutputTypes(t, f.def.Type); ok {
+			t = m
+		}
+	}
+	return t
 }
 
 // shareable reports whether this subgraph allows others to resolve the field

@@ -115,3 +115,89 @@ enum Color { RED BLUE }`
 		t.Fatalf("composed supergraph does not load: %v", err)
 	}
 }
+
+// TestComposeRefusesUnenforcedAccessControl: dropping @authenticated would
+// serve the field to anyone, so composition fails instead.
+func TestComposeRefusesUnenforcedAccessControl(t *testing.T) {
+	for _, dir := range []string{`@authenticated`, `@requiresScopes(scopes: [["read"]])`, `@policy(policies: [["p"]])`} {
+		sdl := `extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@authenticated", "@requiresScopes", "@policy"])
+type Query { me: User ` + dir + ` }
+type User @key(fields: "id") { id: ID! }`
+		_, err := compose.Compose([]compose.Subgraph{{Name: "a", URL: "http://a", SDL: sdl}})
+		if err == nil || !strings.Contains(err.Error(), "does not enforce") {
+			t.Errorf("%s: got %v", dir, err)
+		}
+	}
+}
+
+// TestComposeInterfaceObject: an @interfaceObject contributes fields to an
+// entity interface and, through a bare @join__field, to its implementations.
+func TestComposeInterfaceObject(t *testing.T) {
+	a := `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+type Query { accounts: [Account!]! }
+interface Account @key(fields: "id") { id: ID! }
+type User implements Account @key(fields: "id") { id: ID! name: String! }`
+	b := `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@interfaceObject"])
+type Account @key(fields: "id") @interfaceObject { id: ID! rating: Int! }`
+	out, err := compose.Compose([]compose.Subgraph{{Name: "a", URL: "http://a", SDL: a}, {Name: "b", URL: "http://b", SDL: b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"interface Account\n  @join__type(graph: A, key: \"id\")\n  @join__type(graph: B, key: \"id\", isInterfaceObject: true)",
+		"rating: Int! @join__field(graph: B)",
+		"  rating: Int! @join__field\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("supergraph lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := supergraph.Parse(out); err != nil {
+		t.Fatalf("does not load: %v", err)
+	}
+}
+
+func TestComposeTags(t *testing.T) {
+	sdl := `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@tag"])
+type Query { p(arg: Int @tag(name: "a")): P @tag(name: "public") @tag(name: "x") }
+type P @tag(name: "public") { id: ID! }
+enum E @tag(name: "e") { A @tag(name: "v") }`
+	out, err := compose.Compose([]compose.Subgraph{{Name: "a", URL: "http://a", SDL: sdl}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`@link(url: "https://specs.apollo.dev/tag/v0.3")`,
+		"directive @tag(name: String!) repeatable on",
+		`p(arg: Int @tag(name: "a")): P @tag(name: "public") @tag(name: "x")`,
+		"type P\n  @join__type(graph: A)\n  @tag(name: \"public\")\n",
+		`A @join__enumValue(graph: A) @tag(name: "v")`,
+		"  @tag(name: \"e\")\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("supergraph lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(out)
+	}
+	if _, err := supergraph.Parse(out); err != nil {
+		t.Fatalf("does not load: %v", err)
+	}
+}
+
+// TestComposeNullabilityMerge: a shareable output field may be nullable in
+// one subgraph and not in another; the supergraph has the nullable type and
+// each subgraph's own in @join__field(type:).
+func TestComposeNullabilityMerge(t *testing.T) {
+	a := fed + `type Query { p: P } type P @key(fields: "id") { id: ID! tags: [String!] @shareable }`
+	b := fed + `type P @key(fields: "id") { id: ID! tags: [String]! @shareable }`
+	out, err := compose.Compose([]compose.Subgraph{{Name: "a", URL: "http://a", SDL: a}, {Name: "b", URL: "http://b", SDL: b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `tags: [String] @join__field(graph: A, type: "[String!]") @join__field(graph: B, type: "[String]!")`
+	if !strings.Contains(out, want) {
+		t.Fatalf("supergraph lacks %q:\n%s", want, out)
+	}
+}

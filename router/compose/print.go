@@ -28,6 +28,10 @@ const inaccessibleDefinition = `directive @inaccessible on FIELD_DEFINITION | OB
 
 `
 
+const tagDefinition = `directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA
+
+`
+
 const linkDefinitions = `scalar link__Import
 
 enum link__Purpose {
@@ -49,17 +53,17 @@ func (c *composer) print() string {
 	var body strings.Builder
 	for _, name := range c.typeNames() {
 		defs := c.definitions(name)
-		kind := defs[0].def.Kind
-		for _, d := range defs[1:] {
-			if d.def.Kind != kind {
+		kind, first := c.kind(name, defs)
+		for _, d := range defs {
+			if d.def.Kind != kind && !d.s.interfaceObjects[name] {
 				c.errorf("type %s is a %s in subgraph %s but a %s in subgraph %s",
-					name, strings.ToLower(string(kind)), defs[0].s.Name, strings.ToLower(string(d.def.Kind)), d.s.Name)
+					name, strings.ToLower(string(kind)), first.s.Name, strings.ToLower(string(d.def.Kind)), d.s.Name)
 			}
 		}
 		body.WriteString("\n")
 		switch kind {
 		case ast.Object, ast.Interface:
-			c.printComposite(&body, name, defs)
+			c.printComposite(&body, name, kind, defs)
 		case ast.Union:
 			c.printUnion(&body, name, defs)
 		case ast.Enum:
@@ -76,6 +80,9 @@ func (c *composer) print() string {
 	if c.inaccessible {
 		b.WriteString("  @link(url: \"https://specs.apollo.dev/inaccessible/v0.2\", for: SECURITY)\n")
 	}
+	if c.tag {
+		b.WriteString("  @link(url: \"https://specs.apollo.dev/tag/v0.3\")\n")
+	}
 	b.WriteString("{\n  query: Query\n")
 	if len(c.definitions("Query")) == 0 {
 		c.errorf("no subgraph defines type Query")
@@ -90,6 +97,9 @@ func (c *composer) print() string {
 	if c.inaccessible {
 		b.WriteString(inaccessibleDefinition)
 	}
+	if c.tag {
+		b.WriteString(tagDefinition)
+	}
 	b.WriteString(joinDefinitions)
 	b.WriteString("\nenum join__Graph {\n")
 	for _, s := range c.subgraphs {
@@ -101,10 +111,22 @@ func (c *composer) print() string {
 	return b.String()
 }
 
-func (c *composer) printComposite(b *strings.Builder, name string, defs []typeIn) {
+// kind is the kind of a merged type: an @interfaceObject stands for an
+// interface that another subgraph defines.
+func (c *composer) kind(name string, defs []typeIn) (ast.DefinitionKind, typeIn) {
+	for _, d := range defs {
+		if !d.s.interfaceObjects[name] {
+			return d.def.Kind, d
+		}
+	}
+	c.errorf("type %s is an @interfaceObject in %s but no subgraph defines the interface", name, defs[0].s.Name)
+	return ast.Interface, defs[0]
+}
+
+func (c *composer) printComposite(b *strings.Builder, name string, kind ast.DefinitionKind, defs []typeIn) {
 	writeDescription(b, "", firstDescription(defs))
 	keyword := "type"
-	if defs[0].def.Kind == ast.Interface {
+	if kind == ast.Interface {
 		keyword = "interface"
 	}
 	b.WriteString(keyword + " " + name)
@@ -126,7 +148,7 @@ func (c *composer) printComposite(b *strings.Builder, name string, defs []typeIn
 			fmt.Fprintf(b, "  @join__implements(graph: %s, interface: %s)\n", d.s.enum, quote(i))
 		}
 	}
-	c.writeInaccessible(b, "  ", c.anyInaccessible(defs), "\n")
+	c.writeTypeDirectives(b, defs)
 	b.WriteString("{\n")
 	order, byName := fields(defs)
 	for _, fname := range order {
@@ -134,7 +156,34 @@ func (c *composer) printComposite(b *strings.Builder, name string, defs []typeIn
 		c.checkField(name, defs, fs)
 		c.printField(b, fs, len(fs) != len(defs))
 	}
+	if kind == ast.Object {
+		c.printInterfaceObjectFields(b, interfaces, order)
+	}
 	b.WriteString("}\n")
+}
+
+// printInterfaceObjectFields adds to an implementation the fields that
+// @interfaceObject subgraphs contribute to its interfaces. No subgraph
+// resolves them on the object itself (a bare @join__field): the router gets
+// them through the interface object's entity.
+func (c *composer) printInterfaceObjectFields(b *strings.Builder, interfaces, have []string) {
+	for _, iface := range interfaces {
+		for _, d := range c.definitions(iface) {
+			if !d.s.interfaceObjects[iface] {
+				continue
+			}
+			for _, f := range d.def.Fields {
+				if contains(have, f.Name) {
+					continue
+				}
+				have = append(have, f.Name)
+				fs := []*fieldIn{{s: d.s, def: f}}
+				b.WriteString("  " + f.Name + c.printArgDefs(f.Arguments, fs) + ": " + f.Type.String() + " @join__field")
+				c.writeBuiltinDirectives(b, fieldDirectives(fs))
+				b.WriteString("\n")
+			}
+		}
+	}
 }
 
 func (c *composer) printField(b *strings.Builder, fs []*fieldIn, partial bool) {
@@ -152,9 +201,15 @@ func (c *composer) printField(b *strings.Builder, fs []*fieldIn, partial bool) {
 		}
 	}
 	writeDescription(b, "  ", desc)
-	b.WriteString("  " + def.Name + c.printArgDefs(def.Arguments, fs) + ": " + def.Type.String())
+	typ := fieldType(fs).String()
+	b.WriteString("  " + def.Name + c.printArgDefs(def.Arguments, fs) + ": " + typ)
 
 	needJoin := partial
+	typesDiffer := false
+	for _, f := range fs {
+		typesDiffer = typesDiffer || f.def.Type.String() != typ
+	}
+	needJoin = needJoin || typesDiffer
 	for _, f := range fs {
 		needJoin = needJoin || f.external || f.override != "" || f.overriddenBy != "" ||
 			f.s.directive(f.def.Directives, "requires") != nil || f.s.directive(f.def.Directives, "provides") != nil
@@ -164,6 +219,9 @@ func (c *composer) printField(b *strings.Builder, fs []*fieldIn, partial bool) {
 			break
 		}
 		args := []string{"graph: " + f.s.enum}
+		if typesDiffer {
+			args = append(args, "type: "+quote(f.def.Type.String()))
+		}
 		if f.overriddenBy != "" {
 			if !f.s.keyFieldNames(f.s.types[typeOf(f)])[f.def.Name] {
 				continue
@@ -235,6 +293,40 @@ func (c *composer) writeBuiltinDirectives(b *strings.Builder, all []typedDirecti
 	}
 	b.WriteString(deprecated)
 	c.writeInaccessible(b, " ", inaccessible, "")
+	for _, tag := range tags(all) {
+		c.tag = true
+		b.WriteString(" @tag(name: " + quote(tag) + ")")
+	}
+}
+
+// writeTypeDirectives writes a type's @inaccessible and @tag lines.
+func (c *composer) writeTypeDirectives(b *strings.Builder, defs []typeIn) {
+	c.writeInaccessible(b, "  ", c.anyInaccessible(defs), "\n")
+	all := make([]typedDirectives, len(defs))
+	for i, d := range defs {
+		all[i] = typedDirectives{d.s, d.def.Directives}
+	}
+	for _, tag := range tags(all) {
+		c.tag = true
+		b.WriteString("  @tag(name: " + quote(tag) + ")\n")
+	}
+}
+
+// tags returns the distinct @tag names applied in any subgraph; contracts
+// filter on them, the router itself ignores them.
+func tags(all []typedDirectives) []string {
+	var out []string
+	for _, td := range all {
+		for _, d := range td.dirs {
+			if td.s.fedName(d.Name) != "tag" {
+				continue
+			}
+			if name := argString(d, "name"); name != "" && !contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
 }
 
 func (c *composer) writeInaccessible(b *strings.Builder, before string, yes bool, after string) {
@@ -286,6 +378,9 @@ func (c *composer) writeJoinTypes(b *strings.Builder, defs []typeIn) {
 		if d.s.extension[d.def.Name] {
 			ext = ", extension: true"
 		}
+		if d.s.interfaceObjects[d.def.Name] {
+			ext += ", isInterfaceObject: true"
+		}
 		keys := d.s.keys(d.def)
 		if len(keys) == 0 || (d.def.Kind != ast.Object && d.def.Kind != ast.Interface) {
 			fmt.Fprintf(b, "  @join__type(graph: %s%s)\n", d.s.enum, ext)
@@ -314,7 +409,7 @@ func (c *composer) printUnion(b *strings.Builder, name string, defs []typeIn) {
 			}
 		}
 	}
-	c.writeInaccessible(b, "  ", c.anyInaccessible(defs), "\n")
+	c.writeTypeDirectives(b, defs)
 	b.WriteString(" = " + strings.Join(members, " | ") + "\n")
 }
 
@@ -322,7 +417,7 @@ func (c *composer) printEnum(b *strings.Builder, name string, defs []typeIn) {
 	writeDescription(b, "", firstDescription(defs))
 	b.WriteString("enum " + name + "\n")
 	c.writeJoinTypes(b, defs)
-	c.writeInaccessible(b, "  ", c.anyInaccessible(defs), "\n")
+	c.writeTypeDirectives(b, defs)
 	b.WriteString("{\n")
 	var order []string
 	by := map[string][]typeIn{}
@@ -361,7 +456,7 @@ func (c *composer) printInput(b *strings.Builder, name string, defs []typeIn) {
 	writeDescription(b, "", firstDescription(defs))
 	b.WriteString("input " + name + "\n")
 	c.writeJoinTypes(b, defs)
-	c.writeInaccessible(b, "  ", c.anyInaccessible(defs), "\n")
+	c.writeTypeDirectives(b, defs)
 	b.WriteString("{\n")
 	order, byName := fields(defs)
 	for _, fname := range order {
@@ -406,7 +501,7 @@ func (c *composer) printScalar(b *strings.Builder, name string, defs []typeIn) {
 			break
 		}
 	}
-	c.writeInaccessible(b, "  ", c.anyInaccessible(defs), "\n")
+	c.writeTypeDirectives(b, defs)
 }
 
 // firstDescription picks the description of the subgraph that declares the

@@ -27,6 +27,9 @@ type subgraph struct {
 	types map[string]*ast.Definition // extensions merged into definitions
 	// extension records types this subgraph only ever declared with `extend`.
 	extension map[string]bool
+	// interfaceObjects are object types marked @interfaceObject: this
+	// subgraph's view of an entity interface defined elsewhere.
+	interfaceObjects map[string]bool
 	// fedNames maps a local directive name to its federation name, so an
 	// import renamed with `as` or the `federation__` prefix is still understood.
 	fedNames map[string]string
@@ -63,6 +66,8 @@ func parseSubgraph(in Subgraph) (*subgraph, error) {
 		types:     map[string]*ast.Definition{},
 		extension: map[string]bool{},
 		fedNames:  map[string]string{},
+
+		interfaceObjects: map[string]bool{},
 		roots: map[ast.Operation]string{
 			ast.Query: "Query", ast.Mutation: "Mutation", ast.Subscription: "Subscription",
 		},
@@ -106,7 +111,10 @@ func parseSubgraph(in Subgraph) (*subgraph, error) {
 			s.extension[name] = true
 		}
 		if s.directive(t.Directives, "interfaceObject") != nil {
-			return nil, fmt.Errorf("subgraph %s: @interfaceObject on %s is not supported by this composer yet", in.Name, name)
+			if t.Kind != ast.Object || len(s.keys(t)) == 0 {
+				return nil, fmt.Errorf("subgraph %s: @interfaceObject on %s needs an object type with a @key", in.Name, name)
+			}
+			s.interfaceObjects[name] = true
 		}
 		if op := s.rootOf(name); op != "" && name != defaultRoot(op) {
 			return nil, fmt.Errorf("subgraph %s: renamed root type %s is not supported; name it %s", in.Name, name, defaultRoot(op))
@@ -115,6 +123,11 @@ func parseSubgraph(in Subgraph) (*subgraph, error) {
 		if name == "Query" {
 			t.Fields = removeFields(t.Fields, "_entities", "_service")
 		}
+	}
+	// Federation gives every subgraph a Query root (_service, _entities);
+	// composers record it with a join__type even when the SDL has no Query.
+	if _, ok := s.types["Query"]; !ok {
+		s.types["Query"] = &ast.Definition{Kind: ast.Object, Name: "Query"}
 	}
 	return s, nil
 }

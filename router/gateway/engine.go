@@ -33,6 +33,9 @@ type Options struct {
 	ForwardHeaders []string
 	// PlanCacheSize bounds the number of cached plans; 0 means 1024.
 	PlanCacheSize int
+	// DisableIntrospection rejects operations selecting __schema or __type
+	// before planning; __typename keeps working.
+	DisableIntrospection bool
 }
 
 // Engine runs operations for one supergraph. It is safe for concurrent use.
@@ -42,9 +45,11 @@ type Engine struct {
 	planConfig   plan.Configuration
 	resolver     *resolve.Resolver
 	plans        *planCache
+	shapes       *lru[uint64, *shape] // prepared operations by query text and name
 	planners     sync.Pool
 	kits         sync.Pool
 	forward      []string
+	noIntrospect bool
 	log          *slog.Logger
 }
 
@@ -83,7 +88,9 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		clientSchema: clientSchema,
 		planConfig:   cfg,
 		plans:        newPlanCache(opts.PlanCacheSize),
+		shapes:       newLRU[uint64, *shape](opts.PlanCacheSize),
 		forward:      opts.ForwardHeaders,
+		noIntrospect: opts.DisableIntrospection,
 		log:          log,
 	}
 	if e.forward == nil {

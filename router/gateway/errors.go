@@ -14,6 +14,10 @@ const (
 	CodeValidationFailed = "GRAPHQL_VALIDATION_FAILED"
 	CodeBadUserInput     = "BAD_USER_INPUT"
 	CodeInternal         = "INTERNAL_SERVER_ERROR"
+	// CodeIntrospectionDisabled rejects __schema/__type when introspection is off.
+	CodeIntrospectionDisabled = "INTROSPECTION_DISABLED"
+	// CodeBatchingUnsupported rejects a JSON array of operations.
+	CodeBatchingUnsupported = "BATCHING_NOT_SUPPORTED"
 )
 
 // RequestError is a request the client got wrong: it never reached a subgraph.

@@ -52,6 +52,7 @@ type kit struct {
 	varNormalizer *astnormalization.VariablesNormalizer
 	varMapper     *astnormalization.VariablesMapper
 	varValidator  *variablesvalidation.VariablesValidator
+	coercer       *astnormalization.ListInputCoercion
 	printed       bytes.Buffer
 	report        operationreport.Report
 }
@@ -70,6 +71,7 @@ func newKit() *kit {
 		varNormalizer: astnormalization.NewVariablesNormalizer(),
 		varMapper:     astnormalization.NewVariablesMapper(),
 		varValidator:  variablesvalidation.NewVariablesValidator(variablesvalidation.VariablesValidatorOptions{}),
+		coercer:       astnormalization.NewListInputCoercion(),
 	}
 }
 
@@ -82,9 +84,22 @@ func (k *kit) reset() {
 // parseLimits bounds the work one request can cause in the parser.
 var parseLimits = astparser.TokenizerLimits{MaxDepth: 100, MaxFields: 5000}
 
-// Prepare parses, normalizes and validates a request and finds or builds
-// its plan. A failure is a *RequestError saying whose fault it is.
+// Prepare turns a request into an Operation ready to Execute. A repeated
+// operation comes from the prepared-operation cache with only its variables
+// processed; otherwise it is parsed, normalized, validated and planned. A
+// failure is a *RequestError saying whose fault it is.
 func (e *Engine) Prepare(req Request) (*Operation, error) {
+	variables := []byte(req.Variables)
+	if len(bytes.TrimSpace(variables)) == 0 || bytes.Equal(bytes.TrimSpace(variables), []byte("null")) {
+		variables = []byte("{}")
+	}
+	if !json.Valid(variables) || bytes.TrimSpace(variables)[0] != '{' {
+		return nil, &RequestError{Code: CodeBadRequest, Message: "variables must be a JSON object"}
+	}
+	if req.Query == "" {
+		return nil, &RequestError{Code: CodeBadRequest, Message: "the request has no query"}
+	}
+
 	k, _ := e.kits.Get().(*kit)
 	if k == nil {
 		k = newKit()
@@ -98,17 +113,19 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 	}()
 	k.reset()
 
-	variables := []byte(req.Variables)
-	if len(bytes.TrimSpace(variables)) == 0 || bytes.Equal(bytes.TrimSpace(variables), []byte("null")) {
-		variables = []byte("{}")
+	if p := e.lookupPrepared(req, variables); p != nil {
+		vars, err := p.variables(k, e.clientSchema, variables)
+		if err != nil {
+			return nil, err
+		}
+		return &Operation{Type: p.typ, plan: p.plan, hash: p.hash, variables: vars, remap: p.remap}, nil
 	}
-	if !json.Valid(variables) || bytes.TrimSpace(variables)[0] != '{' {
-		return nil, &RequestError{Code: CodeBadRequest, Message: "variables must be a JSON object"}
-	}
-	if req.Query == "" {
-		return nil, &RequestError{Code: CodeBadRequest, Message: "the request has no query"}
-	}
+	return e.prepareFull(k, req, variables)
+}
 
+// prepareFull runs the whole pipeline and, when the operation's variable
+// handling can be replayed, caches the result for the next request.
+func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation, error) {
 	k.doc.Input.ResetInputString(req.Query)
 	if _, err := k.parser.ParseWithLimits(parseLimits, k.doc, &k.report); err != nil {
 		return nil, &RequestError{Code: CodeParseFailed, Message: err.Error()}
@@ -116,9 +133,15 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 	if k.report.HasErrors() {
 		return nil, reportError(CodeParseFailed, &k.report)
 	}
-	typ, opName, err := selectOperation(k.doc, req.OperationName)
+	typ, opRef, err := selectOperation(k.doc, req.OperationName)
 	if err != nil {
 		return nil, err
+	}
+	opName := k.doc.OperationDefinitionNameString(opRef)
+	skipInclude := skipIncludeVariables(k.doc)
+	var declared []string
+	for _, ref := range k.doc.OperationDefinitions[opRef].VariableDefinitions.Refs {
+		declared = append(declared, k.doc.VariableDefinitionNameString(ref))
 	}
 
 	// Variables must be attached before normalization: @skip/@include with
@@ -134,20 +157,35 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 	if k.report.HasErrors() {
 		return nil, reportError(CodeValidationFailed, &k.report)
 	}
+	// Checked before caching, so a rejected operation is never served from it.
+	if e.noIntrospect && selectsIntrospection(k.doc) {
+		return nil, &RequestError{Code: CodeIntrospectionDisabled, Message: "GraphQL introspection is disabled on this router"}
+	}
+
+	// Record what variable normalization will do, to replay it on cache hits.
+	kept := variableNames(k.doc)
+	replay := len(skipInclude) <= maxSkipIncludeVariables && replayable(k.doc)
+	defaults, err := variableDefaults(k.doc)
+	if err != nil {
+		return nil, err
+	}
+
 	k.varNormalizer.NormalizeOperation(k.doc, e.clientSchema, &k.report)
 	if k.report.HasErrors() {
 		return nil, reportError(CodeValidationFailed, &k.report)
+	}
+	var p *prepared
+	if replay {
+		if p, err = recipe(k.doc, declared, kept, defaults); err != nil {
+			return nil, err
+		}
 	}
 	remap := k.varMapper.NormalizeOperation(k.doc, e.clientSchema, &k.report)
 	if k.report.HasErrors() {
 		return nil, reportError(CodeValidationFailed, &k.report)
 	}
 	if err := k.varValidator.ValidateWithRemap(k.doc, e.clientSchema, k.doc.Input.Variables, remap); err != nil {
-		var inv *variablesvalidation.InvalidVariableError
-		if errors.As(err, &inv) {
-			return nil, &RequestError{Code: CodeBadUserInput, Message: inv.Message}
-		}
-		return nil, &RequestError{Code: CodeBadUserInput, Message: err.Error()}
+		return nil, variablesError(err)
 	}
 
 	// The printed, normalized operation with remapped variable names is the
@@ -159,22 +197,56 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 	hash := xxhash.Sum64(k.printed.Bytes())
 	// Planning may rewrite the document; keep the variables as validated.
 	vars := append([]byte(nil), k.doc.Input.Variables...)
-	p, err := e.plan(hash, k, opName)
+	plan, err := e.plan(hash, k, opName)
 	if err != nil {
 		return nil, err
 	}
-	return &Operation{
-		Type:      typ,
-		plan:      p,
-		hash:      hash,
-		variables: vars,
-		remap:     copyMap(remap),
-	}, nil
+	op := &Operation{Type: typ, plan: plan, hash: hash, variables: vars, remap: copyMap(remap)}
+	if p != nil {
+		p.typ, p.plan, p.hash, p.remap = typ, plan, hash, op.remap
+		e.storePrepared(req, variables, skipInclude, p)
+	}
+	return op, nil
+}
+
+// recipe describes, for a document fresh from variable normalization, how
+// that normalization changed the variables JSON.
+func recipe(doc *ast.Document, declared, kept []string, defaults []namedJSON) (*prepared, error) {
+	p := &prepared{defaults: defaults}
+	for _, name := range declared {
+		if !contains(kept, name) {
+			p.deleted = append(p.deleted, name)
+		}
+	}
+	now := variableNames(doc)
+	for _, name := range kept {
+		if !contains(now, name) {
+			// Variable normalization dropped a variable: not a case replayed.
+			return nil, nil
+		}
+	}
+	var err error
+	if p.extracted, err = extractedVariables(doc, kept, doc.Input.Variables); err != nil {
+		return nil, err
+	}
+	if p.varDefs, err = variableDefinitionsDoc(doc); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// variablesError reports invalid variable values to the client.
+func variablesError(err error) *RequestError {
+	var inv *variablesvalidation.InvalidVariableError
+	if errors.As(err, &inv) {
+		return &RequestError{Code: CodeBadUserInput, Message: inv.Message}
+	}
+	return &RequestError{Code: CodeBadUserInput, Message: err.Error()}
 }
 
 // selectOperation picks the operation to run, as the GraphQL spec's
-// GetOperation does, and returns its type and name.
-func selectOperation(doc *ast.Document, name string) (OperationType, string, error) {
+// GetOperation does, and returns its type and ref.
+func selectOperation(doc *ast.Document, name string) (OperationType, int, error) {
 	var ops []int
 	for i := range doc.RootNodes {
 		if doc.RootNodes[i].Kind == ast.NodeKindOperationDefinition {
@@ -184,9 +256,9 @@ func selectOperation(doc *ast.Document, name string) (OperationType, string, err
 	chosen := -1
 	switch {
 	case len(ops) == 0:
-		return 0, "", &RequestError{Code: CodeValidationFailed, Message: "the document contains no operation"}
+		return 0, -1, &RequestError{Code: CodeValidationFailed, Message: "the document contains no operation"}
 	case name == "" && len(ops) > 1:
-		return 0, "", &RequestError{Code: CodeValidationFailed, Message: "operationName is required when the document contains several operations"}
+		return 0, -1, &RequestError{Code: CodeValidationFailed, Message: "operationName is required when the document contains several operations"}
 	case name == "":
 		chosen = ops[0]
 	default:
@@ -196,17 +268,16 @@ func selectOperation(doc *ast.Document, name string) (OperationType, string, err
 			}
 		}
 		if chosen < 0 {
-			return 0, "", &RequestError{Code: CodeValidationFailed, Message: fmt.Sprintf("unknown operation named %q", name)}
+			return 0, -1, &RequestError{Code: CodeValidationFailed, Message: fmt.Sprintf("unknown operation named %q", name)}
 		}
 	}
-	name = doc.OperationDefinitionNameString(chosen)
 	switch doc.OperationDefinitions[chosen].OperationType {
 	case ast.OperationTypeMutation:
-		return Mutation, name, nil
+		return Mutation, chosen, nil
 	case ast.OperationTypeSubscription:
-		return Subscription, name, nil
+		return Subscription, chosen, nil
 	}
-	return Query, name, nil
+	return Query, chosen, nil
 }
 
 func copyMap(m map[string]string) map[string]string {

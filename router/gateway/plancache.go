@@ -1,10 +1,8 @@
 package gateway
 
 import (
-	"container/list"
 	"fmt"
 	"strconv"
-	"sync"
 
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/plan"
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/postprocess"
@@ -16,51 +14,15 @@ type cachedPlan struct {
 	plan plan.Plan
 }
 
-// planCache is a small LRU of plans keyed by the normalized operation hash.
+// planCache holds plans keyed by the normalized operation hash; concurrent
+// misses for one operation plan once.
 type planCache struct {
-	mu    sync.Mutex
-	size  int
-	order *list.List // front = most recently used; values are uint64 keys
-	items map[uint64]*list.Element
-	plans map[uint64]*cachedPlan
+	*lru[uint64, *cachedPlan]
 	group singleflight.Group
 }
 
 func newPlanCache(size int) *planCache {
-	if size <= 0 {
-		size = 1024
-	}
-	return &planCache{size: size, order: list.New(), items: map[uint64]*list.Element{}, plans: map[uint64]*cachedPlan{}}
-}
-
-func (c *planCache) get(key uint64) (*cachedPlan, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.items[key]
-	if !ok {
-		return nil, false
-	}
-	c.order.MoveToFront(el)
-	return c.plans[key], true
-}
-
-func (c *planCache) put(key uint64, p *cachedPlan) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.items[key]; ok {
-		c.order.MoveToFront(el)
-		c.plans[key] = p
-		return
-	}
-	c.items[key] = c.order.PushFront(key)
-	c.plans[key] = p
-	for c.order.Len() > c.size {
-		last := c.order.Back()
-		k := last.Value.(uint64)
-		c.order.Remove(last)
-		delete(c.items, k)
-		delete(c.plans, k)
-	}
+	return &planCache{lru: newLRU[uint64, *cachedPlan](size)}
 }
 
 // plan returns the cached plan for hash or builds it from the kit's

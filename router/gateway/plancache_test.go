@@ -35,7 +35,7 @@ func TestPlanCacheSharesNormalizedOperations(t *testing.T) {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	if n := e.plans.order.Len(); n != 1 {
+	if n := e.plans.len(); n != 1 {
 		t.Fatalf("%d plans cached, want 1", n)
 	}
 }

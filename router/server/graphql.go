@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -28,11 +29,32 @@ type body struct {
 // graphql implements GraphQL over HTTP: POST with a JSON body, GET for
 // queries with URL parameters.
 func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
+	if s.wantsPlayground(r) {
+		s.playground(w, r)
+		return
+	}
 	modern := acceptsGraphQLResponse(r.Header.Get("Accept"))
 	var req body
 	switch r.Method {
 	case http.MethodPost:
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		// Only JSON bodies: form and text/plain posts are what a cross-site
+		// form can send without a CORS preflight (CSRF).
+		if !jsonContentType(r.Header.Get("Content-Type")) {
+			writeStatus(w, http.StatusUnsupportedMediaType, &gateway.RequestError{Code: gateway.CodeBadRequest,
+				Message: "POST bodies must be JSON: send Content-Type: application/json"})
+			return
+		}
+		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		if err != nil {
+			writeRequestError(w, modern, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "the request body could not be read: " + err.Error()})
+			return
+		}
+		if trimmed := bytes.TrimLeft(raw, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '[' {
+			writeRequestError(w, modern, &gateway.RequestError{Code: gateway.CodeBatchingUnsupported,
+				Message: "batched requests (a JSON array body) are not supported; send one operation per request"})
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
 		if err := dec.Decode(&req); err != nil {
 			writeRequestError(w, modern, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "the request body is not valid JSON: " + err.Error()})
 			return
@@ -53,7 +75,9 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	op, err := s.engine.Prepare(gateway.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
+	g := s.acquire()
+	defer g.leave()
+	op, err := g.engine.Prepare(gateway.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
 	var reqErr *gateway.RequestError
 	switch {
 	case errors.As(err, &reqErr):
@@ -76,7 +100,7 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 	}
 
 	w.Header().Set("Content-Type", contentType(modern))
-	if err := s.engine.Execute(r.Context(), op, r.Header, w); err != nil {
+	if err := g.engine.Execute(r.Context(), op, r.Header, w); err != nil {
 		if r.Context().Err() != nil {
 			return // the client is gone
 		}
@@ -90,7 +114,7 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 // for requests that are not GraphQL requests at all.
 func writeRequestError(w http.ResponseWriter, modern bool, e *gateway.RequestError) {
 	status := http.StatusOK
-	if modern || e.Code == gateway.CodeBadRequest {
+	if modern || e.Code == gateway.CodeBadRequest || e.Code == gateway.CodeBatchingUnsupported {
 		status = http.StatusBadRequest
 	}
 	w.Header().Set("Content-Type", contentType(modern))
@@ -129,4 +153,12 @@ func acceptsGraphQLResponse(accept string) bool {
 		return true
 	}
 	return false
+}
+
+// jsonContentType accepts application/json (any parameters) and the older
+// application/graphql+json.
+func jsonContentType(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(mt)
+	return strings.EqualFold(mt, contentTypeJSON) || strings.EqualFold(mt, "application/graphql+json")
 }

@@ -1,5 +1,6 @@
-// Package server is the router's HTTP API: GraphQL over HTTP on /graphql
-// and a health check on /health, for one supergraph.
+// Package server is the router's HTTP API: GraphQL over HTTP on /graphql,
+// the GraphiQL playground on / and a health check on /health, for one
+// supergraph that can be swapped at run time.
 package server
 
 import (
@@ -7,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/myshop/supergraph/router/gateway"
 	"github.com/myshop/supergraph/router/supergraph"
@@ -17,13 +19,25 @@ type Config struct {
 	Supergraph   string            // supergraph SDL text
 	SubgraphURLs map[string]string // optional override of join__graph url, keyed by subgraph name ("users")
 	HTTPClient   *http.Client      // optional; for subgraph calls
+	// SubgraphURL optionally overrides a subgraph's URL by name on every
+	// load, including reloads that add subgraphs; "" keeps SubgraphURLs or
+	// the join__graph url.
+	SubgraphURL func(name string) string
+	// DisableIntrospection rejects __schema and __type with the error code
+	// INTROSPECTION_DISABLED; __typename still works.
+	DisableIntrospection bool
+	// DisablePlayground stops serving GraphiQL on GET / and browser GETs of
+	// /graphql.
+	DisablePlayground bool
 }
 
-// Server serves GraphQL for one supergraph. It is an http.Handler.
+// Server serves GraphQL for one supergraph at a time. It is an http.Handler.
 type Server struct {
-	engine *gateway.Engine
-	log    *slog.Logger
-	mux    *http.ServeMux
+	ctx context.Context // lifetime of every generation
+	cfg Config
+	gen atomic.Pointer[generation]
+	log *slog.Logger
+	mux *http.ServeMux
 }
 
 // New loads the supergraph and builds the engine. ctx is the lifetime of the
@@ -32,6 +46,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	s := &Server{ctx: ctx, cfg: cfg, log: log, mux: http.NewServeMux()}
 	sg, err := supergraph.Parse(cfg.Supergraph)
 	if err != nil {
 		return nil, fmt.Errorf("load supergraph: %w", err)
@@ -41,14 +56,45 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 			return nil, fmt.Errorf("subgraph URL override for %q: no such subgraph in the supergraph", name)
 		}
 	}
-	engine, err := gateway.New(ctx, sg, gateway.Options{SubgraphURLs: cfg.SubgraphURLs, HTTPClient: cfg.HTTPClient}, log)
+	g, err := s.newGeneration(sg)
 	if err != nil {
-		return nil, fmt.Errorf("build engine: %w", err)
+		return nil, err
 	}
-	s := &Server{engine: engine, log: log, mux: http.NewServeMux()}
+	s.gen.Store(g)
 	s.mux.HandleFunc("/graphql", s.graphql)
 	s.mux.HandleFunc("/health", health)
+	if !cfg.DisablePlayground {
+		s.mux.HandleFunc("GET /{$}", s.playground)
+		s.mux.Handle("GET /playground/", playgroundAssets())
+	}
 	return s, nil
+}
+
+// newGeneration builds an engine for sg with its own lifetime, a child of
+// the server's.
+func (s *Server) newGeneration(sg *supergraph.Supergraph) (*generation, error) {
+	urls := map[string]string{}
+	for _, sub := range sg.Subgraphs {
+		if u, ok := s.cfg.SubgraphURLs[sub.Name]; ok {
+			urls[sub.Name] = u
+		}
+		if s.cfg.SubgraphURL != nil {
+			if u := s.cfg.SubgraphURL(sub.Name); u != "" {
+				urls[sub.Name] = u
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	engine, err := gateway.New(ctx, sg, gateway.Options{
+		SubgraphURLs:         urls,
+		HTTPClient:           s.cfg.HTTPClient,
+		DisableIntrospection: s.cfg.DisableIntrospection,
+	}, s.log)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("build engine: %w", err)
+	}
+	return newGeneration(engine, cancel), nil
 }
 
 func hasSubgraph(sg *supergraph.Supergraph, name string) bool {
@@ -60,7 +106,7 @@ func hasSubgraph(sg *supergraph.Supergraph, name string) bool {
 	return false
 }
 
-// ServeHTTP serves /graphql and /health.
+// ServeHTTP serves /graphql, /health and the playground.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }

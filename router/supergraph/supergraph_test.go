@@ -70,7 +70,8 @@ func TestParseOurSupergraph(t *testing.T) {
 		t.Errorf("products SDL:\n%s", products.SDL)
 	}
 	users := subgraph(t, sg, "users")
-	if n := node(users.Metadata.RootNodes, "User"); n == nil || !slices.Equal(n.FieldNames, []string{"id", "name", "email"}) {
+	// Subsets: the checked-in schema grows as subgraphs gain fields.
+	if n := node(users.Metadata.RootNodes, "User"); n == nil || !containsAll(n.FieldNames, "id", "name", "email") {
 		t.Errorf("users User root node: %+v", n)
 	}
 	var args []string
@@ -78,7 +79,7 @@ func TestParseOurSupergraph(t *testing.T) {
 		args = append(args, f.TypeName+"."+f.FieldName)
 	}
 	want := []string{"Product.reviews", "Query.product", "Query.products", "Query.user", "User.reviews"}
-	if !slices.Equal(args, want) {
+	if !containsAll(args, want...) {
 		t.Errorf("field configurations %v, want %v", args, want)
 	}
 	for _, s := range []string{sg.RouterSDL, sg.APISDL} {
@@ -86,6 +87,15 @@ func TestParseOurSupergraph(t *testing.T) {
 			t.Errorf("join/link left in schema:\n%s", s)
 		}
 	}
+}
+
+func containsAll(list []string, want ...string) bool {
+	for _, w := range want {
+		if !slices.Contains(list, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func TestParseFederationFeatures(t *testing.T) {

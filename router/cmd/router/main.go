@@ -1,7 +1,12 @@
 // Command router serves the MyShop supergraph over HTTP, or composes it:
 //
-//	router [--supergraph PATH]                      serve (env: ROUTER_LISTEN_ADDR, ROUTER_SUPERGRAPH, ROUTER_SUBGRAPH_<NAME>_URL)
+//	router [--supergraph PATH]                      serve
 //	router compose [-config schema/subgraphs.json] [-out schema/supergraph.graphql] [-check]
+//
+// Serving reads the environment: ROUTER_LISTEN_ADDR, ROUTER_SUPERGRAPH,
+// ROUTER_SUBGRAPH_<NAME>_URL, INTROSPECTION_DISABLED=true,
+// ROUTER_PLAYGROUND_DISABLED=true and ROUTER_SUPERGRAPH_POLL (how often the
+// supergraph file is checked for changes, default 1s, 0 disables reloading).
 package main
 
 import (
@@ -52,24 +57,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	urls := map[string]string{}
-	for _, sub := range sg.Subgraphs {
-		if u := getenv("ROUTER_SUBGRAPH_" + envName(sub.Name) + "_URL"); u != "" {
-			urls[sub.Name] = u
-		}
+	poll, err := time.ParseDuration(envOr(getenv, "ROUTER_SUPERGRAPH_POLL", "1s"))
+	if err != nil {
+		return fmt.Errorf("ROUTER_SUPERGRAPH_POLL: %w", err)
 	}
-	srv, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: urls}, log)
+	subgraphURL := func(name string) string { return getenv("ROUTER_SUBGRAPH_" + envName(name) + "_URL") }
+	cfg := server.Config{
+		Supergraph:           string(sdl),
+		SubgraphURL:          subgraphURL,
+		DisableIntrospection: getenv("INTROSPECTION_DISABLED") == "true",
+		DisablePlayground:    getenv("ROUTER_PLAYGROUND_DISABLED") == "true",
+	}
+	srv, err := server.New(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	subgraphs := map[string]string{}
 	for _, sub := range sg.Subgraphs {
 		subgraphs[sub.Name] = sub.URL
-		if u, ok := urls[sub.Name]; ok {
+		if u := subgraphURL(sub.Name); u != "" {
 			subgraphs[sub.Name] = u
 		}
 	}
-	log.Info("config", "listen_addr", addr, "supergraph", *path, "subgraphs", subgraphs)
+	log.Info("config", "listen_addr", addr, "supergraph", *path, "subgraphs", subgraphs,
+		"introspection", !cfg.DisableIntrospection, "playground", !cfg.DisablePlayground, "supergraph_poll", poll.String())
+	if poll > 0 {
+		go watchFile(ctx, *path, poll, sdl, func(b []byte) error { return srv.Reload(string(b)) }, log)
+	}
 
 	httpServer := &http.Server{Addr: addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
