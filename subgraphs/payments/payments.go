@@ -4,6 +4,7 @@
 package payments
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -26,6 +27,11 @@ var Def = subgraph.Def{
 	Seed:       postgres.Seed,
 	Outbox:     true,
 	Handler:    Handler,
+	Background: func(ctx context.Context, d subgraph.Deps) {
+		payment.NewPayouts(postgres.New(d.Pool), postgres.NewID).RunDaily(ctx, func(err error) {
+			d.Log.Error("payouts", "err", err)
+		})
+	},
 }
 
 // Handler serves /graphql and /webhooks/<provider>, with the provider
@@ -49,9 +55,10 @@ func Handler(d subgraph.Deps) http.Handler {
 func NewHandler(d subgraph.Deps, provider payment.Provider, secret string) http.Handler {
 	store := postgres.New(d.Pool)
 	resolvers := &graph.Resolver{
-		Store:    store,
-		Payments: payment.NewService(store, provider, postgres.NewID),
-		Methods:  payment.NewMethods(store, provider, postgres.NewID),
+		Store:      store,
+		Payments:   payment.NewService(store, provider, postgres.NewID),
+		Methods:    payment.NewMethods(store, provider, postgres.NewID),
+		Settlement: payment.NewPayouts(store, postgres.NewID),
 	}
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: resolvers})
 	mux := http.NewServeMux()

@@ -32,6 +32,7 @@ type env struct {
 	statements *postgres.StatementCounter
 	shopper    string // Ada's token
 	staff      string // a token with every payment permission
+	payouts    *payment.Payouts
 }
 
 func newEnv(t *testing.T, provider payment.Provider) *env {
@@ -48,7 +49,7 @@ func newEnv(t *testing.T, provider payment.Provider) *env {
 	issuer := authtest.New(t)
 	h := payments.NewHandler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		LoaderWait: subgraph.DefaultLoaderWait, Verifier: issuer.Verifier()}, provider, secret)
-	return &env{h: h, tokens: issuer, statements: counter,
+	return &env{h: h, tokens: issuer, statements: counter, payouts: payment.NewPayouts(pgstore.New(pool), pgstore.NewID),
 		shopper: issuer.Token("usr_0001"),
 		staff:   issuer.Token("usr_staff", payment.ManageOrders, payment.RefundPayments, payment.ReadOrders)}
 }

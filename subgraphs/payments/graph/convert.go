@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"time"
+
 	"context"
 	"errors"
 
@@ -106,4 +108,11 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+const payoutsList = "payouts"
+
+func toPayout(p payment.Payout) *model.Payout {
+	return &model.Payout{ID: p.ID, Cutoff: p.Cutoff.UTC().Format(time.RFC3339), Captured: &p.Captured, Refunded: &p.Refunded,
+		Fees: &p.Fees, Net: &p.Net, TransactionCount: p.Transactions, CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339)}
 }

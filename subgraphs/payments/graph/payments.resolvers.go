@@ -14,6 +14,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/payments/loader"
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
@@ -80,6 +81,19 @@ func (r *mutationResolver) RefundPayment(ctx context.Context, input model.Refund
 		return paymentPayload(payment.Payment{}, err)
 	}
 	return paymentPayload(r.Payments.Refund(ctx, input.PaymentID, amount, input.IdempotencyKey))
+}
+
+// SettlePayouts is the resolver for the settlePayouts field.
+func (r *mutationResolver) SettlePayouts(ctx context.Context) ([]*model.Payout, error) {
+	ps, err := r.Settlement.SettleNow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Payout, len(ps))
+	for i, p := range ps {
+		out[i] = toPayout(p)
+	}
+	return out, nil
 }
 
 // OrderID is the resolver for the orderId field.
@@ -156,6 +170,34 @@ func (r *queryResolver) MyPaymentMethods(ctx context.Context) ([]*model.PaymentM
 		}
 	}
 	return out, nil
+}
+
+// Payouts is the resolver for the payouts field.
+func (r *queryResolver) Payouts(ctx context.Context, first *int, after *string) (*model.PayoutConnection, error) {
+	n := 20
+	if first != nil {
+		n = *first
+	}
+	if err := cursor.First(n); err != nil {
+		return nil, err
+	}
+	afterID, err := cursor.Decode(payoutsList, deref(after))
+	if err != nil {
+		return nil, err
+	}
+	ps, hasNext, err := r.Settlement.List(ctx, afterID, n)
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.PayoutConnection{Edges: make([]*model.PayoutEdge, len(ps)), PageInfo: &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: afterID != ""}}
+	for i, p := range ps {
+		conn.Edges[i] = &model.PayoutEdge{Cursor: cursor.Encode(payoutsList, p.ID), Node: toPayout(p)}
+	}
+	if len(ps) > 0 {
+		start, end := conn.Edges[0].Cursor, conn.Edges[len(ps)-1].Cursor
+		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &start, &end
+	}
+	return conn, nil
 }
 
 // Mutation returns generated.MutationResolver implementation.

@@ -9,7 +9,8 @@ import (
 
 // Resolver holds the resolvers' dependencies.
 type Resolver struct {
-	Store    *postgres.Store
-	Payments *payment.Service
-	Methods  *payment.Methods
+	Store      *postgres.Store
+	Payments   *payment.Service
+	Methods    *payment.Methods
+	Settlement *payment.Payouts // "Payouts" would clash with the query resolver method
 }

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -37,6 +38,9 @@ type Def struct {
 	// Outbox says the subgraph records events in an outbox table, which a
 	// relay publishes to Redis while the subgraph runs.
 	Outbox bool
+	// Background, when set, runs beside the server until it stops
+	// (schedulers such as payouts).
+	Background func(ctx context.Context, d Deps)
 	// Handler serves the subgraph's own endpoints: /graphql and any others
 	// (the users subgraph's JWKS). Routes adds /health and /ready.
 	Handler func(Deps) http.Handler
@@ -279,9 +283,14 @@ func redactRedis(u string) string {
 const RedisPrefix = "myshop:"
 
 // Background runs what a subgraph does besides answering requests (the
-// outbox relay) until ctx ends.
+// outbox relay, its own schedulers) until ctx ends.
 func Background(ctx context.Context, d Def, deps Deps) {
+	var wg sync.WaitGroup
 	if d.Outbox {
-		outbox.NewRelay(deps.Pool, deps.Redis, deps.RedisPrefix, d.Name, deps.Log).Run(ctx, 250*time.Millisecond)
+		wg.Go(func() { outbox.NewRelay(deps.Pool, deps.Redis, deps.RedisPrefix, d.Name, deps.Log).Run(ctx, 250*time.Millisecond) })
 	}
+	if d.Background != nil {
+		wg.Go(func() { d.Background(ctx, deps) })
+	}
+	wg.Wait()
 }

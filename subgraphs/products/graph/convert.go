@@ -1,78 +1,83 @@
 package graph
 
 import (
-	"context"
-
-	"github.com/graph-gophers/dataloader/v7"
-
-	"github.com/myshop/supergraph/subgraphs/platform/cursor"
+	"github.com/myshop/supergraph/subgraphs/platform/money"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
-// The lists whose cursors this subgraph makes.
+// The lists whose cursors this subgraph makes. A product search's list name
+// also carries the search's fingerprint (see searchList).
 const (
-	productsList = "products"
-	reviewsList  = "reviews"
+	reviewsList = "reviews"
+	brandsList  = "brands"
 )
 
 func toProduct(p product.Product) *model.Product {
-	return &model.Product{ID: p.ID, Name: p.Name, Price: p.Price}
+	return &model.Product{ID: p.ID, Name: p.Name, Slug: p.Slug, Description: p.Description,
+		Status: model.ProductStatus(p.Status), PublishedAt: p.PublishedAt, CreatedAt: p.CreatedAt, Price: p.Price,
+		CategoryID: p.CategoryID, BrandID: p.BrandID, ProductTypeID: p.ProductTypeID}
+}
+
+func toVariant(v product.Variant) *model.ProductVariant {
+	opts := make([]*model.VariantOption, len(v.Options))
+	for i, o := range v.Options {
+		opts[i] = &model.VariantOption{Name: o.Name, Value: o.Value}
+	}
+	return &model.ProductVariant{ID: v.ID, SKU: v.SKU, Name: v.Name, Options: opts, WeightGrams: v.WeightGrams, Variant: v}
+}
+
+func toCategory(c product.Category) *model.Category {
+	return &model.Category{ID: c.ID, Name: c.Name, Slug: c.Slug, Position: c.Position, Category: c}
+}
+
+func toBrand(b product.Brand) *model.Brand { return &model.Brand{ID: b.ID, Name: b.Name, Slug: b.Slug} }
+
+func toAttribute(a product.Attribute) *model.Attribute {
+	choices := a.Choices
+	if choices == nil {
+		choices = []string{}
+	}
+	return &model.Attribute{ID: a.ID, Slug: a.Slug, Name: a.Name, Kind: model.AttributeKind(a.Kind), Choices: choices}
 }
 
 func toReview(r product.Review) *model.Review {
-	return &model.Review{ID: r.ID, Rating: r.Rating, Body: r.Body, AuthorID: r.AuthorID, ProductID: r.ProductID}
+	return &model.Review{ID: r.ID, Rating: r.Rating, Title: r.Title, Body: r.Body, Status: model.ReviewStatus(r.Status),
+		HelpfulCount: r.HelpfulCount, CreatedAt: r.CreatedAt, AuthorID: r.AuthorID, ProductID: r.ProductID}
 }
 
-// reviewConnection loads one page of a parent's reviews through loader, so
-// sibling parents share one SQL statement.
-func reviewConnection(ctx context.Context, loader *dataloader.Loader[product.PageRequest, product.ReviewPage],
-	parentID string, first *int, after *string) (*model.ReviewConnection, error) {
-	n, err := pageSize(first, 10)
-	if err != nil {
-		return nil, err
+func toRating(r product.Rating) *model.ProductRating {
+	out := &model.ProductRating{Average: r.Average, Count: r.Count, Distribution: make([]*model.RatingCount, 5)}
+	for i, n := range r.Distribution {
+		out.Distribution[i] = &model.RatingCount{Rating: i + 1, Count: n}
 	}
-	afterID, err := cursor.Decode(reviewsList, deref(after))
-	if err != nil {
-		return nil, err
-	}
-	page, err := loader.Load(ctx, product.PageRequest{ParentID: parentID, After: afterID, First: n})()
-	if err != nil {
-		return nil, err
-	}
-	conn := &model.ReviewConnection{
-		Edges:    make([]*model.ReviewEdge, len(page.Reviews)),
-		PageInfo: &model.PageInfo{HasNextPage: page.HasNext, HasPreviousPage: afterID != ""},
-	}
-	for i, r := range page.Reviews {
-		conn.Edges[i] = &model.ReviewEdge{Cursor: cursor.Encode(reviewsList, r.ID), Node: toReview(r)}
-	}
-	setPageCursors(conn.PageInfo, len(conn.Edges), func(i int) string { return conn.Edges[i].Cursor })
-	return conn, nil
+	return out
 }
 
-// pageSize is first, or def when the client sent null, within bounds.
-func pageSize(first *int, def int) (int, error) {
-	n := def
-	if first != nil {
-		n = *first
+func toFacets(f product.Facets, currency money.Currency) *model.ProductFacets {
+	out := &model.ProductFacets{Categories: []*model.FacetCount{}, Brands: []*model.FacetCount{},
+		Attributes: []*model.AttributeFacet{}, PriceBands: []*model.PriceBand{}}
+	for _, c := range f.Categories {
+		out.Categories = append(out.Categories, &model.FacetCount{ID: c.ID, Name: c.Name, Count: c.Count})
 	}
-	return n, cursor.First(n)
-}
-
-func setPageCursors(info *model.PageInfo, n int, cursorAt func(int) string) {
-	if n == 0 {
-		return
+	for _, b := range f.Brands {
+		out.Brands = append(out.Brands, &model.FacetCount{ID: b.ID, Name: b.Name, Count: b.Count})
 	}
-	start, end := cursorAt(0), cursorAt(n-1)
-	info.StartCursor, info.EndCursor = &start, &end
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
+	for _, a := range f.Attributes {
+		af := &model.AttributeFacet{Slug: a.Slug, Name: a.Name}
+		for _, v := range a.Values {
+			af.Values = append(af.Values, &model.FacetValue{Value: v.Value, Count: v.Count})
+		}
+		out.Attributes = append(out.Attributes, af)
 	}
-	return *s
+	for _, b := range f.PriceBands {
+		pb := &model.PriceBand{Gte: &money.Money{Minor: b.GTE, Currency: currency}, Count: b.Count}
+		if b.LT != nil {
+			pb.Lt = &money.Money{Minor: *b.LT, Currency: currency}
+		}
+		out.PriceBands = append(out.PriceBands, pb)
+	}
+	return out
 }
 
 // inOrder lines rows up with ids, as an entity batch must answer: one
@@ -87,4 +92,19 @@ func inOrder[T, M any](ids []string, rows []T, idOf func(T) string, conv func(T)
 		out[i] = byID[id]
 	}
 	return out
+}
+
+func mapSlice[T, M any](rows []T, conv func(T) *M) []*M {
+	out := make([]*M, len(rows))
+	for i, r := range rows {
+		out[i] = conv(r)
+	}
+	return out
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/myshop/supergraph/subgraphs/products/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
+	"github.com/myshop/supergraph/subgraphs/products/loader"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
@@ -19,11 +20,24 @@ func (r *entityResolver) FindManyProductByIDs(ctx context.Context, reps []*model
 	for i, rep := range reps {
 		ids[i] = rep.ID
 	}
-	ps, err := r.Store.ProductsByIDs(ctx, ids)
+	ps, err := r.Store.ProductsByIDs(ctx, loader.ViewerOf(ctx).Staff, ids)
 	if err != nil {
 		return nil, err
 	}
 	return inOrder(ids, ps, func(p product.Product) string { return p.ID }, toProduct), nil
+}
+
+// FindManyProductVariantByIDs is the resolver for the findManyProductVariantByIDs field.
+func (r *entityResolver) FindManyProductVariantByIDs(ctx context.Context, reps []*model.ProductVariantByIDsInput) ([]*model.ProductVariant, error) {
+	ids := make([]string, len(reps))
+	for i, rep := range reps {
+		ids[i] = rep.ID
+	}
+	vs, err := r.Store.VariantsByIDs(ctx, loader.ViewerOf(ctx).Staff, ids)
+	if err != nil {
+		return nil, err
+	}
+	return inOrder(ids, vs, func(v product.Variant) string { return v.ID }, toVariant), nil
 }
 
 // FindManyReviewByIDs is the resolver for the findManyReviewByIDs field.
@@ -32,7 +46,7 @@ func (r *entityResolver) FindManyReviewByIDs(ctx context.Context, reps []*model.
 	for i, rep := range reps {
 		ids[i] = rep.ID
 	}
-	rs, err := r.Store.ReviewsByIDs(ctx, ids)
+	rs, err := r.Store.ReviewsByIDs(ctx, loader.ViewerOf(ctx), ids)
 	if err != nil {
 		return nil, err
 	}

@@ -8,41 +8,144 @@ package graph
 import (
 	"context"
 
-	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/money"
 	"github.com/myshop/supergraph/subgraphs/products/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/loader"
+	"github.com/myshop/supergraph/subgraphs/products/product"
 )
+
+// Pricing is the resolver for the pricing field.
+func (r *productResolver) Pricing(ctx context.Context, obj *model.Product, channel *string) (*model.ProductPricing, error) {
+	ch, err := channelArg(channel)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := loader.For(ctx).PricingByProduct.Load(ctx, obj.ID)()
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		if p.Channel == ch {
+			return &model.ProductPricing{Channel: ch, From: &p.From, To: &p.To}, nil
+		}
+	}
+	return nil, nil
+}
+
+// Category is the resolver for the category field.
+func (r *productResolver) Category(ctx context.Context, obj *model.Product) (*model.Category, error) {
+	return categoryByID(ctx, obj.CategoryID)
+}
+
+// Brand is the resolver for the brand field.
+func (r *productResolver) Brand(ctx context.Context, obj *model.Product) (*model.Brand, error) {
+	if obj.BrandID == "" {
+		return nil, nil
+	}
+	b, err := loader.For(ctx).BrandByID.Load(ctx, obj.BrandID)()
+	if err != nil {
+		return nil, err
+	}
+	return toBrand(b), nil
+}
+
+// ProductType is the resolver for the productType field.
+func (r *productResolver) ProductType(ctx context.Context, obj *model.Product) (*model.ProductType, error) {
+	if obj.ProductTypeID == "" {
+		return nil, nil
+	}
+	t, err := loader.For(ctx).TypeByID.Load(ctx, obj.ProductTypeID)()
+	if err != nil {
+		return nil, err
+	}
+	return &model.ProductType{ID: t.ID, Name: t.Name}, nil
+}
+
+// Attributes is the resolver for the attributes field.
+func (r *productResolver) Attributes(ctx context.Context, obj *model.Product) ([]*model.AttributeValue, error) {
+	vs, err := loader.For(ctx).ValuesByProduct.Load(ctx, obj.ID)()
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(vs, func(v product.AttributeValue) *model.AttributeValue {
+		return &model.AttributeValue{Attribute: toAttribute(v.Attribute), Value: v.Value}
+	}), nil
+}
+
+// Variants is the resolver for the variants field.
+func (r *productResolver) Variants(ctx context.Context, obj *model.Product) ([]*model.ProductVariant, error) {
+	vs, err := loader.For(ctx).VariantsByProduct.Load(ctx, obj.ID)()
+	if err != nil {
+		return nil, err
+	}
+	return mapSlice(vs, toVariant), nil
+}
+
+// Rating is the resolver for the rating field.
+func (r *productResolver) Rating(ctx context.Context, obj *model.Product) (*model.ProductRating, error) {
+	rating, err := loader.For(ctx).RatingByProduct.Load(ctx, obj.ID)()
+	if err != nil {
+		return nil, err
+	}
+	return toRating(rating), nil
+}
 
 // Reviews is the resolver for the reviews field.
 func (r *productResolver) Reviews(ctx context.Context, obj *model.Product, first *int, after *string) (*model.ReviewConnection, error) {
 	return reviewConnection(ctx, loader.For(ctx).ReviewsByProduct, obj.ID, first, after)
 }
 
+// TotalCount is the resolver for the totalCount field.
+func (r *productConnectionResolver) TotalCount(ctx context.Context, obj *model.ProductConnection) (int, error) {
+	return r.Store.SearchCount(ctx, obj.Search)
+}
+
+// Facets is the resolver for the facets field.
+func (r *productConnectionResolver) Facets(ctx context.Context, obj *model.ProductConnection) (*model.ProductFacets, error) {
+	f, err := r.Store.SearchFacets(ctx, obj.Search)
+	if err != nil {
+		return nil, err
+	}
+	return toFacets(f, product.Channels[obj.Search.Channel]), nil
+}
+
+// Price is the resolver for the price field.
+func (r *productVariantResolver) Price(ctx context.Context, obj *model.ProductVariant, channel *string) (*money.Money, error) {
+	ch, err := channelArg(channel)
+	if err != nil {
+		return nil, err
+	}
+	if p, ok := obj.Variant.PriceIn(ch); ok {
+		return &p, nil
+	}
+	return nil, nil
+}
+
+// Prices is the resolver for the prices field.
+func (r *productVariantResolver) Prices(ctx context.Context, obj *model.ProductVariant) ([]*model.ChannelPrice, error) {
+	return mapSlice(obj.Variant.Prices, func(p product.ChannelPrice) *model.ChannelPrice {
+		return &model.ChannelPrice{Channel: p.Channel, Price: &p.Price}
+	}), nil
+}
+
+// Product is the resolver for the product field.
+func (r *productVariantResolver) Product(ctx context.Context, obj *model.ProductVariant) (*model.Product, error) {
+	p, err := loader.For(ctx).ProductByID.Load(ctx, obj.Variant.ProductID)()
+	if err != nil {
+		return nil, err
+	}
+	return toProduct(p), nil
+}
+
 // Products is the resolver for the products field.
-func (r *queryResolver) Products(ctx context.Context, first *int, after *string) (*model.ProductConnection, error) {
-	n, err := pageSize(first, 20)
+func (r *queryResolver) Products(ctx context.Context, search *string, where *model.ProductWhere, sortBy *model.ProductSort, channel *string, first *int, after *string) (*model.ProductConnection, error) {
+	s, err := parseSearch(ctx, search, where, sortBy, channel)
 	if err != nil {
 		return nil, err
 	}
-	afterID, err := cursor.Decode(productsList, deref(after))
-	if err != nil {
-		return nil, err
-	}
-	page, err := r.Store.Products(ctx, afterID, n)
-	if err != nil {
-		return nil, err
-	}
-	conn := &model.ProductConnection{
-		Edges:    make([]*model.ProductEdge, len(page.Products)),
-		PageInfo: &model.PageInfo{HasNextPage: page.HasNext, HasPreviousPage: afterID != ""},
-	}
-	for i, p := range page.Products {
-		conn.Edges[i] = &model.ProductEdge{Cursor: cursor.Encode(productsList, p.ID), Node: toProduct(p)}
-	}
-	setPageCursors(conn.PageInfo, len(conn.Edges), func(i int) string { return conn.Edges[i].Cursor })
-	return conn, nil
+	return searchConnection(ctx, r.Store, s, first, after)
 }
 
 // Product is the resolver for the product field.
@@ -57,41 +160,58 @@ func (r *queryResolver) Product(ctx context.Context, id string) (*model.Product,
 	return toProduct(p), nil
 }
 
-// Author is the resolver for the author field.
-func (r *reviewResolver) Author(ctx context.Context, obj *model.Review) (*model.User, error) {
-	// The users subgraph owns users: the router fetches the rest by id.
-	return &model.User{ID: obj.AuthorID}, nil
-}
-
-// Product is the resolver for the product field.
-func (r *reviewResolver) Product(ctx context.Context, obj *model.Review) (*model.Product, error) {
-	p, err := loader.For(ctx).ProductByID.Load(ctx, obj.ProductID)()
+// ProductBySlug is the resolver for the productBySlug field.
+func (r *queryResolver) ProductBySlug(ctx context.Context, slug string) (*model.Product, error) {
+	p, err := r.Store.ProductBySlug(ctx, loader.ViewerOf(ctx).Staff, slug)
+	if ps, perr := problems(err); perr == nil && ps != nil {
+		return nil, nil // not found
+	}
 	if err != nil {
 		return nil, err
 	}
 	return toProduct(p), nil
 }
 
-// Reviews is the resolver for the reviews field.
-func (r *userResolver) Reviews(ctx context.Context, obj *model.User, first *int, after *string) (*model.ReviewConnection, error) {
-	return reviewConnection(ctx, loader.For(ctx).ReviewsByAuthor, obj.ID, first, after)
+// Variant is the resolver for the variant field.
+func (r *queryResolver) Variant(ctx context.Context, id string) (*model.ProductVariant, error) {
+	v, err := loader.For(ctx).VariantByID.Load(ctx, id)()
+	if errs.CodeOf(err) == errs.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return toVariant(v), nil
+}
+
+// Channels is the resolver for the channels field.
+func (r *queryResolver) Channels(ctx context.Context) ([]*model.Channel, error) {
+	out := make([]*model.Channel, len(product.ChannelSlugs))
+	for i, slug := range product.ChannelSlugs {
+		out[i] = &model.Channel{Slug: slug, Currency: product.Channels[slug]}
+	}
+	return out, nil
 }
 
 // Product returns generated.ProductResolver implementation.
 func (r *Resolver) Product() generated.ProductResolver { return &productResolver{r} }
 
+// ProductConnection returns generated.ProductConnectionResolver implementation.
+func (r *Resolver) ProductConnection() generated.ProductConnectionResolver {
+	return &productConnectionResolver{r}
+}
+
+// ProductVariant returns generated.ProductVariantResolver implementation.
+func (r *Resolver) ProductVariant() generated.ProductVariantResolver {
+	return &productVariantResolver{r}
+}
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
-// Review returns generated.ReviewResolver implementation.
-func (r *Resolver) Review() generated.ReviewResolver { return &reviewResolver{r} }
-
-// User returns generated.UserResolver implementation.
-func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
-
 type (
-	productResolver struct{ *Resolver }
-	queryResolver   struct{ *Resolver }
-	reviewResolver  struct{ *Resolver }
-	userResolver    struct{ *Resolver }
+	productResolver           struct{ *Resolver }
+	productConnectionResolver struct{ *Resolver }
+	productVariantResolver    struct{ *Resolver }
+	queryResolver             struct{ *Resolver }
 )

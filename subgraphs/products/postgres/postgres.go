@@ -4,10 +4,13 @@ package postgres
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/myshop/supergraph/subgraphs/platform/money"
@@ -26,28 +29,21 @@ type Store struct{ pool *pgxpool.Pool }
 // New returns a Store on pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// Products returns the page of products after the id after, in id order.
-func (s *Store) Products(ctx context.Context, after string, first int) (product.ProductPage, error) {
-	rows, err := s.pool.Query(ctx,
-		`SELECT id, name, price_minor, currency FROM products WHERE id > $1 ORDER BY id LIMIT $2`, after, first+1)
-	if err != nil {
-		return product.ProductPage{}, fmt.Errorf("products: %w", err)
-	}
-	ps, err := pgx.CollectRows(rows, scanProduct)
-	if err != nil {
-		return product.ProductPage{}, fmt.Errorf("products: %w", err)
-	}
-	page := product.ProductPage{Products: ps}
-	if len(ps) > first {
-		page.Products, page.HasNext = ps[:first], true
-	}
-	return page, nil
-}
+// productCols are a product's columns, with its price in the default
+// channel (dp), which every product has: see refresh_product_prices.
+const productCols = `p.id, p.name, p.slug, p.description, p.status, p.published_at, p.created_at,
+	dp.min_minor, dp.currency, coalesce(p.category_id, ''), coalesce(p.brand_id, ''), coalesce(p.product_type_id, '')`
 
-// ProductsByIDs returns the products with these ids, in no particular
-// order; unknown ids are left out.
-func (s *Store) ProductsByIDs(ctx context.Context, ids []string) ([]product.Product, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, name, price_minor, currency FROM products WHERE id = ANY($1)`, ids)
+const productFrom = `products p JOIN product_channel_prices dp ON dp.product_id = p.id AND dp.channel = 'default-usd'`
+
+// visible is the condition for a product a caller may see; $1 says whether
+// the caller is staff.
+const visible = `($1::bool OR (p.status = 'PUBLISHED' AND p.published_at <= now()))`
+
+// ProductsByIDs returns the products with these ids that the caller may
+// see (staff: all), in no particular order; unknown ids are left out.
+func (s *Store) ProductsByIDs(ctx context.Context, staff bool, ids []string) ([]product.Product, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+productCols+` FROM `+productFrom+` WHERE `+visible+` AND p.id = ANY($2)`, staff, ids)
 	if err != nil {
 		return nil, fmt.Errorf("products by ids: %w", err)
 	}
@@ -58,96 +54,73 @@ func (s *Store) ProductsByIDs(ctx context.Context, ids []string) ([]product.Prod
 	return ps, nil
 }
 
-// ReviewsByIDs returns the reviews with these ids, in no particular order.
-func (s *Store) ReviewsByIDs(ctx context.Context, ids []string) ([]product.Review, error) {
-	rows, err := s.pool.Query(ctx,
-		`SELECT id, product_id, author_id, rating, body FROM reviews WHERE id = ANY($1)`, ids)
+// ProductBySlug returns the product with slug, or a NotFound Problem.
+func (s *Store) ProductBySlug(ctx context.Context, staff bool, slug string) (product.Product, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+productCols+` FROM `+productFrom+` WHERE `+visible+` AND p.slug = $2`, staff, slug)
 	if err != nil {
-		return nil, fmt.Errorf("reviews by ids: %w", err)
+		return product.Product{}, fmt.Errorf("product by slug: %w", err)
 	}
-	rs, err := pgx.CollectRows(rows, scanReview)
+	p, err := pgx.CollectExactlyOneRow(rows, scanProduct)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return product.Product{}, product.Problemf(nil, product.NotFound, "no product has slug %q", slug)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("reviews by ids: %w", err)
+		return product.Product{}, fmt.Errorf("product by slug: %w", err)
 	}
-	return rs, nil
-}
-
-// The page queries take every request of a batch at once: each parent gets
-// its own LIMIT through a lateral join, so N parents cost one statement.
-const (
-	reviewPagesByProduct = `
-SELECT k.ord, r.id, r.product_id, r.author_id, r.rating, r.body
-FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS k(parent_id, after_id, lim, ord)
-CROSS JOIN LATERAL (
-    SELECT * FROM reviews r
-    WHERE r.product_id = k.parent_id AND r.id > k.after_id
-    ORDER BY r.id LIMIT k.lim + 1
-) r
-ORDER BY k.ord, r.id`
-	reviewPagesByAuthor = `
-SELECT k.ord, r.id, r.product_id, r.author_id, r.rating, r.body
-FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS k(parent_id, after_id, lim, ord)
-CROSS JOIN LATERAL (
-    SELECT * FROM reviews r
-    WHERE r.author_id = k.parent_id AND r.id > k.after_id
-    ORDER BY r.id LIMIT k.lim + 1
-) r
-ORDER BY k.ord, r.id`
-)
-
-// ReviewPagesByProduct returns one page per request, in request order,
-// where ParentID is a product id.
-func (s *Store) ReviewPagesByProduct(ctx context.Context, reqs []product.PageRequest) ([]product.ReviewPage, error) {
-	return s.reviewPages(ctx, reviewPagesByProduct, reqs)
-}
-
-// ReviewPagesByAuthor is ReviewPagesByProduct for pages of one author's reviews.
-func (s *Store) ReviewPagesByAuthor(ctx context.Context, reqs []product.PageRequest) ([]product.ReviewPage, error) {
-	return s.reviewPages(ctx, reviewPagesByAuthor, reqs)
-}
-
-func (s *Store) reviewPages(ctx context.Context, query string, reqs []product.PageRequest) ([]product.ReviewPage, error) {
-	parents := make([]string, len(reqs))
-	afters := make([]string, len(reqs))
-	limits := make([]int32, len(reqs))
-	for i, r := range reqs {
-		parents[i], afters[i], limits[i] = r.ParentID, r.After, int32(r.First)
-	}
-	rows, err := s.pool.Query(ctx, query, parents, afters, limits)
-	if err != nil {
-		return nil, fmt.Errorf("review pages: %w", err)
-	}
-	defer rows.Close()
-	pages := make([]product.ReviewPage, len(reqs))
-	for rows.Next() {
-		var ord int
-		var r product.Review
-		if err := rows.Scan(&ord, &r.ID, &r.ProductID, &r.AuthorID, &r.Rating, &r.Body); err != nil {
-			return nil, fmt.Errorf("review pages: %w", err)
-		}
-		p := &pages[ord-1]
-		if len(p.Reviews) == reqs[ord-1].First {
-			p.HasNext = true // the one extra row only says there is more
-			continue
-		}
-		p.Reviews = append(p.Reviews, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("review pages: %w", err)
-	}
-	return pages, nil
+	return p, nil
 }
 
 func scanProduct(row pgx.CollectableRow) (product.Product, error) {
 	var p product.Product
-	var currency string
-	err := row.Scan(&p.ID, &p.Name, &p.Price.Minor, &currency)
+	var currency, status string
+	err := row.Scan(&p.ID, &p.Name, &p.Slug, &p.Description, &status, &p.PublishedAt, &p.CreatedAt,
+		&p.Price.Minor, &currency, &p.CategoryID, &p.BrandID, &p.ProductTypeID)
 	p.Price.Currency = money.Currency(currency)
+	p.Status = product.Status(status)
+	if p.PublishedAt != nil {
+		t := p.PublishedAt.UTC()
+		p.PublishedAt = &t
+	}
+	p.CreatedAt = p.CreatedAt.UTC()
 	return p, err
 }
 
-func scanReview(row pgx.CollectableRow) (product.Review, error) {
-	var r product.Review
-	err := row.Scan(&r.ID, &r.ProductID, &r.AuthorID, &r.Rating, &r.Body)
-	return r, err
+// inTx runs fn in a transaction, committed when fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, fn)
 }
+
+// conflict turns a unique violation into the Problem a client can act on;
+// any other error is returned wrapped with what.
+func conflict(err error, what string) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		switch pgErr.ConstraintName {
+		case "products_slug_key", "categories_slug_key", "brands_slug_key":
+			return product.Problemf([]string{"input", "slug"}, product.SlugTaken, "the slug is taken")
+		case "product_variants_sku_key":
+			return product.Problemf([]string{"input", "sku"}, product.SKUTaken, "the SKU is taken")
+		case "reviews_product_author_key":
+			return product.Problemf([]string{"input", "productId"}, product.AlreadyReviewed, "you have reviewed this product already: update that review")
+		}
+	}
+	if errors.As(err, &pgErr) && pgErr.Code == "23503" { // a referenced row does not exist
+		field := foreignKeyFields[pgErr.ConstraintName]
+		return product.Problemf([]string{"input", field}, product.NotFound, "no such %s", field)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// foreignKeyFields names the input field behind each foreign key.
+var foreignKeyFields = map[string]string{
+	"products_category_id_fkey":                "categoryId",
+	"products_brand_id_fkey":                   "brandId",
+	"products_product_type_id_fkey":            "productTypeId",
+	"product_variants_product_id_fkey":         "productId",
+	"categories_parent_id_fkey":                "parentId",
+	"reviews_product_id_fkey":                  "productId",
+	"product_attribute_values_product_id_fkey": "productId",
+}
+
+// now is the store's clock for rows it stamps itself.
+func now() time.Time { return time.Now().UTC() }

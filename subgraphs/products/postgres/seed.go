@@ -3,48 +3,67 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
 )
 
-// DemoProducts is how many products Seed writes.
-const DemoProducts = 60
+// DemoProducts is how many products Seed writes (SeedScale writes this
+// many per unit of scale).
+const DemoProducts = 200
 
-var (
-	adjectives = []string{"Classic", "Organic", "Rugged", "Compact", "Deluxe", "Vintage", "Smart", "Everyday", "Trail", "Studio"}
-	nouns      = []string{"Backpack", "Coffee Grinder", "Desk Lamp", "Water Bottle", "Headphones", "Notebook"}
-	opinions   = []string{
-		"Does exactly what it says.", "Better than I expected for the price.", "Broke after two weeks.",
-		"My second one; I gave the first away.", "Arrived late but works well.", "Solid build, a bit heavy.",
-		"Would not buy again.", "The colour is lovely in person.",
+// Seed writes the demo catalog at scale 1.
+func Seed(ctx context.Context, pool *pgxpool.Pool) error { return SeedScale(ctx, pool, 1) }
+
+// SeedScale writes the demo catalog: 30 categories, 15 brands, 11
+// attributes and 6 product types, then DemoProducts×scale products with
+// 2–5 variants each, prices in three channels, attribute values and
+// J-shaped reviews by the demo users, plus four collections. A fixed
+// random seed makes it the same every time. Rows go through COPY into
+// temporary tables and then INSERT … ON CONFLICT DO NOTHING: fast at any
+// scale, and a second run changes nothing.
+func SeedScale(ctx context.Context, pool *pgxpool.Pool, scale int) error {
+	if scale < 1 {
+		return fmt.Errorf("seed: scale must be at least 1, got %d", scale)
 	}
-)
-
-// Seed writes the demo catalog: DemoProducts products and a few reviews of
-// each by the demo users. A fixed random seed makes it the same every time,
-// and ON CONFLICT makes a second run change nothing.
-func Seed(ctx context.Context, pool *pgxpool.Pool) error {
-	rng := rand.New(rand.NewPCG(2026, 11))
-	batch := &pgx.Batch{}
-	review := 0
-	for i := 1; i <= DemoProducts; i++ {
-		id := fmt.Sprintf("prd_%05d", i)
-		name := adjectives[(i-1)%len(adjectives)] + " " + nouns[(i-1)/len(adjectives)%len(nouns)]
-		price := int64(500 + rng.IntN(300)*100 + 99) // 5.99 to 304.99
-		batch.Queue(`INSERT INTO products (id, name, price_minor, currency) VALUES ($1, $2, $3, 'USD') ON CONFLICT (id) DO NOTHING`,
-			id, name, price)
-		for n := 2 + rng.IntN(5); n > 0; n-- {
-			review++
-			batch.Queue(`INSERT INTO reviews (id, product_id, author_id, rating, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
-				fmt.Sprintf("rev_%05d", review), id, demo.UserID(1+rng.IntN(demo.Users)), 1+rng.IntN(5), opinions[rng.IntN(len(opinions))])
+	d := generate(scale)
+	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		for _, t := range d.tables() {
+			if err := copyIn(ctx, tx, t); err != nil {
+				return err
+			}
 		}
-	}
-	if err := pool.SendBatch(ctx, batch).Close(); err != nil {
+		// Derived rows, computed once here as a write would: never per request.
+		if _, err := tx.Exec(ctx, `SELECT refresh_product_prices($1), refresh_product_ratings($1)`, d.productIDs); err != nil {
+			return fmt.Errorf("derive prices and ratings: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("seed catalog: %w", err)
+	}
+	return nil
+}
+
+// table is rows for one table, in its columns' order.
+type table struct {
+	name string
+	cols []string
+	rows [][]any
+}
+
+func copyIn(ctx context.Context, tx pgx.Tx, t table) error {
+	tmp := "seed_" + t.name
+	list := strings.Join(t.cols, ", ")
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMP TABLE %s ON COMMIT DROP AS SELECT %s FROM %s WITH NO DATA`, tmp, list, t.name)); err != nil {
+		return fmt.Errorf("seed %s: %w", t.name, err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{tmp}, t.cols, pgx.CopyFromRows(t.rows)); err != nil {
+		return fmt.Errorf("seed %s: copy: %w", t.name, err)
+	}
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s ON CONFLICT DO NOTHING`, t.name, list, list, tmp)); err != nil {
+		return fmt.Errorf("seed %s: insert: %w", t.name, err)
 	}
 	return nil
 }

@@ -36,6 +36,14 @@ type MoneyInput struct {
 type Mutation struct {
 }
 
+// Relay page information.
+type PageInfo struct {
+	HasNextPage     bool    `json:"hasNextPage"`
+	HasPreviousPage bool    `json:"hasPreviousPage"`
+	StartCursor     *string `json:"startCursor,omitempty"`
+	EndCursor       *string `json:"endCursor,omitempty"`
+}
+
 type PaymentByIDsInput struct {
 	ID string `json:"ID"`
 }
@@ -74,6 +82,29 @@ type PaymentTransaction struct {
 	ProviderReference string             `json:"providerReference"`
 	ErrorCode         string             `json:"errorCode"`
 	CreatedAt         string             `json:"createdAt"`
+}
+
+// One settlement: captures minus refunds minus the provider's fees, per currency.
+type Payout struct {
+	ID string `json:"id"`
+	// Everything settled before this time and not in an earlier payout is in this one.
+	Cutoff           string       `json:"cutoff"`
+	Captured         *money.Money `json:"captured"`
+	Refunded         *money.Money `json:"refunded"`
+	Fees             *money.Money `json:"fees"`
+	Net              *money.Money `json:"net"`
+	TransactionCount int          `json:"transactionCount"`
+	CreatedAt        string       `json:"createdAt"`
+}
+
+type PayoutConnection struct {
+	Edges    []*PayoutEdge `json:"edges"`
+	PageInfo *PageInfo     `json:"pageInfo"`
+}
+
+type PayoutEdge struct {
+	Cursor string  `json:"cursor"`
+	Node   *Payout `json:"node"`
 }
 
 type Query struct {

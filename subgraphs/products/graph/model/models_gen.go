@@ -2,6 +2,150 @@
 
 package model
 
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/myshop/supergraph/subgraphs/platform/money"
+)
+
+// A typed property of products, such as colour or capacity.
+type Attribute struct {
+	ID   string        `json:"id"`
+	Slug string        `json:"slug"`
+	Name string        `json:"name"`
+	Kind AttributeKind `json:"kind"`
+	// The allowed values of a CHOICE attribute; empty for the other kinds.
+	Choices []string `json:"choices"`
+}
+
+type AttributeFacet struct {
+	Slug   string        `json:"slug"`
+	Name   string        `json:"name"`
+	Values []*FacetValue `json:"values"`
+}
+
+type AttributeFilter struct {
+	Slug   string   `json:"slug"`
+	Values []string `json:"values"`
+}
+
+// A product's value of one attribute. value is the text form: a number such as "2.5", "true"/"false", or one of the choices.
+type AttributeValue struct {
+	Attribute *Attribute `json:"attribute"`
+	Value     string     `json:"value"`
+}
+
+type AttributeValueInput struct {
+	Slug  string `json:"slug"`
+	Value string `json:"value"`
+}
+
+type Brand struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Slug string `json:"slug"`
+}
+
+type BrandConnection struct {
+	Edges    []*BrandEdge `json:"edges"`
+	PageInfo *PageInfo    `json:"pageInfo"`
+}
+
+type BrandEdge struct {
+	Cursor string `json:"cursor"`
+	Node   *Brand `json:"node"`
+}
+
+type BrandPayload struct {
+	Brand  *Brand          `json:"brand,omitempty"`
+	Errors []*ProductError `json:"errors"`
+}
+
+type CategoryPayload struct {
+	Category *Category       `json:"category,omitempty"`
+	Errors   []*ProductError `json:"errors"`
+}
+
+// A sales channel: where prices apply, in one currency.
+type Channel struct {
+	Slug     string         `json:"slug"`
+	Currency money.Currency `json:"currency"`
+}
+
+type ChannelPrice struct {
+	Channel string       `json:"channel"`
+	Price   *money.Money `json:"price"`
+}
+
+// An amount in the channel's currency, e.g. "19.99" (EUR) or "1500" (JPY).
+type ChannelPriceInput struct {
+	Channel string `json:"channel"`
+	Amount  string `json:"amount"`
+}
+
+type CreateBrandInput struct {
+	Name string  `json:"name"`
+	Slug *string `json:"slug,omitempty"`
+}
+
+type CreateCategoryInput struct {
+	Name     string  `json:"name"`
+	Slug     *string `json:"slug,omitempty"`
+	ParentID *string `json:"parentId,omitempty"`
+}
+
+type CreateProductInput struct {
+	Name string `json:"name"`
+	// Lowercase letters, digits and hyphens; derived from the name when null.
+	Slug        *string `json:"slug,omitempty"`
+	Description *string `json:"description,omitempty"`
+	// Default DRAFT.
+	Status *ProductStatus `json:"status,omitempty"`
+	// Default now when PUBLISHED.
+	PublishedAt   *time.Time `json:"publishedAt,omitempty"`
+	CategoryID    *string    `json:"categoryId,omitempty"`
+	BrandID       *string    `json:"brandId,omitempty"`
+	ProductTypeID *string    `json:"productTypeId,omitempty"`
+	// The base price, in the default channel's currency (USD).
+	BasePrice  string                 `json:"basePrice"`
+	Attributes []*AttributeValueInput `json:"attributes,omitempty"`
+}
+
+type CreateReviewInput struct {
+	ProductID string  `json:"productId"`
+	Rating    int     `json:"rating"`
+	Title     *string `json:"title,omitempty"`
+	Body      string  `json:"body"`
+}
+
+type CreateVariantInput struct {
+	ProductID   string                `json:"productId"`
+	Sku         string                `json:"sku"`
+	Name        string                `json:"name"`
+	Options     []*VariantOptionInput `json:"options,omitempty"`
+	WeightGrams *int                  `json:"weightGrams,omitempty"`
+	Prices      []*ChannelPriceInput  `json:"prices,omitempty"`
+}
+
+// How many matching products have this category or brand.
+type FacetCount struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+type FacetValue struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+type Mutation struct {
+}
+
 // Relay page information.
 type PageInfo struct {
 	HasNextPage     bool    `json:"hasNextPage"`
@@ -10,13 +154,20 @@ type PageInfo struct {
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
-type ProductByIDsInput struct {
-	ID string `json:"ID"`
+// Products priced from gte up to, not including, lt (null: no upper end).
+type PriceBand struct {
+	Gte   *money.Money `json:"gte"`
+	Lt    *money.Money `json:"lt,omitempty"`
+	Count int          `json:"count"`
 }
 
-type ProductConnection struct {
-	Edges    []*ProductEdge `json:"edges"`
-	PageInfo *PageInfo      `json:"pageInfo"`
+type PriceRange struct {
+	Gte *string `json:"gte,omitempty"`
+	Lte *string `json:"lte,omitempty"`
+}
+
+type ProductByIDsInput struct {
+	ID string `json:"ID"`
 }
 
 type ProductEdge struct {
@@ -24,7 +175,75 @@ type ProductEdge struct {
 	Node   *Product `json:"node"`
 }
 
+// Why a catalog change was refused.
+type ProductError struct {
+	// The input field at fault, e.g. ["input", "slug"].
+	Field   []string         `json:"field,omitempty"`
+	Message string           `json:"message"`
+	Code    ProductErrorCode `json:"code"`
+}
+
+type ProductFacets struct {
+	Categories []*FacetCount     `json:"categories"`
+	Brands     []*FacetCount     `json:"brands"`
+	Attributes []*AttributeFacet `json:"attributes"`
+	PriceBands []*PriceBand      `json:"priceBands"`
+}
+
+type ProductPayload struct {
+	Product *Product        `json:"product,omitempty"`
+	Errors  []*ProductError `json:"errors"`
+}
+
+// A price range in one channel.
+type ProductPricing struct {
+	Channel string       `json:"channel"`
+	From    *money.Money `json:"from"`
+	To      *money.Money `json:"to"`
+}
+
+// Average and spread of a product's visible ratings.
+type ProductRating struct {
+	// 0 when there are no ratings.
+	Average float64 `json:"average"`
+	Count   int     `json:"count"`
+	// One entry per rating, 1 to 5.
+	Distribution []*RatingCount `json:"distribution"`
+}
+
+type ProductSort struct {
+	Field ProductSortField `json:"field"`
+	// Default ASC, except RELEVANCE and RATING which default to DESC.
+	Direction *SortDirection `json:"direction,omitempty"`
+}
+
+type ProductVariantByIDsInput struct {
+	ID string `json:"ID"`
+}
+
+// Filters of products(where:); all given ones must hold.
+type ProductWhere struct {
+	// Products in any of these categories or their sub-categories.
+	CategoryIds []string `json:"categoryIds,omitempty"`
+	BrandIds    []string `json:"brandIds,omitempty"`
+	// In the channel's currency; both ends included.
+	Price *PriceRange `json:"price,omitempty"`
+	// Every entry must match: the product's value of the attribute is one of values.
+	Attributes []*AttributeFilter `json:"attributes,omitempty"`
+	Rating     *RatingFilter      `json:"rating,omitempty"`
+}
+
 type Query struct {
+}
+
+type RatingCount struct {
+	Rating int `json:"rating"`
+	Count  int `json:"count"`
+}
+
+type RatingFilter struct {
+	// Average rating at least this (1 to 5); unrated products count as 0.
+	Gte float64 `json:"gte"`
 }
 
 type ReviewByIDsInput struct {
@@ -41,6 +260,405 @@ type ReviewEdge struct {
 	Node   *Review `json:"node"`
 }
 
+type ReviewPayload struct {
+	Review *Review         `json:"review,omitempty"`
+	Errors []*ProductError `json:"errors"`
+}
+
+type UpdateProductInput struct {
+	Name        *string        `json:"name,omitempty"`
+	Slug        *string        `json:"slug,omitempty"`
+	Description *string        `json:"description,omitempty"`
+	Status      *ProductStatus `json:"status,omitempty"`
+	PublishedAt *time.Time     `json:"publishedAt,omitempty"`
+	CategoryID  *string        `json:"categoryId,omitempty"`
+	BrandID     *string        `json:"brandId,omitempty"`
+	BasePrice   *string        `json:"basePrice,omitempty"`
+}
+
+type UpdateReviewInput struct {
+	Rating *int    `json:"rating,omitempty"`
+	Title  *string `json:"title,omitempty"`
+	Body   *string `json:"body,omitempty"`
+}
+
 type UserByIDsInput struct {
 	ID string `json:"ID"`
+}
+
+// An option value of a variant, such as Size: M.
+type VariantOption struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type VariantOptionInput struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type VariantPayload struct {
+	Variant *ProductVariant `json:"variant,omitempty"`
+	Errors  []*ProductError `json:"errors"`
+}
+
+type AttributeKind string
+
+const (
+	AttributeKindText    AttributeKind = "TEXT"
+	AttributeKindNumber  AttributeKind = "NUMBER"
+	AttributeKindBoolean AttributeKind = "BOOLEAN"
+	AttributeKindChoice  AttributeKind = "CHOICE"
+)
+
+var AllAttributeKind = []AttributeKind{
+	AttributeKindText,
+	AttributeKindNumber,
+	AttributeKindBoolean,
+	AttributeKindChoice,
+}
+
+func (e AttributeKind) IsValid() bool {
+	switch e {
+	case AttributeKindText, AttributeKindNumber, AttributeKindBoolean, AttributeKindChoice:
+		return true
+	}
+	return false
+}
+
+func (e AttributeKind) String() string {
+	return string(e)
+}
+
+func (e *AttributeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AttributeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AttributeKind", str)
+	}
+	return nil
+}
+
+func (e AttributeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AttributeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AttributeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ProductErrorCode string
+
+const (
+	ProductErrorCodeNotFound         ProductErrorCode = "NOT_FOUND"
+	ProductErrorCodeSlugTaken        ProductErrorCode = "SLUG_TAKEN"
+	ProductErrorCodeSkuTaken         ProductErrorCode = "SKU_TAKEN"
+	ProductErrorCodeInvalidPrice     ProductErrorCode = "INVALID_PRICE"
+	ProductErrorCodeInvalidSlug      ProductErrorCode = "INVALID_SLUG"
+	ProductErrorCodeInvalidAttribute ProductErrorCode = "INVALID_ATTRIBUTE"
+	ProductErrorCodeUnknownChannel   ProductErrorCode = "UNKNOWN_CHANNEL"
+	ProductErrorCodeCategoryCycle    ProductErrorCode = "CATEGORY_CYCLE"
+	ProductErrorCodeRequired         ProductErrorCode = "REQUIRED"
+	ProductErrorCodeInvalid          ProductErrorCode = "INVALID"
+	ProductErrorCodeAlreadyReviewed  ProductErrorCode = "ALREADY_REVIEWED"
+	ProductErrorCodeInvalidRating    ProductErrorCode = "INVALID_RATING"
+)
+
+var AllProductErrorCode = []ProductErrorCode{
+	ProductErrorCodeNotFound,
+	ProductErrorCodeSlugTaken,
+	ProductErrorCodeSkuTaken,
+	ProductErrorCodeInvalidPrice,
+	ProductErrorCodeInvalidSlug,
+	ProductErrorCodeInvalidAttribute,
+	ProductErrorCodeUnknownChannel,
+	ProductErrorCodeCategoryCycle,
+	ProductErrorCodeRequired,
+	ProductErrorCodeInvalid,
+	ProductErrorCodeAlreadyReviewed,
+	ProductErrorCodeInvalidRating,
+}
+
+func (e ProductErrorCode) IsValid() bool {
+	switch e {
+	case ProductErrorCodeNotFound, ProductErrorCodeSlugTaken, ProductErrorCodeSkuTaken, ProductErrorCodeInvalidPrice, ProductErrorCodeInvalidSlug, ProductErrorCodeInvalidAttribute, ProductErrorCodeUnknownChannel, ProductErrorCodeCategoryCycle, ProductErrorCodeRequired, ProductErrorCodeInvalid, ProductErrorCodeAlreadyReviewed, ProductErrorCodeInvalidRating:
+		return true
+	}
+	return false
+}
+
+func (e ProductErrorCode) String() string {
+	return string(e)
+}
+
+func (e *ProductErrorCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ProductErrorCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ProductErrorCode", str)
+	}
+	return nil
+}
+
+func (e ProductErrorCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ProductErrorCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ProductErrorCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ProductSortField string
+
+const (
+	ProductSortFieldRelevance ProductSortField = "RELEVANCE"
+	ProductSortFieldPrice     ProductSortField = "PRICE"
+	ProductSortFieldName      ProductSortField = "NAME"
+	ProductSortFieldCreatedAt ProductSortField = "CREATED_AT"
+	ProductSortFieldRating    ProductSortField = "RATING"
+)
+
+var AllProductSortField = []ProductSortField{
+	ProductSortFieldRelevance,
+	ProductSortFieldPrice,
+	ProductSortFieldName,
+	ProductSortFieldCreatedAt,
+	ProductSortFieldRating,
+}
+
+func (e ProductSortField) IsValid() bool {
+	switch e {
+	case ProductSortFieldRelevance, ProductSortFieldPrice, ProductSortFieldName, ProductSortFieldCreatedAt, ProductSortFieldRating:
+		return true
+	}
+	return false
+}
+
+func (e ProductSortField) String() string {
+	return string(e)
+}
+
+func (e *ProductSortField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ProductSortField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ProductSortField", str)
+	}
+	return nil
+}
+
+func (e ProductSortField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ProductSortField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ProductSortField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ProductStatus string
+
+const (
+	ProductStatusDraft     ProductStatus = "DRAFT"
+	ProductStatusPublished ProductStatus = "PUBLISHED"
+)
+
+var AllProductStatus = []ProductStatus{
+	ProductStatusDraft,
+	ProductStatusPublished,
+}
+
+func (e ProductStatus) IsValid() bool {
+	switch e {
+	case ProductStatusDraft, ProductStatusPublished:
+		return true
+	}
+	return false
+}
+
+func (e ProductStatus) String() string {
+	return string(e)
+}
+
+func (e *ProductStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ProductStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ProductStatus", str)
+	}
+	return nil
+}
+
+func (e ProductStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ProductStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ProductStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReviewStatus string
+
+const (
+	ReviewStatusVisible ReviewStatus = "VISIBLE"
+	// Hidden by staff: seen only by staff and its author.
+	ReviewStatusHidden ReviewStatus = "HIDDEN"
+)
+
+var AllReviewStatus = []ReviewStatus{
+	ReviewStatusVisible,
+	ReviewStatusHidden,
+}
+
+func (e ReviewStatus) IsValid() bool {
+	switch e {
+	case ReviewStatusVisible, ReviewStatusHidden:
+		return true
+	}
+	return false
+}
+
+func (e ReviewStatus) String() string {
+	return string(e)
+}
+
+func (e *ReviewStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReviewStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReviewStatus", str)
+	}
+	return nil
+}
+
+func (e ReviewStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReviewStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReviewStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SortDirection string
+
+const (
+	SortDirectionAsc  SortDirection = "ASC"
+	SortDirectionDesc SortDirection = "DESC"
+)
+
+var AllSortDirection = []SortDirection{
+	SortDirectionAsc,
+	SortDirectionDesc,
+}
+
+func (e SortDirection) IsValid() bool {
+	switch e {
+	case SortDirectionAsc, SortDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e SortDirection) String() string {
+	return string(e)
+}
+
+func (e *SortDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SortDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SortDirection", str)
+	}
+	return nil
+}
+
+func (e SortDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SortDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SortDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -1,0 +1,68 @@
+package graph
+
+import (
+	"context"
+	"errors"
+
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/products/graph/model"
+	"github.com/myshop/supergraph/subgraphs/products/loader"
+	"github.com/myshop/supergraph/subgraphs/products/product"
+)
+
+// requireStaff lets through only callers holding MANAGE_PRODUCTS; the
+// others get a top-level error, not a payload error: they may not ask.
+func requireStaff(ctx context.Context) error {
+	c := auth.FromContext(ctx)
+	if c == nil {
+		return errs.New(errs.Unauthenticated, "sign in as staff to change the catalog")
+	}
+	if !c.HasScope(product.ManageProducts) {
+		return errs.New(errs.Forbidden, "changing the catalog needs %s", product.ManageProducts)
+	}
+	return nil
+}
+
+// requireUser returns the signed-in user's id.
+func requireUser(ctx context.Context) (string, error) {
+	c := auth.FromContext(ctx)
+	if c == nil || c.UserID() == "" {
+		return "", errs.New(errs.Unauthenticated, "sign in to review products")
+	}
+	return c.UserID(), nil
+}
+
+// problems turns a rule failure into payload errors; any other error is
+// returned for the top-level errors.
+func problems(err error) ([]*model.ProductError, error) {
+	var p *product.Problem
+	if !errors.As(err, &p) {
+		return nil, err
+	}
+	return []*model.ProductError{{Field: p.Field, Message: p.Message, Code: model.ProductErrorCode(p.Code)}}, nil
+}
+
+// channelArg is a channel argument, the default channel when null.
+func channelArg(channel *string) (string, error) {
+	ch := deref(channel)
+	if ch == "" {
+		return product.DefaultChannel, nil
+	}
+	if _, ok := product.Channels[ch]; !ok {
+		return "", errs.New(errs.Invalid, "unknown channel %q", ch)
+	}
+	return ch, nil
+}
+
+// categoryByID loads a category; "" is no category.
+func categoryByID(ctx context.Context, id string) (*model.Category, error) {
+	if id == "" {
+		return nil, nil
+	}
+	c, err := loader.For(ctx).CategoryByID.Load(ctx, id)()
+	if err != nil {
+		return nil, err
+	}
+	return toCategory(c), nil
+}

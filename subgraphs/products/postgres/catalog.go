@@ -1,0 +1,199 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/myshop/supergraph/subgraphs/products/product"
+)
+
+// CreateProduct inserts a product with its attribute values and its
+// default-channel price row, all or nothing.
+func (s *Store) CreateProduct(ctx context.Context, in product.NewProduct) (product.Product, error) {
+	id := product.NewID("prd")
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO products (id, name, slug, description, status, published_at,
+			category_id, brand_id, product_type_id, price_minor, currency)
+			VALUES ($1, $2, $3, $4, $5, $6, nullif($7, ''), nullif($8, ''), nullif($9, ''), $10, 'USD')`,
+			id, in.Name, in.Slug, in.Description, string(in.Status), in.PublishedAt,
+			in.CategoryID, in.BrandID, in.ProductTypeID, in.BasePrice)
+		if err != nil {
+			return conflict(err, "insert product")
+		}
+		if err := setAttributes(ctx, tx, id, in.ProductTypeID, in.Attributes); err != nil {
+			return err
+		}
+		return refreshPrices(ctx, tx, id)
+	})
+	if err != nil {
+		return product.Product{}, err
+	}
+	return s.productForStaff(ctx, id)
+}
+
+// UpdateProduct changes the fields of u that are set.
+func (s *Store) UpdateProduct(ctx context.Context, id string, u product.ProductUpdate) (product.Product, error) {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE products SET
+			name = coalesce($2, name), slug = coalesce($3, slug), description = coalesce($4, description),
+			status = coalesce($5, status), category_id = coalesce($7, category_id), brand_id = coalesce($8, brand_id),
+			price_minor = coalesce($9, price_minor),
+			-- publishing without a date publishes now; an explicit date wins
+			published_at = coalesce($6, CASE WHEN $5 = 'PUBLISHED' THEN coalesce(published_at, now()) ELSE published_at END)
+			WHERE id = $1`,
+			id, u.Name, u.Slug, u.Description, (*string)(u.Status), u.PublishedAt, u.CategoryID, u.BrandID, u.BasePrice)
+		if err != nil {
+			return conflict(err, "update product")
+		}
+		if tag.RowsAffected() == 0 {
+			return product.Problemf([]string{"id"}, product.NotFound, "no product %s", id)
+		}
+		return refreshPrices(ctx, tx, id)
+	})
+	if err != nil {
+		return product.Product{}, err
+	}
+	return s.productForStaff(ctx, id)
+}
+
+// CreateVariant inserts a variant, last among its product's, with its prices.
+func (s *Store) CreateVariant(ctx context.Context, in product.NewVariant) (product.Variant, error) {
+	id := product.NewID("var")
+	options, err := json.Marshal(in.Options)
+	if err != nil {
+		return product.Variant{}, fmt.Errorf("create variant: %w", err)
+	}
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO product_variants (id, product_id, sku, name, options, weight_grams, position)
+			VALUES ($1, $2, $3, $4, $5, $6,
+			        (SELECT coalesce(max(position) + 1, 0) FROM product_variants WHERE product_id = $2))`,
+			id, in.ProductID, in.SKU, in.Name, options, in.WeightGrams)
+		if err != nil {
+			return conflict(err, "insert variant")
+		}
+		for channel, minor := range in.Prices {
+			if err := setPrice(ctx, tx, id, channel, &minor); err != nil {
+				return err
+			}
+		}
+		return refreshPrices(ctx, tx, in.ProductID)
+	})
+	if err != nil {
+		return product.Variant{}, err
+	}
+	return s.variant(ctx, id)
+}
+
+// SetVariantPrice sets the variant's price in channel, or removes it when
+// minor is nil, and refreshes its product's price range.
+func (s *Store) SetVariantPrice(ctx context.Context, variantID, channel string, minor *int64) (product.Variant, error) {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var productID string
+		err := tx.QueryRow(ctx, `SELECT product_id FROM product_variants WHERE id = $1 FOR UPDATE`, variantID).Scan(&productID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return product.Problemf([]string{"variantId"}, product.NotFound, "no variant %s", variantID)
+		}
+		if err != nil {
+			return fmt.Errorf("lock variant: %w", err)
+		}
+		if err := setPrice(ctx, tx, variantID, channel, minor); err != nil {
+			return err
+		}
+		return refreshPrices(ctx, tx, productID)
+	})
+	if err != nil {
+		return product.Variant{}, err
+	}
+	return s.variant(ctx, variantID)
+}
+
+func setPrice(ctx context.Context, tx pgx.Tx, variantID, channel string, minor *int64) error {
+	var err error
+	if minor == nil {
+		_, err = tx.Exec(ctx, `DELETE FROM variant_prices WHERE variant_id = $1 AND channel = $2`, variantID, channel)
+	} else {
+		_, err = tx.Exec(ctx, `INSERT INTO variant_prices (variant_id, channel, amount_minor, currency)
+			SELECT $1, slug, $3, currency FROM channels WHERE slug = $2
+			ON CONFLICT (variant_id, channel) DO UPDATE SET amount_minor = excluded.amount_minor`, variantID, channel, *minor)
+	}
+	if err != nil {
+		return fmt.Errorf("set price: %w", err)
+	}
+	return nil
+}
+
+// refreshPrices rewrites the product's price range rows in the caller's
+// transaction, so search never sees a price that disagrees with variants.
+func refreshPrices(ctx context.Context, tx pgx.Tx, productID string) error {
+	if _, err := tx.Exec(ctx, `SELECT refresh_product_prices(ARRAY[$1::text])`, productID); err != nil {
+		return fmt.Errorf("refresh prices: %w", err)
+	}
+	return nil
+}
+
+// setAttributes checks each value against its attribute's kind (and, when
+// the product has a type, that the type has the attribute) and stores it.
+func setAttributes(ctx context.Context, tx pgx.Tx, productID, typeID string, in []product.AttributeInput) error {
+	if len(in) == 0 {
+		return nil
+	}
+	slugs := make([]string, len(in))
+	for i, a := range in {
+		slugs[i] = a.Slug
+	}
+	rows, err := tx.Query(ctx, `SELECT a.id, a.slug, a.name, a.kind, a.choices FROM attributes a
+		WHERE a.slug = ANY($1) AND ($2 = '' OR EXISTS (SELECT 1 FROM product_type_attributes t
+		    WHERE t.product_type_id = $2 AND t.attribute_id = a.id))`, slugs, typeID)
+	if err != nil {
+		return fmt.Errorf("attributes: %w", err)
+	}
+	attrs, err := pgx.CollectRows(rows, scanAttribute)
+	if err != nil {
+		return fmt.Errorf("attributes: %w", err)
+	}
+	bySlug := map[string]product.Attribute{}
+	for _, a := range attrs {
+		bySlug[a.Slug] = a
+	}
+	for i, v := range in {
+		field := []string{"input", "attributes", fmt.Sprint(i)}
+		a, ok := bySlug[v.Slug]
+		if !ok {
+			return product.Problemf(field, product.InvalidAttribute, "the product type has no attribute %q", v.Slug)
+		}
+		if err := a.CheckValue(field, v.Value); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO product_attribute_values (product_id, attribute_id, value) VALUES ($1, $2, $3)
+			ON CONFLICT (product_id, attribute_id) DO UPDATE SET value = excluded.value`, productID, a.ID, v.Value); err != nil {
+			return fmt.Errorf("set attribute: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) productForStaff(ctx context.Context, id string) (product.Product, error) {
+	ps, err := s.ProductsByIDs(ctx, true, []string{id})
+	if err != nil {
+		return product.Product{}, err
+	}
+	if len(ps) == 0 {
+		return product.Product{}, fmt.Errorf("product %s vanished after writing it", id)
+	}
+	return ps[0], nil
+}
+
+func (s *Store) variant(ctx context.Context, id string) (product.Variant, error) {
+	vs, err := s.VariantsByIDs(ctx, true, []string{id})
+	if err != nil {
+		return product.Variant{}, err
+	}
+	if len(vs) == 0 {
+		return product.Variant{}, fmt.Errorf("variant %s vanished after writing it", id)
+	}
+	return vs[0], nil
+}
