@@ -287,7 +287,9 @@ const RedisPrefix = "myshop:"
 func Background(ctx context.Context, d Def, deps Deps) {
 	var wg sync.WaitGroup
 	if d.Outbox {
-		wg.Go(func() { outbox.NewRelay(deps.Pool, deps.Redis, deps.RedisPrefix, d.Name, deps.Log).Run(ctx, 250*time.Millisecond) })
+		wg.Go(func() {
+			outbox.NewRelay(deps.Pool, deps.Redis, deps.RedisPrefix, d.Name, deps.Log).Run(ctx, 250*time.Millisecond)
+		})
 	}
 	if d.Background != nil {
 		wg.Go(func() { d.Background(ctx, deps) })
