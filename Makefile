@@ -6,7 +6,7 @@ PKGS := $(foreach m,$(MODULES),./$(m)/...)
 # gqlgen under the race detector takes minutes; its staleness test runs without it.
 SLOW_PKGS := github.com/myshop/supergraph/tools/cmd/generate
 
-.PHONY: run build test test-race test-generated generate compose bench tidy fmt vet
+.PHONY: run build test generate compose bench playground conformance-compose tidy fmt
 
 ## run: build, find or start Postgres and Redis, migrate, seed, serve everything.
 run: build
@@ -37,6 +37,14 @@ compose:
 bench:
 	@source tools/services.sh && trap 'tools/services.sh stop' EXIT && \
 	  go test -run '^$$' -bench . -benchmem -count=1 ./bench/... ./router/... ./subgraphs/...
+
+## playground: rebuild the router's embedded GraphiQL from npm (output is checked in; CI needs no Node).
+playground:
+	cd router/playground && npm ci && npm run build
+
+## conformance-compose: recompose the conformance scenarios' supergraphs with Hive's composition (checked in).
+conformance-compose:
+	cd router/conformance/compose && npm ci && npm run compose
 
 tidy:
 	for m in $(MODULES); do (cd $$m && GOWORK=off go mod tidy) || exit 1; done
