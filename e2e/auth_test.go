@@ -56,7 +56,7 @@ func TestLoginThroughTheRouter(t *testing.T) {
 	if status != 200 || len(me.Errors) > 0 {
 		t.Fatalf("me: %d %+v", status, me.Errors)
 	}
-	gqltest.JSONEq(t, me.Data, `{"me":{"id":"usr_0001","email":"ada.allen.1@example.com","reviews":{"edges":[{"node":{"id":"rev_00010"}}]}}}`)
+	gqltest.JSONEq(t, me.Data, `{"me":{"id":"usr_0001","email":"ada.allen.1@example.com","reviews":{"edges":[{"node":{"id":"rev_00032"}}]}}}`)
 
 	// Someone else's email through a review's author: null and FORBIDDEN,
 	// the rest of the answer intact.

@@ -137,7 +137,7 @@ func TestSubgraphDownGivesPartialData(t *testing.T) {
 	if len(resp.Errors) == 0 {
 		t.Fatalf("no error with users down: %s", resp.Data)
 	}
-	gqltest.JSONEq(t, resp.Data, `{"a":{"id":"prd_00001","name":"Classic Backpack"},"b":null}`)
+	gqltest.JSONEq(t, resp.Data, `{"a":{"id":"prd_00001","name":"Deluxe Smart Bulb"},"b":null}`)
 	b, _ := json.Marshal(resp.Errors)
 	if !bytes.Contains(b, []byte("users")) {
 		t.Fatalf("errors do not name the users subgraph: %s", b)

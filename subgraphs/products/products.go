@@ -6,7 +6,6 @@ package products
 
 import (
 	"net/http"
-	"os"
 
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
@@ -26,31 +25,17 @@ var Def = subgraph.Def{
 	Handler:    Handler,
 }
 
-// JWKSURLEnv names the users subgraph's key set, which the products
-// subgraph needs to verify the tokens the router forwards. Without it every
-// request is anonymous: the catalog can be read, not changed or reviewed.
-const JWKSURLEnv = "PRODUCTS_JWKS_URL"
+// Handler is the products GraphQL endpoint; it verifies the tokens the
+// router forwards with the users subgraph's keys.
+func Handler(d subgraph.Deps) http.Handler { return NewHandler(d, d.Verifier) }
 
-// Handler is the products GraphQL endpoint, verifying tokens when
-// PRODUCTS_JWKS_URL is set.
-func Handler(d subgraph.Deps) http.Handler {
-	var v *auth.Verifier
-	if url := os.Getenv(JWKSURLEnv); url != "" {
-		v = auth.NewVerifier(auth.NewJWKS(url, nil))
-	}
-	return NewHandler(d, v)
-}
-
-// NewHandler is Handler with the token verifier given (nil: anonymous
-// only). The claims are in the context before the loaders are built,
-// because what a loader may return depends on who asks.
+// NewHandler is Handler with the token verifier given. The claims are in
+// the context before the loaders are built, because what a loader may
+// return depends on who asks.
 func NewHandler(d subgraph.Deps, v *auth.Verifier) http.Handler {
 	store := postgres.New(d.Pool)
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: store}})
-	var h http.Handler = loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log))
-	if v != nil {
-		h = auth.Middleware(v, h)
-	}
+	h := auth.Middleware(v, loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log)))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", h)
 	return mux

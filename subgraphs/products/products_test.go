@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,6 +107,12 @@ func TestBadInput(t *testing.T) {
 		{"nested first too large", `{ products(first: 1) { edges { node { reviews(first: 500) { edges { cursor } } } } } }`, "BAD_USER_INPUT"},
 		{"unknown field", `{ products { nope } }`, "GRAPHQL_VALIDATION_FAILED"},
 		{"parse error", `{ products {`, "GRAPHQL_PARSE_FAILED"},
+		{"first 1000", `{ products(first: 1000) { edges { cursor } } }`, "BAD_USER_INPUT"},
+		{"negative price", `{ products(where: {price: {gte: "-1"}}) { edges { cursor } } }`, "BAD_USER_INPUT"},
+		{"too many decimals", `{ products(where: {price: {lte: "1.999"}}) { edges { cursor } } }`, "BAD_USER_INPUT"},
+		{"unknown channel", `{ products(channel: "mars") { edges { cursor } } }`, "BAD_USER_INPUT"},
+		{"20 KB search", `{ products(search: "` + strings.Repeat("a", 20<<10) + `") { edges { cursor } } }`, "BAD_USER_INPUT"},
+		{"relevance without search", `{ products(sortBy: {field: RELEVANCE}) { edges { cursor } } }`, "BAD_USER_INPUT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

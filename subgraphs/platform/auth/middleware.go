@@ -9,7 +9,8 @@ import (
 // Middleware verifies the request's bearer token and puts its claims in
 // the request context. No Authorization header means anonymous; anything
 // else that is not a valid Bearer token is answered 401 with a GraphQL
-// error coded UNAUTHENTICATED, before any resolver runs.
+// error coded UNAUTHENTICATED, before any resolver runs. With a nil
+// verifier every token is refused: failing closed.
 func Middleware(v *Verifier, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
@@ -29,6 +30,9 @@ func Middleware(v *Verifier, next http.Handler) http.Handler {
 // Authenticate verifies r's Authorization header. It returns the claims,
 // or nil and a message for the client.
 func Authenticate(r *http.Request, v *Verifier) (*Claims, string) {
+	if v == nil {
+		return nil, "this service is not set up to accept access tokens"
+	}
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return nil, "the Authorization header must be \"Bearer <access token>\""
