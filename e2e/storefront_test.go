@@ -143,3 +143,43 @@ func TestSubgraphDownGivesPartialData(t *testing.T) {
 		t.Fatalf("errors do not name the users subgraph: %s", b)
 	}
 }
+
+// TestStockJoinsTheCatalog: a product's variants carry stock from the
+// inventory subgraph, one batched fetch for all of them.
+func TestStockJoinsTheCatalog(t *testing.T) {
+	t.Parallel()
+	st := stack.Start(t, stack.Options{LoaderWait: 50 * time.Millisecond})
+	resp := query(t, st.Router.URL, `{ products(first: 10) { edges { node { variants { id availableQuantity inStock } } } } }`, nil)
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %+v", resp.Errors)
+	}
+	var out struct {
+		Products struct {
+			Edges []struct {
+				Node struct {
+					Variants []struct {
+						ID                string
+						AvailableQuantity int
+						InStock           bool
+					}
+				}
+			}
+		}
+	}
+	gqltest.Decode(t, resp.Data, &out)
+	n := 0
+	for _, e := range out.Products.Edges {
+		for _, v := range e.Node.Variants {
+			n++
+			if v.InStock != (v.AvailableQuantity > 0) {
+				t.Fatalf("%s: inStock %v with %d available", v.ID, v.InStock, v.AvailableQuantity)
+			}
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d variants", n)
+	}
+	if r, s := st.Subgraphs["inventory"].Requests(), st.Subgraphs["inventory"].Statements.Count(); r != 1 || s != 1 {
+		t.Fatalf("inventory: %d requests, %d statements for %d variants; want 1 and 1", r, s, n)
+	}
+}

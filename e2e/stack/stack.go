@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/router/server"
+	"github.com/myshop/supergraph/subgraphs/inventory"
 	"github.com/myshop/supergraph/subgraphs/payments"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
@@ -27,7 +28,7 @@ import (
 )
 
 // Defs are the subgraphs a stack runs.
-var Defs = []subgraph.Def{users.Def, products.Def, payments.Def}
+var Defs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def}
 
 // Stack is a running supergraph.
 type Stack struct {

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/myshop/supergraph/subgraphs/platform/ids"
+
 	"github.com/myshop/supergraph/subgraphs/payments/graph"
 	"github.com/myshop/supergraph/subgraphs/payments/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/payments/loader"
@@ -28,7 +30,7 @@ var Def = subgraph.Def{
 	Outbox:     true,
 	Handler:    Handler,
 	Background: func(ctx context.Context, d subgraph.Deps) {
-		payment.NewPayouts(postgres.New(d.Pool), postgres.NewID).RunDaily(ctx, func(err error) {
+		payment.NewPayouts(postgres.New(d.Pool), ids.New).RunDaily(ctx, func(err error) {
 			d.Log.Error("payouts", "err", err)
 		})
 	},
@@ -56,9 +58,9 @@ func NewHandler(d subgraph.Deps, provider payment.Provider, secret string) http.
 	store := postgres.New(d.Pool)
 	resolvers := &graph.Resolver{
 		Store:      store,
-		Payments:   payment.NewService(store, provider, postgres.NewID),
-		Methods:    payment.NewMethods(store, provider, postgres.NewID),
-		Settlement: payment.NewPayouts(store, postgres.NewID),
+		Payments:   payment.NewService(store, provider, ids.New),
+		Methods:    payment.NewMethods(store, provider, ids.New),
+		Settlement: payment.NewPayouts(store, ids.New),
 	}
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: resolvers})
 	mux := http.NewServeMux()

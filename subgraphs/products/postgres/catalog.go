@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/myshop/supergraph/subgraphs/platform/ids"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/myshop/supergraph/subgraphs/products/product"
@@ -14,7 +16,7 @@ import (
 // CreateProduct inserts a product with its attribute values and its
 // default-channel price row, all or nothing.
 func (s *Store) CreateProduct(ctx context.Context, in product.NewProduct) (product.Product, error) {
-	id := product.NewID("prd")
+	id := ids.New("prd")
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO products (id, name, slug, description, status, published_at,
 			category_id, brand_id, product_type_id, price_minor, currency)
@@ -62,7 +64,7 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, u product.ProductU
 
 // CreateVariant inserts a variant, last among its product's, with its prices.
 func (s *Store) CreateVariant(ctx context.Context, in product.NewVariant) (product.Variant, error) {
-	id := product.NewID("var")
+	id := ids.New("var")
 	options, err := json.Marshal(in.Options)
 	if err != nil {
 		return product.Variant{}, fmt.Errorf("create variant: %w", err)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/myshop/supergraph/subgraphs/platform/ids"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/myshop/supergraph/subgraphs/products/product"
@@ -72,7 +74,7 @@ func categoryIn(ctx context.Context, tx pgx.Tx, id string, field []string) (prod
 
 // CreateCategory adds a category last among its siblings.
 func (s *Store) CreateCategory(ctx context.Context, name, slug, parentID string) (product.Category, error) {
-	id := product.NewID("cat")
+	id := ids.New("cat")
 	var c product.Category
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockTree(ctx, tx); err != nil {

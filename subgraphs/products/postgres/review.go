@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/myshop/supergraph/subgraphs/platform/ids"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/myshop/supergraph/subgraphs/products/product"
@@ -132,7 +134,7 @@ func (s *Store) RatingsByProducts(ctx context.Context, productIDs []string) ([]p
 // CreateReview writes authorID's review of a product the author may see and
 // updates the product's rating in the same transaction.
 func (s *Store) CreateReview(ctx context.Context, authorID, productID string, rating int, title, body string) (product.Review, error) {
-	id := product.NewID("rev")
+	id := ids.New("rev")
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO reviews (id, product_id, author_id, rating, title, body)
 			SELECT $1, p.id, $3, $4, $5, $6 FROM products p

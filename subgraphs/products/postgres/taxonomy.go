@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/myshop/supergraph/subgraphs/platform/ids"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/myshop/supergraph/subgraphs/products/product"
@@ -38,7 +40,7 @@ func (s *Store) brands(ctx context.Context, query string, args ...any) ([]produc
 
 // CreateBrand adds a brand.
 func (s *Store) CreateBrand(ctx context.Context, name, slug string) (product.Brand, error) {
-	b := product.Brand{ID: product.NewID("brd"), Name: name, Slug: slug}
+	b := product.Brand{ID: ids.New("brd"), Name: name, Slug: slug}
 	_, err := s.pool.Exec(ctx, `INSERT INTO brands (id, name, slug) VALUES ($1, $2, $3)`, b.ID, b.Name, b.Slug)
 	if err != nil {
 		return product.Brand{}, conflict(err, "insert brand")

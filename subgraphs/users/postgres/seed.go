@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/myshop/supergraph/subgraphs/platform/ids"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -65,7 +67,7 @@ func EnsureAdmin(ctx context.Context, pool *pgxpool.Pool) (password string, err 
 	if err != nil {
 		return "", err
 	}
-	u := user.User{ID: user.NewID(), Name: "Shop Admin", Email: AdminEmail, Roles: []string{"admin"}}
+	u := user.User{ID: ids.New("usr"), Name: "Shop Admin", Email: AdminEmail, Roles: []string{"admin"}}
 	if err := New(pool).Create(ctx, u, hash); err != nil {
 		return "", fmt.Errorf("create the first admin: %w", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/myshop/supergraph/subgraphs/platform/ids"
+
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/users/token"
@@ -65,7 +67,7 @@ func (s *Service) SaveAddress(ctx context.Context, a Address, defaultShipping, d
 	a.UserID = c.UserID()
 	isNew := a.ID == ""
 	if isNew {
-		a.ID = "adr_" + strings.TrimPrefix(NewID(), "usr_")
+		a.ID = ids.New("adr")
 	}
 	if err := s.store.SaveAddress(ctx, a, isNew, defaultShipping, defaultBilling); errors.Is(err, ErrNotFound) {
 		return Address{}, &FieldError{Field: "id", Code: CodeNotFound, Message: "no such address in your address book"}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/myshop/supergraph/subgraphs/platform/ids"
+
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/users/token"
 )
@@ -66,7 +68,7 @@ func (s *Service) Register(ctx context.Context, email, password, name string) (U
 	if err != nil {
 		return User{}, err
 	}
-	u := User{ID: NewID(), Name: name, Email: email, Roles: []string{RoleCustomer}, Profile: Profile{Locale: "en"}}
+	u := User{ID: ids.New("usr"), Name: name, Email: email, Roles: []string{RoleCustomer}, Profile: Profile{Locale: "en"}}
 	if err := s.store.Create(ctx, u, hash); errors.Is(err, ErrEmailTaken) {
 		return User{}, &FieldError{Field: "email", Code: CodeEmailTaken, Message: "an account with this email exists"}
 	} else if err != nil {

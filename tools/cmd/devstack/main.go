@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/myshop/supergraph/router/server"
+	"github.com/myshop/supergraph/subgraphs/inventory"
 	"github.com/myshop/supergraph/subgraphs/payments"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
@@ -28,7 +29,7 @@ import (
 )
 
 // subgraphs are every subgraph the stack runs, in start order.
-var subgraphs = []subgraph.Def{users.Def, products.Def, payments.Def}
+var subgraphs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,0 +1,84 @@
+package graph
+
+import (
+	"errors"
+	"time"
+
+	"github.com/myshop/supergraph/subgraphs/inventory/graph/model"
+	"github.com/myshop/supergraph/subgraphs/inventory/stock"
+)
+
+func available(ls []stock.Level) int {
+	n := 0
+	for _, l := range ls {
+		n += max(l.Available(), 0)
+	}
+	return n
+}
+
+func toLevel(l stock.Level) *model.StockLevel {
+	return &model.StockLevel{WarehouseID: l.WarehouseID, VariantID: l.VariantID, OnHand: l.OnHand, Allocated: l.Allocated,
+		Reserved: l.Reserved, Available: l.Available(), LowStockThreshold: l.LowStockThreshold}
+}
+
+func toReservation(r stock.Reservation) *model.Reservation {
+	out := &model.Reservation{ID: r.ID, Reference: r.Reference, Status: model.ReservationStatus(r.Status),
+		ExpiresAt: r.ExpiresAt.UTC().Format(time.RFC3339), Lines: make([]*model.StockLine, len(r.Lines))}
+	for i, l := range r.Lines {
+		out.Lines[i] = &model.StockLine{WarehouseID: l.WarehouseID, VariantID: l.VariantID, Quantity: l.Quantity}
+	}
+	return out
+}
+
+func toPurchaseOrder(po stock.PurchaseOrder) *model.PurchaseOrder {
+	out := &model.PurchaseOrder{ID: po.ID, SupplierID: po.SupplierID, WarehouseID: po.WarehouseID,
+		Status: model.PurchaseOrderStatus(po.Status), CreatedAt: po.CreatedAt.UTC().Format(time.RFC3339)}
+	for _, l := range po.Lines {
+		out.Lines = append(out.Lines, &model.PurchaseOrderLine{VariantID: l.VariantID, Ordered: l.Ordered, Received: l.Received})
+	}
+	return out
+}
+
+// stockErrors puts a business-rule failure into payload errors; other
+// errors (permissions, faults) go to the top level.
+func stockErrors(err error) ([]*model.StockError, error) {
+	if err == nil {
+		return []*model.StockError{}, nil
+	}
+	var p *stock.Problem
+	if !errors.As(err, &p) {
+		return nil, err
+	}
+	e := &model.StockError{Message: p.Message, Code: model.StockErrorCode(p.Code), Shortages: []*model.StockShortage{}}
+	for _, s := range p.Shortages {
+		e.Shortages = append(e.Shortages, &model.StockShortage{VariantID: s.VariantID, Requested: s.Requested, Available: s.Available})
+	}
+	return []*model.StockError{e}, nil
+}
+
+func reservationPayload(r stock.Reservation, err error) (*model.ReservationPayload, error) {
+	errs, err := stockErrors(err)
+	out := &model.ReservationPayload{Errors: errs}
+	if r.ID != "" {
+		out.Reservation = toReservation(r)
+	}
+	return out, err
+}
+
+func levelPayload(l stock.Level, err error) (*model.StockLevelPayload, error) {
+	errs, err := stockErrors(err)
+	out := &model.StockLevelPayload{Errors: errs}
+	if l.WarehouseID != "" {
+		out.StockLevel = toLevel(l)
+	}
+	return out, err
+}
+
+func purchaseOrderPayload(po stock.PurchaseOrder, err error) (*model.PurchaseOrderPayload, error) {
+	errs, err := stockErrors(err)
+	out := &model.PurchaseOrderPayload{Errors: errs}
+	if po.ID != "" {
+		out.PurchaseOrder = toPurchaseOrder(po)
+	}
+	return out, err
+}

@@ -1,0 +1,303 @@
+package stock
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/errs"
+)
+
+// Permissions this domain checks. RESERVE_STOCK belongs to the checkout
+// (the orders subgraph's service token), not to shoppers.
+const (
+	ReserveStock = "RESERVE_STOCK"
+	AdjustStock  = "ADJUST_STOCK"
+	ManageOrders = "MANAGE_ORDERS"
+)
+
+// Key makes a change idempotent: the same key and request give the first
+// result, the same key and another request ErrKeyReused.
+type Key struct {
+	Value string
+	Hash  string // of the request
+}
+
+// Alert is a low-stock alert: raised once when a level falls to its
+// threshold, cleared when it climbs back above.
+type Alert struct {
+	ID          int64
+	WarehouseID string
+	VariantID   string
+	Available   int
+	Threshold   int
+	RaisedAt    time.Time
+	ClearedAt   *time.Time
+}
+
+// Movement is one change to a level, as recorded.
+type Movement struct {
+	ID             int64
+	WarehouseID    string
+	VariantID      string
+	Kind           string
+	OnHandDelta    int
+	AllocatedDelta int
+	ReservedDelta  int
+	Reason         string
+	Actor          string
+	Reference      string
+	CreatedAt      time.Time
+}
+
+// Store is what the inventory domain needs from storage.
+type Store interface {
+	Levels(ctx context.Context, variantIDs []string) ([]Level, error)
+	// Reserve locks the levels of the needed variants in a fixed order,
+	// lets allocate choose the lines, and records the reservation, its
+	// movements and any alert, in one transaction.
+	Reserve(ctx context.Context, r Reservation, needs map[string]int, allocate func([]Level) ([]Line, error), actor string, key Key) (Reservation, error)
+	// Move changes a reservation's status from one of from to to, with the
+	// movements that implies; ErrWrongStatus when it is in another state.
+	Move(ctx context.Context, id string, from []Status, to Status, actor string) (Reservation, error)
+	// ExpireDue releases every active reservation past its expiry.
+	ExpireDue(ctx context.Context, now time.Time) (int, error)
+	// Adjust changes on-hand units by delta with a reason; ErrBelowCommitted
+	// when that would leave less than is allocated and reserved.
+	Adjust(ctx context.Context, warehouseID, variantID string, delta int, reason, actor string, key Key) (Level, error)
+	// Transfer moves available units between warehouses.
+	Transfer(ctx context.Context, from, to, variantID string, qty int, actor string, key Key) error
+	SetThreshold(ctx context.Context, warehouseID, variantID string, threshold int) (Level, error)
+	ReservationsByIDs(ctx context.Context, ids []string) ([]Reservation, error)
+	Alerts(ctx context.Context, openOnly bool) ([]Alert, error)
+	Movements(ctx context.Context, warehouseID, variantID string, limit int) ([]Movement, error)
+}
+
+// Problem is a business-rule failure for a mutation payload's errors;
+// permission failures stay top-level GraphQL errors.
+type Problem struct {
+	Code      string
+	Message   string
+	Shortages []Shortage // for CodeInsufficientStock
+}
+
+func (p *Problem) Error() string { return p.Message }
+
+// Problem codes (StockErrorCode).
+const (
+	CodeInsufficientStock = "INSUFFICIENT_STOCK"
+	CodeBelowCommitted    = "BELOW_COMMITTED"
+	CodeInvalidState      = "INVALID_STATE"
+	CodeNotFound          = "NOT_FOUND"
+	CodeKeyReused         = "IDEMPOTENCY_KEY_REUSED"
+	CodeInvalid           = "INVALID"
+)
+
+func problem(code, format string, args ...any) *Problem {
+	return &Problem{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Service is the inventory use cases.
+type Service struct {
+	store Store
+	newID func(string) string
+	now   func() time.Time
+}
+
+// NewService returns the inventory service.
+func NewService(store Store, newID func(string) string) *Service {
+	return &Service{store: store, newID: newID, now: time.Now}
+}
+
+func permitted(ctx context.Context, perm string) (*auth.Claims, error) {
+	c := auth.FromContext(ctx)
+	if c == nil {
+		return nil, errs.New(errs.Unauthenticated, "sign in first")
+	}
+	if !c.HasScope(perm) {
+		return nil, errs.New(errs.Forbidden, "this needs the %s permission", perm)
+	}
+	return c, nil
+}
+
+// Reserve holds a cart's units for ttl (DefaultTTL when zero). The whole
+// cart is checked at once, per variant summed over its lines, under row
+// locks: two checkouts for the last unit cannot both get it.
+func (s *Service) Reserve(ctx context.Context, reference string, lines []Line, ttl time.Duration, key string) (Reservation, error) {
+	c, err := permitted(ctx, ReserveStock)
+	if err != nil {
+		return Reservation{}, err
+	}
+	if err := checkKey(key); err != nil {
+		return Reservation{}, err
+	}
+	needs, err := Needs(lines)
+	if err != nil {
+		return Reservation{}, problem(CodeInvalid, "%s", err)
+	}
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	if ttl > 24*time.Hour {
+		return Reservation{}, problem(CodeInvalid, "a reservation holds stock for at most 24 hours")
+	}
+	r := Reservation{ID: s.newID("res"), Reference: reference, Status: Active, ExpiresAt: s.now().Add(ttl)}
+	r, err = s.store.Reserve(ctx, r, needs, func(levels []Level) ([]Line, error) { return Allocate(needs, levels) },
+		c.UserID(), Key{Value: key, Hash: hash("reserve", reference, needs)})
+	var ins *ErrInsufficient
+	switch {
+	case errors.As(err, &ins):
+		return Reservation{}, &Problem{Code: CodeInsufficientStock, Message: ins.Error(), Shortages: ins.Shortages}
+	case errors.Is(err, ErrKeyReused):
+		return Reservation{}, problem(CodeKeyReused, "this idempotency key was used for a different request")
+	}
+	return r, err
+}
+
+// Convert turns a reservation into allocations when its order is placed.
+// An expired reservation cannot be converted: its units may be someone
+// else's by now.
+func (s *Service) Convert(ctx context.Context, id string) (Reservation, error) {
+	return s.move(ctx, ReserveStock, id, []Status{Active}, Converted)
+}
+
+// Release gives a reservation's units back (checkout abandoned, order
+// canceled before shipping: allocations are released too).
+func (s *Service) Release(ctx context.Context, id string) (Reservation, error) {
+	return s.move(ctx, ReserveStock, id, []Status{Active, Converted}, Released)
+}
+
+// Fulfill records that a converted reservation's units shipped.
+func (s *Service) Fulfill(ctx context.Context, id string) (Reservation, error) {
+	return s.move(ctx, ManageOrders, id, []Status{Converted}, Fulfilled)
+}
+
+func (s *Service) move(ctx context.Context, perm, id string, from []Status, to Status) (Reservation, error) {
+	c, err := permitted(ctx, perm)
+	if err != nil {
+		return Reservation{}, err
+	}
+	r, err := s.store.Move(ctx, id, from, to, c.UserID())
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Reservation{}, problem(CodeNotFound, "no reservation %s", id)
+	case errors.Is(err, ErrWrongStatus):
+		return r, problem(CodeInvalidState, "reservation %s is %s; it cannot become %s", id, r.Status, to)
+	}
+	return r, err
+}
+
+// Adjust corrects on-hand units (a count, damage, a return to stock).
+func (s *Service) Adjust(ctx context.Context, warehouseID, variantID string, delta int, reason, key string) (Level, error) {
+	c, err := permitted(ctx, AdjustStock)
+	if err != nil {
+		return Level{}, err
+	}
+	if err := checkKey(key); err != nil {
+		return Level{}, err
+	}
+	if delta == 0 || strings.TrimSpace(reason) == "" {
+		return Level{}, problem(CodeInvalid, "an adjustment needs a non-zero delta and a reason")
+	}
+	l, err := s.store.Adjust(ctx, warehouseID, variantID, delta, reason, c.UserID(),
+		Key{Value: key, Hash: hash("adjust", warehouseID, variantID, delta, reason)})
+	switch {
+	case errors.Is(err, ErrBelowCommitted):
+		return Level{}, problem(CodeBelowCommitted, "%s in %s: on hand cannot fall below zero or below what is allocated and reserved", variantID, warehouseID)
+	case errors.Is(err, ErrNotFound):
+		return Level{}, problem(CodeNotFound, "no warehouse %s", warehouseID)
+	case errors.Is(err, ErrKeyReused):
+		return Level{}, problem(CodeKeyReused, "this idempotency key was used for a different request")
+	}
+	return l, err
+}
+
+// Transfer moves available units from one warehouse to another.
+func (s *Service) Transfer(ctx context.Context, from, to, variantID string, qty int, key string) error {
+	c, err := permitted(ctx, AdjustStock)
+	if err != nil {
+		return err
+	}
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if qty <= 0 || from == to {
+		return problem(CodeInvalid, "a transfer needs a positive quantity between two warehouses")
+	}
+	err = s.store.Transfer(ctx, from, to, variantID, qty, c.UserID(), Key{Value: key, Hash: hash("transfer", from, to, variantID, qty)})
+	switch {
+	case errors.Is(err, ErrBelowCommitted):
+		return problem(CodeBelowCommitted, "%s has fewer than %d available units of %s", from, qty, variantID)
+	case errors.Is(err, ErrNotFound):
+		return problem(CodeNotFound, "no such warehouse")
+	case errors.Is(err, ErrKeyReused):
+		return problem(CodeKeyReused, "this idempotency key was used for a different request")
+	}
+	return err
+}
+
+// SetThreshold sets the level at which a low-stock alert is raised.
+func (s *Service) SetThreshold(ctx context.Context, warehouseID, variantID string, threshold int) (Level, error) {
+	if _, err := permitted(ctx, AdjustStock); err != nil {
+		return Level{}, err
+	}
+	if threshold < 0 {
+		return Level{}, problem(CodeInvalid, "the threshold cannot be negative")
+	}
+	l, err := s.store.SetThreshold(ctx, warehouseID, variantID, threshold)
+	if errors.Is(err, ErrNotFound) {
+		return Level{}, problem(CodeNotFound, "no warehouse %s", warehouseID)
+	}
+	return l, err
+}
+
+// RunSweeper releases expired reservations every interval until ctx ends.
+func (s *Service) RunSweeper(ctx context.Context, interval time.Duration, onError func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := s.store.ExpireDue(ctx, s.now()); err != nil && ctx.Err() == nil {
+			onError(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func checkKey(key string) error {
+	if strings.TrimSpace(key) == "" || len(key) > 255 {
+		return errs.New(errs.Invalid, "idempotencyKey must be 1 to 255 characters")
+	}
+	return nil
+}
+
+func hash(parts ...any) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%v\x00", p)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Require returns nil when the caller holds any of perms, else the
+// top-level UNAUTHENTICATED or FORBIDDEN error. Read-only queries use it.
+func Require(ctx context.Context, perms ...string) error {
+	c := auth.FromContext(ctx)
+	if c == nil {
+		return errs.New(errs.Unauthenticated, "sign in first")
+	}
+	for _, p := range perms {
+		if c.HasScope(p) {
+			return nil
+		}
+	}
+	return errs.New(errs.Forbidden, "this needs one of the permissions %s", strings.Join(perms, ", "))
+}
