@@ -104,7 +104,9 @@ func (e *env) reserve(t testing.TB, key string, lines ...any) result {
 	return e.mutate(t, e.checkout, reserve, "reserveStock", map[string]any{"ref": "chk_" + key, "lines": lines, "k": key})
 }
 
-func line(variant string, qty int) map[string]any { return map[string]any{"variantId": variant, "quantity": qty} }
+func line(variant string, qty int) map[string]any {
+	return map[string]any{"variantId": variant, "quantity": qty}
+}
 
 func (e *env) level(t *testing.T, warehouse, variant string) (onHand, allocated, reserved int) {
 	t.Helper()
