@@ -46,7 +46,7 @@ func newBenchEnv(t testing.TB) *env {
 	}
 	t.Cleanup(pool.Close)
 	mustExec(t, pool, `INSERT INTO warehouses (id, name, street, city, postal_code, country, countries, priority) VALUES
-		('wh_a', 'A', 's', 'c', 'p', 'US', '{US}', 10), ('wh_b', 'B', 's', 'c', 'p', 'US', '{US}', 20)`)
+		('wh_a', 'A', 's', 'c', 'p', 'US', '{US}', 10), ('wh_b', 'B', 's', 'c', 'p', 'US', '{US,CA}', 20)`)
 	mustExec(t, pool, `INSERT INTO suppliers (id, name, contact_email, lead_time_days) VALUES ('sup_1', 'S', 's@example.com', 3)`)
 	issuer := authtest.New(t)
 	h := inventory.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -95,8 +95,8 @@ func code(r result) string {
 	return errs[0].(map[string]any)["code"].(string)
 }
 
-const reserve = `mutation($ref: String!, $lines: [StockLineInput!]!, $k: String!, $ttl: Int) {
-  reserveStock(input: {reference: $ref, lines: $lines, idempotencyKey: $k, ttlSeconds: $ttl}) {
+const reserve = `mutation($ref: String!, $lines: [StockLineInput!]!, $k: String!, $ttl: Int, $country: String) {
+  reserveStock(input: {reference: $ref, lines: $lines, idempotencyKey: $k, ttlSeconds: $ttl, shipToCountry: $country}) {
     reservation { id status lines { warehouseId variantId quantity } } errors { code shortages { variantId requested available } } } }`
 
 func (e *env) reserve(t testing.TB, key string, lines ...any) result {
@@ -156,6 +156,12 @@ func TestReserveTheWholeCartOrNothing(t *testing.T) {
 	}
 	gqltest.JSONEq(t, mustJSON(r["reservation"].(map[string]any)["lines"]),
 		`[{"warehouseId":"wh_a","variantId":"var_1","quantity":3},{"warehouseId":"wh_b","variantId":"var_1","quantity":2},{"warehouseId":"wh_a","variantId":"var_2","quantity":1}]`)
+	// Shipping to Canada: only B serves it.
+	ca := e.mutate(t, e.checkout, reserve, "reserveStock", map[string]any{"ref": "chk_ca", "lines": []any{line("var_1", 2)}, "k": "ca", "country": "ca"})
+	gqltest.JSONEq(t, mustJSON(ca["reservation"].(map[string]any)["lines"]), `[{"warehouseId":"wh_b","variantId":"var_1","quantity":2}]`)
+	if r := e.mutate(t, e.checkout, reserve, "reserveStock", map[string]any{"ref": "chk_ca2", "lines": []any{line("var_2", 1)}, "k": "ca2", "country": "CA"}); code(r) != "INSUFFICIENT_STOCK" {
+		t.Fatalf("var_2 is only in A, which does not ship to Canada: %v", r)
+	}
 	if r := e.reserve(t, "k3", line("nope", 1)); code(r) != "INSUFFICIENT_STOCK" {
 		t.Fatalf("unknown variant: %v", r)
 	}

@@ -82,3 +82,10 @@ func purchaseOrderPayload(po stock.PurchaseOrder, err error) (*model.PurchaseOrd
 	}
 	return out, err
 }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -27,7 +27,7 @@ func (r *mutationResolver) ReserveStock(ctx context.Context, input model.Reserve
 	if input.TTLSeconds != nil {
 		ttl = time.Duration(*input.TTLSeconds) * time.Second
 	}
-	return reservationPayload(r.Stock.Reserve(ctx, input.Reference, lines, ttl, input.IdempotencyKey))
+	return reservationPayload(r.Stock.Reserve(ctx, input.Reference, deref(input.ShipToCountry), lines, ttl, input.IdempotencyKey))
 }
 
 // ConvertReservation is the resolver for the convertReservation field.

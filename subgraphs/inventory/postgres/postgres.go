@@ -61,7 +61,7 @@ WHERE s.variant_id = ANY($1) ORDER BY s.variant_id, w.priority, s.warehouse_id`,
 // Reserve: see stock.Store. Rows are locked in (variant, warehouse) order,
 // the same order for every transaction, so concurrent checkouts queue
 // instead of deadlocking.
-func (s *Store) Reserve(ctx context.Context, r stock.Reservation, needs map[string]int,
+func (s *Store) Reserve(ctx context.Context, r stock.Reservation, country string, needs map[string]int,
 	allocate func([]stock.Level) ([]stock.Line, error), actor string, key stock.Key) (stock.Reservation, error) {
 	var replayID string
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -75,7 +75,8 @@ func (s *Store) Reserve(ctx context.Context, r stock.Reservation, needs map[stri
 		}
 		sort.Strings(variants)
 		rows, err := tx.Query(ctx, `SELECT `+levelColumns+` FROM stock s JOIN warehouses w ON w.id = s.warehouse_id AND w.active
-WHERE s.variant_id = ANY($1) ORDER BY s.variant_id, s.warehouse_id FOR UPDATE OF s`, variants)
+WHERE s.variant_id = ANY($1) AND ($2 = '' OR $2 = ANY(w.countries))
+ORDER BY s.variant_id, s.warehouse_id FOR UPDATE OF s`, variants, country)
 		if err != nil {
 			return err
 		}

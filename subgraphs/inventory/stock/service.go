@@ -61,7 +61,8 @@ type Store interface {
 	// Reserve locks the levels of the needed variants in a fixed order,
 	// lets allocate choose the lines, and records the reservation, its
 	// movements and any alert, in one transaction.
-	Reserve(ctx context.Context, r Reservation, needs map[string]int, allocate func([]Level) ([]Line, error), actor string, key Key) (Reservation, error)
+	// Only warehouses shipping to country take part ("" for any).
+	Reserve(ctx context.Context, r Reservation, country string, needs map[string]int, allocate func([]Level) ([]Line, error), actor string, key Key) (Reservation, error)
 	// Move changes a reservation's status from one of from to to, with the
 	// movements that implies; ErrWrongStatus when it is in another state.
 	Move(ctx context.Context, id string, from []Status, to Status, actor string) (Reservation, error)
@@ -125,10 +126,11 @@ func permitted(ctx context.Context, perm string) (*auth.Claims, error) {
 	return c, nil
 }
 
-// Reserve holds a cart's units for ttl (DefaultTTL when zero). The whole
-// cart is checked at once, per variant summed over its lines, under row
-// locks: two checkouts for the last unit cannot both get it.
-func (s *Service) Reserve(ctx context.Context, reference string, lines []Line, ttl time.Duration, key string) (Reservation, error) {
+// Reserve holds a cart's units for ttl (DefaultTTL when zero), from the
+// warehouses that ship to country (any, when empty). The whole cart is
+// checked at once, per variant summed over its lines, under row locks:
+// two checkouts for the last unit cannot both get it.
+func (s *Service) Reserve(ctx context.Context, reference, country string, lines []Line, ttl time.Duration, key string) (Reservation, error) {
 	c, err := permitted(ctx, ReserveStock)
 	if err != nil {
 		return Reservation{}, err
@@ -147,8 +149,8 @@ func (s *Service) Reserve(ctx context.Context, reference string, lines []Line, t
 		return Reservation{}, problem(CodeInvalid, "a reservation holds stock for at most 24 hours")
 	}
 	r := Reservation{ID: s.newID("res"), Reference: reference, Status: Active, ExpiresAt: s.now().Add(ttl)}
-	r, err = s.store.Reserve(ctx, r, needs, func(levels []Level) ([]Line, error) { return Allocate(needs, levels) },
-		c.UserID(), Key{Value: key, Hash: hash("reserve", reference, needs)})
+	r, err = s.store.Reserve(ctx, r, strings.ToUpper(country), needs, func(levels []Level) ([]Line, error) { return Allocate(needs, levels) },
+		c.UserID(), Key{Value: key, Hash: hash("reserve", reference, country, needs)})
 	var ins *ErrInsufficient
 	switch {
 	case errors.As(err, &ins):

@@ -343,6 +343,8 @@ input ReserveStockInput {
   "The checkout or order this is for."
   reference: String!
   lines: [StockLineInput!]!
+  "ISO 3166-1 alpha-2: only warehouses shipping there take part, in priority order. Any warehouse when left out."
+  shipToCountry: String
   ttlSeconds: Int
   idempotencyKey: String!
 }
@@ -5173,7 +5175,7 @@ func (ec *executionContext) unmarshalInputReserveStockInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"reference", "lines", "ttlSeconds", "idempotencyKey"}
+	fieldsInOrder := [...]string{"reference", "lines", "shipToCountry", "ttlSeconds", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -5194,6 +5196,13 @@ func (ec *executionContext) unmarshalInputReserveStockInput(ctx context.Context,
 				return it, err
 			}
 			it.Lines = data
+		case "shipToCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shipToCountry"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShipToCountry = data
 		case "ttlSeconds":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ttlSeconds"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)

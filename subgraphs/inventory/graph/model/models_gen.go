@@ -81,10 +81,12 @@ type ReservationPayload struct {
 
 type ReserveStockInput struct {
 	// The checkout or order this is for.
-	Reference      string            `json:"reference"`
-	Lines          []*StockLineInput `json:"lines"`
-	TTLSeconds     *int              `json:"ttlSeconds,omitempty"`
-	IdempotencyKey string            `json:"idempotencyKey"`
+	Reference string            `json:"reference"`
+	Lines     []*StockLineInput `json:"lines"`
+	// ISO 3166-1 alpha-2: only warehouses shipping there take part, in priority order. Any warehouse when left out.
+	ShipToCountry  *string `json:"shipToCountry,omitempty"`
+	TTLSeconds     *int    `json:"ttlSeconds,omitempty"`
+	IdempotencyKey string  `json:"idempotencyKey"`
 }
 
 type StockError struct {
