@@ -1,6 +1,6 @@
 module github.com/myshop/supergraph/router
 
-go 1.26
+go 1.26.0
 
 // npm projects (playground, conformance composition) keep node_modules here.
 ignore (
@@ -15,13 +15,14 @@ require (
 	github.com/vektah/gqlparser/v2 v2.5.64
 	github.com/wundergraph/astjson v1.1.0
 	github.com/wundergraph/graphql-go-tools/v2 v2.16.0
-	golang.org/x/sync v0.21.0
+	golang.org/x/sync v0.25.0
 )
 
 require (
 	connectrpc.com/connect v1.19.2 // indirect
 	github.com/bufbuild/protocompile v0.14.1 // indirect
-	github.com/coder/websocket v1.8.14 // indirect
+	github.com/coder/websocket v1.8.15 // indirect
+	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/jensneuse/abstractlogger v0.0.4 // indirect
 	github.com/jensneuse/byte-template v0.0.0-20231025215717-69252eb3ed56 // indirect
 	github.com/kingledion/go-tools v0.6.0 // indirect
@@ -39,10 +40,14 @@ require (
 	go.uber.org/zap v1.27.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/net v0.56.0 // indirect
-	golang.org/x/sys v0.46.0 // indirect
-	golang.org/x/text v0.39.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260401024825-9d38bb4040a9 // indirect
 	google.golang.org/grpc v1.80.0 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
 	gopkg.in/cenkalti/backoff.v1 v1.1.0 // indirect
 )
+
+require github.com/myshop/supergraph/subgraphs v0.0.0
+
+replace github.com/myshop/supergraph/subgraphs => ../subgraphs

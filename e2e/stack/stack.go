@@ -109,14 +109,14 @@ func Start(t testing.TB, opts Options) *Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	router, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: urls}, log)
-	if err != nil {
-		t.Fatalf("router: %v", err)
-	}
 	// The router refuses a bad token itself, before any subgraph call, with
 	// keys from the users subgraph's JWKS; subgraphs verify it again.
 	verifier := auth.NewVerifier(auth.NewJWKS(st.Subgraphs["users"].Server.URL+users.JWKSPath, nil))
-	st.Router = httptest.NewServer(auth.Middleware(verifier, router))
+	router, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: urls, Verifier: verifier}, log)
+	if err != nil {
+		t.Fatalf("router: %v", err)
+	}
+	st.Router = httptest.NewServer(router)
 	t.Cleanup(st.Router.Close)
 	return st
 }

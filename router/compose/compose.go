@@ -54,6 +54,8 @@ type composer struct {
 	inaccessible bool
 	// tag likewise adds the tag spec once any element has a @tag.
 	tag bool
+	// authenticated and requiresScopes add their specs once used.
+	authenticated, requiresScopes bool
 }
 
 func (c *composer) errorf(format string, args ...any) {
@@ -92,15 +94,15 @@ func (c *composer) checkFieldSets(s *subgraph) {
 	}
 }
 
-// unenforced are access-control directives the router does not implement.
-// Dropping them would silently serve protected fields to anyone, so
-// composition refuses them instead.
-var unenforced = []string{"authenticated", "requiresScopes", "policy"}
+// unenforced are access-control directives the router does not implement
+// (it enforces @authenticated and @requiresScopes). Dropping them would
+// silently serve protected fields to anyone, so composition refuses them.
+var unenforced = []string{"policy"}
 
 func (c *composer) checkUnenforced(s *subgraph, element string, dirs ast.DirectiveList) {
 	for _, name := range unenforced {
 		if s.directive(dirs, name) != nil {
-			c.errorf("subgraph %s: @%s on %s: this router does not enforce it, and would serve the element unprotected", s.Name, name, element)
+			c.errorf("subgraph %s: @%s on %s: this router does not enforce @%s (only @authenticated and @requiresScopes), and would serve the element unprotected", s.Name, name, element, name)
 		}
 	}
 }

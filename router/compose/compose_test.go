@@ -116,16 +116,67 @@ enum Color { RED BLUE }`
 	}
 }
 
-// TestComposeRefusesUnenforcedAccessControl: dropping @authenticated would
-// serve the field to anyone, so composition fails instead.
-func TestComposeRefusesUnenforcedAccessControl(t *testing.T) {
-	for _, dir := range []string{`@authenticated`, `@requiresScopes(scopes: [["read"]])`, `@policy(policies: [["p"]])`} {
-		sdl := `extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@authenticated", "@requiresScopes", "@policy"])
-type Query { me: User ` + dir + ` }
+// TestComposeRefusesPolicy: the router does not enforce @policy, and
+// dropping it would serve the field to anyone, so composition fails instead.
+func TestComposeRefusesPolicy(t *testing.T) {
+	sdl := `extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key", "@policy"])
+type Query { me: User @policy(policies: [["p"]]) }
 type User @key(fields: "id") { id: ID! }`
-		_, err := compose.Compose([]compose.Subgraph{{Name: "a", URL: "http://a", SDL: sdl}})
-		if err == nil || !strings.Contains(err.Error(), "does not enforce") {
-			t.Errorf("%s: got %v", dir, err)
+	_, err := compose.Compose([]compose.Subgraph{{Name: "a", URL: "http://a", SDL: sdl}})
+	if err == nil || !strings.Contains(err.Error(), "does not enforce @policy") {
+		t.Errorf("got %v", err)
+	}
+}
+
+// TestComposeAccessControl: @authenticated and @requiresScopes compose as
+// Hive composes them: any subgraph's @authenticated counts, the scopes of
+// several subgraphs are all required, and an interface takes its
+// implementations' requirements. The router then loads the rules.
+func TestComposeAccessControl(t *testing.T) {
+	const link = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", {name: "@requiresScopes", as: "@scopes"}])
+`
+	a := link + `type Query { me: User @authenticated node: Node }
+interface Node { id: ID! }
+type User implements Node @key(fields: "id") { id: ID! email: String @shareable @scopes(scopes: [["b", "a"], ["c"]]) }
+enum Level @authenticated { LOW HIGH }`
+	b := link + `type User @key(fields: "id") { id: ID! email: String @shareable @scopes(scopes: [["d"]]) level: Level }
+enum Level { LOW HIGH }`
+	out, err := compose.Compose([]compose.Subgraph{{Name: "a", URL: "http://a", SDL: a}, {Name: "b", URL: "http://b", SDL: b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`@link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)`,
+		`@link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)`,
+		"directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n",
+		"directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM\n",
+		"scalar requiresScopes__Scope\n",
+		"me: User @join__field(graph: A) @authenticated\n",
+		`email: String @requiresScopes(scopes: [["c", "d"], ["a", "b", "d"]])`,
+		"enum Level\n  @join__type(graph: A)\n  @join__type(graph: B)\n  @authenticated\n",
+		// the interface field takes its implementation's scopes
+		"interface Node\n  @join__type(graph: A)\n{\n  id: ID!\n}",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("supergraph lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(out)
+	}
+	sg, err := supergraph.Parse(out)
+	if err != nil {
+		t.Fatalf("composed supergraph does not load: %v", err)
+	}
+	if r := sg.Authorization[supergraph.Coordinate{TypeName: "User", FieldName: "email"}]; len(r.Scopes) != 1 || len(r.Scopes[0]) != 2 {
+		t.Errorf("User.email rule: %+v", r)
+	}
+	if r := sg.Authorization[supergraph.Coordinate{TypeName: "User", FieldName: "level"}]; !r.Authenticated {
+		t.Errorf("User.level returns an @authenticated enum: %+v", r)
+	}
+	for _, hidden := range []string{"authenticated", "requiresScopes"} {
+		if strings.Contains(sg.APISDL, hidden) || strings.Contains(sg.RouterSDL, hidden) {
+			t.Errorf("%s leaks into the router or API schema", hidden)
 		}
 	}
 }

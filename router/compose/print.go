@@ -83,6 +83,12 @@ func (c *composer) print() string {
 	if c.tag {
 		b.WriteString("  @link(url: \"https://specs.apollo.dev/tag/v0.3\")\n")
 	}
+	if c.requiresScopes {
+		b.WriteString("  @link(url: \"https://specs.apollo.dev/requiresScopes/v0.1\", for: SECURITY)\n")
+	}
+	if c.authenticated {
+		b.WriteString("  @link(url: \"https://specs.apollo.dev/authenticated/v0.1\", for: SECURITY)\n")
+	}
 	b.WriteString("{\n  query: Query\n")
 	if len(c.definitions("Query")) == 0 {
 		c.errorf("no subgraph defines type Query")
@@ -99,6 +105,12 @@ func (c *composer) print() string {
 	}
 	if c.tag {
 		b.WriteString(tagDefinition)
+	}
+	if c.requiresScopes {
+		b.WriteString(requiresScopesDefinition)
+	}
+	if c.authenticated {
+		b.WriteString(authenticatedDefinition)
 	}
 	b.WriteString(joinDefinitions)
 	b.WriteString("\nenum join__Graph {\n")
@@ -149,12 +161,23 @@ func (c *composer) printComposite(b *strings.Builder, name string, kind ast.Defi
 		}
 	}
 	c.writeTypeDirectives(b, defs)
+	typeAcc := typeAccess(defs)
+	if kind == ast.Interface {
+		typeAcc = c.interfaceTypeAccess(name, typeAcc)
+	}
+	c.writeAccess(b, "  ", typeAcc, "\n")
 	b.WriteString("{\n")
 	order, byName := fields(defs)
 	for _, fname := range order {
 		fs := byName[fname]
 		c.checkField(name, defs, fs)
-		c.printField(b, fs, len(fs) != len(defs))
+		acc := accessOf(fieldDirectives(fs))
+		if kind == ast.Interface {
+			acc = c.interfaceFieldAccess(name, fname, acc)
+		} else {
+			acc = c.objectFieldAccess(interfaces, fname, acc)
+		}
+		c.printField(b, fs, len(fs) != len(defs), acc)
 	}
 	if kind == ast.Object {
 		c.printInterfaceObjectFields(b, interfaces, order)
@@ -180,13 +203,14 @@ func (c *composer) printInterfaceObjectFields(b *strings.Builder, interfaces, ha
 				fs := []*fieldIn{{s: d.s, def: f}}
 				b.WriteString("  " + f.Name + c.printArgDefs(f.Arguments, fs) + ": " + f.Type.String() + " @join__field")
 				c.writeBuiltinDirectives(b, fieldDirectives(fs))
+				c.writeAccess(b, " ", accessOf(fieldDirectives(fs)), "")
 				b.WriteString("\n")
 			}
 		}
 	}
 }
 
-func (c *composer) printField(b *strings.Builder, fs []*fieldIn, partial bool) {
+func (c *composer) printField(b *strings.Builder, fs []*fieldIn, partial bool, acc access) {
 	def := fs[0].def
 	for _, f := range fs {
 		if !f.external && f.overriddenBy == "" {
@@ -243,6 +267,7 @@ func (c *composer) printField(b *strings.Builder, fs []*fieldIn, partial bool) {
 		b.WriteString(" @join__field(" + strings.Join(args, ", ") + ")")
 	}
 	c.writeBuiltinDirectives(b, fieldDirectives(fs))
+	c.writeAccess(b, " ", acc, "")
 	b.WriteString("\n")
 }
 
@@ -418,6 +443,7 @@ func (c *composer) printEnum(b *strings.Builder, name string, defs []typeIn) {
 	b.WriteString("enum " + name + "\n")
 	c.writeJoinTypes(b, defs)
 	c.writeTypeDirectives(b, defs)
+	c.writeAccess(b, "  ", typeAccess(defs), "\n")
 	b.WriteString("{\n")
 	var order []string
 	by := map[string][]typeIn{}
@@ -502,6 +528,7 @@ func (c *composer) printScalar(b *strings.Builder, name string, defs []typeIn) {
 		}
 	}
 	c.writeTypeDirectives(b, defs)
+	c.writeAccess(b, "  ", typeAccess(defs), "\n")
 }
 
 // firstDescription picks the description of the subgraph that declares the

@@ -16,6 +16,7 @@ import (
 	"github.com/myshop/supergraph/router/compose"
 	"github.com/myshop/supergraph/router/conformance"
 	"github.com/myshop/supergraph/router/server"
+	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
 )
 
 func scenarios(t *testing.T) []*conformance.Scenario {
@@ -99,7 +100,8 @@ func runCases(t *testing.T, sc *conformance.Scenario, supergraph string) {
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			h, err := server.New(ctx, server.Config{Supergraph: supergraph, SubgraphURLs: urls}, slog.New(slog.DiscardHandler))
+			issuer := authtest.New(t)
+			h, err := server.New(ctx, server.Config{Supergraph: supergraph, SubgraphURLs: urls, Verifier: issuer.Verifier()}, slog.New(slog.DiscardHandler))
 			if c.LoadError != "" {
 				if err == nil || !strings.Contains(err.Error(), c.LoadError) {
 					t.Fatalf("loading the supergraph: got error %v, want one containing %q", err, c.LoadError)
@@ -112,6 +114,13 @@ func runCases(t *testing.T, sc *conformance.Scenario, supergraph string) {
 			body, _ := json.Marshal(map[string]any{"query": c.Query, "operationName": c.OperationName, "variables": c.Variables})
 			r := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 			r.Header.Set("Content-Type", "application/json")
+			switch {
+			case c.Auth == nil:
+			case c.Auth.Header != "":
+				r.Header.Set("Authorization", c.Auth.Header)
+			default:
+				r.Header.Set("Authorization", "Bearer "+issuer.Token(c.Auth.User, c.Auth.Scopes...))
+			}
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			got, _ := io.ReadAll(w.Body)

@@ -53,6 +53,18 @@ type Case struct {
 	// Deviation explains where Response knowingly differs from what Apollo's
 	// router answers; the case asserts our actual behaviour.
 	Deviation string `json:"deviation,omitempty"`
+	// Auth, when set, sends an Authorization header; without it the
+	// request is anonymous.
+	Auth *CaseAuth `json:"auth,omitempty"`
+}
+
+// CaseAuth is the bearer of a case's request: a valid access token for
+// User holding Scopes, or, with Header, that Authorization header verbatim
+// (e.g. a bad token).
+type CaseAuth struct {
+	User   string   `json:"user,omitempty"`
+	Scopes []string `json:"scopes,omitempty"`
+	Header string   `json:"header,omitempty"`
 }
 
 // LoadScenarios reads every testdata/*.txtar under dir.

@@ -46,9 +46,9 @@ type Engine struct {
 	resolver     *resolve.Resolver
 	plans        *planCache
 	shapes       *lru[uint64, *shape] // prepared operations by query text and name
-	planners     sync.Pool
 	kits         sync.Pool
 	forward      []string
+	rules        map[supergraph.Coordinate]supergraph.Rule // @authenticated/@requiresScopes
 	noIntrospect bool
 	log          *slog.Logger
 }
@@ -90,6 +90,7 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		plans:        newPlanCache(opts.PlanCacheSize),
 		shapes:       newLRU[uint64, *shape](opts.PlanCacheSize),
 		forward:      opts.ForwardHeaders,
+		rules:        sg.Authorization,
 		noIntrospect: opts.DisableIntrospection,
 		log:          log,
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"github.com/wundergraph/astjson"
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/plan"
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/resolve"
+
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
 )
 
 // ErrSubscriptionsUnsupported is returned by Execute for subscription operations.
@@ -36,13 +39,40 @@ func (e *Engine) Execute(ctx context.Context, op *Operation, header http.Header,
 	rc.RemapVariables = op.remap
 	// Request ID, variables hash and header hash together key the engine's
 	// request deduplication; all three must be set or users could share data.
+	// The header hash always covers the Authorization header, whose claims
+	// decide which protected fields the response holds.
 	rc.VariablesHash = xxhash.Sum64(op.variables)
 	rc.Request = resolve.Request{ID: op.hash, Header: header}
 	rc.SubgraphHeadersBuilder = newForwardedHeaders(header, e.forward)
-	if _, err := e.resolver.ArenaResolveGraphQLResponse(rc, p.Response, w); err != nil {
+	out := w
+	var buf *bytes.Buffer
+	if len(e.rules) > 0 {
+		// Per request, from the request's verified claims: never part of
+		// the cached plan, which lists the protected fields it selects.
+		authz := newAuthorizer(e.rules, auth.FromContext(ctx))
+		rc.SetPreFetchFieldAuthorizer(authz)
+		rc.SetAuthorizer(authz)
+		if p.Response.Info == nil || len(p.Response.Info.AuthorizationCoordinates) > 0 {
+			buf = &bytes.Buffer{}
+			out = buf
+		}
+	}
+	if _, err := e.resolver.ArenaResolveGraphQLResponse(rc, p.Response, out); err != nil {
 		return fmt.Errorf("resolve: %w", err)
 	}
-	return nil
+	if buf == nil {
+		return nil
+	}
+	// Not only when this request's authorizer denied: a deduplicated
+	// request gets the response of an identical one (same token).
+	body := buf.Bytes()
+	if bytes.Contains(body, []byte(codeUnauthorized)) {
+		if body, err = dropErrorsUnderDenied(body); err != nil {
+			return fmt.Errorf("filter errors under denied fields: %w", err)
+		}
+	}
+	_, err = w.Write(body)
+	return err
 }
 
 // forwardedHeaders gives every subgraph request the same allowed subset of
@@ -62,6 +92,13 @@ func newForwardedHeaders(client http.Header, names []string) *forwardedHeaders {
 			h.Add(name, v)
 			_, _ = d.WriteString(name + ":" + v + "\n")
 		}
+	}
+	// Even when Authorization is not forwarded, the caller's identity decides
+	// what the response may hold: requests of different callers must never
+	// be deduplicated into one.
+	_, _ = d.WriteString("\x00identity:")
+	for _, v := range client.Values("Authorization") {
+		_, _ = d.WriteString(v + "\n")
 	}
 	return &forwardedHeaders{header: h, hash: d.Sum64()}
 }

@@ -57,19 +57,20 @@ func (e *Engine) buildPlan(k *kit, operationName string) (p *cachedPlan, err err
 			p, err = nil, fmt.Errorf("plan operation: panic: %v", r)
 		}
 	}()
-	planner, _ := e.planners.Get().(*plan.Planner)
-	if planner == nil {
-		if planner, err = plan.NewPlanner(e.planConfig); err != nil {
-			return nil, fmt.Errorf("create planner: %w", err)
-		}
+	// A fresh planner per plan, as Cosmo does: a reused plan.Planner keeps
+	// state from the operation it planned before and then fails to plan some
+	// others ("selection set on path query is empty"), e.g. { me { name } }
+	// after { me { name email orders { id } } hello }. Plans are cached, so
+	// this costs once per operation.
+	planner, err := plan.NewPlanner(e.planConfig)
+	if err != nil {
+		return nil, fmt.Errorf("create planner: %w", err)
 	}
 	k.report.Reset()
 	pl := planner.Plan(k.doc, e.routerSchema, operationName, &k.report)
 	if k.report.HasErrors() {
-		// A planner that failed may hold state from the failed walk; drop it.
 		return nil, fmt.Errorf("plan operation: %s", k.report.Error())
 	}
-	e.planners.Put(planner)
 	postprocess.NewProcessor(postprocess.CollectDataSourceInfo()).Process(pl)
 	return &cachedPlan{plan: pl}, nil
 }

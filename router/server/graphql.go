@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/myshop/supergraph/router/gateway"
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
 )
 
 const (
@@ -31,6 +32,10 @@ type body struct {
 func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 	if s.wantsPlayground(r) {
 		s.playground(w, r)
+		return
+	}
+	r, ok := s.authenticate(w, r)
+	if !ok {
 		return
 	}
 	modern := acceptsGraphQLResponse(r.Header.Get("Accept"))
@@ -107,6 +112,32 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 		s.log.Error("execute operation", "err", err)
 		writeStatus(w, http.StatusInternalServerError, &gateway.RequestError{Code: gateway.CodeInternal, Message: "internal error"})
 	}
+}
+
+// authenticate verifies the request's Authorization header, if any, and
+// returns the request carrying its claims. When the header is not a valid
+// bearer token it answers 401 UNAUTHENTICATED and returns false.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	values := r.Header.Values("Authorization")
+	switch {
+	case len(values) == 0 || len(values) == 1 && values[0] == "":
+		return r, true // anonymous, as for the subgraphs' auth.Middleware
+	case len(values) > 1:
+		// Subgraphs read the first one; the router must not decide on a
+		// different one than they do, nor forward an ambiguous identity.
+		auth.Unauthenticated(w, "send one Authorization header")
+		return r, false
+	}
+	if s.cfg.Verifier == nil {
+		auth.Unauthenticated(w, "this router accepts no access tokens")
+		return r, false
+	}
+	claims, msg := auth.Authenticate(r, s.cfg.Verifier)
+	if claims == nil {
+		auth.Unauthenticated(w, msg)
+		return r, false
+	}
+	return r.WithContext(auth.WithClaims(r.Context(), claims)), true
 }
 
 // writeRequestError follows GraphQL over HTTP: with the modern media type a

@@ -83,15 +83,24 @@ func usersResponse(req subgraphRequest) string {
 }
 
 // newRouter serves the checked-in supergraph with its subgraphs pointed at
-// the given fakes.
-func newRouter(t testing.TB, urls map[string]string) *server.Server {
+// the given fakes; opts adjust the config.
+func newRouter(t testing.TB, urls map[string]string, opts ...func(*server.Config)) *server.Server {
 	sdl, err := os.ReadFile("../../schema/supergraph.graphql")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newRouterFor(t, string(sdl), urls, opts...)
+}
+
+// newRouterFor serves supergraph sdl.
+func newRouterFor(t testing.TB, sdl string, urls map[string]string, opts ...func(*server.Config)) *server.Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	s, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: urls}, slog.New(slog.DiscardHandler))
+	cfg := server.Config{Supergraph: sdl, SubgraphURLs: urls}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

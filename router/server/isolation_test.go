@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/myshop/supergraph/router/server"
+	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
 )
 
 // TestConcurrentUsersGetTheirOwnData sends one cached operation with
@@ -26,14 +29,16 @@ func TestConcurrentUsersGetTheirOwnData(t *testing.T) {
 		_, _ = fmt.Fprintf(w, `{"data":{"user":{"name":%q}}}`, name)
 	}))
 	defer users.Close()
-	h := newRouter(t, map[string]string{"users": users.URL})
+	issuer := authtest.New(t)
+	h := newRouter(t, map[string]string{"users": users.URL}, func(c *server.Config) { c.Verifier = issuer.Verifier() })
+	tokens := []string{issuer.Token("t0"), issuer.Token("t1"), issuer.Token("t2"), issuer.Token("t3", "READ_USERS")}
 
 	const q = `query($id: ID!) { user(id: $id) { name } }`
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Go(func() {
 			for j := range 20 {
-				id, token := fmt.Sprintf("u%d", j%4), fmt.Sprintf("Bearer t%d", i%4)
+				id, token := fmt.Sprintf("u%d", j%4), "Bearer "+tokens[i%4]
 				body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": id}})
 				r := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(string(body)))
 				r.Header.Set("Content-Type", "application/json")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/myshop/supergraph/router/gateway"
 	"github.com/myshop/supergraph/router/supergraph"
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
 )
 
 // Config is what a Server serves.
@@ -29,6 +30,14 @@ type Config struct {
 	// DisablePlayground stops serving GraphiQL on GET / and browser GETs of
 	// /graphql.
 	DisablePlayground bool
+	// Verifier checks the bearer token of /graphql requests before anything
+	// else happens: a request with an Authorization header that is not a
+	// valid token is answered 401 UNAUTHENTICATED, without parsing,
+	// planning or any subgraph call; one without the header is anonymous.
+	// Verified claims decide @authenticated and @requiresScopes, and the
+	// header is forwarded to subgraphs. nil accepts no token: every
+	// request with an Authorization header gets 401.
+	Verifier *auth.Verifier
 }
 
 // Server serves GraphQL for one supergraph at a time. It is an http.Handler.

@@ -25,9 +25,14 @@ type Supergraph struct {
 	APISDL string
 	// Subgraphs are in join__Graph order.
 	Subgraphs []Subgraph
-	// Fields lists every field with arguments; without an entry the engine
-	// silently drops the field's arguments from subgraph requests.
+	// Fields lists every field with arguments (without an entry the engine
+	// silently drops the field's arguments from subgraph requests) and every
+	// protected field (HasAuthorizationRule, with its rule in Authorization).
 	Fields []plan.FieldConfiguration
+	// Authorization holds the rule of every field protected by
+	// @authenticated or @requiresScopes (on the field, its type or the type
+	// it returns). The router checks them per request before fetching.
+	Authorization map[Coordinate]Rule
 }
 
 // Subgraph is one join__Graph: where to send requests and how to plan them.
@@ -41,7 +46,7 @@ type Subgraph struct {
 	Metadata plan.DataSourceMetadata
 }
 
-var specURL = regexp.MustCompile(`^https://specs\.apollo\.dev/([a-z_]+)/v(\d+\.\d+)$`)
+var specURL = regexp.MustCompile(`^https://specs\.apollo\.dev/([A-Za-z_]+)/v(\d+\.\d+)$`)
 
 // Parse reads a supergraph SDL. It rejects supergraphs that need features
 // the engine does not implement, rather than serving them wrongly.
@@ -66,10 +71,15 @@ func Parse(sdl string) (*Supergraph, error) {
 	if err := g.readGraphs(); err != nil {
 		return nil, err
 	}
+	rules, err := g.authorizationRules()
+	if err != nil {
+		return nil, err
+	}
 	out := &Supergraph{
-		RouterSDL: printDoc(g.routerDoc()),
-		APISDL:    printDoc(apiDoc(g.routerDoc())),
-		Fields:    g.fieldConfigurations(),
+		RouterSDL:     printDoc(g.routerDoc()),
+		APISDL:        printDoc(apiDoc(g.routerDoc())),
+		Fields:        g.fieldConfigurations(rules),
+		Authorization: rules,
 	}
 	for _, gr := range g.graphs {
 		sub, err := g.subgraph(gr)
@@ -109,6 +119,15 @@ func checkLinks(dirs ast.DirectiveList) error {
 			}
 			join = version
 		case "link", "inaccessible", "tag":
+		case authenticatedSpec, requiresScopesSpec:
+			if version != "0.1" {
+				return fmt.Errorf("supergraph: @link(url: %q): only v0.1 of %s is supported", url, name)
+			}
+			if err := checkImports(d, name); err != nil {
+				return err
+			}
+		case policySpec:
+			return fmt.Errorf("supergraph: @link(url: %q): @policy is not supported by this router (only @authenticated and @requiresScopes are enforced); it would serve the protected elements unchecked", url)
 		default:
 			if purpose := argValue(d, "for"); purpose == "EXECUTION" || purpose == "SECURITY" {
 				return fmt.Errorf("supergraph: @link(url: %q, for: %s) names a feature this router does not implement", url, purpose)
@@ -117,6 +136,22 @@ func checkLinks(dirs ast.DirectiveList) error {
 	}
 	if join == "" {
 		return errors.New("supergraph: no @link to https://specs.apollo.dev/join/v0.x; is this a supergraph?")
+	}
+	return nil
+}
+
+// checkImports refuses an authorization spec imported under another name:
+// the router would not recognise the renamed directive and would serve the
+// elements it protects unchecked.
+func checkImports(d *ast.Directive, spec string) error {
+	a := d.Arguments.ForName("import")
+	if a == nil || a.Value == nil {
+		return nil
+	}
+	for _, c := range a.Value.Children {
+		if c.Value.Kind != ast.StringValue || (c.Value.Raw != "@"+spec && !strings.HasPrefix(c.Value.Raw, spec+"__")) {
+			return fmt.Errorf("supergraph: @link(url: %q, import: %s): renamed imports of %s are not supported", argValue(d, "url"), a.Value, spec)
+		}
 	}
 	return nil
 }
@@ -151,21 +186,23 @@ func (g *graph) readGraphs() error {
 // machinery reports definitions that only describe composition.
 func machinery(name string) bool {
 	return strings.HasPrefix(name, "join__") || strings.HasPrefix(name, "link__") ||
-		name == "link" || name == "core" || strings.HasPrefix(name, "core__")
+		name == "link" || name == "core" || strings.HasPrefix(name, "core__") || securityMachinery(name)
 }
 
-// fieldConfigurations lists every object and interface field that has arguments.
-func (g *graph) fieldConfigurations() []plan.FieldConfiguration {
+// fieldConfigurations lists every object and interface field that has
+// arguments or an authorization rule.
+func (g *graph) fieldConfigurations(rules map[Coordinate]Rule) []plan.FieldConfiguration {
 	var out []plan.FieldConfiguration
 	for _, def := range g.doc.Definitions {
 		if machinery(def.Name) || (def.Kind != ast.Object && def.Kind != ast.Interface) {
 			continue
 		}
 		for _, f := range def.Fields {
-			if len(f.Arguments) == 0 {
+			_, protected := rules[Coordinate{def.Name, f.Name}]
+			if len(f.Arguments) == 0 && !protected {
 				continue
 			}
-			fc := plan.FieldConfiguration{TypeName: def.Name, FieldName: f.Name}
+			fc := plan.FieldConfiguration{TypeName: def.Name, FieldName: f.Name, HasAuthorizationRule: protected}
 			for _, a := range f.Arguments {
 				fc.Arguments = append(fc.Arguments, plan.ArgumentConfiguration{Name: a.Name, SourceType: plan.FieldArgumentSource})
 			}

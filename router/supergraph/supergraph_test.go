@@ -142,7 +142,10 @@ func TestParseRejects(t *testing.T) {
 	tests := map[string]struct{ sdl, want string }{
 		"join v0.1":                 {`schema @core(feature: "https://specs.apollo.dev/core/v0.1") @core(feature: "https://specs.apollo.dev/join/v0.1") { query: Query } type Query { a: Int }`, "Federation 1"},
 		"join v0.1 link":            {`schema @link(url: "https://specs.apollo.dev/link/v1.0") @link(url: "https://specs.apollo.dev/join/v0.1", for: EXECUTION) { query: Query } type Query { a: Int }`, "join v0.1"},
-		"unknown execution feature": {`schema @link(url: "https://specs.apollo.dev/link/v1.0") @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION) @link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY) { query: Query } type Query { a: Int }`, "authenticated/v0.1"},
+		"unknown execution feature": {`schema @link(url: "https://specs.apollo.dev/link/v1.0") @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION) @link(url: "https://specs.apollo.dev/context/v0.1", for: EXECUTION) { query: Query } type Query { a: Int }`, "context/v0.1"},
+		"policy":                    {`schema @link(url: "https://specs.apollo.dev/link/v1.0") @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION) @link(url: "https://specs.apollo.dev/policy/v0.1", for: SECURITY) { query: Query } type Query { a: Int }`, "@policy is not supported"},
+		"unknown authenticated":     {`schema @link(url: "https://specs.apollo.dev/link/v1.0") @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION) @link(url: "https://specs.apollo.dev/authenticated/v0.2", for: SECURITY) { query: Query } type Query { a: Int }`, "only v0.1"},
+		"renamed requiresScopes":    {`schema @link(url: "https://specs.apollo.dev/link/v1.0") @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION) @link(url: "https://specs.apollo.dev/requiresScopes/v0.1", import: [{name: "@requiresScopes", as: "@scopes"}], for: SECURITY) { query: Query } type Query { a: Int }`, "renamed"},
 		"not a supergraph":          {`schema { query: Query } type Query { a: Int }`, "join"},
 		"syntax":                    {`type Query {`, "parse supergraph"},
 	}
@@ -153,5 +156,103 @@ func TestParseRejects(t *testing.T) {
 				t.Fatalf("error %v, want one mentioning %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestAuthorizationRules: a field is protected by its own directives, by
+// those of the type it returns and of the type declaring it; an interface
+// field also by its implementations'. Both link forms load: Hive's and
+// Apollo's (no import) and one importing the directive by its own name.
+func TestAuthorizationRules(t *testing.T) {
+	const sdl = `schema
+  @link(url: "https://specs.apollo.dev/link/v1.0")
+  @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION)
+  @link(url: "https://specs.apollo.dev/authenticated/v0.1", import: ["@authenticated"], for: SECURITY)
+  @link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY)
+{ query: Query }
+directive @join__field(graph: join__Graph, requires: join__FieldSet, provides: join__FieldSet, type: String, external: Boolean, override: String, usedOverridden: Boolean) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
+directive @join__graph(name: String!, url: String!) on ENUM_VALUE
+directive @join__type(graph: join__Graph!, key: join__FieldSet, extension: Boolean! = false, resolvable: Boolean! = true, isInterfaceObject: Boolean! = false) repeatable on OBJECT | INTERFACE | UNION | ENUM | INPUT_OBJECT | SCALAR
+directive @join__implements(graph: join__Graph!, interface: String!) repeatable on OBJECT | INTERFACE
+directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA
+directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
+scalar requiresScopes__Scope
+scalar join__FieldSet
+scalar link__Import
+enum link__Purpose { SECURITY EXECUTION }
+enum join__Graph { A @join__graph(name: "a", url: "http://a") }
+type Query @join__type(graph: A) {
+  open: String
+  me: User @authenticated
+  secret: Secret
+  node: Node
+  level: Level
+}
+type User @join__type(graph: A) {
+  name: String
+  email: String @requiresScopes(scopes: [["a", "b"], ["c"]])
+}
+type Secret @join__type(graph: A) @requiresScopes(scopes: [["s"]]) { code: String @authenticated }
+interface Node @join__type(graph: A) { id: ID }
+type Doc implements Node @join__type(graph: A) @join__implements(graph: A, interface: "Node") { id: ID @requiresScopes(scopes: [["d"]]) }
+enum Level @join__type(graph: A) @authenticated { LOW }
+`
+	sg, err := supergraph.Parse(sdl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := func(typ, field string) supergraph.Rule {
+		return sg.Authorization[supergraph.Coordinate{TypeName: typ, FieldName: field}]
+	}
+	has := func(scopes ...string) func(string) bool {
+		return func(s string) bool { return slices.Contains(scopes, s) }
+	}
+	tests := []struct {
+		typ, field    string
+		authenticated bool
+		scopes        []string
+		allowed       bool
+	}{
+		{"Query", "open", false, nil, true},
+		{"Query", "me", false, nil, false},
+		{"Query", "me", true, nil, true},
+		{"User", "name", false, nil, true},
+		{"User", "email", true, []string{"a"}, false},
+		{"User", "email", true, []string{"a", "b"}, true},
+		{"User", "email", true, []string{"c"}, true},
+		{"User", "email", false, []string{"c"}, false},
+		{"Query", "secret", true, nil, false}, // returns a scoped type
+		{"Query", "secret", true, []string{"s"}, true},
+		{"Secret", "code", true, nil, false}, // declared by a scoped type
+		{"Secret", "code", true, []string{"s"}, true},
+		{"Node", "id", true, nil, false}, // an implementation's field is scoped
+		{"Node", "id", true, []string{"d"}, true},
+		{"Query", "level", false, nil, false}, // returns an @authenticated enum
+		{"Query", "level", true, nil, true},
+	}
+	for _, tt := range tests {
+		if got := rule(tt.typ, tt.field).Allows(tt.authenticated, has(tt.scopes...)); got != tt.allowed {
+			t.Errorf("%s.%s authenticated=%v scopes=%v: allowed %v, want %v (rule %+v)", tt.typ, tt.field, tt.authenticated, tt.scopes, got, tt.allowed, rule(tt.typ, tt.field))
+		}
+	}
+	protected := map[string]bool{}
+	for _, fc := range sg.Fields {
+		if fc.HasAuthorizationRule {
+			protected[fc.TypeName+"."+fc.FieldName] = true
+		}
+	}
+	for c := range sg.Authorization {
+		if !protected[c.String()] {
+			t.Errorf("%s has a rule but no HasAuthorizationRule field configuration", c)
+		}
+	}
+	if len(protected) != len(sg.Authorization) || protected["Query.open"] || protected["User.name"] {
+		t.Errorf("protected fields %v", protected)
+	}
+	for _, schema := range []string{sg.APISDL, sg.RouterSDL} {
+		if strings.Contains(schema, "authenticated") || strings.Contains(schema, "requiresScopes") {
+			t.Errorf("authorization machinery in a served schema:\n%s", schema)
+		}
 	}
 }

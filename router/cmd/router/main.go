@@ -5,8 +5,10 @@
 //
 // Serving reads the environment: ROUTER_LISTEN_ADDR, ROUTER_SUPERGRAPH,
 // ROUTER_SUBGRAPH_<NAME>_URL, INTROSPECTION_DISABLED=true,
-// ROUTER_PLAYGROUND_DISABLED=true and ROUTER_SUPERGRAPH_POLL (how often the
-// supergraph file is checked for changes, default 1s, 0 disables reloading).
+// ROUTER_PLAYGROUND_DISABLED=true, ROUTER_SUPERGRAPH_POLL (how often the
+// supergraph file is checked for changes, default 1s, 0 disables reloading)
+// and ROUTER_JWKS_URL (the key set access tokens are verified with, default
+// the users subgraph's http://127.0.0.1:4001/.well-known/jwks.json).
 package main
 
 import (
@@ -26,7 +28,11 @@ import (
 	"github.com/myshop/supergraph/router/compose"
 	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/router/supergraph"
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
 )
+
+// DefaultJWKSURL is where the users subgraph publishes its signing keys.
+const DefaultJWKSURL = "http://127.0.0.1:4001/.well-known/jwks.json"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -61,12 +67,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("ROUTER_SUPERGRAPH_POLL: %w", err)
 	}
+	jwksURL := envOr(getenv, "ROUTER_JWKS_URL", DefaultJWKSURL)
 	subgraphURL := func(name string) string { return getenv("ROUTER_SUBGRAPH_" + envName(name) + "_URL") }
 	cfg := server.Config{
 		Supergraph:           string(sdl),
 		SubgraphURL:          subgraphURL,
 		DisableIntrospection: getenv("INTROSPECTION_DISABLED") == "true",
 		DisablePlayground:    getenv("ROUTER_PLAYGROUND_DISABLED") == "true",
+		// Keys are fetched on first use, so the router starts before the
+		// users subgraph; tokens fail verification until it answers.
+		Verifier: auth.NewVerifier(auth.NewJWKS(jwksURL, nil)),
 	}
 	srv, err := server.New(ctx, cfg, log)
 	if err != nil {
@@ -80,7 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 	log.Info("config", "listen_addr", addr, "supergraph", *path, "subgraphs", subgraphs,
-		"introspection", !cfg.DisableIntrospection, "playground", !cfg.DisablePlayground, "supergraph_poll", poll.String())
+		"introspection", !cfg.DisableIntrospection, "playground", !cfg.DisablePlayground, "supergraph_poll", poll.String(), "jwks_url", jwksURL)
 	if poll > 0 {
 		go watchFile(ctx, *path, poll, sdl, func(b []byte) error { return srv.Reload(string(b)) }, log)
 	}

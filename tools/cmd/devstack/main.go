@@ -94,7 +94,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		g.Go(func() error { return subgraph.Serve(ctx, ln, h) })
 	}
 
-	router, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: urls}, log.With("component", "router"))
+	// The router verifies tokens with the users subgraph's keys before it
+	// plans anything; subgraphs verify them again.
+	verifier := auth.NewVerifier(auth.NewJWKS(strings.TrimSuffix(urls[users.Def.Name], "/graphql")+users.JWKSPath, nil))
+	router, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: urls, Verifier: verifier}, log.With("component", "router"))
 	if err != nil {
 		return fmt.Errorf("router: %w", err)
 	}
@@ -102,8 +105,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("router: listen: %w", err)
 	}
-	verifier := auth.NewVerifier(auth.NewJWKS(strings.TrimSuffix(urls[users.Def.Name], "/graphql")+users.JWKSPath, nil))
-	g.Go(func() error { return subgraph.Serve(ctx, ln, auth.Middleware(verifier, router)) })
+	g.Go(func() error { return subgraph.Serve(ctx, ln, router) })
 
 	fmt.Fprintf(stdout, "\nMyShop Supergraph is up: http://%s/graphql  (Ctrl-C stops it)\n", ln.Addr())
 	for _, d := range subgraphs {
