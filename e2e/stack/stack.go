@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/subgraphs/inventory"
 	"github.com/myshop/supergraph/subgraphs/payments"
@@ -39,6 +41,7 @@ type Stack struct {
 // Subgraph is one running subgraph and what it has been asked.
 type Subgraph struct {
 	Server     *httptest.Server
+	Pool       *pgxpool.Pool
 	Statements *postgres.StatementCounter // SQL statements its pool ran
 	requests   atomic.Int64
 	handler    http.Handler
@@ -88,6 +91,7 @@ func Start(t testing.TB, opts Options) *Stack {
 			t.Fatal(err)
 		}
 		t.Cleanup(pool.Close)
+		sg.Pool = pool
 		if err := d.Seed(ctx, pool); err != nil {
 			t.Fatalf("%s: seed: %v", d.Name, err)
 		}

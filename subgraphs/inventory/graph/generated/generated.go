@@ -182,26 +182,26 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../../../../schema/inventory/inventory.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+  @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
 
 type Query {
   "Warehouses in the order reservations take from them. Staff with ADJUST_STOCK."
-  warehouses: [Warehouse!]!
+  warehouses: [Warehouse!]! @requiresScopes(scopes: [["ADJUST_STOCK"]])
   "Staff with ADJUST_STOCK."
-  suppliers: [Supplier!]!
+  suppliers: [Supplier!]! @requiresScopes(scopes: [["ADJUST_STOCK"]])
   "Low-stock alerts, newest first; open ones only unless open is false. Staff with ADJUST_STOCK."
-  lowStockAlerts(open: Boolean = true): [LowStockAlert!]!
+  lowStockAlerts(open: Boolean = true): [LowStockAlert!]! @requiresScopes(scopes: [["ADJUST_STOCK"]])
   "A level's movements, newest first (at most 100). Staff with ADJUST_STOCK."
-  stockMovements(warehouseId: ID!, variantId: ID!, first: Int = 50): [StockMovement!]!
+  stockMovements(warehouseId: ID!, variantId: ID!, first: Int = 50): [StockMovement!]! @requiresScopes(scopes: [["ADJUST_STOCK"]])
   "Needs RESERVE_STOCK or MANAGE_ORDERS."
-  reservation(id: ID!): Reservation
+  reservation(id: ID!): Reservation @requiresScopes(scopes: [["RESERVE_STOCK"], ["MANAGE_ORDERS"]])
   "Staff with ADJUST_STOCK."
-  purchaseOrder(id: ID!): PurchaseOrder
+  purchaseOrder(id: ID!): PurchaseOrder @requiresScopes(scopes: [["ADJUST_STOCK"]])
 }
 
 type Mutation {
   "Holds a cart's units for a checkout (15 minutes unless ttlSeconds says otherwise); the whole cart or nothing. Needs RESERVE_STOCK (the checkout's service token)."
-  reserveStock(input: ReserveStockInput!): ReservationPayload!
+  reserveStock(input: ReserveStockInput!): ReservationPayload! @requiresScopes(scopes: [["RESERVE_STOCK"]])
   "The order was placed: reserved units become allocated. Needs RESERVE_STOCK."
   convertReservation(id: ID!): ReservationPayload!
   "Gives the units back (checkout abandoned, order canceled before shipping). Needs RESERVE_STOCK."
@@ -209,7 +209,7 @@ type Mutation {
   "The allocated units shipped. Needs MANAGE_ORDERS."
   fulfillReservation(id: ID!): ReservationPayload!
   "Corrects on-hand units with a reason. Needs ADJUST_STOCK."
-  adjustStock(input: AdjustStockInput!): StockLevelPayload!
+  adjustStock(input: AdjustStockInput!): StockLevelPayload! @requiresScopes(scopes: [["ADJUST_STOCK"]])
   "Moves available units between warehouses. Needs ADJUST_STOCK."
   transferStock(input: TransferStockInput!): StockPayload!
   "Needs ADJUST_STOCK."
@@ -229,7 +229,7 @@ type ProductVariant @key(fields: "id") {
   availableQuantity: Int!
   inStock: Boolean!
   "Per warehouse. Staff with ADJUST_STOCK; null with FORBIDDEN for anyone else."
-  stock: [StockLevel!]
+  stock: [StockLevel!] @requiresScopes(scopes: [["ADJUST_STOCK"]])
 }
 
 type Warehouse {

@@ -182,32 +182,32 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../../../../schema/payments/payments.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+  @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
 
 type Query {
   "A payment: visible to its payer and to staff with READ_ORDERS; null otherwise."
   payment(id: ID!): Payment
   "The signed-in user's saved payment methods, default first."
-  myPaymentMethods: [PaymentMethod!]!
+  myPaymentMethods: [PaymentMethod!]! @authenticated
   "Settlements to the shop's bank account, newest first. Needs REFUND_PAYMENTS."
-  payouts(first: Int = 20, after: String): PayoutConnection!
+  payouts(first: Int = 20, after: String): PayoutConnection! @requiresScopes(scopes: [["REFUND_PAYMENTS"]])
 }
 
 type Mutation {
   "Saves a card token from the provider's card form (the test provider's tokens: tok_visa, tok_mastercard, tok_decline, tok_3ds, ...)."
-  addPaymentMethod(token: String!): PaymentMethodPayload!
+  addPaymentMethod(token: String!): PaymentMethodPayload! @authenticated
   removePaymentMethod(id: ID!): PaymentMethodPayload!
   setDefaultPaymentMethod(id: ID!): PaymentMethodPayload!
   "Reserves an order's amount on a saved method or a fresh token. Same idempotencyKey and input: the first result; other input: IDEMPOTENCY_KEY_REUSED."
-  authorizePayment(input: AuthorizePaymentInput!): PaymentPayload!
+  authorizePayment(input: AuthorizePaymentInput!): PaymentPayload! @authenticated
   "Takes all or part of what is authorized. Needs MANAGE_ORDERS."
-  capturePayment(input: CapturePaymentInput!): PaymentPayload!
+  capturePayment(input: CapturePaymentInput!): PaymentPayload! @requiresScopes(scopes: [["MANAGE_ORDERS"]])
   "Releases an authorization with nothing captured. Needs MANAGE_ORDERS."
-  voidPayment(input: VoidPaymentInput!): PaymentPayload!
+  voidPayment(input: VoidPaymentInput!): PaymentPayload! @requiresScopes(scopes: [["MANAGE_ORDERS"]])
   "Gives back all or part of what was captured, never more. Needs REFUND_PAYMENTS."
-  refundPayment(input: RefundPaymentInput!): PaymentPayload!
+  refundPayment(input: RefundPaymentInput!): PaymentPayload! @requiresScopes(scopes: [["REFUND_PAYMENTS"]])
   "Pays out, per currency, everything settled before the start of today (UTC) that no payout holds yet; the scheduler does it hourly. Needs REFUND_PAYMENTS."
-  settlePayouts: [Payout!]!
+  settlePayouts: [Payout!]! @requiresScopes(scopes: [["REFUND_PAYMENTS"]])
 }
 
 "One settlement: captures minus refunds minus the provider's fees, per currency."

@@ -191,7 +191,7 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../../../../schema/users/users.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+  @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
 
 type Query {
   "The user with this id, or null when there is none."
@@ -199,7 +199,7 @@ type Query {
   "The signed-in user; null when the request carries no access token."
   me: User
   "Users for staff with READ_USERS, in id order. first is at most 100."
-  users(where: UserWhere, first: Int = 20, after: String): UserConnection!
+  users(where: UserWhere, first: Int = 20, after: String): UserConnection! @requiresScopes(scopes: [["READ_USERS"]])
   "Roles that can be given to users."
   roles: [String!]!
 }
@@ -230,13 +230,13 @@ type Mutation {
   deleteAccount(currentPassword: String!): AccountPayload!
 
   "Changes the signed-in user's name and profile."
-  updateProfile(input: ProfileInput!): ProfilePayload!
+  updateProfile(input: ProfileInput!): ProfilePayload! @authenticated
   "Adds an address to the signed-in user's address book, or changes it when input.id is set."
-  saveAddress(input: AddressInput!): AddressPayload!
-  deleteAddress(id: ID!): AccountPayload!
+  saveAddress(input: AddressInput!): AddressPayload! @authenticated
+  deleteAddress(id: ID!): AccountPayload! @authenticated
 
   "Replaces a user's roles. Needs MANAGE_STAFF."
-  setUserRoles(userId: ID!, roles: [String!]!): ProfilePayload!
+  setUserRoles(userId: ID!, roles: [String!]!): ProfilePayload! @requiresScopes(scopes: [["MANAGE_STAFF"]])
 }
 
 "A person with an account: a shopper or a member of staff."
