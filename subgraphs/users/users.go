@@ -32,7 +32,7 @@ var Def = subgraph.Def{
 // JWKSPath is where the users subgraph publishes its token keys.
 const JWKSPath = "/.well-known/jwks.json"
 
-// Handler serves /graphql and the JWKS.
+// Handler serves /graphql, the JWKS and the service token endpoint.
 func Handler(d subgraph.Deps) http.Handler {
 	store := postgres.New(d.Pool)
 	ring := token.NewRing(store)
@@ -42,6 +42,11 @@ func Handler(d subgraph.Deps) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", auth.Middleware(auth.NewVerifier(ring), loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log))))
+	getenv := d.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	mux.Handle("POST "+TokenPath, tokenHandler(ring, ParseServiceClients(getenv("USERS_SERVICE_CLIENTS")), d.Log))
 	mux.HandleFunc("GET "+JWKSPath, func(w http.ResponseWriter, r *http.Request) {
 		set, err := ring.JWKS(r.Context())
 		if err != nil {

@@ -6,6 +6,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -40,8 +42,9 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	getenv := withServiceSecret(env)
 	supergraphPath := getenv("ROUTER_SUPERGRAPH")
 	if supergraphPath == "" {
 		supergraphPath = "schema/supergraph.graphql"
@@ -122,4 +125,28 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	log.Info("stopped")
 	return err
+}
+
+// withServiceSecret gives the orders subgraph and the users subgraph a
+// shared client secret for orders' service token, made up for this run
+// unless the environment sets one.
+func withServiceSecret(getenv func(string) string) func(string) string {
+	secret := getenv("ORDERS_CLIENT_SECRET")
+	if secret == "" {
+		b := make([]byte, 24)
+		_, _ = rand.Read(b)
+		secret = hex.EncodeToString(b)
+	}
+	return func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		switch k {
+		case "ORDERS_CLIENT_SECRET":
+			return secret
+		case "USERS_SERVICE_CLIENTS":
+			return "orders=" + secret
+		}
+		return ""
+	}
 }
