@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/wundergraph/graphql-go-tools/v2/pkg/ast"
+	"github.com/wundergraph/graphql-go-tools/v2/pkg/astparser"
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/plan"
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/postprocess"
 	"golang.org/x/sync/singleflight"
@@ -66,8 +68,20 @@ func (e *Engine) buildPlan(k *kit, operationName string) (p *cachedPlan, err err
 	if err != nil {
 		return nil, fmt.Errorf("create planner: %w", err)
 	}
+	// Plan a private copy of the operation, never the kit's pooled
+	// document: the plan keeps slices of its document's bytes (field names,
+	// aliases) for as long as it is cached, and the kit's buffer is
+	// overwritten by the next request. Seen as responses with field names
+	// like " } } " under concurrent load.
+	doc := ast.NewSmallDocument()
+	doc.Input.ResetInputBytes(append([]byte(nil), k.printed.Bytes()...))
+	doc.Input.Variables = append([]byte(nil), k.doc.Input.Variables...)
 	k.report.Reset()
-	pl := planner.Plan(k.doc, e.routerSchema, operationName, &k.report)
+	astparser.NewParser().Parse(doc, &k.report)
+	if k.report.HasErrors() {
+		return nil, fmt.Errorf("reparse normalized operation: %s", k.report.Error())
+	}
+	pl := planner.Plan(doc, e.routerSchema, operationName, &k.report)
 	if k.report.HasErrors() {
 		return nil, fmt.Errorf("plan operation: %s", k.report.Error())
 	}
