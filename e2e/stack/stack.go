@@ -19,6 +19,7 @@ import (
 
 	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/subgraphs/inventory"
+	"github.com/myshop/supergraph/subgraphs/notifications"
 	"github.com/myshop/supergraph/subgraphs/payments"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
@@ -30,7 +31,7 @@ import (
 )
 
 // Defs are the subgraphs a stack runs.
-var Defs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def}
+var Defs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def, notifications.Def}
 
 // Stack is a running supergraph.
 type Stack struct {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/subgraphs/inventory"
+	"github.com/myshop/supergraph/subgraphs/notifications"
 	"github.com/myshop/supergraph/subgraphs/payments"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
@@ -31,7 +32,7 @@ import (
 )
 
 // subgraphs are every subgraph the stack runs, in start order.
-var subgraphs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def}
+var subgraphs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def, notifications.Def}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -1,0 +1,12 @@
+// Command notifications runs the notifications subgraph. Configuration comes from the
+// environment: see subgraph.ConfigFromEnv and the README.
+package main
+
+import (
+	"os"
+
+	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
+	"github.com/myshop/supergraph/subgraphs/notifications"
+)
+
+func main() { os.Exit(subgraph.Main(notifications.Def)) }

@@ -1,0 +1,159 @@
+// Package channel holds the senders of notifications: email over SMTP, a
+// development outbox that keeps email in the database only, and an HTTP
+// adapter for SMS and push providers.
+package channel
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/mail"
+	"net"
+	"net/http"
+	"net/smtp"
+	"strings"
+	"time"
+
+	"github.com/myshop/supergraph/subgraphs/notifications/notify"
+)
+
+// SMTP sends email through an SMTP server (net/smtp, a real client).
+type SMTP struct {
+	Addr    string // host:port
+	From    string
+	Timeout time.Duration
+}
+
+// Send delivers one email. A 5xx answer from the server is permanent; a
+// refused connection or a timeout is worth retrying.
+func (s SMTP) Send(ctx context.Context, m notify.Message) (string, error) {
+	timeout := s.Timeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", s.Addr)
+	if err != nil {
+		return "", fmt.Errorf("smtp dial: %w", err)
+	}
+	deadline, _ := ctx.Deadline()
+	_ = conn.SetDeadline(deadline)
+	host, _, _ := net.SplitHostPort(s.Addr)
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		conn.Close()
+		return "", fmt.Errorf("smtp: %w", err)
+	}
+	defer c.Close()
+	id := messageID(s.From)
+	if err := send(c, s.From, m, id); err != nil {
+		if strings.HasPrefix(err.Error(), "5") {
+			return "", fmt.Errorf("%w: %v", notify.ErrPermanent, err)
+		}
+		return "", fmt.Errorf("smtp: %w", err)
+	}
+	return id, c.Quit()
+}
+
+func send(c *smtp.Client, from string, m notify.Message, id string) error {
+	// The envelope wants the bare address; the header keeps the name.
+	envelope := from
+	if a, err := mail.ParseAddress(from); err == nil {
+		envelope = a.Address
+	}
+	if err := c.Mail(envelope); err != nil {
+		return err
+	}
+	if err := c.Rcpt(m.To); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(Compose(from, m, id)); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+// Compose builds the RFC 5322 message: plain text, plus HTML as an
+// alternative when the template has one.
+func Compose(from string, m notify.Message, id string) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: %s\r\nMIME-Version: 1.0\r\n",
+		from, m.To, mime.QEncoding.Encode("utf-8", m.Subject), id)
+	if m.BodyHTML == "" {
+		fmt.Fprintf(&b, "Content-Type: text/plain; charset=utf-8\r\n\r\n%s", crlf(m.BodyText))
+		return b.Bytes()
+	}
+	const boundary = "myshop-alternative"
+	fmt.Fprintf(&b, "Content-Type: multipart/alternative; boundary=%s\r\n\r\n", boundary)
+	fmt.Fprintf(&b, "--%s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", boundary, crlf(m.BodyText))
+	fmt.Fprintf(&b, "--%s\r\nContent-Type: text/html; charset=utf-8\r\n\r\n%s\r\n--%s--\r\n", boundary, crlf(m.BodyHTML), boundary)
+	return b.Bytes()
+}
+
+func crlf(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n") }
+
+func messageID(from string) string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	domain := "myshop.local"
+	if i := strings.LastIndexByte(from, '@'); i >= 0 {
+		domain = strings.Trim(from[i+1:], "> ")
+	}
+	return "<" + hex.EncodeToString(b) + "@" + domain + ">"
+}
+
+// Outbox is the development sender: the message is already stored, so
+// "sending" it only marks it sent; developers read it with the devMailbox
+// query in the playground.
+type Outbox struct{}
+
+// Send accepts every message.
+func (Outbox) Send(context.Context, notify.Message) (string, error) { return "dev-outbox", nil }
+
+// HTTP posts messages as JSON to an SMS or push provider's endpoint.
+type HTTP struct {
+	URL    string
+	APIKey string
+	Client *http.Client
+}
+
+// Send posts {to, subject, body} and expects 2xx with {"id": ...}; 4xx is
+// permanent, anything else is retried.
+func (h HTTP) Send(ctx context.Context, m notify.Message) (string, error) {
+	body, _ := json.Marshal(map[string]string{"to": m.To, "subject": m.Subject, "body": m.BodyText, "reference": m.ID})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+h.APIKey)
+	client := h.Client
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("provider: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 400 && resp.StatusCode < 500 {
+		return "", fmt.Errorf("%w: provider answered %s", notify.ErrPermanent, resp.Status)
+	}
+	if resp.StatusCode/100 != 2 {
+		return "", fmt.Errorf("provider answered %s", resp.Status)
+	}
+	var out struct {
+		ID string `json:"id"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return out.ID, nil
+}

@@ -1,0 +1,54 @@
+package graph
+
+import (
+	"time"
+
+	"github.com/myshop/supergraph/subgraphs/notifications/graph/model"
+	"github.com/myshop/supergraph/subgraphs/notifications/notify"
+	"github.com/myshop/supergraph/subgraphs/platform/errs"
+)
+
+func limit(first *int) (int, error) {
+	n := 20
+	if first != nil {
+		n = *first
+	}
+	if n < 0 || n > 100 {
+		return 0, errs.New(errs.Invalid, "first must be between 0 and 100")
+	}
+	return n, nil
+}
+
+func fromInput(in model.NotificationTemplateInput) notify.Template {
+	t := notify.Template{EventType: in.EventType, Channel: notify.Channel(in.Channel), BodyText: in.BodyText}
+	if in.Locale != nil {
+		t.Locale = *in.Locale
+	}
+	if in.Subject != nil {
+		t.Subject = *in.Subject
+	}
+	if in.BodyHTML != nil {
+		t.BodyHTML = *in.BodyHTML
+	}
+	return t
+}
+
+func toTemplate(t notify.Template) *model.NotificationTemplate {
+	return &model.NotificationTemplate{EventType: t.EventType, Channel: model.NotificationChannel(t.Channel), Locale: t.Locale,
+		Version: t.Version, Subject: t.Subject, BodyText: t.BodyText, BodyHTML: t.BodyHTML}
+}
+
+func toNotifications(ms []notify.Message) []*model.Notification {
+	out := make([]*model.Notification, len(ms))
+	for i, m := range ms {
+		n := &model.Notification{ID: m.ID, EventType: m.EventType, Channel: model.NotificationChannel(m.Channel),
+			Category: model.NotificationCategory(m.Category), To: m.To, Subject: m.Subject, BodyText: m.BodyText,
+			Status: model.NotificationStatus(m.Status), Attempts: m.Attempts, LastError: m.LastError,
+			CreatedAt: m.CreatedAt.UTC().Format(time.RFC3339Nano), History: []*model.NotificationStatusChange{}}
+		for _, h := range m.History {
+			n.History = append(n.History, &model.NotificationStatusChange{Status: string(h.Status), At: h.At.UTC().Format(time.RFC3339Nano), Detail: h.Detail})
+		}
+		out[i] = n
+	}
+	return out
+}

@@ -1,0 +1,90 @@
+// Package notifications is the notifications subgraph: domain events from
+// the stream become email, SMS and push messages from templates, sent with
+// retries and tracked, within each user's preferences. Def is all a
+// starter needs to run it.
+package notifications
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/myshop/supergraph/subgraphs/notifications/channel"
+	"github.com/myshop/supergraph/subgraphs/notifications/graph"
+	"github.com/myshop/supergraph/subgraphs/notifications/graph/generated"
+	"github.com/myshop/supergraph/subgraphs/notifications/notify"
+	"github.com/myshop/supergraph/subgraphs/notifications/postgres"
+	"github.com/myshop/supergraph/subgraphs/platform/events"
+	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
+	"github.com/myshop/supergraph/subgraphs/platform/ids"
+	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
+)
+
+// Def describes the notifications subgraph to the code that starts it.
+var Def = subgraph.Def{
+	Name:       "notifications",
+	Port:       4006,
+	Migrations: postgres.Migrations,
+	Seed:       postgres.Seed,
+	Handler:    Handler,
+	Background: Run,
+}
+
+// Service builds the service from the subgraph's settings:
+// NOTIFICATIONS_SMTP_ADDR (host:port; unset: the development outbox, read
+// with staffNotifications and myNotifications), NOTIFICATIONS_FROM,
+// NOTIFICATIONS_STAFF_EMAIL, NOTIFICATIONS_UNSUBSCRIBE_SECRET, SHOP_URL,
+// and NOTIFICATIONS_SMS_URL / NOTIFICATIONS_PUSH_URL with
+// NOTIFICATIONS_PROVIDER_KEY for the HTTP providers.
+func Service(d subgraph.Deps) *notify.Service {
+	get := d.Getenv
+	if get == nil {
+		get = func(string) string { return "" }
+	}
+	or := func(k, def string) string {
+		if v := get(k); v != "" {
+			return v
+		}
+		return def
+	}
+	senders := map[notify.Channel]notify.Sender{notify.Email: channel.Outbox{}}
+	if addr := get("NOTIFICATIONS_SMTP_ADDR"); addr != "" {
+		senders[notify.Email] = channel.SMTP{Addr: addr, From: or("NOTIFICATIONS_FROM", "MyShop <shop@myshop.local>")}
+	}
+	if u := get("NOTIFICATIONS_SMS_URL"); u != "" {
+		senders[notify.SMS] = channel.HTTP{URL: u, APIKey: get("NOTIFICATIONS_PROVIDER_KEY")}
+	}
+	if u := get("NOTIFICATIONS_PUSH_URL"); u != "" {
+		senders[notify.Push] = channel.HTTP{URL: u, APIKey: get("NOTIFICATIONS_PROVIDER_KEY")}
+	} else {
+		senders[notify.Push] = channel.Outbox{}
+	}
+	return notify.NewService(postgres.New(d.Pool), senders, notify.Config{
+		StaffEmail:        or("NOTIFICATIONS_STAFF_EMAIL", "staff@myshop.local"),
+		UnsubscribeSecret: or("NOTIFICATIONS_UNSUBSCRIBE_SECRET", "dev-only-unsubscribe-secret"),
+		BaseURL:           or("SHOP_URL", "http://127.0.0.1:4000"),
+	}, ids.New)
+}
+
+// Run consumes the event stream and delivers messages until ctx ends.
+func Run(ctx context.Context, d subgraph.Deps) {
+	svc := Service(d)
+	// One member name per host (a pod in Kubernetes): what a member leaves
+	// pending, it or another member picks up again.
+	host, _ := os.Hostname()
+	consumer := events.NewConsumer(d.Redis, d.RedisPrefix, "notifications", host, d.Log)
+	go svc.RunDelivery(ctx, time.Second, func(err error) { d.Log.Error("notifications delivery", "err", err) })
+	if err := consumer.Run(ctx, svc.Handle); err != nil {
+		d.Log.Error("notifications consumer", "err", err)
+	}
+}
+
+// Handler serves /graphql.
+func Handler(d subgraph.Deps) http.Handler {
+	store := postgres.New(d.Pool)
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: store, Service: Service(d)}})
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", subgraph.Authenticated(d, gqlserver.New(es, d.Log)))
+	return mux
+}

@@ -1,0 +1,183 @@
+// Package notify is the notifications domain: which domain events become
+// which messages to whom, on which channel, rendered from which template,
+// and what the recipient allowed.
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/myshop/supergraph/subgraphs/platform/events"
+)
+
+// Event is a domain event read from the event stream.
+type Event = events.Event
+
+// Category groups messages for preferences. SECURITY messages (a password
+// reset) go out whatever the user opted out of.
+type Category string
+
+// Categories.
+const (
+	Orders    Category = "ORDERS"
+	Marketing Category = "MARKETING"
+	Security  Category = "SECURITY"
+)
+
+// Channel is how a message travels.
+type Channel string
+
+// Channels.
+const (
+	Email Channel = "EMAIL"
+	SMS   Channel = "SMS"
+	Push  Channel = "PUSH"
+)
+
+// Staff is the recipient of messages meant for the shop's staff.
+const Staff = "staff"
+
+// Trigger says what an event type sends.
+type Trigger struct {
+	Category Category
+	Channels []Channel
+	// Variables are what its templates may use; anything else is refused
+	// when a template is saved.
+	Variables []string
+	// Recipient picks the user to notify (Staff for the shop's staff); ""
+	// means this event sends nothing (e.g. a settled payment that is not a
+	// failure or a refund).
+	Recipient func(Event) string
+}
+
+func payloadUser(e Event) string { s, _ := e.Payload["userId"].(string); return s }
+
+// Triggers are every event type that sends something.
+var Triggers = map[string]Trigger{
+	"user.email_verification_requested": {Category: Security, Channels: []Channel{Email},
+		Variables: []string{"name", "email", "token", "expiresAt"}, Recipient: payloadUser},
+	"user.password_reset_requested": {Category: Security, Channels: []Channel{Email},
+		Variables: []string{"name", "email", "token", "expiresAt"}, Recipient: payloadUser},
+	"inventory.low_stock": {Category: Orders, Channels: []Channel{Email},
+		Variables: []string{"warehouseId", "variantId", "available", "threshold"}, Recipient: func(Event) string { return Staff }},
+	"payment.transaction_settled": {Category: Orders, Channels: []Channel{Email},
+		Variables: []string{"name", "orderId", "paymentId", "kind", "outcome", "amountMinor", "errorCode"},
+		Recipient: func(e Event) string {
+			kind, _ := e.Payload["kind"].(string)
+			outcome, _ := e.Payload["outcome"].(string)
+			if (kind == "AUTHORIZE" && outcome == "FAILED") || (kind == "REFUND" && outcome == "SUCCEEDED") {
+				return payloadUser(e)
+			}
+			return ""
+		}},
+	"order.status_changed": {Category: Orders, Channels: []Channel{Email, Push},
+		Variables: []string{"name", "orderId", "orderNumber", "status", "previousStatus"},
+		Recipient: func(e Event) string {
+			switch e.Payload["status"] {
+			case "CONFIRMED", "SHIPPED", "DELIVERED", "CANCELED":
+				return payloadUser(e)
+			}
+			return ""
+		}},
+}
+
+// Message is one notification to one recipient on one channel.
+type Message struct {
+	ID         string
+	EventID    string
+	EventType  string
+	Recipient  string
+	Channel    Channel
+	Category   Category
+	To         string
+	Subject    string
+	BodyText   string
+	BodyHTML   string
+	Status     Status
+	Attempts   int
+	LastError  string
+	CreatedAt  time.Time
+	History    []StatusChange
+}
+
+// Status of a message.
+type Status string
+
+// Statuses: QUEUED until sent; SENT when the provider took it; DELIVERED,
+// OPENED or BOUNCED when its callback says so; FAILED after MaxAttempts
+// (the dead letter); SUPPRESSED when the recipient opted out.
+const (
+	Queued     Status = "QUEUED"
+	Sent       Status = "SENT"
+	Delivered  Status = "DELIVERED"
+	Opened     Status = "OPENED"
+	Failed     Status = "FAILED"
+	Bounced    Status = "BOUNCED"
+	Suppressed Status = "SUPPRESSED"
+)
+
+// StatusChange is one entry of a message's history.
+type StatusChange struct {
+	Status Status
+	At     time.Time
+	Detail string
+}
+
+// MaxAttempts is how many times a message is tried before it is failed.
+const MaxAttempts = 5
+
+// Backoff is the wait before attempt n+1 (n ≥ 1): 2s, 4s, 8s, … capped.
+func Backoff(n int) time.Duration {
+	d := time.Second << min(n, 10)
+	return min(d, 10*time.Minute)
+}
+
+// Sender delivers a message on one channel and returns the provider's
+// reference. An error means "not sent, try again".
+type Sender interface {
+	Send(ctx context.Context, m Message) (ref string, err error)
+}
+
+// ErrPermanent marks a send error retrying cannot fix (a refused address).
+var ErrPermanent = errors.New("permanent delivery failure")
+
+// Contact is where a user can be reached.
+type Contact struct {
+	UserID string
+	Email  string
+	Phone  string
+	Name   string
+	Locale string
+}
+
+// Address is the contact's address on channel, "" when unknown.
+func (c Contact) Address(ch Channel) string {
+	switch ch {
+	case Email:
+		return c.Email
+	case SMS:
+		return c.Phone
+	case Push:
+		return c.UserID // push goes to the user's devices, by user id
+	}
+	return ""
+}
+
+func checkChannel(ch Channel) error {
+	switch ch {
+	case Email, SMS, Push:
+		return nil
+	}
+	return fmt.Errorf("unknown channel %q", ch)
+}
+
+func checkCategory(c Category) error {
+	switch c {
+	case Orders, Marketing, Security:
+		return nil
+	}
+	return fmt.Errorf("unknown category %q", strings.ToLower(string(c)))
+}

@@ -1,0 +1,324 @@
+package notify
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/errs"
+)
+
+// ManageNotifications is the staff permission for templates and stats.
+const ManageNotifications = "MANAGE_NOTIFICATIONS"
+
+// Store is what the notifications domain needs from storage.
+type Store interface {
+	SaveContact(ctx context.Context, c Contact) error
+	Contact(ctx context.Context, userID string) (Contact, error) // ErrNotFound
+	// Template is the newest saved template for the key, falling back to
+	// locale "en"; ErrNotFound when none is saved.
+	Template(ctx context.Context, eventType string, ch Channel, locale string) (Template, error)
+	SaveTemplate(ctx context.Context, t Template, by string) (Template, error)
+	Templates(ctx context.Context) ([]Template, error)
+	OptedOut(ctx context.Context, userID string, cat Category, ch Channel) (bool, error)
+	SetPreference(ctx context.Context, userID string, cat Category, ch Channel, enabled bool) error
+	Preferences(ctx context.Context, userID string) (map[string]bool, error) // "CATEGORY/CHANNEL" → enabled
+	// Enqueue stores m unless its (event, recipient, channel) exists:
+	// a redelivered event enqueues nothing.
+	Enqueue(ctx context.Context, m Message) (bool, error)
+	// ClaimDue leases up to limit due queued messages for lease: another
+	// worker takes them only if this one dies before recording an outcome.
+	ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]Message, error)
+	// Record stores an attempt's outcome: sent, retry at, or failed.
+	Record(ctx context.Context, id string, status Status, retryAt time.Time, detail, ref string) error
+	Messages(ctx context.Context, recipient string, limit int) ([]Message, error)
+	Stats(ctx context.Context) (map[Status]int, error)
+}
+
+// ErrNotFound is returned by Store lookups.
+var ErrNotFound = errors.New("not found")
+
+// Service turns events into messages and delivers them.
+type Service struct {
+	store      Store
+	senders    map[Channel]Sender
+	staffEmail string
+	secret     []byte // signs unsubscribe links
+	baseURL    string
+	newID      func(string) string
+	now        func() time.Time
+}
+
+// Config is what the service needs to know about the shop.
+type Config struct {
+	StaffEmail        string // where staff messages go
+	UnsubscribeSecret string
+	BaseURL           string // of the storefront, for links
+}
+
+// NewService returns the notifications service.
+func NewService(store Store, senders map[Channel]Sender, cfg Config, newID func(string) string) *Service {
+	return &Service{store: store, senders: senders, staffEmail: cfg.StaffEmail, secret: []byte(cfg.UnsubscribeSecret),
+		baseURL: strings.TrimRight(cfg.BaseURL, "/"), newID: newID, now: time.Now}
+}
+
+// Handle takes one domain event: it learns contacts from users' events and
+// enqueues the messages the event triggers. It is idempotent.
+func (s *Service) Handle(ctx context.Context, e Event) error {
+	if err := s.learnContact(ctx, e); err != nil {
+		return err
+	}
+	trig, ok := Triggers[e.Type]
+	if !ok {
+		return nil
+	}
+	recipient := trig.Recipient(e)
+	if recipient == "" {
+		return nil
+	}
+	contact := Contact{UserID: Staff, Email: s.staffEmail, Name: "Staff", Locale: "en"}
+	if recipient != Staff {
+		c, err := s.store.Contact(ctx, recipient)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		contact = c
+		contact.UserID = recipient
+	}
+	for _, ch := range trig.Channels {
+		if err := s.enqueue(ctx, e, trig, contact, ch); err != nil {
+			return fmt.Errorf("event %s: %w", e.ID, err)
+		}
+	}
+	return nil
+}
+
+func (s *Service) enqueue(ctx context.Context, e Event, trig Trigger, c Contact, ch Channel) error {
+	tpl, err := s.template(ctx, e.Type, ch, c.Locale)
+	if errors.Is(err, ErrNotFound) {
+		return nil // this event has no template on this channel
+	}
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"name": c.Name, "unsubscribeUrl": s.UnsubscribeURL(c.UserID, trig.Category, ch)}
+	for _, v := range trig.Variables {
+		if _, ok := data[v]; !ok {
+			data[v] = e.Payload[v]
+			if data[v] == nil {
+				data[v] = ""
+			}
+		}
+	}
+	m := Message{ID: s.newID("msg"), EventID: e.ID, EventType: e.Type, Recipient: c.UserID, Channel: ch,
+		Category: trig.Category, To: c.Address(ch), Status: Queued}
+	r, err := tpl.Render(data)
+	switch {
+	case err != nil:
+		// A bad template must not block the stream: record the failure.
+		m.Status, m.LastError = Failed, "render: "+err.Error()
+	case m.To == "":
+		m.Status, m.LastError = Suppressed, "no "+strings.ToLower(string(ch))+" address known"
+	default:
+		m.Subject, m.BodyText, m.BodyHTML = r.Subject, r.Text, r.HTML
+		if trig.Category != Security && c.UserID != Staff {
+			out, err := s.store.OptedOut(ctx, c.UserID, trig.Category, ch)
+			if err != nil {
+				return err
+			}
+			if out {
+				m.Status, m.LastError = Suppressed, "opted out"
+			}
+		}
+	}
+	_, err = s.store.Enqueue(ctx, m)
+	return err
+}
+
+func (s *Service) template(ctx context.Context, eventType string, ch Channel, locale string) (Template, error) {
+	t, err := s.store.Template(ctx, eventType, ch, locale)
+	if !errors.Is(err, ErrNotFound) {
+		return t, err
+	}
+	for _, d := range DefaultTemplates {
+		if d.EventType == eventType && d.Channel == ch {
+			return d, nil
+		}
+	}
+	return Template{}, ErrNotFound
+}
+
+// learnContact keeps the address book current from users' events, which
+// carry the user's email and name.
+func (s *Service) learnContact(ctx context.Context, e Event) error {
+	if !strings.HasPrefix(e.Type, "user.") {
+		return nil
+	}
+	id, _ := e.Payload["userId"].(string)
+	email, _ := e.Payload["email"].(string)
+	if id == "" || email == "" {
+		return nil
+	}
+	name, _ := e.Payload["name"].(string)
+	locale, _ := e.Payload["locale"].(string)
+	if locale == "" {
+		locale = "en"
+	}
+	return s.store.SaveContact(ctx, Contact{UserID: id, Email: email, Name: name, Locale: locale})
+}
+
+// DeliverDue sends what is due, once each, and records the outcomes;
+// a failed attempt is retried with backoff until MaxAttempts, then failed.
+func (s *Service) DeliverDue(ctx context.Context) (int, error) {
+	ms, err := s.store.ClaimDue(ctx, 50, 2*time.Minute)
+	if err != nil {
+		return 0, err
+	}
+	for _, m := range ms {
+		sender, ok := s.senders[m.Channel]
+		if !ok {
+			if err := s.store.Record(ctx, m.ID, Failed, time.Time{}, "no sender for "+string(m.Channel), ""); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		ref, sendErr := sender.Send(ctx, m)
+		switch {
+		case sendErr == nil:
+			err = s.store.Record(ctx, m.ID, Sent, time.Time{}, "", ref)
+		case errors.Is(sendErr, ErrPermanent) || m.Attempts+1 >= MaxAttempts:
+			err = s.store.Record(ctx, m.ID, Failed, time.Time{}, sendErr.Error(), "")
+		default:
+			err = s.store.Record(ctx, m.ID, Queued, s.now().Add(Backoff(m.Attempts+1)), sendErr.Error(), "")
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return len(ms), nil
+}
+
+// RunDelivery delivers due messages every interval until ctx ends.
+func (s *Service) RunDelivery(ctx context.Context, interval time.Duration, onError func(error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		for {
+			n, err := s.DeliverDue(ctx)
+			if err != nil && ctx.Err() == nil {
+				onError(err)
+			}
+			if n == 0 || err != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// UnsubscribeURL is a one-click link that opts the user out of a category
+// on a channel; it carries a signature, so it cannot be forged for others.
+func (s *Service) UnsubscribeURL(userID string, cat Category, ch Channel) string {
+	return s.baseURL + "/unsubscribe?token=" + s.unsubscribeToken(userID, cat, ch)
+}
+
+func (s *Service) unsubscribeToken(userID string, cat Category, ch Channel) string {
+	payload := userID + "|" + string(cat) + "|" + string(ch)
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte(payload))
+	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// Unsubscribe applies a one-click link's token.
+func (s *Service) Unsubscribe(ctx context.Context, token string) (Category, Channel, error) {
+	p, sig, ok := strings.Cut(token, ".")
+	payload, err1 := base64.RawURLEncoding.DecodeString(p)
+	got, err2 := base64.RawURLEncoding.DecodeString(sig)
+	m := hmac.New(sha256.New, s.secret)
+	m.Write(payload)
+	if !ok || err1 != nil || err2 != nil || !hmac.Equal(got, m.Sum(nil)) {
+		return "", "", errs.New(errs.Invalid, "this unsubscribe link is not valid")
+	}
+	parts := strings.Split(string(payload), "|")
+	if len(parts) != 3 || Category(parts[1]) == Security {
+		return "", "", errs.New(errs.Invalid, "this unsubscribe link is not valid")
+	}
+	cat, ch := Category(parts[1]), Channel(parts[2])
+	return cat, ch, s.store.SetPreference(ctx, parts[0], cat, ch, false)
+}
+
+// SetPreference opts the caller in or out of a category on a channel.
+// Security messages cannot be turned off.
+func (s *Service) SetPreference(ctx context.Context, cat Category, ch Channel, enabled bool) error {
+	c := auth.FromContext(ctx)
+	if c == nil {
+		return errs.New(errs.Unauthenticated, "sign in first")
+	}
+	if err := checkCategory(cat); err != nil {
+		return errs.New(errs.Invalid, "%s", err)
+	}
+	if err := checkChannel(ch); err != nil {
+		return errs.New(errs.Invalid, "%s", err)
+	}
+	if cat == Security && !enabled {
+		return errs.New(errs.Invalid, "security messages cannot be turned off")
+	}
+	return s.store.SetPreference(ctx, c.UserID(), cat, ch, enabled)
+}
+
+// SaveTemplate stores a new version of a template after checking it.
+func (s *Service) SaveTemplate(ctx context.Context, t Template) (Template, error) {
+	c, err := staff(ctx)
+	if err != nil {
+		return Template{}, err
+	}
+	if t.Locale == "" {
+		t.Locale = "en"
+	}
+	if err := t.Check(); err != nil {
+		return Template{}, errs.New(errs.Invalid, "template refused: %s", err)
+	}
+	return s.store.SaveTemplate(ctx, t, c.UserID())
+}
+
+// Preview renders a template with sample data (or given data), unsaved.
+func (s *Service) Preview(ctx context.Context, t Template, data map[string]any) (Rendered, error) {
+	if _, err := staff(ctx); err != nil {
+		return Rendered{}, err
+	}
+	if err := t.Check(); err != nil {
+		return Rendered{}, errs.New(errs.Invalid, "template refused: %s", err)
+	}
+	sample := SampleData(Triggers[t.EventType])
+	for k, v := range data {
+		if _, ok := sample[k]; !ok {
+			return Rendered{}, errs.New(errs.Invalid, "%s is not a variable of %s", k, t.EventType)
+		}
+		sample[k] = v
+	}
+	return t.Render(sample)
+}
+
+func staff(ctx context.Context) (*auth.Claims, error) {
+	c := auth.FromContext(ctx)
+	if c == nil {
+		return nil, errs.New(errs.Unauthenticated, "sign in first")
+	}
+	if !c.HasScope(ManageNotifications) {
+		return nil, errs.New(errs.Forbidden, "this needs the %s permission", ManageNotifications)
+	}
+	return c, nil
+}
+
+// RequireStaff checks the caller may see templates and delivery stats.
+func RequireStaff(ctx context.Context) error { _, err := staff(ctx); return err }

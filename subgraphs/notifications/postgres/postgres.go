@@ -1,0 +1,281 @@
+// Package postgres is the notifications store: the only package that knows
+// its SQL.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/myshop/supergraph/subgraphs/notifications/notify"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations are the notifications database's goose migrations.
+var Migrations, _ = fs.Sub(migrations, "migrations")
+
+// Store reads and writes notifications.
+type Store struct{ pool *pgxpool.Pool }
+
+// New returns a Store on pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+var _ notify.Store = (*Store)(nil)
+
+// Seed has no demo data of its own: messages come from events, and the
+// default templates live in code until staff save their own.
+func Seed(context.Context, *pgxpool.Pool) error { return nil }
+
+// SaveContact records where a user can be reached.
+func (s *Store) SaveContact(ctx context.Context, c notify.Contact) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO contacts (user_id, email, name, locale) VALUES ($1, $2, $3, $4)
+ON CONFLICT (user_id) DO UPDATE SET email = $2, name = $3, locale = $4, updated_at = now()`, c.UserID, c.Email, c.Name, c.Locale)
+	if err != nil {
+		return fmt.Errorf("save contact: %w", err)
+	}
+	return nil
+}
+
+// Contact returns a user's addresses.
+func (s *Store) Contact(ctx context.Context, userID string) (notify.Contact, error) {
+	c := notify.Contact{UserID: userID}
+	err := s.pool.QueryRow(ctx, `SELECT email, phone, name, locale FROM contacts WHERE user_id = $1`, userID).
+		Scan(&c.Email, &c.Phone, &c.Name, &c.Locale)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notify.Contact{UserID: userID, Locale: "en"}, notify.ErrNotFound
+	}
+	if err != nil {
+		return notify.Contact{}, fmt.Errorf("contact: %w", err)
+	}
+	return c, nil
+}
+
+const templateColumns = `id, event_type, channel, locale, version, subject, body_text, body_html`
+
+func scanTemplate(row pgx.CollectableRow) (notify.Template, error) {
+	var t notify.Template
+	err := row.Scan(&t.ID, &t.EventType, &t.Channel, &t.Locale, &t.Version, &t.Subject, &t.BodyText, &t.BodyHTML)
+	return t, err
+}
+
+// Template returns the newest template for the locale, else for "en".
+func (s *Store) Template(ctx context.Context, eventType string, ch notify.Channel, locale string) (notify.Template, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+templateColumns+` FROM templates
+WHERE event_type = $1 AND channel = $2 AND locale IN ($3, 'en')
+ORDER BY locale = $3 DESC, version DESC LIMIT 1`, eventType, string(ch), locale)
+	if err != nil {
+		return notify.Template{}, fmt.Errorf("template: %w", err)
+	}
+	t, err := pgx.CollectExactlyOneRow(rows, scanTemplate)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notify.Template{}, notify.ErrNotFound
+	}
+	if err != nil {
+		return notify.Template{}, fmt.Errorf("template: %w", err)
+	}
+	return t, nil
+}
+
+// SaveTemplate stores t as the next version of its key.
+func (s *Store) SaveTemplate(ctx context.Context, t notify.Template, by string) (notify.Template, error) {
+	rows, err := s.pool.Query(ctx, `
+INSERT INTO templates (event_type, channel, locale, version, subject, body_text, body_html, created_by)
+SELECT $1, $2, $3, coalesce(max(version), 0) + 1, $4, $5, $6, $7
+FROM templates WHERE event_type = $1 AND channel = $2 AND locale = $3
+RETURNING `+templateColumns, t.EventType, string(t.Channel), t.Locale, t.Subject, t.BodyText, t.BodyHTML, by)
+	if err != nil {
+		return notify.Template{}, fmt.Errorf("save template: %w", err)
+	}
+	saved, err := pgx.CollectExactlyOneRow(rows, scanTemplate)
+	if err != nil {
+		return notify.Template{}, fmt.Errorf("save template: %w", err)
+	}
+	return saved, nil
+}
+
+// Templates lists the newest version of every saved template.
+func (s *Store) Templates(ctx context.Context) ([]notify.Template, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (event_type, channel, locale) `+templateColumns+`
+FROM templates ORDER BY event_type, channel, locale, version DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	ts, err := pgx.CollectRows(rows, scanTemplate)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %w", err)
+	}
+	return ts, nil
+}
+
+// OptedOut reports whether the user turned the category off on ch.
+func (s *Store) OptedOut(ctx context.Context, userID string, cat notify.Category, ch notify.Channel) (bool, error) {
+	var out bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM preferences WHERE user_id = $1 AND category = $2 AND channel = $3 AND NOT enabled)`,
+		userID, string(cat), string(ch)).Scan(&out)
+	if err != nil {
+		return false, fmt.Errorf("preferences: %w", err)
+	}
+	return out, nil
+}
+
+// SetPreference records an opt-in or opt-out.
+func (s *Store) SetPreference(ctx context.Context, userID string, cat notify.Category, ch notify.Channel, enabled bool) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO preferences (user_id, category, channel, enabled) VALUES ($1, $2, $3, $4)
+ON CONFLICT (user_id, category, channel) DO UPDATE SET enabled = $4`, userID, string(cat), string(ch), enabled)
+	if err != nil {
+		return fmt.Errorf("set preference: %w", err)
+	}
+	return nil
+}
+
+// Preferences returns the user's recorded choices.
+func (s *Store) Preferences(ctx context.Context, userID string) (map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT category || '/' || channel, enabled FROM preferences WHERE user_id = $1`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("preferences: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k string
+		var v bool
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, fmt.Errorf("preferences: %w", err)
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
+// Enqueue stores a message once per (event, recipient, channel).
+func (s *Store) Enqueue(ctx context.Context, m notify.Message) (bool, error) {
+	inserted := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+INSERT INTO messages (id, event_id, event_type, recipient, channel, category, to_address, subject, body_text, body_html, status, last_error)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (event_id, recipient, channel) DO NOTHING`,
+			m.ID, m.EventID, m.EventType, m.Recipient, string(m.Channel), string(m.Category), m.To, m.Subject, m.BodyText, m.BodyHTML,
+			string(m.Status), m.LastError)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		inserted = true
+		_, err = tx.Exec(ctx, `INSERT INTO message_events (message_id, status, detail) VALUES ($1, $2, $3)`, m.ID, string(m.Status), m.LastError)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("enqueue: %w", err)
+	}
+	return inserted, nil
+}
+
+const messageColumns = `id, event_id, event_type, recipient, channel, category, to_address, subject, body_text, body_html, status, attempts, last_error, created_at`
+
+func scanMessage(row pgx.CollectableRow) (notify.Message, error) {
+	var m notify.Message
+	err := row.Scan(&m.ID, &m.EventID, &m.EventType, &m.Recipient, &m.Channel, &m.Category, &m.To, &m.Subject, &m.BodyText, &m.BodyHTML,
+		&m.Status, &m.Attempts, &m.LastError, &m.CreatedAt)
+	return m, err
+}
+
+// ClaimDue leases due messages: their next attempt moves past the lease,
+// so nobody else takes them while this worker sends.
+func (s *Store) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]notify.Message, error) {
+	rows, err := s.pool.Query(ctx, `
+UPDATE messages SET next_attempt_at = now() + $2::interval
+WHERE id IN (SELECT id FROM messages WHERE status = 'QUEUED' AND next_attempt_at <= now()
+             ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+RETURNING `+messageColumns, limit, lease.String())
+	if err != nil {
+		return nil, fmt.Errorf("claim due: %w", err)
+	}
+	ms, err := pgx.CollectRows(rows, scanMessage)
+	if err != nil {
+		return nil, fmt.Errorf("claim due: %w", err)
+	}
+	return ms, nil
+}
+
+// Record stores an attempt's outcome and its history entry.
+func (s *Store) Record(ctx context.Context, id string, status notify.Status, retryAt time.Time, detail, ref string) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE messages SET status = $2, attempts = attempts + 1, last_error = $3,
+provider_ref = CASE WHEN $4 = '' THEN provider_ref ELSE $4 END,
+next_attempt_at = CASE WHEN $2 = 'QUEUED' THEN $5 ELSE next_attempt_at END WHERE id = $1`,
+			id, string(status), detail, ref, retryAt); err != nil {
+			return err
+		}
+		historyStatus := string(status)
+		if status == notify.Queued {
+			historyStatus = "RETRYING"
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO message_events (message_id, status, detail) VALUES ($1, $2, $3)`, id, historyStatus, detail)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record delivery: %w", err)
+	}
+	return nil
+}
+
+// Messages lists a recipient's messages, newest first, with their history.
+func (s *Store) Messages(ctx context.Context, recipient string, limit int) ([]notify.Message, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+messageColumns+` FROM messages WHERE recipient = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+		recipient, limit)
+	if err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	ms, err := pgx.CollectRows(rows, scanMessage)
+	if err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	if len(ms) == 0 {
+		return ms, nil
+	}
+	ids := make([]string, len(ms))
+	index := map[string]int{}
+	for i, m := range ms {
+		ids[i], index[m.ID] = m.ID, i
+	}
+	hrows, err := s.pool.Query(ctx, `SELECT message_id, status, detail, at FROM message_events WHERE message_id = ANY($1) ORDER BY id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("message history: %w", err)
+	}
+	defer hrows.Close()
+	for hrows.Next() {
+		var id string
+		var c notify.StatusChange
+		if err := hrows.Scan(&id, &c.Status, &c.Detail, &c.At); err != nil {
+			return nil, fmt.Errorf("message history: %w", err)
+		}
+		ms[index[id]].History = append(ms[index[id]].History, c)
+	}
+	return ms, hrows.Err()
+}
+
+// Stats counts messages by status.
+func (s *Store) Stats(ctx context.Context) (map[notify.Status]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM messages GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("stats: %w", err)
+	}
+	defer rows.Close()
+	out := map[notify.Status]int{}
+	for rows.Next() {
+		var st notify.Status
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("stats: %w", err)
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,196 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/myshop/supergraph/subgraphs/orders/graph/model"
+	"github.com/myshop/supergraph/subgraphs/orders/loader"
+	"github.com/myshop/supergraph/subgraphs/orders/order"
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/cursor"
+	"github.com/myshop/supergraph/subgraphs/platform/errs"
+)
+
+type channelKey struct{}
+
+// WithChannel returns ctx carrying the request's X-Channel header.
+func WithChannel(ctx context.Context, channel string) context.Context {
+	return context.WithValue(ctx, channelKey{}, channel)
+}
+
+// channelOf is the channel argument, else the X-Channel header, else "".
+func channelOf(ctx context.Context, arg *string) string {
+	if arg != nil && *arg != "" {
+		return *arg
+	}
+	s, _ := ctx.Value(channelKey{}).(string)
+	return s
+}
+
+// visibleOrderThunk starts loading an order now and, when called, returns
+// it if the caller may see it (its customer, or staff with READ_ORDERS),
+// else nil: the same answer as for no order, so ids cannot be probed.
+// Every path to an order goes through here.
+func visibleOrderThunk(ctx context.Context, id string) func() (*model.Order, error) {
+	thunk := loader.For(ctx).OrderByID.Load(ctx, id)
+	return func() (*model.Order, error) {
+		o, err := thunk()
+		if errs.CodeOf(err) == errs.NotFound {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		c := auth.FromContext(ctx)
+		if c == nil || (c.UserID() != o.UserID && !c.HasScope(order.ReadOrders)) {
+			return nil, nil
+		}
+		return toOrder(o), nil
+	}
+}
+
+func toOrder(o order.Order) *model.Order { return &model.Order{ID: o.ID, Order: o} }
+
+func (r *Resolver) toCart(ctx context.Context, c order.Cart) *model.Cart {
+	return &model.Cart{ID: c.ID, Cart: c, View: sync.OnceValues(func() (order.View, error) { return r.Carts.View(ctx, c) })}
+}
+
+func toAddress(a order.Address) *model.ShippingAddress {
+	return &model.ShippingAddress{FirstName: a.FirstName, LastName: a.LastName, Company: a.Company, Street1: a.Street1,
+		Street2: a.Street2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, CountryCode: a.CountryCode, Phone: a.Phone}
+}
+
+func fromAddress(in model.ShippingAddressInput) order.Address {
+	return order.Address{FirstName: in.FirstName, LastName: in.LastName, Company: deref(in.Company), Street1: in.Street1,
+		Street2: deref(in.Street2), City: in.City, Region: deref(in.Region), PostalCode: in.PostalCode,
+		CountryCode: in.CountryCode, Phone: deref(in.Phone)}
+}
+
+func statuses(ss []order.Status) []model.OrderStatus {
+	out := make([]model.OrderStatus, len(ss))
+	for i, s := range ss {
+		out[i] = model.OrderStatus(s)
+	}
+	return out
+}
+
+func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func number(n int64) string { return strconv.FormatInt(n, 10) }
+
+// asProblem splits a rule failure (for the payload) from other errors.
+func asProblem(err error) (*order.Problem, error) {
+	var p *order.Problem
+	if errors.As(err, &p) {
+		return p, nil
+	}
+	return nil, err
+}
+
+func field(f string) []string {
+	if f == "" {
+		return nil
+	}
+	return []string{f}
+}
+
+func cartPayload(r *Resolver, ctx context.Context, c order.Cart, err error) (*model.CartPayload, error) {
+	out := &model.CartPayload{Errors: []*model.CartError{}}
+	if err == nil {
+		out.Cart = r.toCart(ctx, c)
+		return out, nil
+	}
+	p, err := asProblem(err)
+	if err != nil {
+		return nil, err
+	}
+	code := model.CartErrorCode(p.Code)
+	if !code.IsValid() {
+		return nil, errors.New("cart: unexpected problem " + p.Code)
+	}
+	out.Errors = append(out.Errors, &model.CartError{Field: field(p.Field), Message: p.Message, Code: code})
+	return out, nil
+}
+
+func placeOrderPayload(o order.Order, err error) (*model.PlaceOrderPayload, error) {
+	out := &model.PlaceOrderPayload{Errors: []*model.CheckoutError{}}
+	if err == nil {
+		out.Order = toOrder(o)
+		return out, nil
+	}
+	p, err := asProblem(err)
+	if err != nil {
+		return nil, err
+	}
+	code := model.CheckoutErrorCode(p.Code)
+	if !code.IsValid() {
+		return nil, errors.New("checkout: unexpected problem " + p.Code)
+	}
+	e := &model.CheckoutError{Field: field(p.Field), Message: p.Message, Code: code, Shortages: []*model.CheckoutShortage{}}
+	for _, s := range p.Shortages {
+		e.Shortages = append(e.Shortages, &model.CheckoutShortage{VariantID: s.VariantID, Requested: s.Requested, Available: s.Available})
+	}
+	out.Errors = append(out.Errors, e)
+	return out, nil
+}
+
+func orderPayload(o order.Order, err error) (*model.OrderPayload, error) {
+	out := &model.OrderPayload{Errors: []*model.OrderError{}}
+	if o.ID != "" {
+		out.Order = toOrder(o)
+	}
+	if err == nil {
+		return out, nil
+	}
+	p, err := asProblem(err)
+	if err != nil {
+		return nil, err
+	}
+	code := model.OrderErrorCode(p.Code)
+	if !code.IsValid() {
+		return nil, errors.New("order: unexpected problem " + p.Code)
+	}
+	out.Errors = append(out.Errors, &model.OrderError{Field: field(p.Field), Message: p.Message, Code: code,
+		AllowedTransitions: statuses(p.Allowed)})
+	return out, nil
+}
+
+// connection pages a list of orders; list names the list and its filter,
+// so a cursor of one list is refused by another.
+func (r *Resolver) connection(ctx context.Context, list string, f order.ListFilter, first *int, after *string) (*model.OrderConnection, error) {
+	n := 20
+	if first != nil {
+		n = *first
+	}
+	if err := cursor.First(n); err != nil {
+		return nil, err
+	}
+	afterID, err := cursor.Decode(list, deref(after))
+	if err != nil {
+		return nil, err
+	}
+	os, more, err := r.Store.ListOrders(ctx, f, afterID, n)
+	if err != nil {
+		return nil, err
+	}
+	conn := &model.OrderConnection{Edges: make([]*model.OrderEdge, len(os)), PageInfo: &model.PageInfo{HasNextPage: more, HasPreviousPage: afterID != ""}}
+	for i, o := range os {
+		conn.Edges[i] = &model.OrderEdge{Cursor: cursor.Encode(list, o.ID), Node: toOrder(o)}
+	}
+	if len(os) > 0 {
+		start, end := conn.Edges[0].Cursor, conn.Edges[len(os)-1].Cursor
+		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &start, &end
+	}
+	return conn, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,16 @@
+// Package graph is the orders subgraph's GraphQL layer: resolvers parse
+// arguments, call loaders or the services, and convert to GraphQL models.
+package graph
+
+import (
+	"github.com/myshop/supergraph/subgraphs/orders/order"
+	"github.com/myshop/supergraph/subgraphs/orders/postgres"
+)
+
+// Resolver holds the resolvers' dependencies.
+type Resolver struct {
+	Store     *postgres.Store
+	Carts     *order.Carts
+	Checkout  *order.Checkout
+	Lifecycle *order.Orders
+}

@@ -1,0 +1,148 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/myshop/supergraph/subgraphs/platform/errs"
+)
+
+// Orders is the order lifecycle: status changes by staff, with what each
+// change means for stock and money.
+type Orders struct {
+	store     Store
+	inventory Inventory
+	payments  Payments
+}
+
+// NewOrders returns the lifecycle service.
+func NewOrders(store Store, inventory Inventory, payments Payments) *Orders {
+	return &Orders{store: store, inventory: inventory, payments: payments}
+}
+
+// Move changes an order's status if the state machine allows it, after
+// doing what the new status implies: SHIPPED fulfils the stock and captures
+// the payment; CANCELED and EXPIRED release the stock and void or refund
+// the payment; CONFIRMED (after 3-D Secure) allocates the held stock.
+// Each of those calls can be repeated, so a failed move can be retried.
+func (o *Orders) Move(ctx context.Context, id string, to Status, note string) (Order, error) {
+	cl, err := signedIn(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	if !cl.HasScope(ManageOrders) {
+		return Order{}, errs.New(errs.Forbidden, "this needs the %s permission", ManageOrders)
+	}
+	if !to.Valid() {
+		return Order{}, errs.New(errs.Invalid, "unknown status %q", to)
+	}
+	os, err := o.store.OrdersByIDs(ctx, []string{id})
+	if err != nil {
+		return Order{}, err
+	}
+	if len(os) == 0 {
+		return Order{}, problem("orderId", CodeNotFound, "no order %s", id)
+	}
+	ord := os[0]
+	if !CanMove(ord.Status, to) {
+		return ord, invalidTransition(ord.Status, to)
+	}
+	if err := o.effects(ctx, ord, to); err != nil {
+		return ord, err
+	}
+	moved, err := o.store.Transition(ctx, id, ord.Status, to, cl.UserID(), note)
+	if errors.Is(err, ErrConflict) {
+		os, err := o.store.OrdersByIDs(ctx, []string{id})
+		if err != nil || len(os) == 0 {
+			return Order{}, errors.Join(errors.New("order vanished"), err)
+		}
+		return os[0], invalidTransition(os[0].Status, to)
+	}
+	return moved, err
+}
+
+func invalidTransition(from, to Status) *Problem {
+	p := problem("status", CodeInvalidTransition, "an order in %s cannot become %s", from, to)
+	p.Allowed = from.Allowed()
+	return p
+}
+
+func (o *Orders) effects(ctx context.Context, ord Order, to Status) error {
+	switch to {
+	case Confirmed:
+		if ord.PaymentID != "" {
+			st, err := o.payments.Status(ctx, ord.PaymentID)
+			if err != nil {
+				return upstream("read the payment", err)
+			}
+			if st != PaymentAuthorized {
+				return problem("status", CodeUpstreamRefused, "the payment is %s, not AUTHORIZED", st)
+			}
+		}
+		return o.reservation(ctx, ord, o.inventory.Convert, "allocate the stock")
+	case Shipped:
+		if err := o.reservation(ctx, ord, o.inventory.Fulfill, "fulfil the stock"); err != nil {
+			return err
+		}
+		if ord.PaymentID == "" {
+			return nil
+		}
+		return refused(o.payments.Capture(ctx, ord.PaymentID, ord.ID+":capture"), "capture the payment")
+	case Canceled, Expired:
+		// Units that already shipped stay shipped (returns come later).
+		var st *StateError
+		if ord.ReservationID != "" {
+			if err := o.inventory.Release(ctx, ord.ReservationID); err != nil && !errors.As(err, &st) {
+				return upstream("release the stock", err)
+			}
+		}
+		return o.giveBack(ctx, ord)
+	}
+	return nil
+}
+
+// giveBack voids an authorization, or refunds what was captured.
+func (o *Orders) giveBack(ctx context.Context, ord Order) error {
+	if ord.PaymentID == "" {
+		return nil
+	}
+	st, err := o.payments.Status(ctx, ord.PaymentID)
+	if err != nil {
+		return upstream("read the payment", err)
+	}
+	switch st {
+	case PaymentAuthorized:
+		return refused(o.payments.Void(ctx, ord.PaymentID, ord.ID+":void"), "void the payment")
+	case "PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED":
+		return refused(o.payments.Refund(ctx, ord.PaymentID, ord.ID+":refund"), "refund the payment")
+	}
+	return nil // nothing held: failed, voided, refunded, or waiting for 3-D Secure
+}
+
+func (o *Orders) reservation(ctx context.Context, ord Order, f func(context.Context, string) error, what string) error {
+	if ord.ReservationID == "" {
+		return nil
+	}
+	return refused(f(ctx, ord.ReservationID), what)
+}
+
+// refused turns another subgraph's refusal into a payload error and any
+// other failure into SERVICE_UNAVAILABLE.
+func refused(err error, what string) error {
+	var st *StateError
+	if errors.As(err, &st) {
+		return problem("status", CodeUpstreamRefused, "could not %s: %s", what, st.Message)
+	}
+	if err != nil {
+		return upstream(what, err)
+	}
+	return nil
+}
+
+func upstream(what string, err error) error {
+	if errors.Is(err, ErrUnavailable) {
+		return problem("", CodeUnavailable, "could not %s just now; try again", what)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,118 @@
+// Package order is the orders domain: carts priced live from the catalog,
+// the checkout saga that turns a cart into an order without overselling or
+// charging twice, and the order status state machine.
+package order
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/myshop/supergraph/subgraphs/platform/money"
+)
+
+// Permissions this domain checks.
+const (
+	ManageOrders = "MANAGE_ORDERS"
+	ReadOrders   = "READ_ORDERS"
+)
+
+// Order is a placed order. Its lines, prices and address are copies made
+// when it was placed; later catalog or address-book changes do not touch it.
+type Order struct {
+	ID              string
+	Number          int64
+	UserID          string
+	Channel         string
+	Status          Status
+	Version         int
+	Total           money.Money
+	ShippingAddress Address
+	ReservationID   string
+	PaymentID       string
+	CreatedAt       time.Time
+}
+
+// Line is one variant on an order, at the price it was sold for.
+type Line struct {
+	OrderID   string
+	VariantID string
+	SKU       string
+	Name      string
+	Quantity  int
+	UnitPrice money.Money
+}
+
+// Total is the line's unit price times its quantity: lines are rounded
+// (they are whole minor units already) and an order's total is their sum.
+func (l Line) Total() money.Money {
+	return money.Money{Minor: l.UnitPrice.Minor * int64(l.Quantity), Currency: l.UnitPrice.Currency}
+}
+
+// Event is one status change of an order.
+type Event struct {
+	OrderID string
+	Version int
+	From    Status // "" for the order's creation
+	To      Status
+	Actor   string
+	Note    string
+	At      time.Time
+}
+
+// Errors the store returns.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the row changed under us (another transition won).
+	ErrConflict = errors.New("changed concurrently")
+	// ErrKeyTaken: a saga with this user and idempotency key exists.
+	ErrKeyTaken = errors.New("idempotency key taken")
+	// ErrCartTaken: a live saga for this cart exists.
+	ErrCartTaken = errors.New("cart already checking out")
+)
+
+// Codes of the typed errors in payloads (CartErrorCode,
+// CheckoutErrorCode, OrderErrorCode).
+const (
+	CodeNotFound             = "NOT_FOUND"
+	CodeInvalidQuantity      = "INVALID_QUANTITY"
+	CodeInvalidAddress       = "INVALID_ADDRESS"
+	CodeInvalidChannel       = "INVALID_CHANNEL"
+	CodeVariantNotFound      = "VARIANT_NOT_FOUND"
+	CodeCartEmpty            = "CART_EMPTY"
+	CodeAddressRequired      = "SHIPPING_ADDRESS_REQUIRED"
+	CodeVariantNotAvailable  = "VARIANT_NOT_AVAILABLE"
+	CodeInsufficientStock    = "INSUFFICIENT_STOCK"
+	CodePaymentRequired      = "PAYMENT_METHOD_REQUIRED"
+	CodePaymentDeclined      = "PAYMENT_DECLINED"
+	CodeKeyReused            = "IDEMPOTENCY_KEY_REUSED"
+	CodeInProgress           = "CHECKOUT_IN_PROGRESS"
+	CodeReservationLapsed    = "RESERVATION_EXPIRED"
+	CodeUnavailable          = "SERVICE_UNAVAILABLE"
+	CodeInvalidTransition    = "INVALID_TRANSITION"
+	CodeCheckoutAbandoned    = "CHECKOUT_ABANDONED"
+	CodeUpstreamRefused      = "UPSTREAM_REFUSED"
+)
+
+// Problem is a business-rule failure for a mutation payload's errors.
+// Permission and input-shape failures stay top-level GraphQL errors.
+type Problem struct {
+	Field     string
+	Code      string
+	Message   string
+	Shortages []Shortage // INSUFFICIENT_STOCK
+	Allowed   []Status   // INVALID_TRANSITION
+}
+
+func (p *Problem) Error() string { return p.Message }
+
+func problem(field, code, format string, args ...any) *Problem {
+	return &Problem{Field: field, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Shortage is what one variant lacks for a checkout.
+type Shortage struct {
+	VariantID string `json:"variantId"`
+	Requested int    `json:"requested"`
+	Available int    `json:"available"`
+}

@@ -1,0 +1,154 @@
+package order
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/myshop/supergraph/subgraphs/platform/money"
+)
+
+// Store is what the orders domain needs from storage.
+type Store interface {
+	// OpenCart returns the user's open cart in channel, creating it with
+	// id newID when there is none.
+	OpenCart(ctx context.Context, userID, channel, newID string) (Cart, error)
+	// FindOpenCart is the user's open cart in channel, or ErrNotFound.
+	FindOpenCart(ctx context.Context, userID, channel string) (Cart, error)
+	CartByID(ctx context.Context, id string) (Cart, error)
+	// AddCartLine adds delta units of a variant; ErrQuantity when the line
+	// would hold more than MaxQuantity.
+	AddCartLine(ctx context.Context, cartID, variantID string, delta int) error
+	// SetCartLine sets a line's quantity; 0 removes it.
+	SetCartLine(ctx context.Context, cartID, variantID string, quantity int) error
+	SetCartAddress(ctx context.Context, cartID string, a Address) error
+
+	// CreateSaga stores a new saga; ErrKeyTaken or ErrCartTaken when one
+	// with the same user and key, or a live one for the cart, exists.
+	CreateSaga(ctx context.Context, s Saga) error
+	SagaByKey(ctx context.Context, userID, key string) (Saga, error)
+	LiveSagaByCart(ctx context.Context, cartID string) (Saga, error)
+	SagaByID(ctx context.Context, id string) (Saga, error)
+	// LeaseSaga gives the caller the saga for d and returns it as it now
+	// stands; ErrConflict when another runner holds it.
+	LeaseSaga(ctx context.Context, id string, d time.Duration) (Saga, error)
+	EndLease(ctx context.Context, id string) error
+	// SaveSaga writes a saga's progress (step, ids, failure).
+	SaveSaga(ctx context.Context, s Saga) error
+	// StaleSagas are unfinished, unleased sagas last touched before t.
+	StaleSagas(ctx context.Context, before time.Time, limit int) ([]Saga, error)
+	// PlaceOrder creates the saga's order in status with its lines, first
+	// event and outbox event, marks the saga DONE and the cart ordered, in
+	// one transaction.
+	PlaceOrder(ctx context.Context, s Saga, status Status, actor string) (Order, error)
+
+	OrdersByIDs(ctx context.Context, ids []string) ([]Order, error)
+	LinesByOrders(ctx context.Context, orderIDs []string) ([]Line, error)
+	EventsByOrders(ctx context.Context, orderIDs []string) ([]Event, error)
+	// ListOrders returns up to limit orders matching f, newest first, after
+	// the order with id after; and whether more follow.
+	ListOrders(ctx context.Context, f ListFilter, after string, limit int) ([]Order, bool, error)
+	// Transition moves an order from one status to another, bumps its
+	// version and records the event and its outbox row, atomically;
+	// ErrConflict when the order is no longer in from.
+	Transition(ctx context.Context, id string, from, to Status, actor, note string) (Order, error)
+}
+
+// ListFilter narrows a list of orders; empty fields match everything.
+type ListFilter struct {
+	UserID string
+	Status Status
+}
+
+// ErrQuantity: a cart line would exceed MaxQuantity.
+var ErrQuantity = errors.New("too many units on one line")
+
+// Variant is what the catalog says of a variant in one channel.
+type Variant struct {
+	ID    string
+	SKU   string
+	Name  string
+	Price *money.Money // nil: not sold in the channel
+}
+
+// Catalog prices variants (the products subgraph).
+type Catalog interface {
+	// Variants returns the variants it knows among ids; unknown ones are
+	// missing from the map.
+	Variants(ctx context.Context, channel string, ids []string) (map[string]Variant, error)
+}
+
+// ErrUnavailable wraps a failure to reach another subgraph or an answer
+// that makes no sense: the outcome is unknown, retrying is safe.
+var ErrUnavailable = errors.New("upstream unavailable")
+
+// Inventory holds and releases stock (the inventory subgraph), as the
+// orders service. Convert, Release and Fulfill succeed when the reservation
+// is already where they would put it, so each can be repeated.
+type Inventory interface {
+	Available(ctx context.Context, variantIDs []string) (map[string]int, error)
+	// Reserve holds the lines; *ShortageError when stock is short.
+	Reserve(ctx context.Context, r ReserveRequest) (reservationID string, err error)
+	// Convert: *StateError when the reservation expired or was released.
+	Convert(ctx context.Context, id string) error
+	// Release: *StateError when its units already shipped.
+	Release(ctx context.Context, id string) error
+	Fulfill(ctx context.Context, id string) error
+}
+
+// ReserveRequest is one checkout's hold on stock.
+type ReserveRequest struct {
+	Reference      string
+	Lines          []Line
+	Country        string
+	TTL            time.Duration
+	IdempotencyKey string
+}
+
+// ShortageError is inventory's INSUFFICIENT_STOCK.
+type ShortageError struct{ Shortages []Shortage }
+
+func (e *ShortageError) Error() string { return "insufficient stock" }
+
+// StateError: a reservation or payment cannot make the move from where it is.
+type StateError struct{ Status, Message string }
+
+func (e *StateError) Error() string { return e.Message }
+
+// Payments authorizes and settles payments (the payments subgraph).
+// Authorize acts as the signed-in customer of ctx; the others as the
+// orders service.
+type Payments interface {
+	Authorize(ctx context.Context, r AuthorizeRequest) (PaymentResult, error)
+	Status(ctx context.Context, paymentID string) (string, error)
+	// Capture, Void and Refund take everything left; *StateError when the
+	// payment is not in a state that allows it.
+	Capture(ctx context.Context, paymentID, key string) error
+	Void(ctx context.Context, paymentID, key string) error
+	Refund(ctx context.Context, paymentID, key string) error
+}
+
+// AuthorizeRequest is the payment for one order.
+type AuthorizeRequest struct {
+	OrderID         string
+	Amount          money.Money
+	PaymentMethodID string
+	Token           string
+	IdempotencyKey  string
+}
+
+// PaymentResult is a payment's id and status (payments' PaymentStatus).
+type PaymentResult struct {
+	ID     string
+	Status string
+	// Declined is set with the provider's reason when the authorization
+	// was refused.
+	Declined string
+}
+
+// Payment statuses orders acts on.
+const (
+	PaymentAuthorized     = "AUTHORIZED"
+	PaymentRequiresAction = "REQUIRES_ACTION"
+	PaymentFailed         = "FAILED"
+)

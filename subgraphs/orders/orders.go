@@ -1,0 +1,111 @@
+// Package orders is the orders subgraph: carts priced live from the
+// catalog, the checkout saga (reserve stock, authorize payment, confirm)
+// that never oversells or charges twice, and the order state machine.
+// Def is all a starter needs to run it.
+package orders
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/myshop/supergraph/subgraphs/orders/graph"
+	"github.com/myshop/supergraph/subgraphs/orders/graph/generated"
+	"github.com/myshop/supergraph/subgraphs/orders/loader"
+	"github.com/myshop/supergraph/subgraphs/orders/order"
+	"github.com/myshop/supergraph/subgraphs/orders/postgres"
+	"github.com/myshop/supergraph/subgraphs/orders/upstream"
+	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
+	"github.com/myshop/supergraph/subgraphs/platform/ids"
+	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
+)
+
+// Def describes the orders subgraph to the code that starts it.
+var Def = subgraph.Def{
+	Name:       "orders",
+	Port:       4003,
+	Migrations: postgres.Migrations,
+	Seed:       postgres.Seed,
+	Outbox:     true,
+	Handler:    Handler,
+	// Checkouts nobody has touched for a minute (a crash, a customer who
+	// went away) are finished or compensated.
+	Background: func(ctx context.Context, d subgraph.Deps) {
+		Wire(d, UpstreamsFromEnv(d.Getenv)).Checkout.RunResumer(ctx, 15*time.Second, time.Minute)
+	},
+}
+
+// Upstreams are the other subgraphs orders drives.
+type Upstreams struct {
+	Catalog   order.Catalog
+	Inventory order.Inventory
+	Payments  order.Payments
+}
+
+// UpstreamsFromEnv reads ORDERS_PRODUCTS_URL, ORDERS_INVENTORY_URL,
+// ORDERS_PAYMENTS_URL, and the service's credentials for ORDERS_TOKEN_URL:
+// client id "orders" (ORDERS_CLIENT_ID) and ORDERS_CLIENT_SECRET.
+func UpstreamsFromEnv(getenv func(string) string) Upstreams {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	env := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	tokens := &upstream.ClientCredentials{URL: env("ORDERS_TOKEN_URL", "http://127.0.0.1:4001/oauth/token"),
+		ClientID: env("ORDERS_CLIENT_ID", "orders"), ClientSecret: getenv("ORDERS_CLIENT_SECRET")}
+	return NewUpstreams(env("ORDERS_PRODUCTS_URL", "http://127.0.0.1:4002/graphql"), env("ORDERS_INVENTORY_URL", "http://127.0.0.1:4005/graphql"),
+		env("ORDERS_PAYMENTS_URL", "http://127.0.0.1:4004/graphql"), tokens)
+}
+
+// NewUpstreams returns clients for the subgraphs at these URLs, acting as
+// the orders service with tokens from tokens.
+func NewUpstreams(productsURL, inventoryURL, paymentsURL string, tokens upstream.TokenSource) Upstreams {
+	return Upstreams{
+		Catalog:   upstream.NewProducts(upstream.NewClient(productsURL, nil)),
+		Inventory: upstream.NewInventory(upstream.NewClient(inventoryURL, nil), tokens),
+		Payments:  upstream.NewPayments(upstream.NewClient(paymentsURL, nil), tokens),
+	}
+}
+
+// Services are the orders use cases, wired.
+type Services struct {
+	Store     *postgres.Store
+	Carts     *order.Carts
+	Checkout  *order.Checkout
+	Lifecycle *order.Orders
+}
+
+// Wire builds the use cases over d's database and u.
+func Wire(d subgraph.Deps, u Upstreams) Services {
+	store := postgres.New(d.Pool)
+	return Services{
+		Store:     store,
+		Carts:     order.NewCarts(store, u.Catalog, u.Inventory, ids.New),
+		Checkout:  order.NewCheckout(store, u.Catalog, u.Inventory, u.Payments, ids.New, d.Log),
+		Lifecycle: order.NewOrders(store, u.Inventory, u.Payments),
+	}
+}
+
+// Handler serves /graphql with upstreams from the environment.
+func Handler(d subgraph.Deps) http.Handler { return NewHandler(d, Wire(d, UpstreamsFromEnv(d.Getenv))) }
+
+// NewHandler serves /graphql over s (tests wire their own).
+func NewHandler(d subgraph.Deps, s Services) http.Handler {
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
+		Store: s.Store, Carts: s.Carts, Checkout: s.Checkout, Lifecycle: s.Lifecycle}})
+	gql := loader.Middleware(s.Store, d.LoaderWait, gqlserver.New(es, d.Log))
+	// The customer's own token goes on to payments (an authorization is
+	// theirs), and X-Channel chooses a cart's channel.
+	withCaller := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := upstream.WithCaller(r.Context(), r.Header.Get("Authorization"))
+		ctx = graph.WithChannel(ctx, r.Header.Get("X-Channel"))
+		gql.ServeHTTP(w, r.WithContext(ctx))
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", subgraph.Authenticated(d, withCaller))
+	return mux
+}

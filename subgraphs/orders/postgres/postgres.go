@@ -1,0 +1,142 @@
+// Package postgres is the orders store: the only package that knows its SQL.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/myshop/supergraph/subgraphs/orders/order"
+	"github.com/myshop/supergraph/subgraphs/platform/money"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations are the orders database's goose migrations.
+var Migrations, _ = fs.Sub(migrations, "migrations")
+
+// Store reads and writes carts, checkout sagas and orders.
+type Store struct{ pool *pgxpool.Pool }
+
+// New returns a Store on pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+var _ order.Store = (*Store)(nil)
+
+const orderColumns = `id, number, user_id, channel, status, version, currency, total_minor, shipping_address,
+reservation_id, payment_id, created_at`
+
+func scanOrder(row pgx.CollectableRow) (order.Order, error) {
+	var o order.Order
+	var currency string
+	err := row.Scan(&o.ID, &o.Number, &o.UserID, &o.Channel, &o.Status, &o.Version, &currency, &o.Total.Minor,
+		&o.ShippingAddress, &o.ReservationID, &o.PaymentID, &o.CreatedAt)
+	o.Total.Currency = money.Currency(currency)
+	return o, err
+}
+
+// OrdersByIDs returns these orders in no particular order.
+func (s *Store) OrdersByIDs(ctx context.Context, ids []string) ([]order.Order, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("orders: %w", err)
+	}
+	os, err := pgx.CollectRows(rows, scanOrder)
+	if err != nil {
+		return nil, fmt.Errorf("orders: %w", err)
+	}
+	return os, nil
+}
+
+// LinesByOrders returns the lines of these orders, in position order.
+func (s *Store) LinesByOrders(ctx context.Context, orderIDs []string) ([]order.Line, error) {
+	rows, err := s.pool.Query(ctx, `SELECT order_id, variant_id, sku, name, quantity, unit_price_minor, currency
+FROM order_lines WHERE order_id = ANY($1) ORDER BY order_id, position`, orderIDs)
+	if err != nil {
+		return nil, fmt.Errorf("order lines: %w", err)
+	}
+	ls, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (order.Line, error) {
+		var l order.Line
+		var currency string
+		err := row.Scan(&l.OrderID, &l.VariantID, &l.SKU, &l.Name, &l.Quantity, &l.UnitPrice.Minor, &currency)
+		l.UnitPrice.Currency = money.Currency(currency)
+		return l, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("order lines: %w", err)
+	}
+	return ls, nil
+}
+
+// EventsByOrders returns the status histories of these orders, oldest first.
+func (s *Store) EventsByOrders(ctx context.Context, orderIDs []string) ([]order.Event, error) {
+	rows, err := s.pool.Query(ctx, `SELECT order_id, version, coalesce(from_status, ''), to_status, actor, note, at
+FROM order_events WHERE order_id = ANY($1) ORDER BY order_id, version`, orderIDs)
+	if err != nil {
+		return nil, fmt.Errorf("order events: %w", err)
+	}
+	es, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (order.Event, error) {
+		var e order.Event
+		err := row.Scan(&e.OrderID, &e.Version, &e.From, &e.To, &e.Actor, &e.Note, &e.At)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("order events: %w", err)
+	}
+	return es, nil
+}
+
+// ListOrders: see order.Store. Ids sort by creation, so "newest first"
+// is id order and the id alone is a stable cursor.
+func (s *Store) ListOrders(ctx context.Context, f order.ListFilter, after string, limit int) ([]order.Order, bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders
+WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR status = $2) AND ($3 = '' OR id < $3)
+ORDER BY id DESC LIMIT $4`, f.UserID, string(f.Status), after, limit+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("list orders: %w", err)
+	}
+	os, err := pgx.CollectRows(rows, scanOrder)
+	if err != nil {
+		return nil, false, fmt.Errorf("list orders: %w", err)
+	}
+	if len(os) > limit {
+		return os[:limit], true, nil
+	}
+	return os, false, nil
+}
+
+// Transition: see order.Store. The status is compared in the update, so
+// of two concurrent moves from one status exactly one wins.
+func (s *Store) Transition(ctx context.Context, id string, from, to order.Status, actor, note string) (order.Order, error) {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var version int
+		var userID string
+		var number int64
+		err := tx.QueryRow(ctx, `UPDATE orders SET status = $3, version = version + 1, updated_at = now()
+WHERE id = $1 AND status = $2 RETURNING version, user_id, number`, id, string(from), string(to)).Scan(&version, &userID, &number)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return order.ErrConflict
+		}
+		if err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, id, userID, number, version, from, to, actor, note)
+	})
+	if errors.Is(err, order.ErrConflict) {
+		return order.Order{}, err
+	}
+	if err != nil {
+		return order.Order{}, fmt.Errorf("transition: %w", err)
+	}
+	os, err := s.OrdersByIDs(ctx, []string{id})
+	if err != nil || len(os) == 0 {
+		return order.Order{}, errors.Join(errors.New("order vanished"), err)
+	}
+	return os[0], nil
+}

@@ -1,0 +1,232 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/myshop/supergraph/subgraphs/orders/order"
+	"github.com/myshop/supergraph/subgraphs/platform/money"
+)
+
+const sagaColumns = `id, user_id, cart_id, idempotency_key, channel, currency, total_minor, lines, shipping_address,
+payment_method_id, payment_token, step, reservation_id, payment_id, failure_code, failure_message, shortages, updated_at`
+
+// sagaLine is how a priced line is kept in the saga's lines column.
+type sagaLine struct {
+	VariantID string `json:"variantId"`
+	SKU       string `json:"sku"`
+	Name      string `json:"name"`
+	Quantity  int    `json:"quantity"`
+	UnitMinor int64  `json:"unitMinor"`
+}
+
+func scanSaga(row pgx.CollectableRow) (order.Saga, error) {
+	var s order.Saga
+	var currency, code, msg string
+	var lines []sagaLine
+	var shortages []order.Shortage
+	err := row.Scan(&s.ID, &s.UserID, &s.CartID, &s.Key, &s.Channel, &currency, &s.Total.Minor, &lines, &s.Address,
+		&s.PaymentMethodID, &s.PaymentToken, &s.Step, &s.ReservationID, &s.PaymentID, &code, &msg, &shortages, &s.UpdatedAt)
+	s.Total.Currency = money.Currency(currency)
+	for _, l := range lines {
+		s.Lines = append(s.Lines, order.Line{OrderID: s.ID, VariantID: l.VariantID, SKU: l.SKU, Name: l.Name, Quantity: l.Quantity,
+			UnitPrice: money.Money{Minor: l.UnitMinor, Currency: s.Total.Currency}})
+	}
+	if code != "" {
+		s.Failure = &order.Problem{Code: code, Message: msg, Shortages: shortages}
+	}
+	return s, err
+}
+
+func (s *Store) oneSaga(ctx context.Context, where string, args ...any) (order.Saga, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+sagaColumns+` FROM order_sagas WHERE `+where, args...)
+	if err != nil {
+		return order.Saga{}, fmt.Errorf("saga: %w", err)
+	}
+	saga, err := pgx.CollectExactlyOneRow(rows, scanSaga)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return order.Saga{}, order.ErrNotFound
+	}
+	if err != nil {
+		return order.Saga{}, fmt.Errorf("saga: %w", err)
+	}
+	return saga, nil
+}
+
+// CreateSaga: see order.Store.
+func (s *Store) CreateSaga(ctx context.Context, saga order.Saga) error {
+	lines := make([]sagaLine, len(saga.Lines))
+	for i, l := range saga.Lines {
+		lines[i] = sagaLine{VariantID: l.VariantID, SKU: l.SKU, Name: l.Name, Quantity: l.Quantity, UnitMinor: l.UnitPrice.Minor}
+	}
+	_, err := s.pool.Exec(ctx, `
+INSERT INTO order_sagas (id, user_id, cart_id, idempotency_key, channel, currency, total_minor, lines, shipping_address,
+  payment_method_id, payment_token, step)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		saga.ID, saga.UserID, saga.CartID, saga.Key, saga.Channel, string(saga.Total.Currency), saga.Total.Minor, lines, saga.Address,
+		saga.PaymentMethodID, saga.PaymentToken, string(saga.Step))
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		if pgErr.ConstraintName == "order_sagas_one_per_cart" {
+			return order.ErrCartTaken
+		}
+		return order.ErrKeyTaken
+	}
+	if err != nil {
+		return fmt.Errorf("create saga: %w", err)
+	}
+	return nil
+}
+
+// SagaByKey: see order.Store.
+func (s *Store) SagaByKey(ctx context.Context, userID, key string) (order.Saga, error) {
+	return s.oneSaga(ctx, `user_id = $1 AND idempotency_key = $2`, userID, key)
+}
+
+// LiveSagaByCart: see order.Store.
+func (s *Store) LiveSagaByCart(ctx context.Context, cartID string) (order.Saga, error) {
+	return s.oneSaga(ctx, `cart_id = $1 AND step <> 'FAILED'`, cartID)
+}
+
+// SagaByID: see order.Store.
+func (s *Store) SagaByID(ctx context.Context, id string) (order.Saga, error) {
+	return s.oneSaga(ctx, `id = $1`, id)
+}
+
+// LeaseSaga takes the saga with one conditional update: of two runners,
+// exactly one gets it.
+func (s *Store) LeaseSaga(ctx context.Context, id string, d time.Duration) (order.Saga, error) {
+	rows, err := s.pool.Query(ctx, `UPDATE order_sagas SET leased_until = now() + $2::interval
+WHERE id = $1 AND (leased_until IS NULL OR leased_until < now()) RETURNING `+sagaColumns, id, d)
+	if err != nil {
+		return order.Saga{}, fmt.Errorf("lease saga: %w", err)
+	}
+	saga, err := pgx.CollectExactlyOneRow(rows, scanSaga)
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, err := s.SagaByID(ctx, id); err != nil {
+			return order.Saga{}, err
+		}
+		return order.Saga{}, order.ErrConflict
+	}
+	if err != nil {
+		return order.Saga{}, fmt.Errorf("lease saga: %w", err)
+	}
+	return saga, nil
+}
+
+// EndLease lets another runner take the saga at once.
+func (s *Store) EndLease(ctx context.Context, id string) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE order_sagas SET leased_until = NULL WHERE id = $1`, id); err != nil {
+		return fmt.Errorf("end lease: %w", err)
+	}
+	return nil
+}
+
+// SaveSaga: see order.Store.
+func (s *Store) SaveSaga(ctx context.Context, saga order.Saga) error {
+	code, msg, shortages := "", "", []order.Shortage{}
+	if saga.Failure != nil {
+		code, msg = saga.Failure.Code, saga.Failure.Message
+		if saga.Failure.Shortages != nil {
+			shortages = saga.Failure.Shortages
+		}
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE order_sagas SET step = $2, reservation_id = $3, payment_id = $4,
+failure_code = $5, failure_message = $6, shortages = $7, updated_at = now() WHERE id = $1`,
+		saga.ID, string(saga.Step), saga.ReservationID, saga.PaymentID, code, msg, shortages)
+	if err != nil {
+		return fmt.Errorf("save saga: %w", err)
+	}
+	return nil
+}
+
+// StaleSagas: see order.Store.
+func (s *Store) StaleSagas(ctx context.Context, before time.Time, limit int) ([]order.Saga, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+sagaColumns+` FROM order_sagas
+WHERE step NOT IN ('DONE', 'FAILED') AND updated_at < $1 AND (leased_until IS NULL OR leased_until < now())
+ORDER BY updated_at LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("stale sagas: %w", err)
+	}
+	ss, err := pgx.CollectRows(rows, scanSaga)
+	if err != nil {
+		return nil, fmt.Errorf("stale sagas: %w", err)
+	}
+	return ss, nil
+}
+
+// PlaceOrder: see order.Store. The saga row is locked first, so a second
+// runner that got this far too finds it DONE and places nothing.
+func (s *Store) PlaceOrder(ctx context.Context, saga order.Saga, status order.Status, actor string) (order.Order, error) {
+	var o order.Order
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var step string
+		if err := tx.QueryRow(ctx, `SELECT step FROM order_sagas WHERE id = $1 FOR UPDATE`, saga.ID).Scan(&step); err != nil {
+			return err
+		}
+		if step == string(order.StepDone) {
+			return nil
+		}
+		err := tx.QueryRow(ctx, `
+INSERT INTO orders (id, user_id, channel, status, currency, total_minor, shipping_address, reservation_id, payment_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING number, created_at`,
+			saga.ID, saga.UserID, saga.Channel, string(status), string(saga.Total.Currency), saga.Total.Minor, saga.Address,
+			saga.ReservationID, saga.PaymentID).Scan(&o.Number, &o.CreatedAt)
+		if err != nil {
+			return err
+		}
+		for i, l := range saga.Lines {
+			if _, err := tx.Exec(ctx, `INSERT INTO order_lines (order_id, position, variant_id, sku, name, quantity, unit_price_minor, currency)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, saga.ID, i, l.VariantID, l.SKU, l.Name, l.Quantity, l.UnitPrice.Minor, string(l.UnitPrice.Currency)); err != nil {
+				return err
+			}
+		}
+		if err := recordEvent(ctx, tx, saga.ID, saga.UserID, o.Number, 1, "", status, actor, "placed"); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE order_sagas SET step = 'DONE', payment_id = $2, updated_at = now() WHERE id = $1`, saga.ID, saga.PaymentID); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE carts SET status = 'ORDERED', updated_at = now() WHERE id = $1`, saga.CartID)
+		return err
+	})
+	if err != nil {
+		return order.Order{}, fmt.Errorf("place order: %w", err)
+	}
+	os, err := s.OrdersByIDs(ctx, []string{saga.ID})
+	if err != nil || len(os) == 0 {
+		return order.Order{}, errors.Join(errors.New("placed order vanished"), err)
+	}
+	return os[0], nil
+}
+
+// recordEvent writes an order's status change to its history and to the
+// outbox, in the caller's transaction.
+func recordEvent(ctx context.Context, tx pgx.Tx, orderID, userID string, number int64, version int, from, to order.Status, actor, note string) error {
+	var fromCol *string
+	if from != "" {
+		f := string(from)
+		fromCol = &f
+	}
+	var at time.Time
+	if err := tx.QueryRow(ctx, `INSERT INTO order_events (order_id, version, from_status, to_status, actor, note)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING at`, orderID, version, fromCol, string(to), actor, note).Scan(&at); err != nil {
+		return err
+	}
+	payload, err := json.Marshal(map[string]any{"orderId": orderID, "number": number, "userId": userID, "from": fromCol,
+		"to": string(to), "version": version, "actor": actor, "at": at.UTC().Format(time.RFC3339Nano)})
+	if err != nil {
+		return err
+	}
+	// The event id is stable per order version: a replayed change cannot
+	// announce itself twice under two ids.
+	_, err = tx.Exec(ctx, `INSERT INTO outbox (event_id, type, payload) VALUES ($1, 'order.status_changed', $2)`,
+		fmt.Sprintf("evt_%s_v%d", orderID, version), payload)
+	return err
+}
