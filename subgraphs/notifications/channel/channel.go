@@ -11,9 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime"
-	"net/mail"
 	"net"
 	"net/http"
+	"net/mail"
 	"net/smtp"
 	"strings"
 	"time"
@@ -99,7 +99,9 @@ func Compose(from string, m notify.Message, id string) []byte {
 	return b.Bytes()
 }
 
-func crlf(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n") }
+func crlf(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n")
+}
 
 func messageID(from string) string {
 	b := make([]byte, 12)

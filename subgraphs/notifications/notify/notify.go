@@ -86,21 +86,21 @@ var Triggers = map[string]Trigger{
 
 // Message is one notification to one recipient on one channel.
 type Message struct {
-	ID         string
-	EventID    string
-	EventType  string
-	Recipient  string
-	Channel    Channel
-	Category   Category
-	To         string
-	Subject    string
-	BodyText   string
-	BodyHTML   string
-	Status     Status
-	Attempts   int
-	LastError  string
-	CreatedAt  time.Time
-	History    []StatusChange
+	ID        string
+	EventID   string
+	EventType string
+	Recipient string
+	Channel   Channel
+	Category  Category
+	To        string
+	Subject   string
+	BodyText  string
+	BodyHTML  string
+	Status    Status
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	History   []StatusChange
 }
 
 // Status of a message.
