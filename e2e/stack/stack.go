@@ -68,6 +68,12 @@ type Options struct {
 	LoaderWait time.Duration
 	// Log receives every component's logs; nil discards them.
 	Log *slog.Logger
+	// Env is the subgraphs' own settings (e.g. NOTIFICATIONS_SMTP_ADDR).
+	Env map[string]string
+	// Background runs what subgraphs do beside serving: the outbox relays,
+	// the notifications consumer, sweepers. Off by default: most tests
+	// want no traffic they did not cause.
+	Background bool
 }
 
 // Start runs a stack until the test ends.
@@ -84,6 +90,8 @@ func Start(t testing.TB, opts Options) *Stack {
 	t.Cleanup(cancel)
 
 	st := &Stack{Subgraphs: map[string]*Subgraph{}}
+	// One Redis namespace for the whole stack: the event stream is shared.
+	_, prefix := redistest.New(t)
 	urls := map[string]string{}
 	for _, d := range Defs {
 		sg := &Subgraph{Statements: &postgres.StatementCounter{}}
@@ -96,13 +104,19 @@ func Start(t testing.TB, opts Options) *Stack {
 		if err := d.Seed(ctx, pool); err != nil {
 			t.Fatalf("%s: seed: %v", d.Name, err)
 		}
-		rdb, prefix := redistest.New(t)
+		rdb, _ := redistest.New(t)
 		var verifier *auth.Verifier
 		if u := st.Subgraphs[users.Def.Name]; u != nil { // users comes first: the others use its keys
 			verifier = auth.NewVerifier(auth.NewJWKS(u.Server.URL+users.JWKSPath, nil))
 		}
-		sg.handler = subgraph.Routes(d.Handler(subgraph.Deps{Pool: pool, Log: log, LoaderWait: opts.LoaderWait,
-			Redis: rdb, RedisPrefix: prefix, Verifier: verifier, Getenv: func(string) string { return "" }}), pool)
+		deps := subgraph.Deps{Pool: pool, Log: log, LoaderWait: opts.LoaderWait,
+			Redis: rdb, RedisPrefix: prefix, Verifier: verifier, Getenv: func(k string) string { return opts.Env[k] }}
+		sg.handler = subgraph.Routes(d.Handler(deps), pool)
+		if opts.Background {
+			done := make(chan struct{})
+			go func() { defer close(done); subgraph.Background(ctx, d, deps) }()
+			t.Cleanup(func() { cancel(); <-done })
+		}
 		sg.Server = httptest.NewServer(sg)
 		t.Cleanup(sg.Server.Close)
 		sg.ResetCounts()

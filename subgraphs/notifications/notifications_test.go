@@ -26,6 +26,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/platform/outbox"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/redistest"
+	"github.com/myshop/supergraph/subgraphs/platform/smtptest"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 )
 
@@ -37,7 +38,7 @@ type env struct {
 	svc      *notify.Service
 	consumer *events.Consumer
 	tokens   *authtest.Issuer
-	mail     *mailServer
+	mail     *smtptest.Server
 }
 
 func newEnv(t *testing.T, smtpAddr string) *env {
@@ -47,7 +48,7 @@ func newEnv(t *testing.T, smtpAddr string) *env {
 	issuer := authtest.New(t)
 	e := &env{pool: pool, rdb: rdb, prefix: prefix, tokens: issuer}
 	if smtpAddr == "" {
-		e.mail = newMailServer(t)
+		e.mail = smtptest.New(t)
 		smtpAddr = e.mail.Addr
 	}
 	cfg := map[string]string{"NOTIFICATIONS_SMTP_ADDR": smtpAddr, "NOTIFICATIONS_STAFF_EMAIL": "ops@shop.example"}

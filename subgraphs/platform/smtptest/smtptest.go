@@ -1,4 +1,6 @@
-package notifications_test
+// Package smtptest runs a real SMTP server inside a test process and keeps
+// what it receives, so tests read the mail a real SMTP client sent.
+package smtptest
 
 import (
 	"io"
@@ -10,22 +12,24 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// mailServer is a real SMTP server, in the test process, that keeps what
-// it receives. Addresses at refused.example are rejected with 550.
-type mailServer struct {
+// Server is a real SMTP server, in the test process, that keeps what it
+// receives. Addresses at refused.example are rejected with 550.
+type Server struct {
 	Addr string
 	mu   sync.Mutex
-	mail []received
+	mail []Mail
 }
 
-type received struct {
+// Mail is one message as received.
+type Mail struct {
 	From, To string
 	Data     string
 }
 
-func newMailServer(t *testing.T) *mailServer {
+// New starts a server until the test ends.
+func New(t testing.TB) *Server {
 	t.Helper()
-	ms := &mailServer{}
+	ms := &Server{}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{server: ms}, nil }))
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true
@@ -39,14 +43,15 @@ func newMailServer(t *testing.T) *mailServer {
 	return ms
 }
 
-func (m *mailServer) Received() []received {
+// Received is what arrived so far.
+func (m *Server) Received() []Mail {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]received(nil), m.mail...)
+	return append([]Mail(nil), m.mail...)
 }
 
 type session struct {
-	server   *mailServer
+	server   *Server
 	from, to string
 }
 
@@ -71,7 +76,7 @@ func (s *session) Data(r io.Reader) error {
 		return err
 	}
 	s.server.mu.Lock()
-	s.server.mail = append(s.server.mail, received{From: s.from, To: s.to, Data: string(b)})
+	s.server.mail = append(s.server.mail, Mail{From: s.from, To: s.to, Data: string(b)})
 	s.server.mu.Unlock()
 	return nil
 }
