@@ -237,3 +237,17 @@ func TestHTTPProvider(t *testing.T) {
 		t.Fatalf("401 not permanent: %v", err)
 	}
 }
+
+func TestOrderStatusMessages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "")
+	e.publish(t, "evt_u", "user.email_verification_requested", map[string]any{"userId": "usr_1", "email": "ada@example.com", "name": "Ada", "token": "t", "expiresAt": "x"})
+	e.publish(t, "evt_o1", "order.status_changed", map[string]any{"orderId": "ord_1", "number": 1001, "userId": "usr_1", "from": "CONFIRMED", "to": "PROCESSING", "version": 2})
+	e.publish(t, "evt_o2", "order.status_changed", map[string]any{"orderId": "ord_1", "number": 1001, "userId": "usr_1", "from": "PROCESSING", "to": "SHIPPED", "version": 3})
+	e.drain(t)
+	resp := gqltest.DoAs(t, e.h, e.tokens.Token("usr_1"), `{ myNotifications { eventType channel subject bodyText status } }`, nil)
+	gqltest.JSONEq(t, resp.Data, `{"myNotifications":[
+		{"eventType":"order.status_changed","channel":"PUSH","subject":"","bodyText":"Order 1001 is now SHIPPED","status":"SENT"},
+		{"eventType":"order.status_changed","channel":"EMAIL","subject":"Order 1001: SHIPPED","bodyText":"Hello Ada,\n\nyour order 1001 is now SHIPPED.\n\nManage emails: `+e.svc.UnsubscribeURL("usr_1", notify.Orders, notify.Email)+`\n","status":"SENT"},
+		{"eventType":"user.email_verification_requested","channel":"EMAIL","subject":"Confirm your email","bodyText":"Hello Ada,\n\nconfirm your email with this code: t\nIt is valid until x.\n","status":"SENT"}]}`)
+}

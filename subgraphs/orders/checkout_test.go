@@ -37,10 +37,20 @@ func TestPlaceOrder(t *testing.T) {
 	// The order kept the catalog's prices, and its history and outbox say CONFIRMED at version 1.
 	var got struct {
 		Order struct {
-			Status   string
-			Lines    []struct{ Quantity int; UnitPrice struct{ Amount string }; LineTotal struct{ Amount string }; Variant struct{ ID string }; Sku string }
-			Events   []struct{ From *string; To string; Version int }
-			Customer struct{ ID string }
+			Status string
+			Lines  []struct {
+				Quantity  int
+				UnitPrice struct{ Amount string }
+				LineTotal struct{ Amount string }
+				Variant   struct{ ID string }
+				Sku       string
+			}
+			Events []struct {
+				From    *string
+				To      string
+				Version int
+			}
+			Customer        struct{ ID string }
 			ShippingAddress struct{ City, CountryCode string }
 		}
 	}
@@ -323,5 +333,31 @@ func TestPlaceOrderInputChecks(t *testing.T) {
 	}
 	if resp := e.placeResp(t, "", r.Cart.ID, testcard.Visa, "k"); len(resp.Errors) == 0 || resp.Errors[0].Code() != "UNAUTHENTICATED" {
 		t.Errorf("anonymous: %+v", resp)
+	}
+}
+
+func TestLapsedHoldVoidsThePayment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.receive(t, "var_000001", 5)
+	cartID := e.cart(t, e.ada, "var_000001", 1)
+	// Authorized, then stuck until the stock hold lapsed.
+	e.crashAt(order.StepAuthorized)
+	e.placeResp(t, e.ada, cartID, testcard.Visa, "k")
+	e.svc.Checkout.Hook = nil
+	mustExec(t, e.inventoryDB, `UPDATE reservations SET expires_at = now() - interval '1 second'`)
+	p := e.place(t, e.ada, cartID, testcard.Visa, "k")
+	if p.code() != "RESERVATION_EXPIRED" {
+		t.Fatalf("placeOrder: %+v", p)
+	}
+	var paymentID string
+	if err := e.pool.QueryRow(context.Background(), `SELECT payment_id FROM order_sagas`).Scan(&paymentID); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.paymentStatus(t, paymentID); st != "VOIDED" {
+		t.Errorf("payment %s: a lapsed checkout must not keep the money", st)
+	}
+	if _, allocated, reserved := e.level(t, "var_000001"); allocated != 0 || reserved != 0 {
+		t.Errorf("allocated %d, reserved %d", allocated, reserved)
 	}
 }

@@ -28,11 +28,29 @@ var Def = subgraph.Def{
 	Seed:       postgres.Seed,
 	Outbox:     true,
 	Handler:    Handler,
-	// Checkouts nobody has touched for a minute (a crash, a customer who
-	// went away) are finished or compensated.
-	Background: func(ctx context.Context, d subgraph.Deps) {
-		Wire(d, UpstreamsFromEnv(d.Getenv)).Checkout.RunResumer(ctx, 15*time.Second, time.Minute)
-	},
+	Background: Background,
+}
+
+// Background finishes or compensates checkouts nobody has touched for a
+// minute (a crash, a customer who went away), and expires orders whose
+// payment was not completed within the stock hold, every 15 seconds.
+func Background(ctx context.Context, d subgraph.Deps) {
+	s := Wire(d, UpstreamsFromEnv(d.Getenv))
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for {
+		if _, err := s.Checkout.Resume(ctx, time.Minute); err != nil && ctx.Err() == nil {
+			d.Log.Error("checkout resumer", "err", err)
+		}
+		if _, err := s.Lifecycle.ExpireUnpaid(ctx, s.Checkout.ReservationTTL); err != nil && ctx.Err() == nil {
+			d.Log.Error("expire unpaid orders", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Upstreams are the other subgraphs orders drives.

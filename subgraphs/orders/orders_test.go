@@ -20,7 +20,11 @@ func TestCart(t *testing.T) {
 		t.Fatalf("cart: %+v", r)
 	}
 	// Prices are the catalog's; lines are rounded, the total is their sum.
-	var v struct{ Variant struct{ Price struct{ Amount, MinorUnits any } } }
+	var v struct {
+		Variant struct {
+			Price struct{ Amount, MinorUnits any }
+		}
+	}
 	gql(t, e.products, "", `{ variant(id: "var_000001") { price { amount minorUnits } } }`, nil, &v)
 	if c.Lines[0].UnitPrice.Amount != v.Variant.Price.Amount || c.Lines[0].UnitPrice.CurrencyCode != "USD" {
 		t.Errorf("unit price %+v, catalog %+v", c.Lines[0].UnitPrice, v.Variant.Price)
@@ -129,7 +133,13 @@ func TestStatusMachine(t *testing.T) {
 	}
 	// One event and one outbox row per change, versions 1..4 in order.
 	var o struct {
-		Order struct{ Events []struct{ From *string; To, Actor string; Version int } }
+		Order struct {
+			Events []struct {
+				From      *string
+				To, Actor string
+				Version   int
+			}
+		}
 	}
 	gql(t, e.h, e.staff, `query($id: ID!) { order(id: $id) { events { from to actor version } } }`, map[string]any{"id": id}, &o)
 	if len(o.Order.Events) != 4 || *o.Order.Events[3].From != "SHIPPED" || o.Order.Events[3].To != "DELIVERED" || o.Order.Events[3].Actor != "usr_staff" {
@@ -192,7 +202,7 @@ func TestOrdersAreVisibleOnlyToTheirCustomerAndStaff(t *testing.T) {
 	for name, tok := range map[string]string{"ada": e.ada, "staff": e.staff, "bob": e.bob, "anonymous": "",
 		"staff without READ_ORDERS": e.tokens.Token("usr_clerk", "ADJUST_STOCK")} {
 		resp := gqltest.DoAs(t, e.h, tok, `query($id: ID!) { order(id: $id) { id } _entities(representations: [{__typename: "Order", id: $id}]) { ... on Order { id } } }`,
-			map[string]any{"id": id}, nil)
+			map[string]any{"id": id})
 		if len(resp.Errors) > 0 {
 			t.Fatalf("%s: %+v", name, resp.Errors)
 		}
@@ -209,7 +219,11 @@ func TestOrdersAreVisibleOnlyToTheirCustomerAndStaff(t *testing.T) {
 		t.Errorf("bob reads ada's orders: %+v %s", resp.Errors, resp.Data)
 	}
 	var mine struct {
-		Entities []struct{ Orders struct{ Edges []struct{ Node struct{ ID string } } } } `json:"_entities"`
+		Entities []struct {
+			Orders struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+		} `json:"_entities"`
 	}
 	gql(t, e.h, e.ada, q, nil, &mine)
 	if len(mine.Entities[0].Orders.Edges) != 1 || mine.Entities[0].Orders.Edges[0].Node.ID != id {
@@ -277,7 +291,11 @@ func TestOrderListsCostAFixedNumberOfStatements(t *testing.T) {
 	if len(resp.Errors) != 1 || resp.Errors[0].Code() != "INVALID_CURSOR" {
 		t.Errorf("foreign cursor: %+v", resp.Errors)
 	}
-	var processing struct{ Orders struct{ Edges []struct{ Node struct{ ID string } } } }
+	var processing struct {
+		Orders struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
+	}
 	gql(t, e.h, e.staff, `{ orders(where: {status: PROCESSING}) { edges { node { id } } } }`, nil, &processing)
 	if len(processing.Orders.Edges) != 1 || processing.Orders.Edges[0].Node.ID != ids[0] {
 		t.Errorf("orders in PROCESSING: %+v", processing)

@@ -74,9 +74,9 @@ var Triggers = map[string]Trigger{
 			return ""
 		}},
 	"order.status_changed": {Category: Orders, Channels: []Channel{Email, Push},
-		Variables: []string{"name", "orderId", "orderNumber", "status", "previousStatus"},
+		Variables: []string{"name", "orderId", "number", "from", "to"},
 		Recipient: func(e Event) string {
-			switch e.Payload["status"] {
+			switch e.Payload["to"] {
 			case "CONFIRMED", "SHIPPED", "DELIVERED", "CANCELED":
 				return payloadUser(e)
 			}

@@ -121,8 +121,8 @@ var DefaultTemplates = []Template{
 		Subject:  "{{if eq .kind \"REFUND\"}}Your refund is on its way{{else}}Your payment did not go through{{end}}",
 		BodyText: "Hello {{.name}},\n\n{{if eq .kind \"REFUND\"}}we refunded your order {{.orderId}}.{{else}}the payment for order {{.orderId}} was declined ({{.errorCode}}).{{end}}\n\nManage emails: {{.unsubscribeUrl}}\n"},
 	{EventType: "order.status_changed", Channel: Email, Locale: "en",
-		Subject:  "Order {{.orderNumber}}: {{.status}}",
-		BodyText: "Hello {{.name}},\n\nyour order {{.orderNumber}} is now {{.status}}.\n\nManage emails: {{.unsubscribeUrl}}\n"},
+		Subject:  "Order {{.number}}: {{.to}}",
+		BodyText: "Hello {{.name}},\n\nyour order {{.number}} is now {{.to}}.\n\nManage emails: {{.unsubscribeUrl}}\n"},
 	{EventType: "order.status_changed", Channel: Push, Locale: "en",
-		BodyText: "Order {{.orderNumber}} is now {{.status}}"},
+		BodyText: "Order {{.number}} is now {{.to}}"},
 }

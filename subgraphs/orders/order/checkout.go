@@ -375,19 +375,3 @@ func (c *Checkout) Resume(ctx context.Context, olderThan time.Duration) (int, er
 	}
 	return len(ss), nil
 }
-
-// RunResumer calls Resume every interval until ctx ends.
-func (c *Checkout) RunResumer(ctx context.Context, interval, olderThan time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := c.Resume(ctx, olderThan); err != nil && ctx.Err() == nil {
-			c.log.Error("checkout resumer", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
 )
@@ -145,4 +146,33 @@ func upstream(what string, err error) error {
 		return problem("", CodeUnavailable, "could not %s just now; try again", what)
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// ExpireUnpaid moves orders that have waited in PENDING_PAYMENT (3-D
+// Secure never completed) longer than olderThan to EXPIRED, releasing
+// their stock: the system's move, so no order waits forever. It looks at
+// up to 100 of them per call and returns how many it expired.
+func (o *Orders) ExpireUnpaid(ctx context.Context, olderThan time.Duration) (int, error) {
+	os, _, err := o.store.ListOrders(ctx, ListFilter{Status: PendingPayment}, "", 100)
+	if err != nil {
+		return 0, err
+	}
+	cutoff, n := time.Now().Add(-olderThan), 0
+	var failed []error
+	for _, ord := range os {
+		if ord.CreatedAt.After(cutoff) {
+			continue
+		}
+		if err := o.effects(ctx, ord, Expired); err != nil {
+			failed = append(failed, fmt.Errorf("expire %s: %w", ord.ID, err))
+			continue
+		}
+		_, err := o.store.Transition(ctx, ord.ID, PendingPayment, Expired, "system", "payment not completed in time")
+		if err != nil && !errors.Is(err, ErrConflict) {
+			failed = append(failed, fmt.Errorf("expire %s: %w", ord.ID, err))
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(failed...)
 }

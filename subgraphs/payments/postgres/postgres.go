@@ -186,13 +186,13 @@ func (s *Store) ApplyWebhook(ctx context.Context, provider string, e payment.Web
 // 3-D Secure) to its outcome; a settled one is left alone, which is how an
 // event arriving late or out of order changes nothing.
 func settle(ctx context.Context, tx pgx.Tx, txID string, r payment.ProviderResult) error {
-	var paymentID, kind, orderID, userID string
+	var paymentID, kind, orderID, userID, currency string
 	var amount int64
 	err := tx.QueryRow(ctx, `
 UPDATE transactions t SET outcome = $2, provider_ref = coalesce(nullif($3, ''), t.provider_ref), error_code = $4, settled_at = now()
 FROM payments p WHERE t.id = $1 AND t.outcome IN ('PENDING', 'REQUIRES_ACTION') AND p.id = t.payment_id
-RETURNING t.payment_id, t.kind, p.order_id, p.user_id, t.amount_minor`, txID, string(r.Outcome), r.Ref, r.ErrorCode).
-		Scan(&paymentID, &kind, &orderID, &userID, &amount)
+RETURNING t.payment_id, t.kind, p.order_id, p.user_id, t.amount_minor, t.currency`, txID, string(r.Outcome), r.Ref, r.ErrorCode).
+		Scan(&paymentID, &kind, &orderID, &userID, &amount, &currency)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil // settled before: by a retry or a webhook
 	}
@@ -206,7 +206,7 @@ RETURNING t.payment_id, t.kind, p.order_id, p.user_id, t.amount_minor`, txID, st
 	}
 	return insertEvent(ctx, tx, "payment.transaction_settled", map[string]any{
 		"paymentId": paymentID, "orderId": orderID, "userId": userID, "transactionId": txID, "kind": kind,
-		"outcome": string(r.Outcome), "amountMinor": amount, "errorCode": r.ErrorCode,
+		"outcome": string(r.Outcome), "amountMinor": amount, "currency": currency, "errorCode": r.ErrorCode,
 	})
 }
 
