@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/myshop/supergraph/router/server"
+	"github.com/myshop/supergraph/subgraphs/analytics"
 	"github.com/myshop/supergraph/subgraphs/inventory"
 	"github.com/myshop/supergraph/subgraphs/notifications"
 	"github.com/myshop/supergraph/subgraphs/payments"
@@ -31,7 +32,7 @@ import (
 )
 
 // Defs are the subgraphs a stack runs.
-var Defs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def, notifications.Def}
+var Defs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def, notifications.Def, analytics.Def}
 
 // Stack is a running supergraph.
 type Stack struct {

@@ -65,3 +65,26 @@ func (w *FailureWindow) Reset(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// Take counts n uses of key in the window and returns how long key is
+// blocked when that goes over the limit (0 while within it). The uses are
+// counted even when refused, so a client that keeps pushing stays out.
+func (w *FailureWindow) Take(ctx context.Context, key string, n int) (time.Duration, error) {
+	var incr *redis.IntCmd
+	_, err := w.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		incr = p.IncrBy(ctx, w.prefix+key, int64(n))
+		p.ExpireNX(ctx, w.prefix+key, w.period)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("rate limit: %w", err)
+	}
+	if incr.Val() <= int64(w.max) {
+		return 0, nil
+	}
+	ttl, err := w.rdb.PTTL(ctx, w.prefix+key).Result()
+	if err != nil {
+		return 0, fmt.Errorf("rate limit: %w", err)
+	}
+	return max(ttl, time.Millisecond), nil
+}

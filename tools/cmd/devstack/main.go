@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/myshop/supergraph/router/server"
+	"github.com/myshop/supergraph/subgraphs/analytics"
 	"github.com/myshop/supergraph/subgraphs/inventory"
 	"github.com/myshop/supergraph/subgraphs/notifications"
 	"github.com/myshop/supergraph/subgraphs/payments"
@@ -32,7 +33,7 @@ import (
 )
 
 // subgraphs are every subgraph the stack runs, in start order.
-var subgraphs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def, notifications.Def}
+var subgraphs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def, notifications.Def, analytics.Def}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

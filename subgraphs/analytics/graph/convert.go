@@ -1,0 +1,58 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/myshop/supergraph/subgraphs/analytics/graph/model"
+	"github.com/myshop/supergraph/subgraphs/analytics/metrics"
+	"github.com/myshop/supergraph/subgraphs/analytics/postgres"
+	"github.com/myshop/supergraph/subgraphs/platform/errs"
+)
+
+type uaKey struct{}
+
+// WithUserAgent keeps the request's User-Agent for bot filtering.
+func WithUserAgent(ctx context.Context, ua string) context.Context {
+	return context.WithValue(ctx, uaKey{}, ua)
+}
+
+func userAgent(ctx context.Context) string { s, _ := ctx.Value(uaKey{}).(string); return s }
+
+func parseRange(from, to string) (metrics.Range, error) {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err1 != nil || err2 != nil {
+		return metrics.Range{}, errs.New(errs.Invalid, "from and to are dates like 2026-11-25")
+	}
+	r := metrics.Range{From: f, To: t}
+	if err := metrics.CheckRange(r); err != nil {
+		return metrics.Range{}, errs.New(errs.Invalid, "%s", err)
+	}
+	return r, nil
+}
+
+func rangeAndBucket(from, to string, bucket *model.MetricBucket) (metrics.Range, string, error) {
+	r, err := parseRange(from, to)
+	if err != nil {
+		return r, "", err
+	}
+	b := metrics.Day
+	if bucket != nil {
+		b = metrics.Bucket(*bucket)
+	}
+	trunc, err := b.Trunc()
+	if err != nil {
+		return r, "", errs.New(errs.Invalid, "%s", err)
+	}
+	return r, trunc, nil
+}
+
+func toDashboard(d postgres.Dashboard) (*model.Dashboard, error) {
+	out := &model.Dashboard{ID: d.ID, Name: d.Name}
+	if err := json.Unmarshal(d.Widgets, &out.Widgets); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,12 @@
+// Command analytics runs the analytics subgraph. Configuration comes from the
+// environment: see subgraph.ConfigFromEnv and the README.
+package main
+
+import (
+	"os"
+
+	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
+	"github.com/myshop/supergraph/subgraphs/analytics"
+)
+
+func main() { os.Exit(subgraph.Main(analytics.Def)) }
