@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/analytics"
 	"github.com/myshop/supergraph/subgraphs/inventory"
 	"github.com/myshop/supergraph/subgraphs/notifications"
+	"github.com/myshop/supergraph/subgraphs/orders"
 	"github.com/myshop/supergraph/subgraphs/payments"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
@@ -32,7 +34,7 @@ import (
 )
 
 // Defs are the subgraphs a stack runs.
-var Defs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def, notifications.Def, analytics.Def}
+var Defs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def, orders.Def, notifications.Def, analytics.Def}
 
 // Stack is a running supergraph.
 type Stack struct {
@@ -91,6 +93,19 @@ func Start(t testing.TB, opts Options) *Stack {
 	t.Cleanup(cancel)
 
 	st := &Stack{Subgraphs: map[string]*Subgraph{}}
+	// Settings the test gave win; then where the subgraphs started so far
+	// can be reached (orders calls products, inventory, payments and users'
+	// token endpoint), and the orders service secret both sides share.
+	started := map[string]string{
+		"ORDERS_CLIENT_SECRET":  "e2e-orders-secret",
+		"USERS_SERVICE_CLIENTS": "orders=e2e-orders-secret",
+	}
+	getenv := func(k string) string {
+		if v, ok := opts.Env[k]; ok {
+			return v
+		}
+		return started[k]
+	}
 	// One Redis namespace for the whole stack: the event stream is shared.
 	_, prefix := redistest.New(t)
 	urls := map[string]string{}
@@ -111,7 +126,7 @@ func Start(t testing.TB, opts Options) *Stack {
 			verifier = auth.NewVerifier(auth.NewJWKS(u.Server.URL+users.JWKSPath, nil))
 		}
 		deps := subgraph.Deps{Pool: pool, Log: log, LoaderWait: opts.LoaderWait,
-			Redis: rdb, RedisPrefix: prefix, Verifier: verifier, Getenv: func(k string) string { return opts.Env[k] }}
+			Redis: rdb, RedisPrefix: prefix, Verifier: verifier, Getenv: getenv}
 		sg.handler = subgraph.Routes(d.Handler(deps), pool)
 		if opts.Background {
 			done := make(chan struct{})
@@ -123,6 +138,10 @@ func Start(t testing.TB, opts Options) *Stack {
 		sg.ResetCounts()
 		st.Subgraphs[d.Name] = sg
 		urls[d.Name] = sg.Server.URL + "/graphql"
+		started["ORDERS_"+strings.ToUpper(d.Name)+"_URL"] = urls[d.Name]
+		if d.Name == users.Def.Name {
+			started["ORDERS_TOKEN_URL"] = sg.Server.URL + users.TokenPath
+		}
 	}
 
 	sdl, err := os.ReadFile(filepath.Join(RepoRoot(t), "schema", "supergraph.graphql"))

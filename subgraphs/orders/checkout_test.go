@@ -64,7 +64,9 @@ func TestPlaceOrder(t *testing.T) {
 	if len(o.Events) != 1 || o.Events[0].From != nil || o.Events[0].To != "CONFIRMED" || o.Events[0].Version != 1 {
 		t.Errorf("events: %+v", o.Events)
 	}
-	if n := e.count(t, e.pool, `SELECT count(*) FROM outbox WHERE type = 'order.status_changed' AND payload->>'to' = 'CONFIRMED' AND (payload->>'version')::int = 1`); n != 1 {
+	if n := e.count(t, e.pool, `SELECT count(*) FROM outbox WHERE type = 'order.status_changed' AND payload->>'to' = 'CONFIRMED'
+AND (payload->>'version')::int = 1 AND payload->>'userId' = 'usr_ada' AND (payload->>'units')::int = 3 AND payload->>'currency' = 'USD'
+AND (payload->>'totalMinor')::bigint = (SELECT total_minor FROM orders)`); n != 1 {
 		t.Errorf("outbox events: %d", n)
 	}
 	// The cart is spent: the next add opens a new one.
@@ -143,6 +145,16 @@ func TestThreeDSecureLeavesTheOrderPendingPayment(t *testing.T) {
 	}
 	if _, _, reserved := e.level(t, "var_000001"); reserved != 0 {
 		t.Errorf("reserved %d after cancel", reserved)
+	}
+	// One the customer never confirms expires on its own, releasing its hold.
+	bob := e.place(t, e.bob, e.cart(t, e.bob, "var_000001", 2), testcard.ThreeDSecure, "k")
+	if n, err := e.svc.Lifecycle.ExpireUnpaid(context.Background(), 0); err != nil || n != 1 {
+		t.Fatalf("expire: %d, %v", n, err)
+	}
+	var got struct{ Order struct{ Status string } }
+	gql(t, e.h, e.bob, `query($id: ID!) { order(id: $id) { status } }`, map[string]any{"id": bob.Order.ID}, &got)
+	if _, _, reserved := e.level(t, "var_000001"); got.Order.Status != "EXPIRED" || reserved != 0 {
+		t.Errorf("after expiry: %s, reserved %d", got.Order.Status, reserved)
 	}
 }
 

@@ -235,8 +235,7 @@ func (c *Carts) View(ctx context.Context, cart Cart) (View, error) {
 			v.Total = &money.Money{Currency: p.Currency}
 		}
 		v.Total.Minor += lt.Minor
-		if n, ok := avail[l.VariantID]; avail != nil && ok && n < l.Quantity || avail != nil && !ok {
-			n := n
+		if n := avail[l.VariantID]; avail != nil && n < l.Quantity {
 			v.Problems = append(v.Problems, CartProblem{Code: CodeInsufficientStock, VariantID: l.VariantID, Available: &n,
 				Message: fmt.Sprintf("only %d of %s left", n, l.VariantID)})
 		}

@@ -116,17 +116,19 @@ ORDER BY id DESC LIMIT $4`, f.UserID, string(f.Status), after, limit+1)
 func (s *Store) Transition(ctx context.Context, id string, from, to order.Status, actor, note string) (order.Order, error) {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var version int
-		var userID string
-		var number int64
+		eo := eventOrder{ID: id}
 		err := tx.QueryRow(ctx, `UPDATE orders SET status = $3, version = version + 1, updated_at = now()
-WHERE id = $1 AND status = $2 RETURNING version, user_id, number`, id, string(from), string(to)).Scan(&version, &userID, &number)
+WHERE id = $1 AND status = $2
+RETURNING version, user_id, number, channel, currency, total_minor,
+  (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_id = $1)`, id, string(from), string(to)).
+			Scan(&version, &eo.UserID, &eo.Number, &eo.Channel, &eo.Currency, &eo.TotalMinor, &eo.Units)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return order.ErrConflict
 		}
 		if err != nil {
 			return err
 		}
-		return recordEvent(ctx, tx, id, userID, number, version, from, to, actor, note)
+		return recordEvent(ctx, tx, eo, version, from, to, actor, note)
 	})
 	if errors.Is(err, order.ErrConflict) {
 		return order.Order{}, err

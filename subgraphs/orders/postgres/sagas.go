@@ -187,7 +187,13 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, saga.ID, i, l.VariantID, l.SKU, l.Name
 				return err
 			}
 		}
-		if err := recordEvent(ctx, tx, saga.ID, saga.UserID, o.Number, 1, "", status, actor, "placed"); err != nil {
+		units := 0
+		for _, l := range saga.Lines {
+			units += l.Quantity
+		}
+		eo := eventOrder{ID: saga.ID, UserID: saga.UserID, Channel: saga.Channel, Currency: string(saga.Total.Currency),
+			Number: o.Number, TotalMinor: saga.Total.Minor, Units: units}
+		if err := recordEvent(ctx, tx, eo, 1, "", status, actor, "placed"); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE order_sagas SET step = 'DONE', payment_id = $2, updated_at = now() WHERE id = $1`, saga.ID, saga.PaymentID); err != nil {
@@ -206,9 +212,19 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, saga.ID, i, l.VariantID, l.SKU, l.Name
 	return os[0], nil
 }
 
+// eventOrder is what an order.status_changed event says about its order
+// besides the change: enough for notifications and analytics to need no
+// lookup.
+type eventOrder struct {
+	ID, UserID, Channel, Currency string
+	Number, TotalMinor            int64
+	Units                         int
+}
+
 // recordEvent writes an order's status change to its history and to the
 // outbox, in the caller's transaction.
-func recordEvent(ctx context.Context, tx pgx.Tx, orderID, userID string, number int64, version int, from, to order.Status, actor, note string) error {
+func recordEvent(ctx context.Context, tx pgx.Tx, o eventOrder, version int, from, to order.Status, actor, note string) error {
+	orderID := o.ID
 	var fromCol *string
 	if from != "" {
 		f := string(from)
@@ -219,8 +235,9 @@ func recordEvent(ctx context.Context, tx pgx.Tx, orderID, userID string, number 
 VALUES ($1, $2, $3, $4, $5, $6) RETURNING at`, orderID, version, fromCol, string(to), actor, note).Scan(&at); err != nil {
 		return err
 	}
-	payload, err := json.Marshal(map[string]any{"orderId": orderID, "number": number, "userId": userID, "from": fromCol,
-		"to": string(to), "version": version, "actor": actor, "at": at.UTC().Format(time.RFC3339Nano)})
+	payload, err := json.Marshal(map[string]any{"orderId": orderID, "number": o.Number, "userId": o.UserID, "from": fromCol,
+		"to": string(to), "version": version, "actor": actor, "at": at.UTC().Format(time.RFC3339Nano),
+		"channel": o.Channel, "currency": o.Currency, "totalMinor": o.TotalMinor, "units": o.Units})
 	if err != nil {
 		return err
 	}
