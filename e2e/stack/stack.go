@@ -5,6 +5,7 @@ package stack
 
 import (
 	"context"
+	"maps"
 	"io"
 	"log/slog"
 	"net/http"
@@ -100,11 +101,16 @@ func Start(t testing.TB, opts Options) *Stack {
 		"ORDERS_CLIENT_SECRET":  "e2e-orders-secret",
 		"USERS_SERVICE_CLIENTS": "orders=e2e-orders-secret",
 	}
-	getenv := func(k string) string {
-		if v, ok := opts.Env[k]; ok {
-			return v
+	// Each subgraph reads a copy made when it starts: its background jobs
+	// read settings while later subgraphs are still being added.
+	getenvNow := func() func(string) string {
+		snapshot := maps.Clone(started)
+		return func(k string) string {
+			if v, ok := opts.Env[k]; ok {
+				return v
+			}
+			return snapshot[k]
 		}
-		return started[k]
 	}
 	// One Redis namespace for the whole stack: the event stream is shared.
 	_, prefix := redistest.New(t)
@@ -126,7 +132,7 @@ func Start(t testing.TB, opts Options) *Stack {
 			verifier = auth.NewVerifier(auth.NewJWKS(u.Server.URL+users.JWKSPath, nil))
 		}
 		deps := subgraph.Deps{Pool: pool, Log: log, LoaderWait: opts.LoaderWait,
-			Redis: rdb, RedisPrefix: prefix, Verifier: verifier, Getenv: getenv}
+			Redis: rdb, RedisPrefix: prefix, Verifier: verifier, Getenv: getenvNow()}
 		sg.handler = subgraph.Routes(d.Handler(deps), pool)
 		if opts.Background {
 			done := make(chan struct{})

@@ -44,7 +44,7 @@ func (s *Store) UsersByIDs(ctx context.Context, ids []string) ([]user.User, erro
 }
 
 // Create stores a new user with its roles.
-func (s *Store) Create(ctx context.Context, u user.User, passwordHash string) error {
+func (s *Store) Create(ctx context.Context, u user.User, passwordHash string, event user.Event) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO users (id, name, email, password_hash) VALUES ($1, $2, $3, $4)`,
 			u.ID, u.Name, u.Email, passwordHash); err != nil {
@@ -55,7 +55,7 @@ func (s *Store) Create(ctx context.Context, u user.User, passwordHash string) er
 				return err
 			}
 		}
-		return nil
+		return insertEvent(ctx, tx, event)
 	})
 	if platformpg.IsUniqueViolation(err) {
 		return user.ErrEmailTaken

@@ -39,6 +39,10 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 		batch.Queue(`INSERT INTO users (id, name, email, password_hash, email_verified_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (id) DO NOTHING`,
 			demo.UserID(i), first+" "+last, email, hash)
 		batch.Queue(`INSERT INTO user_roles (user_id, role) VALUES ($1, 'customer') ON CONFLICT DO NOTHING`, demo.UserID(i))
+		// Announce the demo users as registered, so the services that
+		// learn contacts from events (notifications) know them too.
+		batch.Queue(`INSERT INTO outbox (event_id, type, payload) VALUES ($1, 'user.registered', $2) ON CONFLICT (event_id) DO NOTHING`,
+			"evt_seed_"+demo.UserID(i), map[string]any{"userId": demo.UserID(i), "email": email, "name": first + " " + last, "locale": "en"})
 	}
 	if err := pool.SendBatch(ctx, batch).Close(); err != nil {
 		return fmt.Errorf("seed users: %w", err)
@@ -68,7 +72,8 @@ func EnsureAdmin(ctx context.Context, pool *pgxpool.Pool) (password string, err 
 		return "", err
 	}
 	u := user.User{ID: ids.New("usr"), Name: "Shop Admin", Email: AdminEmail, Roles: []string{"admin"}}
-	if err := New(pool).Create(ctx, u, hash); err != nil {
+	if err := New(pool).Create(ctx, u, hash, user.Event{Type: user.EventRegistered,
+		Payload: map[string]any{"userId": u.ID, "email": u.Email, "name": u.Name, "locale": "en"}}); err != nil {
 		return "", fmt.Errorf("create the first admin: %w", err)
 	}
 	return password, nil

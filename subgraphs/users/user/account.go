@@ -26,6 +26,7 @@ const (
 	EventEmailVerificationRequested = "user.email_verification_requested"
 	EventPasswordResetRequested     = "user.password_reset_requested"
 	EventUserDeleted                = "user.deleted"
+	EventRegistered                 = "user.registered"
 )
 
 // signedIn returns the caller's claims or UNAUTHENTICATED.

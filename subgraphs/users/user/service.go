@@ -69,7 +69,8 @@ func (s *Service) Register(ctx context.Context, email, password, name string) (U
 		return User{}, err
 	}
 	u := User{ID: ids.New("usr"), Name: name, Email: email, Roles: []string{RoleCustomer}, Profile: Profile{Locale: "en"}}
-	if err := s.store.Create(ctx, u, hash); errors.Is(err, ErrEmailTaken) {
+	registered := Event{Type: EventRegistered, Payload: map[string]any{"userId": u.ID, "email": u.Email, "name": u.Name, "locale": u.Locale}}
+	if err := s.store.Create(ctx, u, hash, registered); errors.Is(err, ErrEmailTaken) {
 		return User{}, &FieldError{Field: "email", Code: CodeEmailTaken, Message: "an account with this email exists"}
 	} else if err != nil {
 		return User{}, fmt.Errorf("register: %w", err)

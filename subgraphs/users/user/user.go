@@ -69,9 +69,9 @@ type Access struct {
 // Store is what the users domain needs from storage.
 type Store interface {
 	UsersByIDs(ctx context.Context, ids []string) ([]User, error)
-	// Create stores a new user with role customer; ErrEmailTaken when the
-	// email exists in any case.
-	Create(ctx context.Context, u User, passwordHash string) error
+	// Create stores a new user with its roles and records event, in one
+	// transaction; ErrEmailTaken when the email exists in any case.
+	Create(ctx context.Context, u User, passwordHash string, event Event) error
 	// CredentialsByEmail finds a user by email, case-insensitively; ErrNotFound.
 	CredentialsByEmail(ctx context.Context, email string) (Credentials, error)
 	Access(ctx context.Context, userID string) (Access, error)
