@@ -5,9 +5,9 @@ package stack
 
 import (
 	"context"
-	"maps"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
