@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/myshop/supergraph/subgraphs/orders/order"
 	"github.com/myshop/supergraph/subgraphs/payments/testcard"
+	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 )
 
 func TestPlaceOrder(t *testing.T) {
@@ -371,5 +373,41 @@ func TestLapsedHoldVoidsThePayment(t *testing.T) {
 	}
 	if _, allocated, reserved := e.level(t, "var_000001"); allocated != 0 || reserved != 0 {
 		t.Errorf("allocated %d, reserved %d", allocated, reserved)
+	}
+}
+
+// TestAbandonedPaymentIsVoided: the process died while payments was
+// authorizing, the authorization went through but its answer was lost,
+// and the customer never retried. Once the stock hold lapses, the resumer
+// voids that authorization: no card stays held for an order that is not.
+func TestAbandonedPaymentIsVoided(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.receive(t, "var_000001", 5)
+	ctx := context.Background()
+	cartID := e.cart(t, e.ada, "var_000001", 1)
+	e.crashAt(order.StepAuthorizing)
+	e.placeResp(t, e.ada, cartID, testcard.Visa, "k")
+	e.svc.Checkout.Hook = nil
+	var orderID string
+	if err := e.pool.QueryRow(ctx, `SELECT id FROM order_sagas`).Scan(&orderID); err != nil {
+		t.Fatal(err)
+	}
+	// The lost call, as payments saw it.
+	resp := gqltest.DoAs(t, e.payments, e.ada, `mutation($o: ID!) { authorizePayment(input: {orderId: $o, amount: {amount: "1.00", currencyCode: USD}, token: "tok_visa", idempotencyKey: "lost"}) { payment { id status } } }`,
+		map[string]any{"o": orderID})
+	if !strings.Contains(string(resp.Data), "AUTHORIZED") {
+		t.Fatalf("authorize: %s", resp.Data)
+	}
+	if _, err := e.pool.Exec(ctx, `UPDATE order_sagas SET updated_at = now() - interval '1 hour'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Checkout.Resume(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	after := gqltest.DoAs(t, e.payments, e.staff, `query($o: ID!) { paymentsByOrder(orderId: $o) { status } }`, map[string]any{"o": orderID})
+	gqltest.JSONEq(t, after.Data, `{"paymentsByOrder":[{"status":"VOIDED"}]}`)
+	if p := e.place(t, e.ada, cartID, testcard.Visa, "k"); p.code() != "CHECKOUT_ABANDONED" {
+		t.Errorf("retry after the resumer gave up: %+v", p)
 	}
 }

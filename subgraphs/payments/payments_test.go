@@ -395,3 +395,15 @@ func TestLedgerReadsAreConstant(t *testing.T) {
 		t.Fatalf("statements: %d for 1 payment, %d for 12; want 2 (payments, ledgers)", one, all)
 	}
 }
+
+func TestPaymentsByOrderIsForStaff(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.authorize(t, e.shopper, "k1", "10.00", testcard.Visa)
+	e.authorize(t, e.shopper, "k2", "10.00", testcard.Declined)
+	q := `{ paymentsByOrder(orderId: "ord_1") { status } }`
+	if r := gqltest.DoAs(t, e.h, e.shopper, q, nil); len(r.Errors) == 0 || r.Errors[0].Code() != "FORBIDDEN" {
+		t.Fatalf("shopper listed an order's payments: %s", r.Data)
+	}
+	gqltest.JSONEq(t, gqltest.DoAs(t, e.h, e.staff, q, nil).Data, `{"paymentsByOrder":[{"status":"AUTHORIZED"},{"status":"FAILED"}]}`)
+}

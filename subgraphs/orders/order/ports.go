@@ -121,6 +121,8 @@ func (e *StateError) Error() string { return e.Message }
 type Payments interface {
 	Authorize(ctx context.Context, r AuthorizeRequest) (PaymentResult, error)
 	Status(ctx context.Context, paymentID string) (string, error)
+	// ByOrder lists an order's payments with their status.
+	ByOrder(ctx context.Context, orderID string) ([]PaymentRef, error)
 	// Capture, Void and Refund take everything left; *StateError when the
 	// payment is not in a state that allows it.
 	Capture(ctx context.Context, paymentID, key string) error
@@ -152,3 +154,9 @@ const (
 	PaymentRequiresAction = "REQUIRES_ACTION"
 	PaymentFailed         = "FAILED"
 )
+
+// PaymentRef is a payment of an order and its status.
+type PaymentRef struct {
+	ID     string
+	Status string
+}

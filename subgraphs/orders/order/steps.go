@@ -19,12 +19,15 @@ func (c *Checkout) step(ctx context.Context, s *Saga, interactive bool) (bool, e
 		return true, c.save(ctx, s, StepAuthorizing)
 	case StepAuthorizing:
 		if !interactive {
-			// Only the customer's retry can ask payments what became of the
-			// authorization; after the stock hold lapses, give up on it.
+			// The customer's retry would finish the payment; once the stock
+			// hold lapses, give up on it and void whatever authorization the
+			// interrupted call may have left, so no card stays held.
 			if c.now().Sub(s.UpdatedAt) < c.ReservationTTL {
 				return false, nil
 			}
-			c.log.Error("checkout: authorization outcome unknown; void it by hand if it succeeded", "order", s.ID)
+			if err := c.voidOrphans(ctx, s); err != nil {
+				return false, err // try again on the next run
+			}
 			return true, c.fail(ctx, s, CodeCheckoutAbandoned, "the checkout stopped while paying and was not retried")
 		}
 		return true, c.authorize(ctx, s)
@@ -155,4 +158,23 @@ func (c *Checkout) Resume(ctx context.Context, olderThan time.Duration) (int, er
 		}
 	}
 	return len(ss), nil
+}
+
+// voidOrphans voids every authorization of an abandoned checkout.
+func (c *Checkout) voidOrphans(ctx context.Context, s *Saga) error {
+	refs, err := c.payments.ByOrder(ctx, s.ID)
+	if err != nil {
+		return c.unavailable("list the order's payments", err)
+	}
+	for _, p := range refs {
+		if p.Status != "AUTHORIZED" && p.Status != "REQUIRES_ACTION" {
+			continue
+		}
+		var refused *StateError
+		if err := c.payments.Void(ctx, p.ID, s.ID+":void-orphan:"+p.ID); err != nil && !errors.As(err, &refused) {
+			return c.unavailable("void an abandoned authorization", err)
+		}
+		c.log.Warn("checkout: voided the authorization of an abandoned checkout", "order", s.ID, "payment", p.ID)
+	}
+	return nil
 }

@@ -90,6 +90,21 @@ func (p *Payments) Status(ctx context.Context, id string) (string, error) {
 	return out.Payment.Status, nil
 }
 
+// ByOrder lists an order's payments (the orders service token may).
+func (p *Payments) ByOrder(ctx context.Context, orderID string) ([]order.PaymentRef, error) {
+	var out struct {
+		PaymentsByOrder []struct{ ID, Status string } `json:"paymentsByOrder"`
+	}
+	if err := p.do(ctx, `query($o: ID!) { paymentsByOrder(orderId: $o) { id status } }`, map[string]any{"o": orderID}, &out); err != nil {
+		return nil, err
+	}
+	refs := make([]order.PaymentRef, len(out.PaymentsByOrder))
+	for i, x := range out.PaymentsByOrder {
+		refs[i] = order.PaymentRef{ID: x.ID, Status: x.Status}
+	}
+	return refs, nil
+}
+
 // Capture takes all that is authorized.
 func (p *Payments) Capture(ctx context.Context, id, key string) error {
 	return p.follow(ctx, "capturePayment", "CapturePaymentInput", id, key)

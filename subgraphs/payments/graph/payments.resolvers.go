@@ -151,6 +151,33 @@ func (r *queryResolver) Payment(ctx context.Context, id string) (*model.Payment,
 	return visiblePayment(ctx, id)
 }
 
+// PaymentsByOrder is the resolver for the paymentsByOrder field.
+func (r *queryResolver) PaymentsByOrder(ctx context.Context, orderID string) ([]*model.Payment, error) {
+	c := auth.FromContext(ctx)
+	if c == nil || !c.HasScope(payment.ReadOrders) {
+		return nil, errs.New(errs.Forbidden, "this needs the %s permission", payment.ReadOrders)
+	}
+	ids, err := r.Store.PaymentIDsByOrder(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	thunks := make([]func() (*model.Payment, error), len(ids))
+	for i, id := range ids {
+		thunks[i] = visiblePaymentThunk(ctx, id)
+	}
+	out := make([]*model.Payment, 0, len(ids))
+	for _, th := range thunks {
+		p, err := th()
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
 // MyPaymentMethods is the resolver for the myPaymentMethods field.
 func (r *queryResolver) MyPaymentMethods(ctx context.Context) ([]*model.PaymentMethod, error) {
 	c := auth.FromContext(ctx)

@@ -52,6 +52,19 @@ FROM payments WHERE id = ANY($1)`, ids)
 	return ps, nil
 }
 
+// PaymentIDsByOrder lists an order's payments, oldest first.
+func (s *Store) PaymentIDsByOrder(ctx context.Context, orderID string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM payments WHERE order_id = $1 ORDER BY created_at, id`, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("payments by order: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("payments by order: %w", err)
+	}
+	return ids, nil
+}
+
 const transactionColumns = `id, payment_id, kind, outcome, amount_minor, currency, provider_ref, error_code, created_at,
 principal, idempotency_key, request_hash`
 
