@@ -5,8 +5,8 @@ package main
 import (
 	"os"
 
-	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 	"github.com/myshop/supergraph/subgraphs/analytics"
+	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 )
 
 func main() { os.Exit(subgraph.Main(analytics.Def)) }
