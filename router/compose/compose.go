@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -56,15 +57,23 @@ type composer struct {
 	tag bool
 	// authenticated and requiresScopes add their specs once used.
 	authenticated, requiresScopes bool
+	// enums records where each enum is used (enumUses), computed once.
+	enums map[string]*enumUse
 }
 
 func (c *composer) errorf(format string, args ...any) {
 	c.errs = append(c.errs, fmt.Errorf(format, args...))
 }
 
-// checkFieldSets verifies that every @key, @requires and @provides names
-// fields that exist in that subgraph.
+// checkFieldSets verifies, in one subgraph, that every @key, @requires and
+// @provides names fields that exist there, that @requires and @provides
+// name @external fields (the others the subgraph resolves itself), that
+// @provides is on a field returning a composite type, and that every
+// @external field is used by one of them or by an interface. Messages
+// carry Apollo's error code in brackets and name the subgraph, type and
+// field, worded like Apollo's and Hive's.
 func (c *composer) checkFieldSets(s *subgraph) {
+	used := map[string]bool{} // "Type.field" of fields a federation directive names
 	for _, name := range sortedKeys(s.types) {
 		t := s.types[name]
 		c.checkUnenforced(s, name, t.Directives)
@@ -73,25 +82,109 @@ func (c *composer) checkFieldSets(s *subgraph) {
 		}
 		for _, k := range s.keys(t) {
 			if err := s.checkFieldSet(name, k.fields); err != nil {
-				c.errorf("subgraph %s: @key(fields: %q) on type %s: %v", s.Name, k.fields, name, err)
+				c.errorf("[KEY_INVALID_FIELDS] subgraph %s: On type %q, for @key(fields: %q): %v (the field should either be added to this subgraph or, if it should not be resolved by this subgraph, added with @external)", s.Name, name, k.fields, err)
+				continue
 			}
+			sel, _ := parseSelection(k.fields)
+			s.markUsed(name, sel, used)
 		}
 		for _, f := range t.Fields {
+			coord := name + "." + f.Name
 			if d := s.directive(f.Directives, "requires"); d != nil {
-				if err := s.checkFieldSet(name, argString(d, "fields")); err != nil {
-					c.errorf("subgraph %s: @requires(fields: %q) on field %s.%s: %v", s.Name, argString(d, "fields"), name, f.Name, err)
+				fields := argString(d, "fields")
+				if err := s.checkFieldSet(name, fields); err != nil {
+					c.errorf("[REQUIRES_INVALID_FIELDS] subgraph %s: On field %q, for @requires(fields: %q): %v (if the field is defined in another subgraph, add it to this subgraph with @external)", s.Name, coord, fields, err)
+				} else {
+					sel, _ := parseSelection(fields)
+					s.markUsed(name, sel, used)
+					for _, missing := range s.notExternal(name, sel) {
+						c.errorf("[REQUIRES_FIELDS_MISSING_EXTERNAL] subgraph %s: On field %q, for @requires(fields: %q): field %q should not be part of a @requires since it is already provided by this subgraph (it is not marked @external)", s.Name, coord, fields, missing)
+					}
 				}
 			}
 			if d := s.directive(f.Directives, "provides"); d != nil {
-				if err := s.checkFieldSet(namedType(f.Type), argString(d, "fields")); err != nil {
-					c.errorf("subgraph %s: @provides(fields: %q) on field %s.%s: %v", s.Name, argString(d, "fields"), name, f.Name, err)
+				fields, target := argString(d, "fields"), namedType(f.Type)
+				tt, ok := s.types[target]
+				switch {
+				case !ok || (tt.Kind != ast.Object && tt.Kind != ast.Interface && tt.Kind != ast.Union):
+					c.errorf("[PROVIDES_ON_NON_OBJECT_FIELD] subgraph %s: Invalid @provides directive on field %q: field has type %q which is not a Composite Type", s.Name, coord, f.Type.String())
+				default:
+					if err := s.checkFieldSet(target, fields); err != nil {
+						c.errorf("[PROVIDES_INVALID_FIELDS] subgraph %s: On field %q, for @provides(fields: %q): %v (if the field is defined in another subgraph, add it to this subgraph with @external)", s.Name, coord, fields, err)
+						break
+					}
+					sel, _ := parseSelection(fields)
+					s.markUsed(target, sel, used)
+					for _, missing := range s.notExternal(target, sel) {
+						c.errorf("[PROVIDES_FIELDS_MISSING_EXTERNAL] subgraph %s: On field %q, for @provides(fields: %q): field %q should not be part of a @provides since it is already provided by this subgraph (it is not marked @external)", s.Name, coord, fields, missing)
+					}
 				}
 			}
 			if d := s.directive(f.Directives, "override"); d != nil && argString(d, "from") == s.Name {
 				c.errorf("subgraph %s: field %s.%s overrides its own subgraph", s.Name, name, f.Name)
 			}
+			if d := s.directive(f.Directives, "override"); d != nil && argString(d, "label") != "" {
+				c.errorf("[OVERRIDE_LABEL_UNSUPPORTED] subgraph %s: @override(from: %q, label: %q) on field %s.%s: progressive override is not supported by this router, which cannot split traffic between subgraphs; drop the label to move the field, or the @override to keep it in %s",
+					s.Name, argString(d, "from"), argString(d, "label"), name, f.Name, argString(d, "from"))
+			}
 		}
 	}
+	for _, name := range sortedKeys(s.types) {
+		t := s.types[name]
+		if t.Kind != ast.Object && t.Kind != ast.Interface {
+			continue
+		}
+		for _, f := range t.Fields {
+			if s.directive(f.Directives, "external") == nil || used[name+"."+f.Name] || s.satisfiesInterface(t, f.Name) {
+				continue
+			}
+			c.errorf("[EXTERNAL_UNUSED] subgraph %s: Field %q is marked @external but is not used in any federation directive (@key, @provides, @requires) or to satisfy an interface; the field declaration has no use and should be removed (or the field should not be @external)", s.Name, name+"."+f.Name)
+		}
+	}
+}
+
+// markUsed records the fields a valid field set selects, nested ones under
+// the type of their parent field.
+func (s *subgraph) markUsed(typeName string, sel []selectionField, used map[string]bool) {
+	t := s.types[typeName]
+	for _, f := range sel {
+		used[typeName+"."+f.name] = true
+		if fd := t.Fields.ForName(f.name); fd != nil && len(f.children) > 0 {
+			s.markUsed(namedType(fd.Type), f.children, used)
+		}
+	}
+}
+
+// notExternal lists the top-level fields of a valid @requires or @provides
+// selection that this subgraph resolves itself. (Fields nested under an
+// @external field belong to a value the subgraph does not resolve.)
+func (s *subgraph) notExternal(typeName string, sel []selectionField) []string {
+	var out []string
+	t := s.types[typeName]
+	for _, f := range sel {
+		if f.name == "__typename" {
+			continue
+		}
+		if fd := t.Fields.ForName(f.name); fd != nil && s.directive(fd.Directives, "external") == nil && !s.externalType(t) {
+			out = append(out, typeName+"."+f.name)
+		}
+	}
+	return out
+}
+
+// externalType: Federation 1 style `type T @external`, every field external.
+func (s *subgraph) externalType(t *ast.Definition) bool {
+	return s.directive(t.Directives, "external") != nil
+}
+
+// satisfiesInterface: an @external field an interface of the type declares.
+func (s *subgraph) satisfiesInterface(t *ast.Definition, field string) bool {
+	for _, i := range t.Interfaces {
+		if it, ok := s.types[i]; ok && it.Fields.ForName(field) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // unenforced are access-control directives the router does not implement
@@ -180,29 +273,32 @@ func fields(defs []typeIn) ([]string, map[string][]*fieldIn) {
 }
 
 // checkField reports type, argument and shareability conflicts of one field.
-func (c *composer) checkField(typeName string, defs []typeIn, fs []*fieldIn) {
+func (c *composer) checkField(typeName string, kind ast.DefinitionKind, defs []typeIn, fs []*fieldIn) {
 	first := fs[0]
 	var resolving []*fieldIn
 	for _, f := range fs {
 		if _, ok := mergeOutputTypes(first.def.Type, f.def.Type); !ok {
-			c.errorf("field %s.%s has type %s in subgraph %s but %s in subgraph %s",
-				typeName, f.def.Name, first.def.Type, first.s.Name, f.def.Type, f.s.Name)
+			c.errorf("[FIELD_TYPE_MISMATCH] Type of field %q is incompatible across subgraphs: field %s.%s has type %s in subgraph %s but %s in subgraph %s",
+				typeName+"."+f.def.Name, typeName, f.def.Name, first.def.Type, first.s.Name, f.def.Type, f.s.Name)
 		}
 		if !f.external && f.overriddenBy == "" {
 			resolving = append(resolving, f)
 		}
 	}
 	if len(resolving) == 0 {
-		c.errorf("field %s.%s is @external in every subgraph that defines it (%s)", typeName, first.def.Name, subgraphNames(fs))
+		c.errorf("[EXTERNAL_MISSING_ON_BASE] Field %q is marked @external on all the subgraphs in which it is listed (%s): no subgraph resolves it, so a @requires, @provides or @key naming it cannot be satisfied",
+			typeName+"."+first.def.Name, quotedSubgraphs(fs))
 		return
 	}
 	for _, f := range resolving[1:] {
 		if a, b := printArgs(resolving[0].def.Arguments), printArgs(f.def.Arguments); a != b {
-			c.errorf("field %s.%s has arguments %q in subgraph %s but %q in subgraph %s",
+			c.errorf("[FIELD_ARGUMENT_TYPE_MISMATCH] field %s.%s has arguments %q in subgraph %s but %q in subgraph %s",
 				typeName, f.def.Name, a, resolving[0].s.Name, b, f.s.Name)
 		}
 	}
-	if len(resolving) < 2 {
+	// Interface fields are not resolved by anyone: each subgraph's
+	// implementations resolve them, so @shareable does not apply.
+	if len(resolving) < 2 || kind == ast.Interface {
 		return
 	}
 	var notShareable []string
@@ -212,8 +308,8 @@ func (c *composer) checkField(typeName string, defs []typeIn, fs []*fieldIn) {
 		}
 	}
 	if len(notShareable) > 0 {
-		c.errorf("field %s.%s is resolved by subgraphs %s but is not @shareable in %s",
-			typeName, first.def.Name, subgraphNames(resolving), strings.Join(notShareable, ", "))
+		c.errorf("[INVALID_FIELD_SHARING] Non-shareable field %q is resolved from multiple subgraphs: field %s.%s is resolved by subgraphs %s but is not @shareable in %s",
+			typeName+"."+first.def.Name, typeName, first.def.Name, subgraphNames(resolving), strings.Join(notShareable, ", "))
 	}
 }
 
@@ -264,6 +360,14 @@ func subgraphNames(fs []*fieldIn) string {
 	names := make([]string, len(fs))
 	for i, f := range fs {
 		names[i] = f.s.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func quotedSubgraphs(fs []*fieldIn) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = "subgraph " + strconv.Quote(f.s.Name)
 	}
 	return strings.Join(names, ", ")
 }

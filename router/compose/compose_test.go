@@ -21,25 +21,91 @@ func TestComposeConflicts(t *testing.T) {
 			name: "field type mismatch",
 			a:    fed + `type Query { a: Int } type Money @shareable { amount: Int! }`,
 			b:    fed + `type Query { b: Int } type Money @shareable { amount: String! }`,
-			want: []string{"Money.amount", "Int!", "String!", "subgraph a", "subgraph b"},
+			want: []string{"[FIELD_TYPE_MISMATCH]", "Money.amount", "Int!", "String!", "subgraph a", "subgraph b"},
+		},
+		{
+			name: "field type mismatch: list and not list",
+			a:    fed + `type Query { a: Int } type P @key(fields: "id") { id: ID! tags: [String] @shareable }`,
+			b:    fed + `type Query { b: Int } type P @key(fields: "id") { id: ID! tags: String @shareable }`,
+			want: []string{"[FIELD_TYPE_MISMATCH]", `"P.tags"`, "[String] in subgraph a", "String in subgraph b"},
 		},
 		{
 			name: "field in two subgraphs without @shareable",
 			a:    fed + `type Query { a: Int } type User @key(fields: "id") { id: ID! name: String }`,
 			b:    fed + `type Query { b: Int } type User @key(fields: "id") { id: ID! name: String }`,
-			want: []string{"User.name", "not @shareable", "a, b"},
+			want: []string{"[INVALID_FIELD_SHARING]", `"User.name"`, "not @shareable", "a, b"},
 		},
 		{
 			name: "root field in two subgraphs",
 			a:    fed + `type Query { me: Int }`,
 			b:    fed + `type Query { me: Int }`,
-			want: []string{"Query.me", "not @shareable"},
+			want: []string{"[INVALID_FIELD_SHARING]", "Query.me", "not @shareable"},
 		},
 		{
 			name: "key names a missing field",
 			a:    fed + `type Query { a: Int } type User @key(fields: "uid") { id: ID! }`,
 			b:    fed + `type Query { b: Int }`,
-			want: []string{"subgraph a", `@key(fields: "uid")`, "User", "User.uid is not defined"},
+			want: []string{"[KEY_INVALID_FIELDS]", "subgraph a", `@key(fields: "uid")`, "User", "User.uid is not defined"},
+		},
+		{
+			name: "requires a field that is not @external",
+			a:    fed + `type Query { p: Product } type Product @key(fields: "id") { id: ID! weight: Int shipping: Int @requires(fields: "weight") }`,
+			b:    fed + `type Query { b: Int }`,
+			want: []string{"[REQUIRES_FIELDS_MISSING_EXTERNAL]", "subgraph a", `"Product.shipping"`, `@requires(fields: "weight")`, `"Product.weight"`, "not marked @external"},
+		},
+		{
+			name: "requires a field no subgraph resolves",
+			a:    fed + `type Query { p: Product } type Product @key(fields: "id") { id: ID! weight: Int @external shipping: Int @requires(fields: "weight") }`,
+			b:    fed + `type Product @key(fields: "id") { id: ID! name: String }`,
+			want: []string{"[EXTERNAL_MISSING_ON_BASE]", `"Product.weight"`, `subgraph "a"`, "cannot be satisfied"},
+		},
+		{
+			name: "requires a field the subgraph does not declare",
+			a:    fed + `type Query { p: Product } type Product @key(fields: "id") { id: ID! shipping: Int @requires(fields: "weight") }`,
+			b:    fed + `type Product @key(fields: "id") { id: ID! weight: Int }`,
+			want: []string{"[REQUIRES_INVALID_FIELDS]", "subgraph a", `"Product.shipping"`, "Product.weight is not defined", "@external"},
+		},
+		{
+			name: "provides on a field returning a scalar",
+			a:    fed + `type Query { n: Int @provides(fields: "x") }`,
+			b:    fed + `type Query { b: Int }`,
+			want: []string{"[PROVIDES_ON_NON_OBJECT_FIELD]", "subgraph a", `"Query.n"`, `"Int"`, "not a Composite Type"},
+		},
+		{
+			name: "provides on a non-entity whose fields the subgraph resolves",
+			a:    fed + `type Query { review: Review } type Review { id: ID! author: Author @provides(fields: "name") } type Author { id: ID! name: String }`,
+			b:    fed + `type Query { b: Int }`,
+			want: []string{"[PROVIDES_FIELDS_MISSING_EXTERNAL]", "subgraph a", `"Review.author"`, `"Author.name"`},
+		},
+		{
+			name: "provides a field the subgraph does not declare",
+			a:    fed + `type Query { review: Review } type Review { id: ID! author: User @provides(fields: "email") } type User @key(fields: "id") { id: ID! }`,
+			b:    fed + `type User @key(fields: "id") { id: ID! email: String }`,
+			want: []string{"[PROVIDES_INVALID_FIELDS]", "subgraph a", `"Review.author"`, "User.email is not defined"},
+		},
+		{
+			name: "external field never used",
+			a:    fed + `type Query { p: Product } type Product @key(fields: "id") { id: ID! name: String @external }`,
+			b:    fed + `type Product @key(fields: "id") { id: ID! name: String }`,
+			want: []string{"[EXTERNAL_UNUSED]", "subgraph a", `"Product.name"`, "not used in any federation directive"},
+		},
+		{
+			name: "enum used as input and output with different values",
+			a:    fed + `type Query { p(c: Color): Color } enum Color { RED BLUE }`,
+			b:    fed + `type Query { q: Color } enum Color { RED GREEN }`,
+			want: []string{"[ENUM_VALUE_MISMATCH]", `"Color"`, `"Query.p(c:)"`, `"BLUE"`, `"GREEN"`, "defined in a but not in b"},
+		},
+		{
+			name: "input-only enum with no common value",
+			a:    fed + `type Query { p(c: Color): Int } enum Color { BLUE }`,
+			b:    fed + `type Query { q(c: Color): Int } enum Color { GREEN }`,
+			want: []string{"[EMPTY_MERGED_ENUM_TYPE]", `"Color"`, "a, b"},
+		},
+		{
+			name: "progressive override",
+			a:    fed + `type Query { p: Product } type Product @key(fields: "id") { id: ID! price: Int }`,
+			b:    fed + `type Product @key(fields: "id") { id: ID! price: Int @override(from: "a", label: "percent(5)") }`,
+			want: []string{"[OVERRIDE_LABEL_UNSUPPORTED]", "subgraph b", "Product.price", `"percent(5)"`},
 		},
 		{
 			name: "kind mismatch",
@@ -53,6 +119,11 @@ func TestComposeConflicts(t *testing.T) {
 			_, err := compose.Compose([]compose.Subgraph{{Name: "a", URL: "http://a", SDL: tt.a}, {Name: "b", URL: "http://b", SDL: tt.b}})
 			if err == nil {
 				t.Fatal("want an error")
+			}
+			if !strings.Contains(err.Error(), tt.want[0]) {
+				t.Errorf("error %q lacks %q", err, tt.want[0])
+			} else if n := strings.Count(err.Error(), "\n") + 1; n != 1 && !strings.HasPrefix(tt.name, "enum used as") {
+				t.Errorf("want one error, got %d: %v", n, err)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
@@ -72,13 +143,13 @@ type Query { products: [Product!]! search: [Result!]! }
 interface Node { id: ID! }
 type Product implements Node @key(fields: "id") @key(fields: "sku") { id: ID! sku: String! name: String! @inaccessible price: Int! @shareable }
 type Review @key(fields: "id") { id: ID! author: User! @provides(fields: "name") }
-type User @key(fields: "id", resolvable: false) { id: ID! name: String! @external }
+type User @key(fields: "id", resolvable: false) { id: ID! name: String! @external weight: Int! }
 union Result = Product | Review
 enum Color { RED GREEN }
 input Filter { color: Color }`
 	b := fed + `
 type Query { me: User }
-type User @key(fields: "id") { id: ID! name: String! @shareable weight: Int! shipping: Int! @requires(fields: "weight") }
+type User @key(fields: "id") { id: ID! name: String! @shareable weight: Int! @external shipping: Int! @requires(fields: "weight") }
 type Product @key(fields: "id") { id: ID! price: Int! @override(from: "a") @shareable }
 enum Color { RED BLUE }`
 	out, err := compose.Compose([]compose.Subgraph{{Name: "b", URL: "http://b", SDL: b}, {Name: "a", URL: "http://a", SDL: a}})
@@ -97,12 +168,15 @@ enum Color { RED BLUE }`
 		`shipping: Int! @join__field(graph: B, requires: "weight")`,
 		`@join__implements(graph: A, interface: "Node")`,
 		`@join__unionMember(graph: A, member: "Product")`,
-		`BLUE @join__enumValue(graph: B)`,
 		`RED @join__enumValue(graph: A) @join__enumValue(graph: B)`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("supergraph lacks %q", want)
 		}
+	}
+	// Color is only an input (Filter.color): values merge by intersection.
+	if strings.Contains(out, "BLUE") {
+		t.Error("input-only enum Color keeps BLUE, which subgraph a lacks")
 	}
 	if t.Failed() {
 		t.Log(out)
@@ -250,5 +324,21 @@ func TestComposeNullabilityMerge(t *testing.T) {
 	want := `tags: [String] @join__field(graph: A, type: "[String!]") @join__field(graph: B, type: "[String]!")`
 	if !strings.Contains(out, want) {
 		t.Fatalf("supergraph lacks %q:\n%s", want, out)
+	}
+}
+
+// TestComposeProvidesOnValueType: like Apollo's and Hive's, our composer
+// accepts @provides on a field returning a @shareable value type (not an
+// entity) when the provided fields are @external there, and counts those
+// fields as used (no EXTERNAL_UNUSED).
+func TestComposeProvidesOnValueType(t *testing.T) {
+	a := fed + `type Query { review: Review } type Review { id: ID! author: Author @provides(fields: "name") } type Author @shareable { id: ID! name: String @external }`
+	b := fed + `type Query { authors: [Author] } type Author @shareable { id: ID! name: String }`
+	out, err := compose.Compose([]compose.Subgraph{{Name: "a", URL: "http://a", SDL: a}, {Name: "b", URL: "http://b", SDL: b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `author: Author @join__field(graph: A, provides: "name")`; !strings.Contains(out, want) {
+		t.Errorf("supergraph lacks %q:\n%s", want, out)
 	}
 }

@@ -54,11 +54,16 @@ func (c *composer) print() string {
 	for _, name := range c.typeNames() {
 		defs := c.definitions(name)
 		kind, first := c.kind(name, defs)
+		mismatch := false
 		for _, d := range defs {
 			if d.def.Kind != kind && !d.s.interfaceObjects[name] {
-				c.errorf("type %s is a %s in subgraph %s but a %s in subgraph %s",
+				mismatch = true
+				c.errorf("[TYPE_KIND_MISMATCH] type %s is a %s in subgraph %s but a %s in subgraph %s",
 					name, strings.ToLower(string(kind)), first.s.Name, strings.ToLower(string(d.def.Kind)), d.s.Name)
 			}
+		}
+		if mismatch {
+			continue // its fields cannot be merged meaningfully
 		}
 		body.WriteString("\n")
 		switch kind {
@@ -170,7 +175,7 @@ func (c *composer) printComposite(b *strings.Builder, name string, kind ast.Defi
 	order, byName := fields(defs)
 	for _, fname := range order {
 		fs := byName[fname]
-		c.checkField(name, defs, fs)
+		c.checkField(name, kind, defs, fs)
 		acc := accessOf(fieldDirectives(fs))
 		if kind == ast.Interface {
 			acc = c.interfaceFieldAccess(name, fname, acc)
@@ -455,6 +460,7 @@ func (c *composer) printEnum(b *strings.Builder, name string, defs []typeIn) {
 			by[v.Name] = append(by[v.Name], d)
 		}
 	}
+	order = c.mergeEnumValues(name, defs, order, by)
 	for _, v := range order {
 		var desc string
 		var dirs []typedDirectives

@@ -271,6 +271,11 @@ func (e *execution) object(obj map[string]any, set ast.SelectionSet, typ string,
 			out[alias(f)] = typ
 			continue
 		}
+		if t := e.s.types[typ]; t != nil {
+			if _, ok := t.fields[f.Name]; !ok {
+				e.invalid("Cannot query field %q on type %q in subgraph %s", f.Name, typ, e.s.Name)
+			}
+		}
 		v, _ := e.lookup(obj, f)
 		out[alias(f)] = e.complete(v, f, e.s.fieldType(typ, f.Name), p)
 	}
@@ -286,6 +291,10 @@ func (e *execution) fields(set ast.SelectionSet, typ string) []*ast.Field {
 		case *ast.Field:
 			out = append(out, s)
 		case *ast.InlineFragment:
+			if s.TypeCondition != "" && e.s.types[s.TypeCondition] == nil {
+				e.invalid("Unknown type %q in subgraph %s", s.TypeCondition, e.s.Name)
+				continue
+			}
 			if s.TypeCondition == "" || e.s.satisfies(typ, s.TypeCondition) {
 				out = append(out, e.fields(s.SelectionSet, typ)...)
 			}
@@ -296,6 +305,12 @@ func (e *execution) fields(set ast.SelectionSet, typ string) []*ast.Field {
 		}
 	}
 	return out
+}
+
+// invalid records a validation error: a real subgraph would refuse the
+// whole operation, so the scenario's response would show it.
+func (e *execution) invalid(format string, args ...any) {
+	e.errors = append(e.errors, map[string]any{"message": fmt.Sprintf(format, args...), "extensions": map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}})
 }
 
 func (s *Subgraph) satisfies(typ, cond string) bool {

@@ -40,8 +40,9 @@ type Options struct {
 
 // Engine runs operations for one supergraph. It is safe for concurrent use.
 type Engine struct {
-	routerSchema *ast.Document // planning: keeps @inaccessible elements
-	clientSchema *ast.Document // normalization, validation, introspection
+	routerSchema *ast.Document   // planning: keeps @inaccessible elements
+	fieldNames   map[string]bool // every field name of routerSchema, for alias collisions
+	clientSchema *ast.Document   // normalization, validation, introspection
 	planConfig   plan.Configuration
 	resolver     *resolve.Resolver
 	plans        *planCache
@@ -85,6 +86,7 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 
 	e := &Engine{
 		routerSchema: routerSchema,
+		fieldNames:   fieldNames(routerSchema),
 		clientSchema: clientSchema,
 		planConfig:   cfg,
 		plans:        newPlanCache(opts.PlanCacheSize),

@@ -46,6 +46,10 @@ func (e *Engine) Execute(ctx context.Context, op *Operation, header http.Header,
 	rc.SubgraphHeadersBuilder = newForwardedHeaders(header, e.forward)
 	out := w
 	var buf *bytes.Buffer
+	if len(op.plan.renamed) > 0 {
+		buf = &bytes.Buffer{}
+		out = buf
+	}
 	if len(e.rules) > 0 {
 		// Per request, from the request's verified claims: never part of
 		// the cached plan, which lists the protected fields it selects.
@@ -66,6 +70,11 @@ func (e *Engine) Execute(ctx context.Context, op *Operation, header http.Header,
 	// Not only when this request's authorizer denied: a deduplicated
 	// request gets the response of an identical one (same token).
 	body := buf.Bytes()
+	if len(op.plan.renamed) > 0 && bytes.Contains(body, []byte(aliasPrefix)) {
+		if body, err = restoreErrorAliases(body, op.plan.renamed); err != nil {
+			return fmt.Errorf("restore aliases in errors: %w", err)
+		}
+	}
 	if bytes.Contains(body, []byte(codeUnauthorized)) {
 		if body, err = dropErrorsUnderDenied(body); err != nil {
 			return fmt.Errorf("filter errors under denied fields: %w", err)

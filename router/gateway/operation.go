@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/ast"
@@ -141,7 +142,7 @@ func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation,
 	skipInclude := skipIncludeVariables(k.doc)
 	var declared []string
 	for _, ref := range k.doc.OperationDefinitions[opRef].VariableDefinitions.Refs {
-		declared = append(declared, k.doc.VariableDefinitionNameString(ref))
+		declared = append(declared, strings.Clone(k.doc.VariableDefinitionNameString(ref))) // kept by the prepared cache
 	}
 
 	// Variables must be attached before normalization: @skip/@include with

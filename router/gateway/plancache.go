@@ -14,6 +14,9 @@ import (
 // cachedPlan is a postprocessed plan, shared read-only by concurrent requests.
 type cachedPlan struct {
 	plan plan.Plan
+	// renamed maps the private aliases planned in place of colliding client
+	// aliases back to the client's (see aliases.go); nil when none.
+	renamed map[string]string
 }
 
 // planCache holds plans keyed by the normalized operation hash; concurrent
@@ -81,10 +84,12 @@ func (e *Engine) buildPlan(k *kit, operationName string) (p *cachedPlan, err err
 	if k.report.HasErrors() {
 		return nil, fmt.Errorf("reparse normalized operation: %s", k.report.Error())
 	}
+	renamed := renameCollidingAliases(doc, e.fieldNames)
 	pl := planner.Plan(doc, e.routerSchema, operationName, &k.report)
 	if k.report.HasErrors() {
 		return nil, fmt.Errorf("plan operation: %s", k.report.Error())
 	}
+	restoreAliases(pl, renamed)
 	postprocess.NewProcessor(postprocess.CollectDataSourceInfo()).Process(pl)
-	return &cachedPlan{plan: pl}, nil
+	return &cachedPlan{plan: pl, renamed: renamed}, nil
 }

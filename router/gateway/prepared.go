@@ -175,7 +175,7 @@ func skipIncludeVariables(doc *ast.Document) []string {
 		for _, arg := range doc.Directives[i].Arguments.Refs {
 			v := doc.Arguments[arg].Value
 			if v.Kind == ast.ValueKindVariable {
-				vn := doc.VariableValueNameString(v.Ref)
+				vn := strings.Clone(doc.VariableValueNameString(v.Ref)) // the doc's bytes are reused
 				if !contains(names, vn) {
 					names = append(names, vn)
 				}
@@ -208,7 +208,9 @@ func operationVariables(doc *ast.Document) []int {
 func variableNames(doc *ast.Document) []string {
 	var out []string
 	for _, ref := range operationVariables(doc) {
-		out = append(out, doc.VariableDefinitionNameString(ref))
+		// A copy: the name string aliases the pooled document's input, which
+		// the next request overwrites, and prepared operations keep the names.
+		out = append(out, strings.Clone(doc.VariableDefinitionNameString(ref)))
 	}
 	return out
 }
@@ -247,7 +249,7 @@ func variableDefaults(doc *ast.Document) ([]namedJSON, error) {
 				value = append(append([]byte{'['}, value...), ']')
 			}
 		}
-		out = append(out, namedJSON{name: doc.VariableDefinitionNameString(ref), value: value})
+		out = append(out, namedJSON{name: strings.Clone(doc.VariableDefinitionNameString(ref)), value: value})
 	}
 	return out, nil
 }

@@ -182,3 +182,44 @@ func BenchmarkPrepare(b *testing.B) {
 		}
 	})
 }
+
+// TestPreparedNamesOutliveTheKit: a prepared operation keeps variable names
+// (extracted literals, declared and @skip/@include variables, defaults). The
+// document's name strings alias its pooled input buffer, which the next
+// requests overwrite: kept uncopied, a later cache hit filled the wrong
+// variables ("Variable "$c" of required type "ID!" was not provided", or
+// worse, a literal under another variable's name).
+func TestPreparedNamesOutliveTheKit(t *testing.T) {
+	e := newTestEngine(t)
+	const query = `query($skip: Boolean = false, $n: Int = 2) { items(first: 3) { id name @skip(if: $skip) } a: items(first: $n, color: RED) { id } item(id: "x1") { name } }`
+	first, err := e.Prepare(Request{Query: query, Variables: json.RawMessage(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := string(first.variables)
+	// Other, longer operations reuse the pooled kit's buffer, overwriting
+	// where normalization appended the names of the extracted variables.
+	for i, q := range []string{
+		`query Other1($zz: Int) { items(first: $zz) { id name price } xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx: items(first: 1) { id name price } yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy: items(first: 1) { id } }`,
+		`query Other2 { item(id: "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy") { name } b: items(first: 9) { id } }`,
+	} {
+		if _, err := e.Prepare(Request{Query: q, Variables: json.RawMessage(`{}`)}); err != nil {
+			t.Fatalf("operation %d: %v", i, err)
+		}
+	}
+	again, err := e.Prepare(Request{Query: query, Variables: json.RawMessage(`{}`)})
+	if err != nil {
+		t.Fatalf("cache hit: %v", err)
+	}
+	if got := string(again.variables); !jsonSame(got, want) {
+		t.Errorf("cache hit variables %s, want %s", got, want)
+	}
+}
+
+func jsonSame(a, b string) bool {
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}

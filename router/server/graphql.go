@@ -74,9 +74,16 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 		if v := q.Get("variables"); v != "" {
 			req.Variables = json.RawMessage(v)
 		}
+		if v := q.Get("extensions"); v != "" {
+			req.Extensions = json.RawMessage(v)
+		}
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		writeStatus(w, http.StatusMethodNotAllowed, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "use GET or POST"})
+		return
+	}
+	if e := checkExtensions(req); e != nil {
+		writeRequestError(w, modern, e)
 		return
 	}
 
@@ -166,24 +173,54 @@ func contentType(modern bool) string {
 	return contentTypeJSON
 }
 
-// acceptsGraphQLResponse reports whether the client accepts
-// application/graphql-response+json (GraphQL over HTTP, 2022+).
+// acceptsGraphQLResponse reports whether to answer with
+// application/graphql-response+json (GraphQL over HTTP, 2022+): the client
+// accepts it (q > 0) and does not prefer application/json (a higher q);
+// at equal preference the newer type wins, as the spec recommends.
 func acceptsGraphQLResponse(accept string) bool {
+	modern, legacy := -1.0, -1.0
 	for _, part := range strings.Split(accept, ",") {
 		mt, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(mt), contentTypeGraphQLResponse) {
-			continue
-		}
-		// q=0 means "not acceptable".
-		q := strings.ReplaceAll(params, " ", "")
-		if i := strings.Index(q, "q="); i >= 0 {
-			if v, err := strconv.ParseFloat(strings.SplitN(q[i+2:], ";", 2)[0], 64); err == nil && v == 0 {
-				continue
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				}
 			}
 		}
-		return true
+		switch mt = strings.TrimSpace(mt); {
+		case strings.EqualFold(mt, contentTypeGraphQLResponse):
+			modern = max(modern, q)
+		case strings.EqualFold(mt, contentTypeJSON):
+			legacy = max(legacy, q)
+		}
 	}
-	return false
+	return modern > 0 && modern >= legacy
+}
+
+// persistedQueryNotSupported is Apollo's code for automatic persisted
+// queries a server does not implement: Apollo Client's persisted-query link
+// then stops sending hashes and sends the full query.
+const persistedQueryNotSupported = "PERSISTED_QUERY_NOT_SUPPORTED"
+
+// checkExtensions validates the request's extensions, which GraphQL over
+// HTTP defines as a map (a JSON object, in a GET as a URL parameter), and
+// answers an automatic persisted query sent without its text.
+func checkExtensions(req body) *gateway.RequestError {
+	raw := bytes.TrimSpace(req.Extensions)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil
+	}
+	var ext map[string]json.RawMessage
+	if raw[0] != '{' || json.Unmarshal(raw, &ext) != nil {
+		return &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "extensions must be a JSON object"}
+	}
+	if _, ok := ext["persistedQuery"]; ok && req.Query == "" {
+		return &gateway.RequestError{Code: persistedQueryNotSupported, Message: "PersistedQueryNotSupported"}
+	}
+	return nil
 }
 
 // jsonContentType accepts application/json (any parameters) and the older

@@ -64,6 +64,9 @@ func Parse(sdl string) (*Supergraph, error) {
 	if err := checkLinks(doc.Schema[0].Directives); err != nil {
 		return nil, err
 	}
+	if err := checkProgressiveOverride(doc); err != nil {
+		return nil, err
+	}
 	g := &graph{doc: doc, roots: map[string]bool{}}
 	for _, op := range doc.Schema[0].OperationTypes {
 		g.roots[op.Type] = true
@@ -225,4 +228,29 @@ func argValue(d *ast.Directive, name string) string {
 
 func argBool(d *ast.Directive, name string) bool {
 	return argValue(d, name) == "true"
+}
+
+// checkProgressiveOverride refuses @join__field(overrideLabel:) (join v0.4,
+// Federation 2.7 progressive @override): Apollo's router sends a share of
+// the requests ("percent(N)") or those with a label enabled to the new
+// owner. The engine plans one static placement per field, so serving the
+// field from either subgraph alone would silently misroute the traffic the
+// label is meant to split; the supergraph must be recomposed without the
+// label (a plain @override) to finish, or without @override to undo, the
+// migration.
+func checkProgressiveOverride(doc *ast.SchemaDocument) error {
+	for _, def := range doc.Definitions {
+		for _, f := range def.Fields {
+			for _, d := range f.Directives {
+				if d.Name != "join__field" {
+					continue
+				}
+				if label := argValue(d, "overrideLabel"); label != "" {
+					return fmt.Errorf("supergraph: field %s.%s uses progressive @override (overrideLabel: %q): this router cannot split traffic between subgraphs; recompose with a plain @override (no label) or without @override",
+						def.Name, f.Name, label)
+				}
+			}
+		}
+	}
+	return nil
 }
