@@ -80,11 +80,17 @@ func Run(ctx context.Context, d subgraph.Deps) {
 	}
 }
 
-// Handler serves /graphql.
+// Handler serves /graphql and the providers' delivery callbacks
+// (NOTIFICATIONS_CALLBACK_SECRET signs them).
 func Handler(d subgraph.Deps) http.Handler {
 	store := postgres.New(d.Pool)
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: store, Service: Service(d)}})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", subgraph.Authenticated(d, gqlserver.New(es, d.Log)))
+	secret := "dev-only-callback-secret"
+	if d.Getenv != nil && d.Getenv("NOTIFICATIONS_CALLBACK_SECRET") != "" {
+		secret = d.Getenv("NOTIFICATIONS_CALLBACK_SECRET")
+	}
+	mux.Handle("POST "+CallbackPath, callbackHandler(store, secret, d.Log))
 	return mux
 }

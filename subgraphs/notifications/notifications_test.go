@@ -28,6 +28,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/platform/redistest"
 	"github.com/myshop/supergraph/subgraphs/platform/smtptest"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
+	"github.com/myshop/supergraph/subgraphs/platform/webhook"
 )
 
 type env struct {
@@ -250,4 +251,38 @@ func TestOrderStatusMessages(t *testing.T) {
 		{"eventType":"order.status_changed","channel":"PUSH","subject":"","bodyText":"Order 1001 is now SHIPPED","status":"SENT"},
 		{"eventType":"order.status_changed","channel":"EMAIL","subject":"Order 1001: SHIPPED","bodyText":"Hello Ada,\n\nyour order 1001 is now SHIPPED.\n\nManage emails: `+e.svc.UnsubscribeURL("usr_1", notify.Orders, notify.Email)+`\n","status":"SENT"},
 		{"eventType":"user.email_verification_requested","channel":"EMAIL","subject":"Confirm your email","bodyText":"Hello Ada,\n\nconfirm your email with this code: t\nIt is valid until x.\n","status":"SENT"}]}`)
+}
+
+func TestDeliveryCallbacks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "")
+	e.publish(t, "evt_1", "user.password_reset_requested", map[string]any{"userId": "usr_1", "email": "ada@example.com", "name": "Ada", "token": "t", "expiresAt": "x"})
+	e.drain(t)
+	var id string
+	if err := e.pool.QueryRow(context.Background(), `SELECT id FROM messages`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	post := func(body, secret string, at time.Time) int {
+		req := httptest.NewRequest(http.MethodPost, notifications.CallbackPath, strings.NewReader(body))
+		req.Header.Set(notifications.CallbackSignatureHeader, webhook.Sign(secret, at, []byte(body)))
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	now := time.Now()
+	opened := `{"reference":"` + id + `","status":"OPENED"}`
+	delivered := `{"reference":"` + id + `","status":"DELIVERED","detail":"250 ok"}`
+	if c := post(delivered, "wrong", now); c != http.StatusBadRequest {
+		t.Fatalf("bad signature: %d", c)
+	}
+	if c := post(`{"reference":"msg_nope","status":"DELIVERED"}`, "dev-only-callback-secret", now); c != http.StatusNotFound {
+		t.Fatalf("unknown message: %d", c)
+	}
+	for _, b := range []string{delivered, opened, delivered /* late and out of order: ignored */} {
+		if c := post(b, "dev-only-callback-secret", now); c != http.StatusNoContent {
+			t.Fatalf("callback %s: %d", b, c)
+		}
+	}
+	resp := gqltest.DoAs(t, e.h, e.tokens.Token("usr_1"), `{ myNotifications { status history { status } } }`, nil)
+	gqltest.JSONEq(t, resp.Data, `{"myNotifications":[{"status":"OPENED","history":[{"status":"QUEUED"},{"status":"SENT"},{"status":"DELIVERED"},{"status":"OPENED"}]}]}`)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/subgraphs/platform/ids"
+	"github.com/myshop/supergraph/subgraphs/platform/webhook"
 
 	"github.com/myshop/supergraph/subgraphs/payments"
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
@@ -278,14 +279,14 @@ func TestWebhooks(t *testing.T) {
 	if c := post(body, "t=1,v1=00"); c != 400 {
 		t.Fatalf("garbage signature: %d", c)
 	}
-	if c := post(body, payment.Sign("wrong secret", now, body)); c != 400 {
+	if c := post(body, webhook.Sign("wrong secret", now, body)); c != 400 {
 		t.Fatalf("wrong secret: %d", c)
 	}
-	if c := post(body, payment.Sign(secret, now.Add(-6*time.Minute), body)); c != 400 {
+	if c := post(body, webhook.Sign(secret, now.Add(-6*time.Minute), body)); c != 400 {
 		t.Fatalf("old timestamp: %d", c)
 	}
 	tampered := bytes.Replace(body, []byte("SUCCEEDED"), []byte("FAILED"), 1)
-	if c := post(tampered, payment.Sign(secret, now, body)); c != 400 {
+	if c := post(tampered, webhook.Sign(secret, now, body)); c != 400 {
 		t.Fatalf("tampered body: %d", c)
 	}
 	// The same event twice at the same moment: applied once.
@@ -293,7 +294,7 @@ func TestWebhooks(t *testing.T) {
 	codes := make([]int, 2)
 	for i := range codes {
 		wg.Add(1)
-		go func() { defer wg.Done(); codes[i] = post(body, payment.Sign(secret, now, body)) }()
+		go func() { defer wg.Done(); codes[i] = post(body, webhook.Sign(secret, now, body)) }()
 	}
 	wg.Wait()
 	if codes[0] != 200 || codes[1] != 200 {
@@ -301,7 +302,7 @@ func TestWebhooks(t *testing.T) {
 	}
 	// A late, out-of-order event about the same transaction changes nothing.
 	late := []byte(`{"id":"evt_0","type":"transaction.settled","data":{"transaction_id":"` + txID + `","outcome":"FAILED"}}`)
-	if c := post(late, payment.Sign(secret, now, late)); c != 200 {
+	if c := post(late, webhook.Sign(secret, now, late)); c != 200 {
 		t.Fatalf("late event: %d", c)
 	}
 	after := gqltest.DoAs(t, e.h, e.staff, `query($id: ID!) { payment(id: $id) { status transactions { outcome providerReference } } }`, map[string]any{"id": r.Payment.ID})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
+	"github.com/myshop/supergraph/subgraphs/platform/webhook"
 )
 
 // SignatureHeader carries a webhook's signature.
@@ -37,7 +38,7 @@ func webhookHandler(store payment.WebhookStore, provider, secret string, log *sl
 			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		if err := payment.VerifySignature(secret, r.Header.Get(SignatureHeader), body, time.Now()); err != nil {
+		if err := webhook.Verify(secret, r.Header.Get(SignatureHeader), body, time.Now()); err != nil {
 			log.WarnContext(r.Context(), "webhook refused", "provider", provider, "err", err)
 			http.Error(w, "invalid signature", http.StatusBadRequest)
 			return

@@ -279,3 +279,38 @@ func (s *Store) Stats(ctx context.Context) (map[notify.Status]int, error) {
 	}
 	return out, rows.Err()
 }
+
+// Callback records what a provider reports about a sent message (by our id
+// or the provider's reference): DELIVERED, OPENED or BOUNCED. A report that
+// would move a message backwards (OPENED then DELIVERED) is ignored, which
+// is how late or repeated callbacks change nothing. It returns false when
+// no message matches.
+func (s *Store) Callback(ctx context.Context, ref string, status notify.Status, detail string) (bool, error) {
+	allowedFrom := map[notify.Status][]string{
+		notify.Delivered: {"SENT"},
+		notify.Opened:    {"SENT", "DELIVERED"},
+		notify.Bounced:   {"SENT", "DELIVERED"},
+	}[status]
+	found := false
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var id string
+		err := tx.QueryRow(ctx, `SELECT id FROM messages WHERE id = $1 OR (provider_ref = $1 AND provider_ref <> '') LIMIT 1`, ref).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		tag, err := tx.Exec(ctx, `UPDATE messages SET status = $2 WHERE id = $1 AND status = ANY($3)`, id, string(status), allowedFrom)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO message_events (message_id, status, detail) VALUES ($1, $2, $3)`, id, string(status), detail)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("callback: %w", err)
+	}
+	return found, nil
+}
