@@ -30,9 +30,11 @@ var Def = subgraph.Def{
 	Background: Run,
 }
 
-// Run logs every domain event from the stream until ctx ends.
+// Run logs every domain event from the stream, and generates queued and
+// scheduled reports, until ctx ends.
 func Run(ctx context.Context, d subgraph.Deps) {
 	store := postgres.New(d.Pool)
+	go NewReports(store, d.Log).Run(ctx, 2*time.Second)
 	host, _ := os.Hostname()
 	consumer := events.NewConsumer(d.Redis, d.RedisPrefix, "analytics", host, d.Log)
 	err := consumer.Run(ctx, func(ctx context.Context, e events.Event) error {
@@ -67,6 +69,7 @@ func Handler(d subgraph.Deps) http.Handler {
 		Store:      store,
 		Limiter:    ratelimit.NewFailureWindow(d.Redis, d.RedisPrefix+"analytics:", metrics.TrackPerMinute, time.Minute),
 		ExportLink: signer.Link,
+		ReportLink: signer.ReportLink,
 	}
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: resolvers})
 	gql := gqlserver.New(es, d.Log)
@@ -75,5 +78,6 @@ func Handler(d subgraph.Deps) http.Handler {
 		gql.ServeHTTP(w, r.WithContext(graph.WithUserAgent(r.Context(), r.UserAgent())))
 	})))
 	mux.Handle("GET "+ExportPath, signer.handler(store, d.Log))
+	mux.Handle("GET "+ReportPath, signer.reportHandler(store))
 	return mux
 }

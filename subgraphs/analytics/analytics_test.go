@@ -207,3 +207,52 @@ func TestDashboards(t *testing.T) {
 		t.Fatalf("customer read sales: %s", r.Data)
 	}
 }
+
+func TestReports(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.ingest(t, "evt_1", "order.status_changed", day1, map[string]any{"to": "CONFIRMED", "totalMinor": 5000, "units": 2, "currency": "USD"})
+	resp := gqltest.DoAs(t, e.h, e.staff, `mutation { requestReport(input: {kind: SALES, from: "2026-11-01", to: "2026-11-30"}) { id status progress downloadUrl } }`, nil)
+	var req struct{ RequestReport struct{ ID, Status string } }
+	gqltest.Decode(t, resp.Data, &req)
+	if req.RequestReport.Status != "QUEUED" {
+		t.Fatalf("request: %s", resp.Data)
+	}
+	sched := gqltest.DoAs(t, e.h, e.staff, `mutation { scheduleReport(input: {kind: FUNNEL, rangeDays: 7, every: WEEKLY}) { every } }`, nil)
+	gqltest.JSONEq(t, sched.Data, `{"scheduleReport":{"every":"WEEKLY"}}`)
+
+	n, err := analytics.NewReports(e.store, slog.New(slog.NewTextHandler(io.Discard, nil))).RunOnce(context.Background(), time.Now())
+	if err != nil || n != 2 {
+		t.Fatalf("worker made %d reports: %v", n, err)
+	}
+	got := gqltest.DoAs(t, e.h, e.staff, `query($id: ID!) { report(id: $id) { status progress downloadUrl } }`, map[string]any{"id": req.RequestReport.ID})
+	var rep struct {
+		Report struct {
+			Status, DownloadURL string
+			Progress            int
+		}
+	}
+	gqltest.Decode(t, got.Data, &rep)
+	if rep.Report.Status != "DONE" || rep.Report.Progress != 100 || rep.Report.DownloadURL == "" {
+		t.Fatalf("report: %s", got.Data)
+	}
+	u, _ := url.Parse(rep.Report.DownloadURL)
+	srv := httptest.NewServer(e.h)
+	defer srv.Close()
+	res, err := http.Get(srv.URL + u.RequestURI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if want := "start,orders,revenue,average_order_value,units,refunds,currency\n2026-11-02,1,50.00,50.00,2,0.00,USD\n"; string(body) != want {
+		t.Fatalf("csv:\n%s\nwant:\n%s", body, want)
+	}
+	mine := gqltest.DoAs(t, e.h, e.staff, `{ myReports { kind status } }`, nil)
+	if !strings.Contains(string(mine.Data), `{"kind":"FUNNEL","status":"DONE"}`) {
+		t.Fatalf("scheduled report missing: %s", mine.Data)
+	}
+	// Another staff member cannot read it.
+	other := gqltest.DoAs(t, e.h, e.tokens.Token("usr_other", "READ_ANALYTICS"), `query($id: ID!) { report(id: $id) { id } }`, map[string]any{"id": req.RequestReport.ID})
+	gqltest.JSONEq(t, other.Data, `{"report":null}`)
+}

@@ -41,6 +41,39 @@ func (s exportSigner) Link(from, to, format string) (string, string) {
 	return s.baseURL + ExportPath + "?" + q.Encode(), exp.UTC().Format(time.RFC3339)
 }
 
+// ReportPath serves finished reports by signed link.
+const ReportPath = "/reports/download"
+
+// ReportLink returns a link to a finished report, valid for an hour.
+func (s exportSigner) ReportLink(id string) string {
+	exp := s.now().Add(time.Hour).Unix()
+	q := url.Values{"id": {id}, "expires": {strconv.FormatInt(exp, 10)}, "sig": {s.sign(id, "", "report", exp)}}
+	return s.baseURL + ReportPath + "?" + q.Encode()
+}
+
+func (s exportSigner) reportHandler(store *postgres.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		exp, err := strconv.ParseInt(q.Get("expires"), 10, 64)
+		if err != nil || !hmac.Equal([]byte(s.sign(q.Get("id"), "", "report", exp)), []byte(q.Get("sig"))) {
+			http.Error(w, "invalid link", http.StatusForbidden)
+			return
+		}
+		if s.now().Unix() > exp {
+			http.Error(w, "this link has expired", http.StatusGone)
+			return
+		}
+		result, err := store.ReportResult(r.Context(), q.Get("id"))
+		if err != nil {
+			http.Error(w, "no such report", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="report.csv"`)
+		_, _ = w.Write(result)
+	})
+}
+
 // handler streams the event log: rows are written as they are read and
 // flushed every thousand, so memory stays flat however large the range.
 func (s exportSigner) handler(store *postgres.Store, log *slog.Logger) http.Handler {

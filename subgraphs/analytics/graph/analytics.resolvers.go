@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -88,6 +89,57 @@ func (r *mutationResolver) ExportEvents(ctx context.Context, from string, to str
 	}
 	url, expires := r.ExportLink(r0.From.Format(time.DateOnly), r0.To.Format(time.DateOnly), f)
 	return &model.ExportLink{URL: url, ExpiresAt: expires}, nil
+}
+
+// RequestReport is the resolver for the requestReport field.
+func (r *mutationResolver) RequestReport(ctx context.Context, input model.ReportInput) (*model.Report, error) {
+	c, err := metrics.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rg, trunc, err := rangeAndBucket(input.From, input.To, input.Bucket)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := currency(input.Currency)
+	if err != nil {
+		return nil, err
+	}
+	rep := postgres.Report{ID: ids.New("rpt"), Owner: c.UserID(), Kind: string(input.Kind), From: rg.From, To: rg.To,
+		Bucket: trunc, Currency: string(cur), Status: "QUEUED", CreatedAt: time.Now()}
+	if err := r.Store.QueueReport(ctx, rep); err != nil {
+		return nil, err
+	}
+	return r.toReport(rep), nil
+}
+
+// ScheduleReport is the resolver for the scheduleReport field.
+func (r *mutationResolver) ScheduleReport(ctx context.Context, input model.ReportScheduleInput) (*model.ReportSchedule, error) {
+	c, err := metrics.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if input.RangeDays < 1 || input.RangeDays > 731 {
+		return nil, errs.New(errs.Invalid, "rangeDays is between 1 and 731")
+	}
+	b := metrics.Day
+	if input.Bucket != nil {
+		b = metrics.Bucket(*input.Bucket)
+	}
+	trunc, err := b.Trunc()
+	if err != nil {
+		return nil, errs.New(errs.Invalid, "%s", err)
+	}
+	cur, err := currency(input.Currency)
+	if err != nil {
+		return nil, err
+	}
+	sc := postgres.Schedule{ID: ids.New("rsc"), Owner: c.UserID(), Kind: string(input.Kind), Bucket: trunc, Currency: string(cur),
+		Every: string(input.Every), RangeDays: input.RangeDays, NextRunAt: time.Now()}
+	if err := r.Store.SaveSchedule(ctx, sc); err != nil {
+		return nil, err
+	}
+	return &model.ReportSchedule{ID: sc.ID, Kind: input.Kind, RangeDays: sc.RangeDays, Every: input.Every, NextRunAt: sc.NextRunAt.UTC().Format(time.RFC3339)}, nil
 }
 
 // RebuildMetrics is the resolver for the rebuildMetrics field.
@@ -182,6 +234,46 @@ func (r *queryResolver) MyDashboards(ctx context.Context) ([]*model.Dashboard, e
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// MyReports is the resolver for the myReports field.
+func (r *queryResolver) MyReports(ctx context.Context, first *int) ([]*model.Report, error) {
+	c, err := metrics.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := 20
+	if first != nil {
+		n = *first
+	}
+	if n < 0 || n > 100 {
+		return nil, errs.New(errs.Invalid, "first must be between 0 and 100")
+	}
+	rs, err := r.Store.Reports(ctx, c.UserID(), n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Report, len(rs))
+	for i, rep := range rs {
+		out[i] = r.toReport(rep)
+	}
+	return out, nil
+}
+
+// Report is the resolver for the report field.
+func (r *queryResolver) Report(ctx context.Context, id string) (*model.Report, error) {
+	c, err := metrics.Staff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := r.Store.Report(ctx, c.UserID(), id)
+	if errors.Is(err, postgres.ErrNoReport) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.toReport(rep), nil
 }
 
 // Mutation returns generated.MutationResolver implementation.

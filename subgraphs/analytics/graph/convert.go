@@ -9,6 +9,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/analytics/metrics"
 	"github.com/myshop/supergraph/subgraphs/analytics/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 
 type uaKey struct{}
@@ -55,4 +56,28 @@ func toDashboard(d postgres.Dashboard) (*model.Dashboard, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+func currency(in *string) (money.Currency, error) {
+	cur := money.Currency("USD")
+	if in != nil {
+		if err := cur.UnmarshalGQL(*in); err != nil {
+			return "", errs.New(errs.Invalid, "%s", err)
+		}
+	}
+	return cur, nil
+}
+
+func (r *Resolver) toReport(rep postgres.Report) *model.Report {
+	out := &model.Report{ID: rep.ID, Kind: model.ReportKind(rep.Kind), From: rep.From.Format(time.DateOnly), To: rep.To.Format(time.DateOnly),
+		Status: model.ReportStatus(rep.Status), Progress: rep.Progress, Error: rep.Error, CreatedAt: rep.CreatedAt.UTC().Format(time.RFC3339)}
+	if rep.FinishedAt != nil {
+		f := rep.FinishedAt.UTC().Format(time.RFC3339)
+		out.FinishedAt = &f
+	}
+	if rep.Status == "DONE" {
+		link := r.ReportLink(rep.ID)
+		out.DownloadURL = &link
+	}
+	return out
 }

@@ -12,4 +12,6 @@ type Resolver struct {
 	Limiter *ratelimit.FailureWindow
 	// ExportLink signs a link to the export endpoint.
 	ExportLink func(from, to, format string) (url string, expires string)
+	// ReportLink signs a link to a finished report.
+	ReportLink func(id string) string
 }

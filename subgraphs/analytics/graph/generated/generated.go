@@ -47,6 +47,8 @@ type MutationResolver interface {
 	TrackEvents(ctx context.Context, events []*model.TrackedEventInput) (*model.TrackEventsPayload, error)
 	SaveDashboard(ctx context.Context, input model.DashboardInput) (*model.Dashboard, error)
 	ExportEvents(ctx context.Context, from string, to string, format *model.ExportFormat) (*model.ExportLink, error)
+	RequestReport(ctx context.Context, input model.ReportInput) (*model.Report, error)
+	ScheduleReport(ctx context.Context, input model.ReportScheduleInput) (*model.ReportSchedule, error)
 	RebuildMetrics(ctx context.Context) (int, error)
 }
 type QueryResolver interface {
@@ -54,6 +56,8 @@ type QueryResolver interface {
 	TrafficMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket) ([]*model.TrafficPoint, error)
 	ConversionFunnel(ctx context.Context, from string, to string) (*model.Funnel, error)
 	MyDashboards(ctx context.Context) ([]*model.Dashboard, error)
+	MyReports(ctx context.Context, first *int) ([]*model.Report, error)
+	Report(ctx context.Context, id string) (*model.Report, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -81,6 +85,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("DashboardInput", ec.unmarshalInputDashboardInput),
+			graphql.NewInputUnmarshaler("ReportInput", ec.unmarshalInputReportInput),
+			graphql.NewInputUnmarshaler("ReportScheduleInput", ec.unmarshalInputReportScheduleInput),
 			graphql.NewInputUnmarshaler("TrackedEventInput", ec.unmarshalInputTrackedEventInput),
 			graphql.NewInputUnmarshaler("WidgetInput", ec.unmarshalInputWidgetInput),
 		)
@@ -171,6 +177,9 @@ type Query {
   conversionFunnel(from: String!, to: String!): Funnel! @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "The signed-in staff member's dashboards."
   myDashboards: [Dashboard!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
+  "The signed-in staff member's reports, newest first (at most 100)."
+  myReports(first: Int = 20): [Report!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
+  report(id: ID!): Report @requiresScopes(scopes: [["READ_ANALYTICS"]])
 }
 
 type Mutation {
@@ -179,6 +188,10 @@ type Mutation {
   saveDashboard(input: DashboardInput!): Dashboard! @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "A link, valid for an hour, that streams the event log over [from, to) as CSV or JSON lines."
   exportEvents(from: String!, to: String!, format: ExportFormat = CSV): ExportLink! @requiresScopes(scopes: [["READ_ANALYTICS"]])
+  "Queues a report; it is generated in the background (see status and progress) and downloadable when DONE."
+  requestReport(input: ReportInput!): Report! @requiresScopes(scopes: [["READ_ANALYTICS"]])
+  "Makes a report every day or week over the last rangeDays."
+  scheduleReport(input: ReportScheduleInput!): ReportSchedule! @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "Rebuilds every rollup from the event log."
   rebuildMetrics: Int! @requiresScopes(scopes: [["READ_ANALYTICS"]])
 }
@@ -270,6 +283,63 @@ input WidgetInput {
 type ExportLink {
   url: String!
   expiresAt: String!
+}
+
+enum ReportKind {
+  SALES
+  TRAFFIC
+  FUNNEL
+}
+
+enum ReportStatus {
+  QUEUED
+  RUNNING
+  DONE
+  FAILED
+}
+
+enum ReportEvery {
+  DAILY
+  WEEKLY
+}
+
+input ReportInput {
+  kind: ReportKind!
+  from: String!
+  to: String!
+  bucket: MetricBucket = DAY
+  currency: String = "USD"
+}
+
+input ReportScheduleInput {
+  kind: ReportKind!
+  rangeDays: Int!
+  bucket: MetricBucket = DAY
+  currency: String = "USD"
+  every: ReportEvery!
+}
+
+type Report {
+  id: ID!
+  kind: ReportKind!
+  from: String!
+  to: String!
+  status: ReportStatus!
+  "Percent done."
+  progress: Int!
+  error: String!
+  "A CSV link valid for an hour, once DONE."
+  downloadUrl: String
+  createdAt: String!
+  finishedAt: String
+}
+
+type ReportSchedule {
+  id: ID!
+  kind: ReportKind!
+  rangeDays: Int!
+  every: ReportEvery!
+  nextRunAt: String!
 }
 `, BuiltIn: false},
 	{Name: "../../../../schema/analytics/shared.graphqls", Input: `# Types every subgraph that speaks of money or pages declares identically (they are @shareable).
@@ -415,6 +485,48 @@ func (ec *executionContext) childFields_Money(ctx context.Context, field graphql
 		return ec.fieldContext_Money_minorUnits(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
+func (ec *executionContext) childFields_Report(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Report_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Report_kind(ctx, field)
+	case "from":
+		return ec.fieldContext_Report_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Report_to(ctx, field)
+	case "status":
+		return ec.fieldContext_Report_status(ctx, field)
+	case "progress":
+		return ec.fieldContext_Report_progress(ctx, field)
+	case "error":
+		return ec.fieldContext_Report_error(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_Report_downloadUrl(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Report_createdAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_Report_finishedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Report", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportSchedule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReportSchedule_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_ReportSchedule_kind(ctx, field)
+	case "rangeDays":
+		return ec.fieldContext_ReportSchedule_rangeDays(ctx, field)
+	case "every":
+		return ec.fieldContext_ReportSchedule_every(ctx, field)
+	case "nextRunAt":
+		return ec.fieldContext_ReportSchedule_nextRunAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportSchedule", field.Name)
 }
 
 func (ec *executionContext) childFields_SalesPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -629,12 +741,40 @@ func (ec *executionContext) field_Mutation_exportEvents_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_requestReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReportInput, error) {
+			return ec.unmarshalNReportInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_saveDashboard_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.DashboardInput, error) {
 			return ec.unmarshalNDashboardInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐDashboardInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_scheduleReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReportScheduleInput, error) {
+			return ec.unmarshalNReportScheduleInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportScheduleInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -690,6 +830,34 @@ func (ec *executionContext) field_Query_conversionFunnel_args(ctx context.Contex
 		return nil, err
 	}
 	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_myReports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_report_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -1275,6 +1443,94 @@ func (ec *executionContext) fieldContext_Mutation_exportEvents(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_requestReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestReport(ctx, fc.Args["input"].(model.ReportInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_scheduleReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_scheduleReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ScheduleReport(ctx, fc.Args["input"].(model.ReportScheduleInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportSchedule) graphql.Marshaler {
+			return ec.marshalNReportSchedule2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportSchedule(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_scheduleReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportSchedule(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_scheduleReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_rebuildMetrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1462,6 +1718,94 @@ func (ec *executionContext) fieldContext_Query_myDashboards(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_myReports(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myReports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MyReports(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myReports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_myReports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_report(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Report(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Report) graphql.Marshaler {
+			return ec.marshalOReport2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_report(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_report_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query__service(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1568,6 +1912,351 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Report_id(ctx context.Context, field graphql.CollectedField, obj *model.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Report_kind(ctx context.Context, field graphql.CollectedField, obj *model.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ReportKind) graphql.Marshaler {
+			return ec.marshalNReportKind2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "ReportKind")
+}
+
+func (ec *executionContext) _Report_from(ctx context.Context, field graphql.CollectedField, obj *model.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "String")
+}
+
+func (ec *executionContext) _Report_to(ctx context.Context, field graphql.CollectedField, obj *model.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "String")
+}
+
+func (ec *executionContext) _Report_status(ctx context.Context, field graphql.CollectedField, obj *model.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ReportStatus) graphql.Marshaler {
+			return ec.marshalNReportStatus2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "ReportStatus")
+}
+
+func (ec *executionContext) _Report_progress(ctx context.Context, field graphql.CollectedField, obj *model.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Progress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_progress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Report_error(ctx context.Context, field graphql.CollectedField, obj *model.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "String")
+}
+
+func (ec *executionContext) _Report_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *model.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_downloadUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DownloadURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_downloadUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "String")
+}
+
+func (ec *executionContext) _Report_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "String")
+}
+
+func (ec *executionContext) _Report_finishedAt(ctx context.Context, field graphql.CollectedField, obj *model.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReportSchedule_id(ctx context.Context, field graphql.CollectedField, obj *model.ReportSchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportSchedule_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportSchedule_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportSchedule", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReportSchedule_kind(ctx context.Context, field graphql.CollectedField, obj *model.ReportSchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportSchedule_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ReportKind) graphql.Marshaler {
+			return ec.marshalNReportKind2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportSchedule_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportSchedule", field, false, false, "ReportKind")
+}
+
+func (ec *executionContext) _ReportSchedule_rangeDays(ctx context.Context, field graphql.CollectedField, obj *model.ReportSchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportSchedule_rangeDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RangeDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportSchedule_rangeDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportSchedule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportSchedule_every(ctx context.Context, field graphql.CollectedField, obj *model.ReportSchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportSchedule_every(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Every, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ReportEvery) graphql.Marshaler {
+			return ec.marshalNReportEvery2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportEvery(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportSchedule_every(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportSchedule", field, false, false, "ReportEvery")
+}
+
+func (ec *executionContext) _ReportSchedule_nextRunAt(ctx context.Context, field graphql.CollectedField, obj *model.ReportSchedule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportSchedule_nextRunAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextRunAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportSchedule_nextRunAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportSchedule", field, false, false, "String")
 }
 
 func (ec *executionContext) _SalesPoint_start(ctx context.Context, field graphql.CollectedField, obj *model.SalesPoint) (ret graphql.Marshaler) {
@@ -3140,6 +3829,160 @@ func UnmarshalDashboardInput(ctx context.Context, raw any) (model.DashboardInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReportInput(ctx context.Context, obj any) (model.ReportInput, error) {
+	var it model.ReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["bucket"]; !present {
+		asMap["bucket"] = "DAY"
+	}
+	if _, present := asMap["currency"]; !present {
+		asMap["currency"] = "USD"
+	}
+
+	fieldsInOrder := [...]string{"kind", "from", "to", "bucket", "currency"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNReportKind2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "bucket":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bucket"))
+			data, err := ec.unmarshalOMetricBucket2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐMetricBucket(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bucket = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReportInput unmarshals raw into the ReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReportInput(ctx context.Context, raw any) (model.ReportInput, error) {
+	var out model.ReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReportScheduleInput(ctx context.Context, obj any) (model.ReportScheduleInput, error) {
+	var it model.ReportScheduleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["bucket"]; !present {
+		asMap["bucket"] = "DAY"
+	}
+	if _, present := asMap["currency"]; !present {
+		asMap["currency"] = "USD"
+	}
+
+	fieldsInOrder := [...]string{"kind", "rangeDays", "bucket", "currency", "every"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNReportKind2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "rangeDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rangeDays"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RangeDays = data
+		case "bucket":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bucket"))
+			data, err := ec.unmarshalOMetricBucket2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐMetricBucket(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bucket = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "every":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("every"))
+			data, err := ec.unmarshalNReportEvery2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportEvery(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Every = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReportScheduleInput unmarshals raw into the ReportScheduleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReportScheduleInput(ctx context.Context, raw any) (model.ReportScheduleInput, error) {
+	var out model.ReportScheduleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportScheduleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTrackedEventInput(ctx context.Context, obj any) (model.TrackedEventInput, error) {
 	var it model.TrackedEventInput
 	if obj == nil {
@@ -3498,6 +4341,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "requestReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scheduleReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_scheduleReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "rebuildMetrics":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_rebuildMetrics(ctx, field)
@@ -3565,6 +4422,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_myDashboards(ctx, field)
 				})
+		case "myReports":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myReports(ctx, field)
+				})
+		case "report":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_report(ctx, field)
+				})
 		case "_service":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -3584,6 +4453,137 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportImplementors = []string{"Report"}
+
+func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, obj *model.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Report")
+		case "id":
+			out.Values[i] = ec._Report_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Report_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._Report_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._Report_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Report_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "progress":
+			out.Values[i] = ec._Report_progress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._Report_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "downloadUrl":
+			out.Values[i] = ec._Report_downloadUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Report_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finishedAt":
+			out.Values[i] = ec._Report_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportScheduleImplementors = []string{"ReportSchedule"}
+
+func (ec *executionContext) _ReportSchedule(ctx context.Context, sel ast.SelectionSet, obj *model.ReportSchedule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportScheduleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportSchedule")
+		case "id":
+			out.Values[i] = ec._ReportSchedule_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._ReportSchedule_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rangeDays":
+			out.Values[i] = ec._ReportSchedule_rangeDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "every":
+			out.Values[i] = ec._ReportSchedule_every(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nextRunAt":
+			out.Values[i] = ec._ReportSchedule_nextRunAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -4337,6 +5337,78 @@ func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋmyshopᚋsupergraph�
 	return ec._Money(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNReport2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Report) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReport2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReport(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReport2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReport(ctx context.Context, sel ast.SelectionSet, v *model.Report) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Report!")
+		return graphql.Null
+	}
+	return ec._Report(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReportEvery2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportEvery(ctx context.Context, v any) (model.ReportEvery, error) {
+	var res model.ReportEvery
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportEvery2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportEvery(ctx context.Context, sel ast.SelectionSet, v model.ReportEvery) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNReportInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportInput(ctx context.Context, v any) (model.ReportInput, error) {
+	res, err := ec.unmarshalInputReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReportKind2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportKind(ctx context.Context, v any) (model.ReportKind, error) {
+	var res model.ReportKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportKind2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportKind(ctx context.Context, sel ast.SelectionSet, v model.ReportKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNReportSchedule2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportSchedule(ctx context.Context, sel ast.SelectionSet, v *model.ReportSchedule) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportSchedule!")
+		return graphql.Null
+	}
+	return ec._ReportSchedule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReportScheduleInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportScheduleInput(ctx context.Context, v any) (model.ReportScheduleInput, error) {
+	res, err := ec.unmarshalInputReportScheduleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReportStatus2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportStatus(ctx context.Context, v any) (model.ReportStatus, error) {
+	var res model.ReportStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportStatus2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportStatus(ctx context.Context, sel ast.SelectionSet, v model.ReportStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNSalesPoint2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐSalesPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SalesPoint) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -4823,6 +5895,24 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOMetricBucket2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐMetricBucket(ctx context.Context, v any) (*model.MetricBucket, error) {
 	if v == nil {
 		return nil, nil
@@ -4837,6 +5927,13 @@ func (ec *executionContext) marshalOMetricBucket2ᚖgithubᚗcomᚋmyshopᚋsupe
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOReport2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReport(ctx context.Context, sel ast.SelectionSet, v *model.Report) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Report(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

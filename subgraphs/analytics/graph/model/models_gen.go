@@ -43,6 +43,45 @@ type Mutation struct {
 type Query struct {
 }
 
+type Report struct {
+	ID     string       `json:"id"`
+	Kind   ReportKind   `json:"kind"`
+	From   string       `json:"from"`
+	To     string       `json:"to"`
+	Status ReportStatus `json:"status"`
+	// Percent done.
+	Progress int    `json:"progress"`
+	Error    string `json:"error"`
+	// A CSV link valid for an hour, once DONE.
+	DownloadURL *string `json:"downloadUrl,omitempty"`
+	CreatedAt   string  `json:"createdAt"`
+	FinishedAt  *string `json:"finishedAt,omitempty"`
+}
+
+type ReportInput struct {
+	Kind     ReportKind    `json:"kind"`
+	From     string        `json:"from"`
+	To       string        `json:"to"`
+	Bucket   *MetricBucket `json:"bucket,omitempty"`
+	Currency *string       `json:"currency,omitempty"`
+}
+
+type ReportSchedule struct {
+	ID        string      `json:"id"`
+	Kind      ReportKind  `json:"kind"`
+	RangeDays int         `json:"rangeDays"`
+	Every     ReportEvery `json:"every"`
+	NextRunAt string      `json:"nextRunAt"`
+}
+
+type ReportScheduleInput struct {
+	Kind      ReportKind    `json:"kind"`
+	RangeDays int           `json:"rangeDays"`
+	Bucket    *MetricBucket `json:"bucket,omitempty"`
+	Currency  *string       `json:"currency,omitempty"`
+	Every     ReportEvery   `json:"every"`
+}
+
 type SalesPoint struct {
 	Start             string       `json:"start"`
 	Orders            int          `json:"orders"`
@@ -202,6 +241,177 @@ func (e *MetricBucket) UnmarshalJSON(b []byte) error {
 }
 
 func (e MetricBucket) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReportEvery string
+
+const (
+	ReportEveryDaily  ReportEvery = "DAILY"
+	ReportEveryWeekly ReportEvery = "WEEKLY"
+)
+
+var AllReportEvery = []ReportEvery{
+	ReportEveryDaily,
+	ReportEveryWeekly,
+}
+
+func (e ReportEvery) IsValid() bool {
+	switch e {
+	case ReportEveryDaily, ReportEveryWeekly:
+		return true
+	}
+	return false
+}
+
+func (e ReportEvery) String() string {
+	return string(e)
+}
+
+func (e *ReportEvery) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportEvery(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportEvery", str)
+	}
+	return nil
+}
+
+func (e ReportEvery) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportEvery) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportEvery) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReportKind string
+
+const (
+	ReportKindSales   ReportKind = "SALES"
+	ReportKindTraffic ReportKind = "TRAFFIC"
+	ReportKindFunnel  ReportKind = "FUNNEL"
+)
+
+var AllReportKind = []ReportKind{
+	ReportKindSales,
+	ReportKindTraffic,
+	ReportKindFunnel,
+}
+
+func (e ReportKind) IsValid() bool {
+	switch e {
+	case ReportKindSales, ReportKindTraffic, ReportKindFunnel:
+		return true
+	}
+	return false
+}
+
+func (e ReportKind) String() string {
+	return string(e)
+}
+
+func (e *ReportKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportKind", str)
+	}
+	return nil
+}
+
+func (e ReportKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReportStatus string
+
+const (
+	ReportStatusQueued  ReportStatus = "QUEUED"
+	ReportStatusRunning ReportStatus = "RUNNING"
+	ReportStatusDone    ReportStatus = "DONE"
+	ReportStatusFailed  ReportStatus = "FAILED"
+)
+
+var AllReportStatus = []ReportStatus{
+	ReportStatusQueued,
+	ReportStatusRunning,
+	ReportStatusDone,
+	ReportStatusFailed,
+}
+
+func (e ReportStatus) IsValid() bool {
+	switch e {
+	case ReportStatusQueued, ReportStatusRunning, ReportStatusDone, ReportStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e ReportStatus) String() string {
+	return string(e)
+}
+
+func (e *ReportStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportStatus", str)
+	}
+	return nil
+}
+
+func (e ReportStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
