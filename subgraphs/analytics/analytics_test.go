@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/myshop/supergraph/subgraphs/analytics"
 	pgstore "github.com/myshop/supergraph/subgraphs/analytics/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
@@ -25,19 +27,22 @@ import (
 
 type env struct {
 	h      http.Handler
+	pool   *pgxpool.Pool
 	store  *pgstore.Store
 	tokens *authtest.Issuer
 	staff  string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvTB(t) }
+
+func newEnvTB(t testing.TB) *env {
 	t.Helper()
 	pool := pgtest.NewPool(t, pgstore.Migrations)
 	rdb, prefix := redistest.New(t)
 	issuer := authtest.New(t)
 	h := analytics.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Redis: rdb, RedisPrefix: prefix,
 		Verifier: issuer.Verifier(), Getenv: func(string) string { return "" }})
-	return &env{h: h, store: pgstore.New(pool), tokens: issuer, staff: issuer.Token("usr_staff", "READ_ANALYTICS")}
+	return &env{h: h, pool: pool, store: pgstore.New(pool), tokens: issuer, staff: issuer.Token("usr_staff", "READ_ANALYTICS")}
 }
 
 var day1 = time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)

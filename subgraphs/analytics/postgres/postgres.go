@@ -32,81 +32,134 @@ func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 // Seed has no demo data of its own: the numbers come from events.
 func Seed(context.Context, *pgxpool.Pool) error { return nil }
 
-// Ingest logs an event once (by id) and, the first time only, adds its
-// effect to the rollups in the same transaction: a redelivered event
-// counts once.
+// Logged is an event with who it is about.
+type Logged struct {
+	Event             events.Event
+	SessionID, UserID string
+}
+
+// Ingest logs one event; see IngestBatch.
 func (s *Store) Ingest(ctx context.Context, e events.Event, sessionID, userID string) (bool, error) {
-	payload, err := json.Marshal(e.Payload)
-	if err != nil {
-		return false, fmt.Errorf("ingest: %w", err)
-	}
-	inserted := false
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `INSERT INTO events (id, type, source, occurred_at, session_id, user_id, payload)
-VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`, e.ID, e.Type, e.Source, e.OccurredAt, sessionID, userID, payload)
-		if err != nil || tag.RowsAffected() == 0 {
+	n, err := s.IngestBatch(ctx, []Logged{{Event: e, SessionID: sessionID, UserID: userID}})
+	return n == 1, err
+}
+
+// IngestBatch logs events once each (by id) and, the first time only, adds
+// their effects to the rollups, all in one transaction: a redelivered event
+// counts once, and a batch costs one commit and two round trips (the
+// inserts, then the rollup changes summed per day).
+func (s *Store) IngestBatch(ctx context.Context, batch []Logged) (int, error) {
+	inserted := 0
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		b := &pgx.Batch{}
+		for _, l := range batch {
+			payload, err := json.Marshal(l.Event.Payload)
+			if err != nil {
+				return err
+			}
+			e := l.Event
+			b.Queue(`INSERT INTO events (id, type, source, occurred_at, session_id, user_id, payload)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`, e.ID, e.Type, e.Source, e.OccurredAt, l.SessionID, l.UserID, payload)
+		}
+		res := tx.SendBatch(ctx, b)
+		r := newRollup()
+		for _, l := range batch {
+			tag, err := res.Exec()
+			if err != nil {
+				res.Close()
+				return err
+			}
+			if tag.RowsAffected() == 1 {
+				inserted++
+				r.add(metrics.EffectOf(l.Event, l.SessionID))
+			}
+		}
+		if err := res.Close(); err != nil {
 			return err
 		}
-		inserted = true
-		return apply(ctx, tx, metrics.EffectOf(e, sessionID))
+		return r.write(ctx, tx)
 	})
 	if err != nil {
-		return false, fmt.Errorf("ingest: %w", err)
+		return 0, fmt.Errorf("ingest: %w", err)
 	}
 	return inserted, nil
 }
 
-func apply(ctx context.Context, tx pgx.Tx, fx metrics.Effect) error {
+// rollup sums effects per rollup row before they are written, so many
+// events cost one upsert per (day, currency), (day, counter) and session step.
+type rollup struct {
+	sales   map[salesKey]metrics.Effect
+	traffic map[trafficKey]int
+	steps   map[metrics.Effect]bool // Day, SessionID, Step
+}
+
+type salesKey struct {
+	day      time.Time
+	currency string
+}
+
+type trafficKey struct {
+	day    time.Time
+	column string
+}
+
+func newRollup() *rollup {
+	return &rollup{sales: map[salesKey]metrics.Effect{}, traffic: map[trafficKey]int{}, steps: map[metrics.Effect]bool{}}
+}
+
+func (r *rollup) add(fx metrics.Effect) {
 	if fx.Orders != 0 || fx.RevenueMinor != 0 || fx.Units != 0 || fx.RefundsMinor != 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO sales_daily (day, currency, orders, revenue_minor, units, refunds_minor)
-VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (day, currency) DO UPDATE SET orders = sales_daily.orders + $3,
-revenue_minor = sales_daily.revenue_minor + $4, units = sales_daily.units + $5, refunds_minor = sales_daily.refunds_minor + $6`,
-			fx.Day, fx.Currency, fx.Orders, fx.RevenueMinor, fx.Units, fx.RefundsMinor); err != nil {
-			return err
-		}
+		k := salesKey{fx.Day, fx.Currency}
+		sum := r.sales[k]
+		sum.Orders += fx.Orders
+		sum.RevenueMinor += fx.RevenueMinor
+		sum.Units += fx.Units
+		sum.RefundsMinor += fx.RefundsMinor
+		r.sales[k] = sum
 	}
 	if fx.Traffic != "" {
-		// The column comes from a fixed list in metrics.EffectOf, never from input.
-		if _, err := tx.Exec(ctx, `INSERT INTO traffic_daily (day, `+fx.Traffic+`) VALUES ($1, 1)
-ON CONFLICT (day) DO UPDATE SET `+fx.Traffic+` = traffic_daily.`+fx.Traffic+` + 1`, fx.Day); err != nil {
-			return err
-		}
+		r.traffic[trafficKey{fx.Day, fx.Traffic}]++
 	}
 	if fx.Step != "" {
-		if _, err := tx.Exec(ctx, `INSERT INTO session_steps (day, session_id, step) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-			fx.Day, fx.SessionID, fx.Step); err != nil {
-			return err
-		}
+		r.steps[metrics.Effect{Day: fx.Day, SessionID: fx.SessionID, Step: fx.Step}] = true
 	}
-	return nil
+}
+
+// write adds the sums to the rollup tables in one round trip.
+func (r *rollup) write(ctx context.Context, tx pgx.Tx) error {
+	b := &pgx.Batch{}
+	for k, v := range r.sales {
+		b.Queue(`INSERT INTO sales_daily (day, currency, orders, revenue_minor, units, refunds_minor)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (day, currency) DO UPDATE SET orders = sales_daily.orders + $3,
+revenue_minor = sales_daily.revenue_minor + $4, units = sales_daily.units + $5, refunds_minor = sales_daily.refunds_minor + $6`,
+			k.day, k.currency, v.Orders, v.RevenueMinor, v.Units, v.RefundsMinor)
+	}
+	for k, n := range r.traffic {
+		// The column comes from a fixed list in metrics.EffectOf, never from input.
+		b.Queue(`INSERT INTO traffic_daily (day, `+k.column+`) VALUES ($1, $2)
+ON CONFLICT (day) DO UPDATE SET `+k.column+` = traffic_daily.`+k.column+` + $2`, k.day, n)
+	}
+	for k := range r.steps {
+		b.Queue(`INSERT INTO session_steps (day, session_id, step) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, k.Day, k.SessionID, k.Step)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, b).Close()
 }
 
 // Backfill rebuilds every rollup from the event log with the same rule
-// as ingestion (metrics.EffectOf), so the numbers come out the same. The
-// log is streamed and summed in memory per day (sessions per day and step
-// are the largest part), then written with COPY.
+// as ingestion (metrics.EffectOf and the same summing), so the numbers come
+// out the same. The log is streamed; memory holds the sums per day and the
+// distinct session steps.
 func (s *Store) Backfill(ctx context.Context) (int, error) {
-	type salesKey struct {
-		day      time.Time
-		currency string
-	}
-	type trafficKey struct {
-		day    time.Time
-		column string
-	}
-	type stepKey struct {
-		day           time.Time
-		session, step string
-	}
-	sales := map[salesKey]*metrics.Effect{}
-	traffic := map[trafficKey]int{}
-	steps := map[stepKey]struct{}{}
 	n := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id, type, source, occurred_at, session_id, payload FROM events ORDER BY occurred_at, id`)
 		if err != nil {
 			return err
 		}
+		r := newRollup()
 		for rows.Next() {
 			var e events.Event
 			var session string
@@ -115,23 +168,7 @@ func (s *Store) Backfill(ctx context.Context) (int, error) {
 				return err
 			}
 			n++
-			fx := metrics.EffectOf(e, session)
-			if fx.Orders != 0 || fx.RevenueMinor != 0 || fx.Units != 0 || fx.RefundsMinor != 0 {
-				k := salesKey{fx.Day, fx.Currency}
-				if sales[k] == nil {
-					sales[k] = &metrics.Effect{}
-				}
-				sales[k].Orders += fx.Orders
-				sales[k].RevenueMinor += fx.RevenueMinor
-				sales[k].Units += fx.Units
-				sales[k].RefundsMinor += fx.RefundsMinor
-			}
-			if fx.Traffic != "" {
-				traffic[trafficKey{fx.Day, fx.Traffic}]++
-			}
-			if fx.Step != "" {
-				steps[stepKey{fx.Day, fx.SessionID, fx.Step}] = struct{}{}
-			}
+			r.add(metrics.EffectOf(e, session))
 		}
 		if err := rows.Err(); err != nil {
 			return err
@@ -139,27 +176,7 @@ func (s *Store) Backfill(ctx context.Context) (int, error) {
 		if _, err := tx.Exec(ctx, `TRUNCATE sales_daily, traffic_daily, session_steps`); err != nil {
 			return err
 		}
-		var salesRows, stepRows [][]any
-		for k, v := range sales {
-			salesRows = append(salesRows, []any{k.day, k.currency, v.Orders, v.RevenueMinor, v.Units, v.RefundsMinor})
-		}
-		for k := range steps {
-			stepRows = append(stepRows, []any{k.day, k.session, k.step})
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"sales_daily"}, []string{"day", "currency", "orders", "revenue_minor", "units", "refunds_minor"},
-			pgx.CopyFromRows(salesRows)); err != nil {
-			return err
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"session_steps"}, []string{"day", "session_id", "step"}, pgx.CopyFromRows(stepRows)); err != nil {
-			return err
-		}
-		for k, v := range traffic {
-			if _, err := tx.Exec(ctx, `INSERT INTO traffic_daily (day, `+k.column+`) VALUES ($1, $2)
-ON CONFLICT (day) DO UPDATE SET `+k.column+` = $2`, k.day, v); err != nil {
-				return err
-			}
-		}
-		return nil
+		return r.write(ctx, tx)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("backfill: %w", err)

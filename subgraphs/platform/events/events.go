@@ -41,11 +41,26 @@ func NewConsumer(rdb *redis.Client, prefix, group, name string, log *slog.Logger
 	return &Consumer{rdb: rdb, stream: prefix + outbox.Stream, group: group, name: name, log: log}
 }
 
+// RunBatch is Run for a handler that takes each read batch (up to 100
+// events) at once, e.g. to write it in one transaction; the batch is
+// acknowledged only when the handler succeeds.
+func (c *Consumer) RunBatch(ctx context.Context, handle func(context.Context, []Event) error) error {
+	return c.run(ctx, true, handle)
+}
+
 // Run hands every event to handle until ctx ends. It first re-reads what
 // this member read before and never acknowledged (a crash, a failed
 // handler), then new events. Handlers must be idempotent: delivery is at
 // least once.
 func (c *Consumer) Run(ctx context.Context, handle func(context.Context, Event) error) error {
+	return c.run(ctx, false, one(handle))
+}
+
+func one(handle func(context.Context, Event) error) func(context.Context, []Event) error {
+	return func(ctx context.Context, batch []Event) error { return handle(ctx, batch[0]) }
+}
+
+func (c *Consumer) run(ctx context.Context, batch bool, handle func(context.Context, []Event) error) error {
 	err := c.rdb.XGroupCreateMkStream(ctx, c.stream, c.group, "0").Err()
 	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
 		return fmt.Errorf("events: create group: %w", err)
@@ -56,10 +71,10 @@ func (c *Consumer) Run(ctx context.Context, handle func(context.Context, Event) 
 			MinIdle: time.Minute, Start: "0-0", Count: 100}).Err(); err != nil && ctx.Err() == nil {
 			c.log.Warn("events: autoclaim", "group", c.group, "err", err)
 		}
-		if _, err := c.Poll(ctx, "0", 0, handle); err != nil && ctx.Err() == nil {
+		if _, err := c.poll(ctx, "0", 0, batch, handle); err != nil && ctx.Err() == nil {
 			c.log.Warn("events: pending", "group", c.group, "err", err)
 		}
-		if _, err := c.Poll(ctx, ">", 2*time.Second, handle); err != nil && ctx.Err() == nil {
+		if _, err := c.poll(ctx, ">", 2*time.Second, batch, handle); err != nil && ctx.Err() == nil {
 			c.log.Warn("events: read", "group", c.group, "err", err)
 			time.Sleep(time.Second)
 		}
@@ -71,6 +86,12 @@ func (c *Consumer) Run(ctx context.Context, handle func(context.Context, Event) 
 // events; ">": new ones, waiting up to block) and returns how many events
 // its handler took. An event whose handler fails stays pending.
 func (c *Consumer) Poll(ctx context.Context, start string, block time.Duration, handle func(context.Context, Event) error) (int, error) {
+	return c.poll(ctx, start, block, false, one(handle))
+}
+
+// poll reads up to 100 events and hands them to handle one at a time, or
+// all together when batch is set; what the handler took is acknowledged.
+func (c *Consumer) poll(ctx context.Context, start string, block time.Duration, batch bool, handle func(context.Context, []Event) error) (int, error) {
 	if err := c.rdb.XGroupCreateMkStream(ctx, c.stream, c.group, "0").Err(); err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
 		return 0, fmt.Errorf("events: create group: %w", err)
 	}
@@ -85,24 +106,43 @@ func (c *Consumer) Poll(ctx context.Context, start string, block time.Duration, 
 	if err != nil {
 		return 0, fmt.Errorf("events: %w", err)
 	}
-	n := 0
+	var done []string // entry ids to acknowledge
+	var evs []Event
+	var evIDs []string
 	for _, s := range res {
 		for _, m := range s.Messages {
 			e, err := parse(m)
 			if err != nil {
 				// A malformed entry can never succeed: log it and move on.
 				c.log.Error("events: malformed entry dropped", "id", m.ID, "err", err)
-			} else if err := handle(ctx, e); err != nil {
+				done = append(done, m.ID)
+				continue
+			}
+			if batch {
+				evs, evIDs = append(evs, e), append(evIDs, m.ID)
+				continue
+			}
+			if err := handle(ctx, []Event{e}); err != nil {
 				c.log.Warn("events: handler failed; will retry", "event", e.ID, "type", e.Type, "err", err)
 				continue
 			}
-			if err := c.rdb.XAck(ctx, c.stream, c.group, m.ID).Err(); err != nil {
-				return n, fmt.Errorf("events: ack: %w", err)
-			}
-			n++
+			done = append(done, m.ID)
 		}
 	}
-	return n, nil
+	if len(evs) > 0 {
+		if err := handle(ctx, evs); err != nil {
+			c.log.Warn("events: batch handler failed; will retry", "events", len(evs), "err", err)
+		} else {
+			done = append(done, evIDs...)
+		}
+	}
+	if len(done) == 0 {
+		return 0, nil
+	}
+	if err := c.rdb.XAck(ctx, c.stream, c.group, done...).Err(); err != nil {
+		return 0, fmt.Errorf("events: ack: %w", err)
+	}
+	return len(done), nil
 }
 
 func parse(m redis.XMessage) (Event, error) {
