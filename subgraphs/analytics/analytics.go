@@ -52,16 +52,7 @@ func Run(ctx context.Context, d subgraph.Deps) {
 // ANALYTICS_EXPORT_SECRET and ANALYTICS_PUBLIC_URL (where export links
 // point; default http://127.0.0.1:4007).
 func Handler(d subgraph.Deps) http.Handler {
-	get := d.Getenv
-	if get == nil {
-		get = func(string) string { return "" }
-	}
-	or := func(k, def string) string {
-		if v := get(k); v != "" {
-			return v
-		}
-		return def
-	}
+	or := d.Setting
 	store := postgres.New(d.Pool)
 	signer := exportSigner{secret: []byte(or("ANALYTICS_EXPORT_SECRET", "dev-only-export-secret")),
 		baseURL: or("ANALYTICS_PUBLIC_URL", "http://127.0.0.1:4007"), now: time.Now}

@@ -50,7 +50,7 @@ func newBenchEnv(t testing.TB) *env {
 	mustExec(t, pool, `INSERT INTO suppliers (id, name, contact_email, lead_time_days) VALUES ('sup_1', 'S', 's@example.com', 3)`)
 	issuer := authtest.New(t)
 	h := inventory.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		LoaderWait: subgraph.DefaultLoaderWait, Verifier: issuer.Verifier()})
+		LoaderWait: subgraph.WideLoaderWait, Verifier: issuer.Verifier()})
 	e := &env{h: h, pool: pool, statements: counter, tokens: issuer,
 		checkout: issuer.Token("svc_orders", stock.ReserveStock),
 		staff:    issuer.Token("usr_staff", stock.AdjustStock, stock.ManageOrders)}

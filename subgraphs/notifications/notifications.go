@@ -38,16 +38,8 @@ var Def = subgraph.Def{
 // and NOTIFICATIONS_SMS_URL / NOTIFICATIONS_PUSH_URL with
 // NOTIFICATIONS_PROVIDER_KEY for the HTTP providers.
 func Service(d subgraph.Deps) *notify.Service {
-	get := d.Getenv
-	if get == nil {
-		get = func(string) string { return "" }
-	}
-	or := func(k, def string) string {
-		if v := get(k); v != "" {
-			return v
-		}
-		return def
-	}
+	get := func(k string) string { return d.Setting(k, "") }
+	or := d.Setting
 	senders := map[notify.Channel]notify.Sender{notify.Email: channel.Outbox{}}
 	if addr := get("NOTIFICATIONS_SMTP_ADDR"); addr != "" {
 		senders[notify.Email] = channel.SMTP{Addr: addr, From: or("NOTIFICATIONS_FROM", "MyShop <shop@myshop.local>")}
@@ -87,10 +79,7 @@ func Handler(d subgraph.Deps) http.Handler {
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: store, Service: Service(d)}})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", subgraph.Authenticated(d, gqlserver.New(es, d.Log)))
-	secret := "dev-only-callback-secret"
-	if d.Getenv != nil && d.Getenv("NOTIFICATIONS_CALLBACK_SECRET") != "" {
-		secret = d.Getenv("NOTIFICATIONS_CALLBACK_SECRET")
-	}
+	secret := d.Setting("NOTIFICATIONS_CALLBACK_SECRET", "dev-only-callback-secret")
 	mux.Handle("POST "+CallbackPath, callbackHandler(store, secret, d.Log))
 	return mux
 }

@@ -41,13 +41,9 @@ var Def = subgraph.Def{
 // "stripe" (a Stripe-style API at PAYMENTS_STRIPE_URL, key
 // PAYMENTS_STRIPE_KEY).
 func Handler(d subgraph.Deps) http.Handler {
-	getenv := d.Getenv
-	if getenv == nil {
-		getenv = func(string) string { return "" }
-	}
 	var provider payment.Provider = testcard.New()
-	if getenv("PAYMENTS_PROVIDER") == "stripe" {
-		provider = stripeapi.New(getenv("PAYMENTS_STRIPE_URL"), getenv("PAYMENTS_STRIPE_KEY"), 10*time.Second)
+	if d.Setting("PAYMENTS_PROVIDER", "testcard") == "stripe" {
+		provider = stripeapi.New(d.Setting("PAYMENTS_STRIPE_URL", ""), d.Setting("PAYMENTS_STRIPE_KEY", ""), 10*time.Second)
 	}
 	return NewHandler(d, provider, webhookSecret(d))
 }

@@ -20,12 +20,7 @@ const SignatureHeader = "Payments-Signature"
 const devWebhookSecret = "whsec_dev_only"
 
 func webhookSecret(d subgraph.Deps) string {
-	if d.Getenv != nil {
-		if s := d.Getenv("PAYMENTS_WEBHOOK_SECRET"); s != "" {
-			return s
-		}
-	}
-	return devWebhookSecret
+	return d.Setting("PAYMENTS_WEBHOOK_SECRET", devWebhookSecret)
 }
 
 // webhookHandler verifies, dedupes and applies provider events. It answers

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
@@ -32,9 +31,7 @@ func newSubgraph(t *testing.T) (http.Handler, *postgres.StatementCounter) {
 		t.Fatal(err)
 	}
 	counter.Reset()
-	// A wide loader window: these tests count statements, and a split batch
-	// on a loaded CI machine would be a timing accident, not an N+1.
-	return products.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), LoaderWait: 50 * time.Millisecond}), counter
+	return products.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), LoaderWait: subgraph.WideLoaderWait}), counter
 }
 
 func TestProductsPage(t *testing.T) {

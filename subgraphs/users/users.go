@@ -42,11 +42,7 @@ func Handler(d subgraph.Deps) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", auth.Middleware(auth.NewVerifier(ring), loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log))))
-	getenv := d.Getenv
-	if getenv == nil {
-		getenv = func(string) string { return "" }
-	}
-	mux.Handle("POST "+TokenPath, tokenHandler(ring, ParseServiceClients(getenv("USERS_SERVICE_CLIENTS")), d.Log))
+	mux.Handle("POST "+TokenPath, tokenHandler(ring, ParseServiceClients(d.Setting("USERS_SERVICE_CLIENTS", "")), d.Log))
 	mux.HandleFunc("GET "+JWKSPath, func(w http.ResponseWriter, r *http.Request) {
 		set, err := ring.JWKS(r.Context())
 		if err != nil {

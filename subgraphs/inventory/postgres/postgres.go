@@ -5,9 +5,7 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/myshop/supergraph/subgraphs/inventory/stock"
+	"github.com/myshop/supergraph/subgraphs/platform/outbox"
 )
 
 //go:embed migrations/*.sql
@@ -146,7 +145,7 @@ func (s *Store) Move(ctx context.Context, id string, from []stock.Status, to sto
 			return err
 		}
 		r.Status = to
-		return insertEvent(ctx, tx, "inventory.reservation_"+strings.ToLower(string(to)), map[string]any{"reservationId": r.ID, "reference": r.Reference})
+		return outbox.Record(ctx, tx, "inventory.reservation_"+strings.ToLower(string(to)), map[string]any{"reservationId": r.ID, "reference": r.Reference})
 	})
 	if err != nil {
 		return r, wrap("move reservation", err)
@@ -211,7 +210,7 @@ WHERE status = 'ACTIVE' AND expires_at <= $1 ORDER BY expires_at LIMIT 100 FOR U
 				if err := moveLines(ctx, tx, r, stock.Expired, "sweeper"); err != nil {
 					return err
 				}
-				if err := insertEvent(ctx, tx, "inventory.reservation_expired", map[string]any{"reservationId": r.ID, "reference": r.Reference}); err != nil {
+				if err := outbox.Record(ctx, tx, "inventory.reservation_expired", map[string]any{"reservationId": r.ID, "reference": r.Reference}); err != nil {
 					return err
 				}
 			}
@@ -437,7 +436,7 @@ RETURNING warehouse_id, variant_id, available, threshold`, whs, vs)
 		return err
 	}
 	for _, p := range raised {
-		if err := insertEvent(ctx, tx, "inventory.low_stock", p); err != nil {
+		if err := outbox.Record(ctx, tx, "inventory.low_stock", p); err != nil {
 			return err
 		}
 	}
@@ -481,13 +480,6 @@ ORDER BY variant_id, warehouse_id`, id)
 		err := row.Scan(&l.WarehouseID, &l.VariantID, &l.Quantity)
 		return l, err
 	})
-}
-
-func insertEvent(ctx context.Context, tx pgx.Tx, typ string, payload map[string]any) error {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	_, err := tx.Exec(ctx, `INSERT INTO outbox (event_id, type, payload) VALUES ($1, $2, $3)`, "evt_"+hex.EncodeToString(b), typ, payload)
-	return err
 }
 
 // wrap maps constraint failures to domain errors and wraps the rest.

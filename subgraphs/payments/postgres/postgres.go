@@ -3,9 +3,7 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
+	"github.com/myshop/supergraph/subgraphs/platform/outbox"
 )
 
 //go:embed migrations/*.sql
@@ -217,7 +216,7 @@ RETURNING t.payment_id, t.kind, p.order_id, p.user_id, t.amount_minor, t.currenc
 			return err
 		}
 	}
-	return insertEvent(ctx, tx, "payment.transaction_settled", map[string]any{
+	return outbox.Record(ctx, tx, "payment.transaction_settled", map[string]any{
 		"paymentId": paymentID, "orderId": orderID, "userId": userID, "transactionId": txID, "kind": kind,
 		"outcome": string(r.Outcome), "amountMinor": amount, "currency": currency, "errorCode": r.ErrorCode,
 	})
@@ -228,12 +227,5 @@ func insertEntry(ctx context.Context, tx pgx.Tx, e payment.Entry) error {
 INSERT INTO transactions (id, payment_id, kind, outcome, amount_minor, currency, principal, idempotency_key, request_hash)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		e.ID, e.PaymentID, string(e.Kind), string(e.Outcome), e.Amount.Minor, string(e.Amount.Currency), e.Principal, e.Key, e.RequestHash)
-	return err
-}
-
-func insertEvent(ctx context.Context, tx pgx.Tx, typ string, payload map[string]any) error {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	_, err := tx.Exec(ctx, `INSERT INTO outbox (event_id, type, payload) VALUES ($1, $2, $3)`, "evt_"+hex.EncodeToString(b), typ, payload)
 	return err
 }

@@ -7,6 +7,8 @@ package outbox
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -20,6 +22,27 @@ import (
 // Stream is the Redis stream every subgraph's events go to; consumers
 // filter on the type field.
 const Stream = "events"
+
+// Record writes an event to the outbox in the caller's transaction, so the
+// event exists exactly when the change it describes commits. It gets a
+// random id; RecordAs takes one, for events that must not be announced
+// twice under two ids.
+func Record(ctx context.Context, tx pgx.Tx, eventType string, payload any) error {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return RecordAs(ctx, tx, "evt_"+hex.EncodeToString(b), eventType, payload)
+}
+
+// RecordAs is Record with the event id given; a second record of the same
+// id is ignored.
+func RecordAs(ctx context.Context, tx pgx.Tx, eventID, eventType string, payload any) error {
+	_, err := tx.Exec(ctx, `INSERT INTO outbox (event_id, type, payload) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`,
+		eventID, eventType, payload)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	return nil
+}
 
 // Relay moves outbox rows to the stream.
 type Relay struct {

@@ -2,13 +2,12 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/myshop/supergraph/subgraphs/platform/outbox"
 	platformpg "github.com/myshop/supergraph/subgraphs/platform/postgres"
 	"github.com/myshop/supergraph/subgraphs/users/user"
 )
@@ -103,7 +102,7 @@ func (s *Store) CreateAccountToken(ctx context.Context, t user.AccountToken, eve
 			t.Hash, t.UserID, t.Purpose, t.Email, t.ExpiresAt); err != nil {
 			return err
 		}
-		return insertEvent(ctx, tx, event)
+		return outbox.Record(ctx, tx, event.Type, event.Payload)
 	})
 	if err != nil {
 		return fmt.Errorf("create account token: %w", err)
@@ -201,7 +200,7 @@ func (s *Store) Anonymise(ctx context.Context, userID string, event user.Event) 
 				return err
 			}
 		}
-		return insertEvent(ctx, tx, event)
+		return outbox.Record(ctx, tx, event.Type, event.Payload)
 	})
 	if err != nil {
 		return fmt.Errorf("anonymise: %w", err)
@@ -267,12 +266,4 @@ func escapeLike(s string) string {
 		out = append(out, s[i])
 	}
 	return string(out)
-}
-
-func insertEvent(ctx context.Context, tx pgx.Tx, e user.Event) error {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	_, err := tx.Exec(ctx, `INSERT INTO outbox (event_id, type, payload) VALUES ($1, $2, $3)`,
-		"evt_"+hex.EncodeToString(b), e.Type, e.Payload)
-	return err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/myshop/supergraph/subgraphs/platform/outbox"
 	platformpg "github.com/myshop/supergraph/subgraphs/platform/postgres"
 	"github.com/myshop/supergraph/subgraphs/users/user"
 )
@@ -55,7 +56,7 @@ func (s *Store) Create(ctx context.Context, u user.User, passwordHash string, ev
 				return err
 			}
 		}
-		return insertEvent(ctx, tx, event)
+		return outbox.Record(ctx, tx, event.Type, event.Payload)
 	})
 	if platformpg.IsUniqueViolation(err) {
 		return user.ErrEmailTaken
