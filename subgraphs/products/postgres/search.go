@@ -225,3 +225,30 @@ func normalizeTimes(p product.Product) product.Product {
 	p.CreatedAt = p.CreatedAt.UTC()
 	return p
 }
+
+// ExplainSearch runs EXPLAIN (ANALYZE, BUFFERS) on the three statements a
+// search with totalCount and facets issues, for benchmarks and for reading
+// plans on real data. It executes them, so use it only where that is fine.
+func (s *Store) ExplainSearch(ctx context.Context, in product.Search, first int) (map[string]string, error) {
+	q := buildSearch(in)
+	dir := "ASC"
+	if in.Desc {
+		dir = "DESC"
+	}
+	page := `SELECT ` + productCols + `, (` + q.key + `)::text FROM ` + q.from + ` WHERE ` + strings.Join(q.where, " AND ") +
+		` ORDER BY ` + q.key + ` ` + dir + `, p.id ` + dir + ` LIMIT ` + q.arg(first+1)
+	count := `SELECT count(*) FROM ` + q.from + ` WHERE ` + strings.Join(q.where, " AND ")
+	out := map[string]string{}
+	for name, sql := range map[string]string{"page": page, "count": count} {
+		rows, err := s.pool.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+sql, q.args...)
+		if err != nil {
+			return nil, fmt.Errorf("explain %s: %w", name, err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, fmt.Errorf("explain %s: %w", name, err)
+		}
+		out[name] = strings.Join(lines, "\n")
+	}
+	return out, nil
+}
