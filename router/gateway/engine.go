@@ -22,6 +22,13 @@ import (
 )
 
 // Options configure an Engine beyond the supergraph itself.
+// DefaultForwardHeaders are what subgraphs need from the client's request:
+// the token (verified again there), the sales channel and the guest cart
+// (orders), the language (notifications' locale) and the user agent
+// (analytics drops bots). Per-subgraph rules are the gateway issue's.
+var DefaultForwardHeaders = []string{"Authorization", "X-Channel", "X-Cart-Token", "Accept-Language", "User-Agent"}
+
+// Options configure an Engine.
 type Options struct {
 	// SubgraphURLs overrides join__graph URLs, keyed by subgraph name.
 	SubgraphURLs map[string]string
@@ -29,7 +36,7 @@ type Options struct {
 	// sensible timeouts.
 	HTTPClient *http.Client
 	// ForwardHeaders are client request headers sent on to every subgraph.
-	// nil means just Authorization.
+	// nil means DefaultForwardHeaders.
 	ForwardHeaders []string
 	// PlanCacheSize bounds the number of cached plans; 0 means 1024.
 	PlanCacheSize int
@@ -97,7 +104,7 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		log:          log,
 	}
 	if e.forward == nil {
-		e.forward = []string{"Authorization"}
+		e.forward = DefaultForwardHeaders
 	}
 	// Fail at startup, not on the first request, when the config is unusable.
 	if _, err := plan.NewPlanner(cfg); err != nil {
