@@ -5,6 +5,10 @@ MODULES := subgraphs router tools e2e bench
 PKGS := $(foreach m,$(MODULES),./$(m)/...)
 # gqlgen under the race detector takes minutes; its staleness test runs without it.
 SLOW_PKGS := github.com/myshop/supergraph/tools/cmd/generate
+# Deployment checks live in their own module, kept out of go.work so their
+# dependencies (compose-go, kustomize, k8s API types) never move the versions
+# compiled into the binaries.
+DEPLOY_CHECK := cd deploy/check && GOWORK=off
 
 .PHONY: run build test generate compose bench playground conformance-compose tidy fmt
 
@@ -22,7 +26,8 @@ test:
 	@source tools/services.sh && trap 'tools/services.sh stop' EXIT && \
 	  go vet $(PKGS) && \
 	  go test -race -count=1 $$(go list $(PKGS) | grep -v -x -F '$(SLOW_PKGS)') && \
-	  go test -count=1 $(SLOW_PKGS)
+	  go test -count=1 $(SLOW_PKGS) && \
+	  ($(DEPLOY_CHECK) go vet ./... && GOWORK=off go test -race -count=1 ./...)
 
 ## generate: gqlgen code for every subgraph, then the supergraph.
 generate:
@@ -32,6 +37,7 @@ generate:
 ## compose: schema/*/ → schema/supergraph.graphql.
 compose:
 	go run ./router/cmd/router compose -config schema/subgraphs.json -out schema/supergraph.graphql
+	cp schema/supergraph.graphql deploy/k8s/base/supergraph.graphql
 
 ## bench: router against the subgraphs, ratios in one run.
 bench:
@@ -48,6 +54,7 @@ conformance-compose:
 
 tidy:
 	for m in $(MODULES); do (cd $$m && GOWORK=off go mod tidy) || exit 1; done
+	$(DEPLOY_CHECK) go mod tidy
 
 fmt:
 	gofmt -l -w $(MODULES)

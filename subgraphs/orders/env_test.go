@@ -44,6 +44,7 @@ type env struct {
 
 	products, inventory, payments http.Handler
 	productsDB, inventoryDB       *pgxpool.Pool
+	paymentsDB                    *pgxpool.Pool
 	authorizations                atomic.Int64 // authorizePayment requests payments received
 
 	ada, bob, staff string // tokens: two shoppers, and staff with every orders permission
@@ -72,7 +73,8 @@ func newEnv(t *testing.T) *env {
 		('wh_us', 'US', 's', 'c', 'p', 'US', '{US,CA}', 10), ('wh_eu', 'EU', 's', 'c', 'p', 'DE', '{DE,FR}', 10)`)
 	e.inventory = inventory.Handler(deps(e.inventoryDB))
 
-	e.payments = payments.NewHandler(deps(pgtest.NewPool(t, paypg.Migrations)), testcard.New(), "whsec_test")
+	e.paymentsDB = pgtest.NewPool(t, paypg.Migrations)
+	e.payments = payments.NewHandler(deps(e.paymentsDB), testcard.New(), "whsec_test")
 	countAuth := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if strings.Contains(string(body), "authorizePayment") {

@@ -104,7 +104,7 @@ func Wire(d subgraph.Deps, u Upstreams) Services {
 		Store:     store,
 		Carts:     order.NewCarts(store, u.Catalog, u.Inventory, ids.New),
 		Checkout:  order.NewCheckout(store, u.Catalog, u.Inventory, u.Payments, ids.New, d.Log),
-		Lifecycle: order.NewOrders(store, u.Inventory, u.Payments),
+		Lifecycle: order.NewOrders(store, u.Inventory, u.Payments, ids.New),
 	}
 }
 
@@ -117,10 +117,12 @@ func NewHandler(d subgraph.Deps, s Services) http.Handler {
 		Store: s.Store, Carts: s.Carts, Checkout: s.Checkout, Lifecycle: s.Lifecycle}})
 	gql := loader.Middleware(s.Store, d.LoaderWait, gqlserver.New(es, d.Log))
 	// The customer's own token goes on to payments (an authorization is
-	// theirs), and X-Channel chooses a cart's channel.
+	// theirs), X-Channel chooses a cart's channel and X-Cart-Token names a
+	// guest cart.
 	withCaller := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := upstream.WithCaller(r.Context(), r.Header.Get("Authorization"))
 		ctx = graph.WithChannel(ctx, r.Header.Get("X-Channel"))
+		ctx = graph.WithCartTokenHeader(ctx, r.Header.Get("X-Cart-Token"))
 		gql.ServeHTTP(w, r.WithContext(ctx))
 	})
 	mux := http.NewServeMux()

@@ -145,7 +145,7 @@ func TestStatusMachine(t *testing.T) {
 	if len(o.Order.Events) != 4 || *o.Order.Events[3].From != "SHIPPED" || o.Order.Events[3].To != "DELIVERED" || o.Order.Events[3].Actor != "usr_staff" {
 		t.Errorf("events: %+v", o.Order.Events)
 	}
-	rows, err := e.pool.Query(t.Context(), `SELECT (payload->>'version')::int FROM outbox WHERE payload->>'orderId' = $1 ORDER BY id`, id)
+	rows, err := e.pool.Query(t.Context(), `SELECT (payload->>'version')::int FROM outbox WHERE type = 'order.status_changed' AND payload->>'orderId' = $1 ORDER BY id`, id)
 	if err != nil {
 		t.Fatal(err)
 	}

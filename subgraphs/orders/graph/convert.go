@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"time"
@@ -99,9 +100,21 @@ func field(f string) []string {
 }
 
 func cartPayload(r *Resolver, ctx context.Context, c order.Cart, err error) (*model.CartPayload, error) {
+	return guestCartPayload(r, ctx, c, "", err)
+}
+
+// guestCartPayload is cartPayload with the guest cart's token: the new
+// one, else the one the request carried.
+func guestCartPayload(r *Resolver, ctx context.Context, c order.Cart, token string, err error) (*model.CartPayload, error) {
 	out := &model.CartPayload{Errors: []*model.CartError{}}
 	if err == nil {
 		out.Cart = r.toCart(ctx, c)
+		if c.UserID == "" {
+			if token == "" {
+				token = requestCartToken(ctx)
+			}
+			out.CartToken = &token
+		}
 		return out, nil
 	}
 	p, err := asProblem(err)
@@ -143,8 +156,33 @@ func orderPayload(o order.Order, err error) (*model.OrderPayload, error) {
 	if o.ID != "" {
 		out.Order = toOrder(o)
 	}
+	out.Errors, err = orderErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func fulfilPayload(o order.Order, f order.Fulfillment, err error) (*model.FulfillOrderPayload, error) {
+	out := &model.FulfillOrderPayload{}
+	if o.ID != "" {
+		out.Order = toOrder(o)
+	}
+	if f.ID != "" {
+		out.Fulfillment = toFulfillment(f)
+	}
+	out.Errors, err = orderErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// orderErrors turns a rule failure into payload errors; other errors stay
+// errors.
+func orderErrors(err error) ([]*model.OrderError, error) {
 	if err == nil {
-		return out, nil
+		return []*model.OrderError{}, nil
 	}
 	p, err := asProblem(err)
 	if err != nil {
@@ -154,14 +192,47 @@ func orderPayload(o order.Order, err error) (*model.OrderPayload, error) {
 	if !code.IsValid() {
 		return nil, errors.New("order: unexpected problem " + p.Code)
 	}
-	out.Errors = append(out.Errors, &model.OrderError{Field: field(p.Field), Message: p.Message, Code: code,
-		AllowedTransitions: statuses(p.Allowed)})
-	return out, nil
+	return []*model.OrderError{{Field: field(p.Field), Message: p.Message, Code: code, AllowedTransitions: statuses(p.Allowed)}}, nil
 }
 
-// connection pages a list of orders; list names the list and its filter,
-// so a cursor of one list is refused by another.
-func (r *Resolver) connection(ctx context.Context, list string, f order.ListFilter, first *int, after *string) (*model.OrderConnection, error) {
+func toFulfillment(f order.Fulfillment) *model.Fulfillment {
+	out := &model.Fulfillment{ID: f.ID, Carrier: f.Carrier, TrackingNumber: f.TrackingNumber, CreatedAt: timestamp(f.CreatedAt),
+		Lines: make([]*model.FulfillmentLine, len(f.Lines))}
+	for i, l := range f.Lines {
+		out.Lines[i] = &model.FulfillmentLine{Variant: &model.ProductVariant{ID: l.VariantID}, Quantity: l.Quantity}
+	}
+	return out
+}
+
+func toQuote(q order.Quote) *model.ShippingMethod {
+	return &model.ShippingMethod{Code: model.ShippingMethodCode(q.Method), Name: q.Name, Price: &q.Price, MinDays: q.MinDays, MaxDays: q.MaxDays}
+}
+
+type cartTokenHeaderKey struct{}
+
+// WithCartTokenHeader returns ctx carrying the request's X-Cart-Token.
+func WithCartTokenHeader(ctx context.Context, token string) context.Context {
+	ctx = context.WithValue(ctx, cartTokenHeaderKey{}, token)
+	return order.WithCartToken(ctx, token)
+}
+
+// withCartToken is ctx with the cartToken argument, when given, in place
+// of the header's.
+func withCartToken(ctx context.Context, arg *string) context.Context {
+	if arg == nil || *arg == "" {
+		return ctx
+	}
+	return order.WithCartToken(context.WithValue(ctx, cartTokenHeaderKey{}, *arg), *arg)
+}
+
+func requestCartToken(ctx context.Context) string {
+	s, _ := ctx.Value(cartTokenHeaderKey{}).(string)
+	return s
+}
+
+// connection pages a list of orders; list names the list, its filter and
+// sort, so a cursor of one list is refused by another.
+func (r *Resolver) connection(ctx context.Context, list string, f order.ListFilter, sort order.Sort, first *int, after *string) (*model.OrderConnection, error) {
 	n := 20
 	if first != nil {
 		n = *first
@@ -169,17 +240,24 @@ func (r *Resolver) connection(ctx context.Context, list string, f order.ListFilt
 	if err := cursor.First(n); err != nil {
 		return nil, err
 	}
-	afterID, err := cursor.Decode(list, deref(after))
+	list = fmt.Sprintf("%s:%s:%t", list, sort.Field, sort.Desc)
+	key, err := cursor.Decode(list, deref(after))
 	if err != nil {
 		return nil, err
 	}
-	os, more, err := r.Store.ListOrders(ctx, f, afterID, n)
+	var pos *order.Position
+	if key != "" {
+		if pos, err = sort.Parse(key); err != nil {
+			return nil, err
+		}
+	}
+	os, more, err := r.Store.ListOrders(ctx, f, sort, pos, n)
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.OrderConnection{Edges: make([]*model.OrderEdge, len(os)), PageInfo: &model.PageInfo{HasNextPage: more, HasPreviousPage: afterID != ""}}
+	conn := &model.OrderConnection{Edges: make([]*model.OrderEdge, len(os)), PageInfo: &model.PageInfo{HasNextPage: more, HasPreviousPage: pos != nil}}
 	for i, o := range os {
-		conn.Edges[i] = &model.OrderEdge{Cursor: cursor.Encode(list, o.ID), Node: toOrder(o)}
+		conn.Edges[i] = &model.OrderEdge{Cursor: cursor.Encode(list, sort.Key(o)), Node: toOrder(o)}
 	}
 	if len(os) > 0 {
 		start, end := conn.Edges[0].Cursor, conn.Edges[len(os)-1].Cursor

@@ -36,6 +36,34 @@ func (r *cartResolver) Lines(ctx context.Context, obj *model.Cart) ([]*model.Car
 	return out, nil
 }
 
+// Subtotal is the resolver for the subtotal field.
+func (r *cartResolver) Subtotal(ctx context.Context, obj *model.Cart) (*money.Money, error) {
+	v, err := obj.View()
+	return v.Subtotal, err
+}
+
+// ShippingMethod is the resolver for the shippingMethod field.
+func (r *cartResolver) ShippingMethod(ctx context.Context, obj *model.Cart) (*model.ShippingMethod, error) {
+	v, err := obj.View()
+	if err != nil || v.Shipping == nil {
+		return nil, err
+	}
+	return toQuote(*v.Shipping), nil
+}
+
+// AvailableShippingMethods is the resolver for the availableShippingMethods field.
+func (r *cartResolver) AvailableShippingMethods(ctx context.Context, obj *model.Cart) ([]*model.ShippingMethod, error) {
+	v, err := obj.View()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.ShippingMethod, len(v.Methods))
+	for i, q := range v.Methods {
+		out[i] = toQuote(q)
+	}
+	return out, nil
+}
+
 // Total is the resolver for the total field.
 func (r *cartResolver) Total(ctx context.Context, obj *model.Cart) (*money.Money, error) {
 	v, err := obj.View()
@@ -48,6 +76,19 @@ func (r *cartResolver) ShippingAddress(ctx context.Context, obj *model.Cart) (*m
 		return nil, nil
 	}
 	return toAddress(*obj.Cart.Address), nil
+}
+
+// BillingAddress is the resolver for the billingAddress field.
+func (r *cartResolver) BillingAddress(ctx context.Context, obj *model.Cart) (*model.ShippingAddress, error) {
+	if a := obj.Cart.BillingAddress(); a != nil {
+		return toAddress(*a), nil
+	}
+	return nil, nil
+}
+
+// BillingSameAsShipping is the resolver for the billingSameAsShipping field.
+func (r *cartResolver) BillingSameAsShipping(ctx context.Context, obj *model.Cart) (bool, error) {
+	return obj.Cart.Billing == nil, nil
 }
 
 // Problems is the resolver for the problems field.
@@ -73,25 +114,59 @@ func (r *cartResolver) UpdatedAt(ctx context.Context, obj *model.Cart) (string, 
 
 // AddCartLine is the resolver for the addCartLine field.
 func (r *mutationResolver) AddCartLine(ctx context.Context, input model.AddCartLineInput) (*model.CartPayload, error) {
-	c, err := r.Carts.Add(ctx, channelOf(ctx, input.Channel), input.VariantID, input.Quantity)
-	return cartPayload(r.Resolver, ctx, c, err)
+	ctx = withCartToken(ctx, input.CartToken)
+	c, token, err := r.Carts.Add(ctx, channelOf(ctx, input.Channel), input.VariantID, input.Quantity)
+	return guestCartPayload(r.Resolver, ctx, c, token, err)
 }
 
 // UpdateCartLine is the resolver for the updateCartLine field.
 func (r *mutationResolver) UpdateCartLine(ctx context.Context, input model.UpdateCartLineInput) (*model.CartPayload, error) {
+	ctx = withCartToken(ctx, input.CartToken)
 	c, err := r.Carts.Update(ctx, input.CartID, input.VariantID, input.Quantity)
 	return cartPayload(r.Resolver, ctx, c, err)
 }
 
 // RemoveCartLine is the resolver for the removeCartLine field.
-func (r *mutationResolver) RemoveCartLine(ctx context.Context, cartID string, variantID string) (*model.CartPayload, error) {
+func (r *mutationResolver) RemoveCartLine(ctx context.Context, cartID string, variantID string, cartToken *string) (*model.CartPayload, error) {
+	ctx = withCartToken(ctx, cartToken)
 	c, err := r.Carts.Remove(ctx, cartID, variantID)
 	return cartPayload(r.Resolver, ctx, c, err)
 }
 
 // SetShippingAddress is the resolver for the setShippingAddress field.
-func (r *mutationResolver) SetShippingAddress(ctx context.Context, cartID string, address model.ShippingAddressInput) (*model.CartPayload, error) {
+func (r *mutationResolver) SetShippingAddress(ctx context.Context, cartID string, address model.ShippingAddressInput, cartToken *string) (*model.CartPayload, error) {
+	ctx = withCartToken(ctx, cartToken)
 	c, err := r.Carts.SetAddress(ctx, cartID, fromAddress(address))
+	return cartPayload(r.Resolver, ctx, c, err)
+}
+
+// SetBillingAddress is the resolver for the setBillingAddress field.
+func (r *mutationResolver) SetBillingAddress(ctx context.Context, cartID string, address *model.ShippingAddressInput, sameAsShipping *bool, cartToken *string) (*model.CartPayload, error) {
+	ctx = withCartToken(ctx, cartToken)
+	var a *order.Address
+	switch {
+	case address != nil && sameAsShipping != nil && *sameAsShipping:
+		return nil, errs.New(errs.Invalid, "give an address or sameAsShipping: true, not both")
+	case address != nil:
+		in := fromAddress(*address)
+		a = &in
+	case sameAsShipping == nil || !*sameAsShipping:
+		return nil, errs.New(errs.Invalid, "give an address or sameAsShipping: true")
+	}
+	c, err := r.Carts.SetBilling(ctx, cartID, a)
+	return cartPayload(r.Resolver, ctx, c, err)
+}
+
+// SetShippingMethod is the resolver for the setShippingMethod field.
+func (r *mutationResolver) SetShippingMethod(ctx context.Context, cartID string, method model.ShippingMethodCode, cartToken *string) (*model.CartPayload, error) {
+	ctx = withCartToken(ctx, cartToken)
+	c, err := r.Carts.SetMethod(ctx, cartID, order.ShippingMethod(method))
+	return cartPayload(r.Resolver, ctx, c, err)
+}
+
+// MergeGuestCart is the resolver for the mergeGuestCart field.
+func (r *mutationResolver) MergeGuestCart(ctx context.Context, cartToken string) (*model.CartPayload, error) {
+	c, err := r.Carts.Merge(ctx, cartToken)
 	return cartPayload(r.Resolver, ctx, c, err)
 }
 
@@ -111,6 +186,16 @@ func (r *mutationResolver) CancelOrder(ctx context.Context, orderID string, reas
 	return orderPayload(r.Lifecycle.Move(ctx, orderID, order.Canceled, deref(reason)))
 }
 
+// FulfillOrder is the resolver for the fulfillOrder field.
+func (r *mutationResolver) FulfillOrder(ctx context.Context, input model.FulfillOrderInput) (*model.FulfillOrderPayload, error) {
+	lines := make([]order.FulfillmentLine, len(input.Lines))
+	for i, l := range input.Lines {
+		lines[i] = order.FulfillmentLine{VariantID: l.VariantID, Quantity: l.Quantity}
+	}
+	return fulfilPayload(r.Lifecycle.Fulfil(ctx, order.FulfilInput{OrderID: input.OrderID, Lines: lines, Carrier: input.Carrier,
+		TrackingNumber: input.TrackingNumber}))
+}
+
 // Number is the resolver for the number field.
 func (r *orderResolver) Number(ctx context.Context, obj *model.Order) (string, error) {
 	return number(obj.Order.Number), nil
@@ -119,6 +204,16 @@ func (r *orderResolver) Number(ctx context.Context, obj *model.Order) (string, e
 // Status is the resolver for the status field.
 func (r *orderResolver) Status(ctx context.Context, obj *model.Order) (model.OrderStatus, error) {
 	return model.OrderStatus(obj.Order.Status), nil
+}
+
+// PaymentStatus is the resolver for the paymentStatus field.
+func (r *orderResolver) PaymentStatus(ctx context.Context, obj *model.Order) (model.OrderPaymentStatus, error) {
+	return model.OrderPaymentStatus(obj.Order.PaymentStatus), nil
+}
+
+// FulfillmentStatus is the resolver for the fulfillmentStatus field.
+func (r *orderResolver) FulfillmentStatus(ctx context.Context, obj *model.Order) (model.FulfillmentStatus, error) {
+	return model.FulfillmentStatus(obj.Order.FulfillmentStatus), nil
 }
 
 // AllowedTransitions is the resolver for the allowedTransitions field.
@@ -151,6 +246,28 @@ func (r *orderResolver) Lines(ctx context.Context, obj *model.Order) ([]*model.O
 	return out, nil
 }
 
+// Subtotal is the resolver for the subtotal field.
+func (r *orderResolver) Subtotal(ctx context.Context, obj *model.Order) (*money.Money, error) {
+	st := obj.Order.Subtotal()
+	return &st, nil
+}
+
+// ShippingPrice is the resolver for the shippingPrice field.
+func (r *orderResolver) ShippingPrice(ctx context.Context, obj *model.Order) (*money.Money, error) {
+	return &obj.Order.ShippingPrice, nil
+}
+
+// ShippingMethod is the resolver for the shippingMethod field.
+func (r *orderResolver) ShippingMethod(ctx context.Context, obj *model.Order) (*model.ShippingMethod, error) {
+	o := obj.Order
+	if o.ShippingMethod == "" {
+		return nil, nil
+	}
+	q, _ := order.QuoteFor(o.ShippingMethod, o.ShippingAddress.CountryCode, o.Total.Currency)
+	q.Method, q.Price = o.ShippingMethod, o.ShippingPrice // what was charged, whatever the table says today
+	return toQuote(q), nil
+}
+
 // Total is the resolver for the total field.
 func (r *orderResolver) Total(ctx context.Context, obj *model.Order) (*money.Money, error) {
 	return &obj.Order.Total, nil
@@ -159,6 +276,24 @@ func (r *orderResolver) Total(ctx context.Context, obj *model.Order) (*money.Mon
 // ShippingAddress is the resolver for the shippingAddress field.
 func (r *orderResolver) ShippingAddress(ctx context.Context, obj *model.Order) (*model.ShippingAddress, error) {
 	return toAddress(obj.Order.ShippingAddress), nil
+}
+
+// BillingAddress is the resolver for the billingAddress field.
+func (r *orderResolver) BillingAddress(ctx context.Context, obj *model.Order) (*model.ShippingAddress, error) {
+	return toAddress(obj.Order.BillingAddress), nil
+}
+
+// Fulfillments is the resolver for the fulfillments field.
+func (r *orderResolver) Fulfillments(ctx context.Context, obj *model.Order) ([]*model.Fulfillment, error) {
+	fs, err := loader.For(ctx).Fulfillments.Load(ctx, obj.ID)()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Fulfillment, len(fs))
+	for i, f := range fs {
+		out[i] = toFulfillment(f)
+	}
+	return out, nil
 }
 
 // Events is the resolver for the events field.
@@ -197,7 +332,8 @@ func (r *orderResolver) CreatedAt(ctx context.Context, obj *model.Order) (string
 }
 
 // MyCart is the resolver for the myCart field.
-func (r *queryResolver) MyCart(ctx context.Context, channel *string) (*model.Cart, error) {
+func (r *queryResolver) MyCart(ctx context.Context, channel *string, cartToken *string) (*model.Cart, error) {
+	ctx = withCartToken(ctx, cartToken)
 	c, err := r.Carts.Mine(ctx, channelOf(ctx, channel))
 	if errors.Is(err, order.ErrNotFound) {
 		return nil, nil
@@ -222,11 +358,11 @@ func (r *queryResolver) MyOrders(ctx context.Context, first *int, after *string)
 	if c == nil {
 		return nil, errs.New(errs.Unauthenticated, "sign in first")
 	}
-	return r.connection(ctx, "myOrders", order.ListFilter{UserID: c.UserID()}, first, after)
+	return r.connection(ctx, "myOrders", order.ListFilter{UserID: c.UserID()}, order.NewestFirst, first, after)
 }
 
 // Orders is the resolver for the orders field.
-func (r *queryResolver) Orders(ctx context.Context, where *model.OrderWhere, first *int, after *string) (*model.OrderConnection, error) {
+func (r *queryResolver) Orders(ctx context.Context, where *model.OrderWhere, sortBy *model.OrderSort, first *int, after *string) (*model.OrderConnection, error) {
 	c := auth.FromContext(ctx)
 	if c == nil {
 		return nil, errs.New(errs.Unauthenticated, "sign in first")
@@ -234,11 +370,15 @@ func (r *queryResolver) Orders(ctx context.Context, where *model.OrderWhere, fir
 	if !c.HasScope(order.ReadOrders) {
 		return nil, errs.New(errs.Forbidden, "this needs the %s permission", order.ReadOrders)
 	}
-	f := order.ListFilter{}
-	if where != nil && where.Status != nil {
-		f.Status = order.Status(*where.Status)
+	f, list, err := staffFilter(where)
+	if err != nil {
+		return nil, err
 	}
-	return r.connection(ctx, "orders:"+string(f.Status), f, first, after)
+	sort := order.NewestFirst
+	if sortBy != nil {
+		sort = order.Sort{Field: order.SortField(sortBy.Field), Desc: sortBy.Direction == model.SortDirectionDesc}
+	}
+	return r.connection(ctx, list, f, sort, first, after)
 }
 
 // Orders is the resolver for the orders field.
@@ -247,7 +387,7 @@ func (r *userResolver) Orders(ctx context.Context, obj *model.User, first *int, 
 	if c == nil || (c.UserID() != obj.ID && !c.HasScope(order.ReadOrders)) {
 		return nil, errs.New(errs.Forbidden, "only the user and staff with %s see a user's orders", order.ReadOrders)
 	}
-	return r.connection(ctx, "userOrders:"+obj.ID, order.ListFilter{UserID: obj.ID}, first, after)
+	return r.connection(ctx, "userOrders:"+obj.ID, order.ListFilter{UserID: obj.ID}, order.NewestFirst, first, after)
 }
 
 // Cart returns generated.CartResolver implementation.

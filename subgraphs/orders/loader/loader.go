@@ -18,6 +18,7 @@ type Store interface {
 	OrdersByIDs(ctx context.Context, ids []string) ([]order.Order, error)
 	LinesByOrders(ctx context.Context, orderIDs []string) ([]order.Line, error)
 	EventsByOrders(ctx context.Context, orderIDs []string) ([]order.Event, error)
+	FulfillmentsByOrders(ctx context.Context, orderIDs []string) ([]order.Fulfillment, error)
 }
 
 // Loaders are one request's dataloaders.
@@ -25,6 +26,8 @@ type Loaders struct {
 	OrderByID *dataloader.Loader[string, order.Order]
 	Lines     *dataloader.Loader[string, []order.Line]
 	Events    *dataloader.Loader[string, []order.Event]
+	// Fulfillments are each order's fulfilments, oldest first.
+	Fulfillments *dataloader.Loader[string, []order.Fulfillment]
 }
 
 // New returns fresh loaders over store that gather keys for wait.
@@ -35,6 +38,8 @@ func New(store Store, wait time.Duration) *Loaders {
 			dataloader.WithWait[string, []order.Line](wait)),
 		Events: dataloader.NewBatchedLoader(grouped(store.EventsByOrders, func(e order.Event) string { return e.OrderID }),
 			dataloader.WithWait[string, []order.Event](wait)),
+		Fulfillments: dataloader.NewBatchedLoader(grouped(store.FulfillmentsByOrders, func(f order.Fulfillment) string { return f.OrderID }),
+			dataloader.WithWait[string, []order.Fulfillment](wait)),
 	}
 }
 

@@ -2,8 +2,10 @@ package order
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
@@ -21,15 +23,29 @@ const DefaultChannel = "default-usd"
 // subgraph's channels).
 var Channels = map[string]money.Currency{"default-usd": "USD", "eu-eur": "EUR", "jp-jpy": "JPY"}
 
-// Cart is a customer's basket in one channel.
+// Cart is a customer's (or a guest's) basket in one channel.
 type Cart struct {
-	ID        string
-	UserID    string
-	Channel   string
-	Ordered   bool // an order was placed from it; it takes no more changes
-	Address   *Address
-	Lines     []CartLine // oldest first
-	UpdatedAt time.Time
+	ID      string
+	UserID  string // "" for a guest cart
+	Channel string
+	// Ordered: an order was placed from it, or it was merged into a
+	// customer's cart; it takes no more changes.
+	Ordered bool
+	Address *Address
+	// Billing is where the bill goes; nil means the shipping address.
+	Billing        *Address
+	ShippingMethod ShippingMethod // "" until chosen: the cheapest then
+	Lines          []CartLine     // oldest first
+	TokenHash      string         // a guest cart's HashCartToken
+	UpdatedAt      time.Time
+}
+
+// BillingAddress is where the bill goes: Billing, else the shipping address.
+func (c Cart) BillingAddress() *Address {
+	if c.Billing != nil {
+		return c.Billing
+	}
+	return c.Address
 }
 
 // CartLine is a variant and how many; its price is read live.
@@ -38,11 +54,14 @@ type CartLine struct {
 	Quantity  int
 }
 
-// View is a cart priced now: its lines, total and what would block
-// checkout.
+// View is a cart priced now: its lines, shipping, total and what would
+// block checkout.
 type View struct {
 	Lines    []PricedLine
-	Total    *money.Money // nil when no line has a price
+	Subtotal *money.Money // nil when no line has a price
+	Shipping *Quote       // nil without an address
+	Methods  []Quote      // what ships to the address, cheapest first
+	Total    *money.Money // Subtotal plus Shipping's price
 	Problems []CartProblem
 }
 
@@ -95,8 +114,12 @@ func CheckChannel(channel string) (string, error) {
 	return channel, nil
 }
 
-// Mine is the caller's open cart in channel; ErrNotFound when none.
+// Mine is the guest cart of the request's cart token, else the caller's
+// open cart in channel; ErrNotFound when none.
 func (c *Carts) Mine(ctx context.Context, channel string) (Cart, error) {
+	if tok := cartToken(ctx); tok != "" {
+		return c.store.CartByToken(ctx, HashCartToken(tok))
+	}
 	cl, err := signedIn(ctx)
 	if err != nil {
 		return Cart{}, err
@@ -107,36 +130,37 @@ func (c *Carts) Mine(ctx context.Context, channel string) (Cart, error) {
 	return c.store.FindOpenCart(ctx, cl.UserID(), channel)
 }
 
-// Add puts quantity more units of a variant in the caller's open cart in
-// channel, opening one if needed. The variant must exist in the catalog.
-func (c *Carts) Add(ctx context.Context, channel, variantID string, quantity int) (Cart, error) {
-	cl, err := signedIn(ctx)
-	if err != nil {
-		return Cart{}, err
-	}
-	if channel, err = CheckChannel(channel); err != nil {
-		return Cart{}, err
-	}
+// Add puts quantity more units of a variant in a cart, opening one if
+// needed: the guest cart of the request's cart token; else the caller's
+// open cart in channel; else, for someone not signed in, a new guest cart.
+// It returns the cart and, for a guest cart, its token. The variant must
+// exist in the catalog.
+func (c *Carts) Add(ctx context.Context, channel, variantID string, quantity int) (Cart, string, error) {
 	if quantity < 1 || quantity > MaxQuantity {
-		return Cart{}, problem("quantity", CodeInvalidQuantity, "quantity must be between 1 and %d", MaxQuantity)
+		return Cart{}, "", problem("quantity", CodeInvalidQuantity, "quantity must be between 1 and %d", MaxQuantity)
 	}
-	vs, err := c.catalog.Variants(ctx, channel, []string{variantID})
+	open, token, err := c.opener(ctx, channel)
 	if err != nil {
-		return Cart{}, fmt.Errorf("look up variant: %w", err)
+		return Cart{}, "", err
+	}
+	vs, err := c.catalog.Variants(ctx, open.channel, []string{variantID})
+	if err != nil {
+		return Cart{}, "", fmt.Errorf("look up variant: %w", err)
 	}
 	if _, ok := vs[variantID]; !ok {
-		return Cart{}, problem("variantId", CodeVariantNotFound, "no variant %s", variantID)
+		return Cart{}, "", problem("variantId", CodeVariantNotFound, "no variant %s", variantID)
 	}
-	cart, err := c.store.OpenCart(ctx, cl.UserID(), channel, c.newID("cart"))
+	cart, err := open.open(ctx)
 	if err != nil {
-		return Cart{}, err
+		return Cart{}, "", err
 	}
 	if err := c.store.AddCartLine(ctx, cart.ID, variantID, quantity); errors.Is(err, ErrQuantity) {
-		return Cart{}, problem("quantity", CodeInvalidQuantity, "a line holds at most %d units", MaxQuantity)
+		return Cart{}, "", problem("quantity", CodeInvalidQuantity, "a line holds at most %d units", MaxQuantity)
 	} else if err != nil {
-		return Cart{}, err
+		return Cart{}, "", err
 	}
-	return c.store.CartByID(ctx, cart.ID)
+	cart, err = c.store.CartByID(ctx, cart.ID)
+	return cart, token, err
 }
 
 // Update sets a line's quantity (1 to MaxQuantity).
@@ -168,6 +192,32 @@ func (c *Carts) SetAddress(ctx context.Context, cartID string, a Address) (Cart,
 	return c.change(ctx, cartID, func(Cart) error { return c.store.SetCartAddress(ctx, cartID, a) })
 }
 
+// SetBilling sets where the bill goes: a, or (nil) the shipping address.
+func (c *Carts) SetBilling(ctx context.Context, cartID string, a *Address) (Cart, error) {
+	if a != nil {
+		n := a.Normalize()
+		if err := n.Validate(); err != nil {
+			err.(*Problem).Field = strings.Replace(err.(*Problem).Field, "address.", "billingAddress.", 1)
+			return Cart{}, err
+		}
+		a = &n
+	}
+	return c.change(ctx, cartID, func(Cart) error { return c.store.SetCartBilling(ctx, cartID, a) })
+}
+
+// SetMethod chooses how the cart ships: one of the methods to its address.
+func (c *Carts) SetMethod(ctx context.Context, cartID string, m ShippingMethod) (Cart, error) {
+	return c.change(ctx, cartID, func(cart Cart) error {
+		if cart.Address == nil {
+			return problem("method", CodeMethodNotAvailable, "set a shipping address first: methods depend on it")
+		}
+		if _, ok := QuoteFor(m, cart.Address.CountryCode, Channels[cart.Channel]); !ok {
+			return problem("method", CodeMethodNotAvailable, "%s does not ship to %s", m, cart.Address.CountryCode)
+		}
+		return c.store.SetCartMethod(ctx, cartID, m)
+	})
+}
+
 // change runs f on the caller's own open cart and returns the cart after.
 // Someone else's cart is NOT_FOUND, like one that does not exist.
 func (c *Carts) change(ctx context.Context, cartID string, f func(Cart) error) (Cart, error) {
@@ -184,17 +234,26 @@ func (c *Carts) change(ctx context.Context, cartID string, f func(Cart) error) (
 	return c.store.CartByID(ctx, cartID)
 }
 
-// Own returns the cart if it is the caller's; a Problem NOT_FOUND if not.
+// Own returns the cart if it is the caller's (a guest cart: if the request
+// carries its token); a Problem NOT_FOUND if not.
 func (c *Carts) Own(ctx context.Context, cartID string) (Cart, error) {
-	cl, err := signedIn(ctx)
-	if err != nil {
-		return Cart{}, err
+	tok := cartToken(ctx)
+	cl := auth.FromContext(ctx)
+	if tok == "" && cl == nil {
+		return Cart{}, errs.New(errs.Unauthenticated, "sign in first, or send the guest cart's token")
 	}
 	cart, err := c.store.CartByID(ctx, cartID)
-	if errors.Is(err, ErrNotFound) || (err == nil && cart.UserID != cl.UserID()) {
+	if errors.Is(err, ErrNotFound) || (err == nil && !owns(cart, cl, tok)) {
 		return Cart{}, problem("cartId", CodeNotFound, "no cart %s", cartID)
 	}
 	return cart, err
+}
+
+func owns(cart Cart, cl *auth.Claims, token string) bool {
+	if cart.UserID == "" {
+		return token != "" && subtle.ConstantTimeCompare([]byte(HashCartToken(token)), []byte(cart.TokenHash)) == 1
+	}
+	return cl != nil && cart.UserID == cl.UserID()
 }
 
 // View prices a cart now and lists its problems. Stock is advisory here
@@ -205,9 +264,14 @@ func (c *Carts) View(ctx context.Context, cart Cart) (View, error) {
 	for i, l := range cart.Lines {
 		ids[i] = l.VariantID
 	}
-	v := View{Lines: make([]PricedLine, len(cart.Lines)), Problems: []CartProblem{}}
+	v := View{Lines: make([]PricedLine, len(cart.Lines)), Problems: []CartProblem{}, Methods: []Quote{}}
 	if cart.Address == nil {
 		v.Problems = append(v.Problems, CartProblem{Code: CodeAddressRequired, Message: "add a shipping address to check out"})
+	} else {
+		v.Methods = Quotes(cart.Address.CountryCode, Channels[cart.Channel])
+		if q, ok := shippingFor(cart); ok {
+			v.Shipping = &q
+		}
 	}
 	if len(ids) == 0 {
 		return v, nil
@@ -231,14 +295,21 @@ func (c *Carts) View(ctx context.Context, cart Cart) (View, error) {
 		}
 		lt := money.Money{Minor: p.Minor * int64(l.Quantity), Currency: p.Currency}
 		v.Lines[i].UnitPrice, v.Lines[i].LineTotal = p, &lt
-		if v.Total == nil {
-			v.Total = &money.Money{Currency: p.Currency}
+		if v.Subtotal == nil {
+			v.Subtotal = &money.Money{Currency: p.Currency}
 		}
-		v.Total.Minor += lt.Minor
+		v.Subtotal.Minor += lt.Minor
 		if n := avail[l.VariantID]; avail != nil && n < l.Quantity {
 			v.Problems = append(v.Problems, CartProblem{Code: CodeInsufficientStock, VariantID: l.VariantID, Available: &n,
 				Message: fmt.Sprintf("only %d of %s left", n, l.VariantID)})
 		}
+	}
+	if v.Subtotal != nil {
+		t := *v.Subtotal
+		if v.Shipping != nil {
+			t.Minor += v.Shipping.Price.Minor
+		}
+		v.Total = &t
 	}
 	return v, nil
 }

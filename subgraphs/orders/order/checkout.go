@@ -37,8 +37,11 @@ type Saga struct {
 	Key             string
 	Channel         string
 	Lines           []Line
-	Total           money.Money
+	Total           money.Money // lines plus shipping
 	Address         Address
+	Billing         Address
+	ShippingMethod  ShippingMethod
+	ShippingPrice   money.Money
 	PaymentMethodID string
 	PaymentToken    string
 	Step            Step
@@ -157,7 +160,12 @@ func (c *Checkout) price(ctx context.Context, cart Cart) (Saga, error) {
 		return Saga{}, c.unavailable("price", err)
 	}
 	currency := Channels[cart.Channel]
-	s := Saga{CartID: cart.ID, Channel: cart.Channel, Address: *cart.Address, Total: money.Money{Currency: currency}}
+	ship, ok := shippingFor(cart)
+	if !ok {
+		return Saga{}, problem("cartId", CodeAddressRequired, "nothing ships to %s", cart.Address.CountryCode)
+	}
+	s := Saga{CartID: cart.ID, Channel: cart.Channel, Address: *cart.Address, Billing: *cart.BillingAddress(),
+		ShippingMethod: ship.Method, ShippingPrice: ship.Price, Total: money.Money{Minor: ship.Price.Minor, Currency: currency}}
 	for _, l := range cart.Lines {
 		v, ok := vs[l.VariantID]
 		if !ok || v.Price == nil || v.Price.Currency != currency {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
 )
 
@@ -15,11 +16,12 @@ type Orders struct {
 	store     Store
 	inventory Inventory
 	payments  Payments
+	newID     func(string) string
 }
 
 // NewOrders returns the lifecycle service.
-func NewOrders(store Store, inventory Inventory, payments Payments) *Orders {
-	return &Orders{store: store, inventory: inventory, payments: payments}
+func NewOrders(store Store, inventory Inventory, payments Payments, newID func(string) string) *Orders {
+	return &Orders{store: store, inventory: inventory, payments: payments, newID: newID}
 }
 
 // Move changes an order's status if the state machine allows it, after
@@ -27,32 +29,35 @@ func NewOrders(store Store, inventory Inventory, payments Payments) *Orders {
 // the payment; CANCELED and EXPIRED release the stock and void or refund
 // the payment; CONFIRMED (after 3-D Secure) allocates the held stock.
 // Each of those calls can be repeated, so a failed move can be retried.
+// SHIPPED records a fulfilment of whatever had not shipped yet (with no
+// carrier); PARTIALLY_SHIPPED needs fulfillOrder, which says what shipped.
 func (o *Orders) Move(ctx context.Context, id string, to Status, note string) (Order, error) {
-	cl, err := signedIn(ctx)
+	cl, err := staff(ctx)
 	if err != nil {
 		return Order{}, err
-	}
-	if !cl.HasScope(ManageOrders) {
-		return Order{}, errs.New(errs.Forbidden, "this needs the %s permission", ManageOrders)
 	}
 	if !to.Valid() {
 		return Order{}, errs.New(errs.Invalid, "unknown status %q", to)
 	}
-	os, err := o.store.OrdersByIDs(ctx, []string{id})
+	if to == Shipped {
+		ord, _, err := o.fulfil(ctx, cl.UserID(), FulfilInput{OrderID: id}, true)
+		return ord, err
+	}
+	ord, err := o.byID(ctx, id)
 	if err != nil {
 		return Order{}, err
 	}
-	if len(os) == 0 {
-		return Order{}, problem("orderId", CodeNotFound, "no order %s", id)
-	}
-	ord := os[0]
 	if !CanMove(ord.Status, to) {
 		return ord, invalidTransition(ord.Status, to)
 	}
-	if err := o.effects(ctx, ord, to); err != nil {
+	if to == PartiallyShipped {
+		return ord, problem("status", CodeInvalidFulfillment, "use fulfillOrder to say which units shipped")
+	}
+	paid, err := o.effects(ctx, ord, to)
+	if err != nil {
 		return ord, err
 	}
-	moved, err := o.store.Transition(ctx, id, ord.Status, to, cl.UserID(), note)
+	moved, err := o.store.Transition(ctx, Change{OrderID: id, From: ord.Status, To: to, Actor: cl.UserID(), Note: note, Payment: paid})
 	if errors.Is(err, ErrConflict) {
 		os, err := o.store.OrdersByIDs(ctx, []string{id})
 		if err != nil || len(os) == 0 {
@@ -63,62 +68,96 @@ func (o *Orders) Move(ctx context.Context, id string, to Status, note string) (O
 	return moved, err
 }
 
+// staff is the caller, if they may manage orders.
+func staff(ctx context.Context) (*auth.Claims, error) {
+	cl, err := signedIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !cl.HasScope(ManageOrders) {
+		return nil, errs.New(errs.Forbidden, "this needs the %s permission", ManageOrders)
+	}
+	return cl, nil
+}
+
+// byID is the order, or a NOT_FOUND problem.
+func (o *Orders) byID(ctx context.Context, id string) (Order, error) {
+	os, err := o.store.OrdersByIDs(ctx, []string{id})
+	if err != nil {
+		return Order{}, err
+	}
+	if len(os) == 0 {
+		return Order{}, problem("orderId", CodeNotFound, "no order %s", id)
+	}
+	return os[0], nil
+}
+
 func invalidTransition(from, to Status) *Problem {
 	p := problem("status", CodeInvalidTransition, "an order in %s cannot become %s", from, to)
 	p.Allowed = from.Allowed()
 	return p
 }
 
-func (o *Orders) effects(ctx context.Context, ord Order, to Status) error {
+// effects does what moving ord to status to implies for stock and money,
+// and returns the payment's status after ("" when it did not touch it).
+func (o *Orders) effects(ctx context.Context, ord Order, to Status) (PaymentStatus, error) {
 	switch to {
 	case Confirmed:
+		paid := PaymentStatus("")
 		if ord.PaymentID != "" {
 			st, err := o.payments.Status(ctx, ord.PaymentID)
 			if err != nil {
-				return upstream("read the payment", err)
+				return "", upstream("read the payment", err)
 			}
 			if st != PaymentAuthorized {
-				return problem("status", CodeUpstreamRefused, "the payment is %s, not AUTHORIZED", st)
+				return "", problem("status", CodeUpstreamRefused, "the payment is %s, not AUTHORIZED", st)
 			}
+			paid = PaidAuthorized
 		}
-		return o.reservation(ctx, ord, o.inventory.Convert, "allocate the stock")
+		return paid, o.reservation(ctx, ord, o.inventory.Convert, "allocate the stock")
 	case Shipped:
 		if err := o.reservation(ctx, ord, o.inventory.Fulfill, "fulfil the stock"); err != nil {
-			return err
+			return "", err
 		}
 		if ord.PaymentID == "" {
-			return nil
+			return "", nil
 		}
-		return refused(o.payments.Capture(ctx, ord.PaymentID, ord.ID+":capture"), "capture the payment")
+		if err := refused(o.payments.Capture(ctx, ord.PaymentID, ord.ID+":capture"), "capture the payment"); err != nil {
+			return "", err
+		}
+		return PaidFully, nil
 	case Canceled, Expired:
 		// Units that already shipped stay shipped (returns come later).
 		var st *StateError
 		if ord.ReservationID != "" {
 			if err := o.inventory.Release(ctx, ord.ReservationID); err != nil && !errors.As(err, &st) {
-				return upstream("release the stock", err)
+				return "", upstream("release the stock", err)
 			}
 		}
 		return o.giveBack(ctx, ord)
 	}
-	return nil
+	return "", nil
 }
 
-// giveBack voids an authorization, or refunds what was captured.
-func (o *Orders) giveBack(ctx context.Context, ord Order) error {
+// giveBack voids an authorization, or refunds what was captured, and
+// returns the payment's status after.
+func (o *Orders) giveBack(ctx context.Context, ord Order) (PaymentStatus, error) {
 	if ord.PaymentID == "" {
-		return nil
+		return "", nil
 	}
 	st, err := o.payments.Status(ctx, ord.PaymentID)
 	if err != nil {
-		return upstream("read the payment", err)
+		return "", upstream("read the payment", err)
 	}
 	switch st {
 	case PaymentAuthorized:
-		return refused(o.payments.Void(ctx, ord.PaymentID, ord.ID+":void"), "void the payment")
+		return PaidVoided, refused(o.payments.Void(ctx, ord.PaymentID, ord.ID+":void"), "void the payment")
 	case "PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED":
-		return refused(o.payments.Refund(ctx, ord.PaymentID, ord.ID+":refund"), "refund the payment")
+		return PaidRefunded, refused(o.payments.Refund(ctx, ord.PaymentID, ord.ID+":refund"), "refund the payment")
+	case "VOIDED", "REFUNDED":
+		return PaymentStatus(st), nil
 	}
-	return nil // nothing held: failed, voided, refunded, or waiting for 3-D Secure
+	return "", nil // nothing held: failed, or waiting for 3-D Secure
 }
 
 func (o *Orders) reservation(ctx context.Context, ord Order, f func(context.Context, string) error, what string) error {
@@ -153,7 +192,7 @@ func upstream(what string, err error) error {
 // their stock: the system's move, so no order waits forever. It looks at
 // up to 100 of them per call and returns how many it expired.
 func (o *Orders) ExpireUnpaid(ctx context.Context, olderThan time.Duration) (int, error) {
-	os, _, err := o.store.ListOrders(ctx, ListFilter{Status: PendingPayment}, "", 100)
+	os, _, err := o.store.ListOrders(ctx, ListFilter{Status: PendingPayment}, Sort{Field: SortCreated}, nil, 100)
 	if err != nil {
 		return 0, err
 	}
@@ -163,11 +202,13 @@ func (o *Orders) ExpireUnpaid(ctx context.Context, olderThan time.Duration) (int
 		if ord.CreatedAt.After(cutoff) {
 			continue
 		}
-		if err := o.effects(ctx, ord, Expired); err != nil {
+		paid, err := o.effects(ctx, ord, Expired)
+		if err != nil {
 			failed = append(failed, fmt.Errorf("expire %s: %w", ord.ID, err))
 			continue
 		}
-		_, err := o.store.Transition(ctx, ord.ID, PendingPayment, Expired, "system", "payment not completed in time")
+		_, err = o.store.Transition(ctx, Change{OrderID: ord.ID, From: PendingPayment, To: Expired, Actor: "system",
+			Note: "payment not completed in time", Payment: paid})
 		if err != nil && !errors.Is(err, ErrConflict) {
 			failed = append(failed, fmt.Errorf("expire %s: %w", ord.ID, err))
 			continue

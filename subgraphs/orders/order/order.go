@@ -26,12 +26,38 @@ type Order struct {
 	Channel         string
 	Status          Status
 	Version         int
-	Total           money.Money
+	Total           money.Money // Subtotal() + ShippingPrice
+	ShippingPrice   money.Money
+	ShippingMethod  ShippingMethod // "" for orders placed before methods existed
 	ShippingAddress Address
+	BillingAddress  Address
 	ReservationID   string
 	PaymentID       string
-	CreatedAt       time.Time
+	// PaymentStatus is the payment's status as orders last knew it.
+	PaymentStatus     PaymentStatus
+	FulfillmentStatus FulfillmentStatus
+	CreatedAt         time.Time
 }
+
+// Subtotal is the sum of the lines: the total without shipping.
+func (o Order) Subtotal() money.Money {
+	return money.Money{Minor: o.Total.Minor - o.ShippingPrice.Minor, Currency: o.Total.Currency}
+}
+
+// PaymentStatus is where an order's money stands (payments' ledger, as
+// orders last saw it).
+type PaymentStatus string
+
+// Payment statuses of an order.
+const (
+	PaidNone              PaymentStatus = "NONE"
+	PaidAuthorized        PaymentStatus = "AUTHORIZED"
+	PaidPartially         PaymentStatus = "PARTIALLY_PAID"
+	PaidFully             PaymentStatus = "PAID"
+	PaidPartiallyRefunded PaymentStatus = "PARTIALLY_REFUNDED"
+	PaidRefunded          PaymentStatus = "REFUNDED"
+	PaidVoided            PaymentStatus = "VOIDED"
+)
 
 // Line is one variant on an order, at the price it was sold for.
 type Line struct {
@@ -92,6 +118,9 @@ const (
 	CodeInvalidTransition   = "INVALID_TRANSITION"
 	CodeCheckoutAbandoned   = "CHECKOUT_ABANDONED"
 	CodeUpstreamRefused     = "UPSTREAM_REFUSED"
+	CodeInvalidFulfillment  = "INVALID_FULFILLMENT"
+	CodeMethodNotAvailable  = "SHIPPING_METHOD_NOT_AVAILABLE"
+	CodeSignInRequired      = "SIGN_IN_REQUIRED"
 )
 
 // Problem is a business-rule failure for a mutation payload's errors.

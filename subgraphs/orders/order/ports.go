@@ -22,6 +22,18 @@ type Store interface {
 	// SetCartLine sets a line's quantity; 0 removes it.
 	SetCartLine(ctx context.Context, cartID, variantID string, quantity int) error
 	SetCartAddress(ctx context.Context, cartID string, a Address) error
+	// SetCartBilling sets the billing address; nil: the shipping address.
+	SetCartBilling(ctx context.Context, cartID string, a *Address) error
+	SetCartMethod(ctx context.Context, cartID string, m ShippingMethod) error
+	// CreateGuestCart opens a cart without a user, reached by its token.
+	CreateGuestCart(ctx context.Context, id, channel, tokenHash string) (Cart, error)
+	// CartByToken is the open guest cart with this token hash, or ErrNotFound.
+	CartByToken(ctx context.Context, tokenHash string) (Cart, error)
+	// MergeCart moves the open guest cart's lines into the cart into
+	// (quantities of one variant add, up to MaxQuantity), with its
+	// addresses and method where into has none, and closes the guest cart,
+	// atomically; ErrNotFound when the guest cart is no longer open.
+	MergeCart(ctx context.Context, guestID, into string) error
 
 	// CreateSaga stores a new saga; ErrKeyTaken or ErrCartTaken when one
 	// with the same user and key, or a live one for the cart, exists.
@@ -38,26 +50,37 @@ type Store interface {
 	// StaleSagas are unfinished, unleased sagas last touched before t.
 	StaleSagas(ctx context.Context, before time.Time, limit int) ([]Saga, error)
 	// PlaceOrder creates the saga's order in status with its lines, first
-	// event and outbox event, marks the saga DONE and the cart ordered, in
+	// event and outbox events, marks the saga DONE and the cart ordered, in
 	// one transaction.
-	PlaceOrder(ctx context.Context, s Saga, status Status, actor string) (Order, error)
+	PlaceOrder(ctx context.Context, s Saga, status Status, payment PaymentStatus, actor string) (Order, error)
 
 	OrdersByIDs(ctx context.Context, ids []string) ([]Order, error)
 	LinesByOrders(ctx context.Context, orderIDs []string) ([]Line, error)
 	EventsByOrders(ctx context.Context, orderIDs []string) ([]Event, error)
-	// ListOrders returns up to limit orders matching f, newest first, after
-	// the order with id after; and whether more follow.
-	ListOrders(ctx context.Context, f ListFilter, after string, limit int) ([]Order, bool, error)
+	FulfillmentsByOrders(ctx context.Context, orderIDs []string) ([]Fulfillment, error)
+	// ListOrders returns up to limit orders matching f in sort order, after
+	// the position after (nil: from the start); and whether more follow.
+	ListOrders(ctx context.Context, f ListFilter, sort Sort, after *Position, limit int) ([]Order, bool, error)
 	// Transition moves an order from one status to another, bumps its
-	// version and records the event and its outbox row, atomically;
+	// version and records the event and its outbox rows, atomically;
 	// ErrConflict when the order is no longer in from.
-	Transition(ctx context.Context, id string, from, to Status, actor, note string) (Order, error)
+	Transition(ctx context.Context, c Change) (Order, error)
+	// Fulfil records f and, in the same transaction, moves the order from
+	// c.From to c.To (when they differ) as Transition does. Under the
+	// order's lock it checks again that no variant ships more than was
+	// ordered and that c.To is SHIPPED exactly when everything has;
+	// ErrConflict when not, or when the order is no longer in c.From.
+	Fulfil(ctx context.Context, f Fulfillment, c Change) (Order, error)
 }
 
-// ListFilter narrows a list of orders; empty fields match everything.
-type ListFilter struct {
-	UserID string
-	Status Status
+// Change is one status change of an order and what it did to the payment.
+type Change struct {
+	OrderID  string
+	From, To Status
+	Actor    string
+	Note     string
+	// Payment is the payment's status after the change; "" leaves it.
+	Payment PaymentStatus
 }
 
 // ErrQuantity: a cart line would exceed MaxQuantity.

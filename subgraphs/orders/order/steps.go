@@ -72,7 +72,7 @@ func (c *Checkout) authorize(ctx context.Context, s *Saga) error {
 	case PaymentRequiresAction:
 		// The customer must confirm with their bank: the order waits in
 		// PENDING_PAYMENT, holding its stock until the hold lapses.
-		if _, err := c.store.PlaceOrder(ctx, *s, PendingPayment, s.UserID); err != nil {
+		if _, err := c.store.PlaceOrder(ctx, *s, PendingPayment, PaidNone, s.UserID); err != nil {
 			return err
 		}
 		s.Step = StepDone
@@ -96,7 +96,7 @@ func (c *Checkout) confirm(ctx context.Context, s *Saga) error {
 	if err != nil {
 		return c.unavailable("convert reservation", err)
 	}
-	if _, err := c.store.PlaceOrder(ctx, *s, Confirmed, s.UserID); err != nil {
+	if _, err := c.store.PlaceOrder(ctx, *s, Confirmed, PaidAuthorized, s.UserID); err != nil {
 		return err
 	}
 	s.Step = StepDone

@@ -41,25 +41,46 @@ func (s *Store) FindOpenCart(ctx context.Context, userID, channel string) (order
 
 // CartByID returns a cart with its lines, oldest first.
 func (s *Store) CartByID(ctx context.Context, id string) (order.Cart, error) {
+	return s.cart(ctx, `c.id = $1`, id)
+}
+
+// CartByToken: see order.Store.
+func (s *Store) CartByToken(ctx context.Context, tokenHash string) (order.Cart, error) {
+	return s.cart(ctx, `c.guest_token_hash = $1 AND c.status = 'OPEN'`, tokenHash)
+}
+
+// CreateGuestCart: see order.Store.
+func (s *Store) CreateGuestCart(ctx context.Context, id, channel, tokenHash string) (order.Cart, error) {
+	if _, err := s.pool.Exec(ctx, `INSERT INTO carts (id, channel, guest_token_hash) VALUES ($1, $2, $3)`, id, channel, tokenHash); err != nil {
+		return order.Cart{}, fmt.Errorf("create guest cart: %w", err)
+	}
+	return s.CartByID(ctx, id)
+}
+
+func (s *Store) cart(ctx context.Context, where string, arg any) (order.Cart, error) {
 	rows, err := s.pool.Query(ctx, `
-SELECT c.id, c.user_id, c.channel, c.status = 'ORDERED', c.shipping_address, c.updated_at, l.variant_id, l.quantity
-FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id WHERE c.id = $1 ORDER BY l.added_at, l.variant_id`, id)
+SELECT c.id, coalesce(c.user_id, ''), c.channel, c.status <> 'OPEN', c.shipping_address, c.billing_address, c.shipping_method,
+  coalesce(c.guest_token_hash, ''), c.updated_at, l.variant_id, l.quantity
+FROM carts c LEFT JOIN cart_lines l ON l.cart_id = c.id WHERE `+where+` ORDER BY l.added_at, l.variant_id`, arg)
 	if err != nil {
 		return order.Cart{}, fmt.Errorf("cart: %w", err)
 	}
 	defer rows.Close()
 	var c order.Cart
 	for rows.Next() {
-		var addr []byte
+		var addr, billing []byte
 		var variant *string
 		var qty *int
-		if err := rows.Scan(&c.ID, &c.UserID, &c.Channel, &c.Ordered, &addr, &c.UpdatedAt, &variant, &qty); err != nil {
+		if err := rows.Scan(&c.ID, &c.UserID, &c.Channel, &c.Ordered, &addr, &billing, &c.ShippingMethod, &c.TokenHash, &c.UpdatedAt,
+			&variant, &qty); err != nil {
 			return order.Cart{}, fmt.Errorf("cart: %w", err)
 		}
-		if addr != nil && c.Address == nil {
-			c.Address = &order.Address{}
-			if err := json.Unmarshal(addr, c.Address); err != nil {
-				return order.Cart{}, fmt.Errorf("cart address: %w", err)
+		if c.Address == nil {
+			if c.Address, err = jsonAddress(addr); err != nil {
+				return order.Cart{}, err
+			}
+			if c.Billing, err = jsonAddress(billing); err != nil {
+				return order.Cart{}, err
 			}
 		}
 		if variant != nil {
@@ -121,6 +142,65 @@ func (s *Store) SetCartAddress(ctx context.Context, cartID string, a order.Addre
 		return fmt.Errorf("set cart address: %w", err)
 	}
 	return nil
+}
+
+// SetCartBilling: see order.Store.
+func (s *Store) SetCartBilling(ctx context.Context, cartID string, a *order.Address) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE carts SET billing_address = $2, updated_at = now() WHERE id = $1`, cartID, a); err != nil {
+		return fmt.Errorf("set billing address: %w", err)
+	}
+	return nil
+}
+
+// SetCartMethod: see order.Store.
+func (s *Store) SetCartMethod(ctx context.Context, cartID string, m order.ShippingMethod) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE carts SET shipping_method = $2, updated_at = now() WHERE id = $1`, cartID, string(m)); err != nil {
+		return fmt.Errorf("set shipping method: %w", err)
+	}
+	return nil
+}
+
+// MergeCart: see order.Store. The guest cart is closed by a conditional
+// update first, so of two merges of one guest cart only one moves lines.
+func (s *Store) MergeCart(ctx context.Context, guestID, into string) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE carts SET status = 'MERGED', updated_at = now() WHERE id = $1 AND status = 'OPEN'`, guestID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return order.ErrNotFound
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO cart_lines (cart_id, variant_id, quantity, added_at)
+SELECT $2, variant_id, quantity, added_at FROM cart_lines WHERE cart_id = $1
+ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = least(cart_lines.quantity + EXCLUDED.quantity, $3)`,
+			guestID, into, order.MaxQuantity); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE carts c SET shipping_address = coalesce(c.shipping_address, g.shipping_address),
+  billing_address = coalesce(c.billing_address, g.billing_address),
+  shipping_method = CASE WHEN c.shipping_method = '' THEN g.shipping_method ELSE c.shipping_method END, updated_at = now()
+FROM carts g WHERE c.id = $2 AND g.id = $1`, guestID, into)
+		return err
+	})
+	if errors.Is(err, order.ErrNotFound) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("merge cart: %w", err)
+	}
+	return nil
+}
+
+func jsonAddress(b []byte) (*order.Address, error) {
+	if b == nil {
+		return nil, nil
+	}
+	a := &order.Address{}
+	if err := json.Unmarshal(b, a); err != nil {
+		return nil, fmt.Errorf("cart address: %w", err)
+	}
+	return a, nil
 }
 
 func touch(ctx context.Context, tx pgx.Tx, cartID string) error {

@@ -4,7 +4,6 @@ package postgres
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 
@@ -30,14 +29,17 @@ func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 var _ order.Store = (*Store)(nil)
 
 const orderColumns = `id, number, user_id, channel, status, version, currency, total_minor, shipping_address,
-reservation_id, payment_id, created_at`
+reservation_id, payment_id, created_at, payment_status, fulfillment_status, coalesce(billing_address, shipping_address),
+shipping_method, shipping_minor`
 
 func scanOrder(row pgx.CollectableRow) (order.Order, error) {
 	var o order.Order
 	var currency string
 	err := row.Scan(&o.ID, &o.Number, &o.UserID, &o.Channel, &o.Status, &o.Version, &currency, &o.Total.Minor,
-		&o.ShippingAddress, &o.ReservationID, &o.PaymentID, &o.CreatedAt)
+		&o.ShippingAddress, &o.ReservationID, &o.PaymentID, &o.CreatedAt, &o.PaymentStatus, &o.FulfillmentStatus,
+		&o.BillingAddress, &o.ShippingMethod, &o.ShippingPrice.Minor)
 	o.Total.Currency = money.Currency(currency)
+	o.ShippingPrice.Currency = o.Total.Currency
 	return o, err
 }
 
@@ -90,55 +92,4 @@ FROM order_events WHERE order_id = ANY($1) ORDER BY order_id, version`, orderIDs
 		return nil, fmt.Errorf("order events: %w", err)
 	}
 	return es, nil
-}
-
-// ListOrders: see order.Store. Ids sort by creation, so "newest first"
-// is id order and the id alone is a stable cursor.
-func (s *Store) ListOrders(ctx context.Context, f order.ListFilter, after string, limit int) ([]order.Order, bool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders
-WHERE ($1 = '' OR user_id = $1) AND ($2 = '' OR status = $2) AND ($3 = '' OR id < $3)
-ORDER BY id DESC LIMIT $4`, f.UserID, string(f.Status), after, limit+1)
-	if err != nil {
-		return nil, false, fmt.Errorf("list orders: %w", err)
-	}
-	os, err := pgx.CollectRows(rows, scanOrder)
-	if err != nil {
-		return nil, false, fmt.Errorf("list orders: %w", err)
-	}
-	if len(os) > limit {
-		return os[:limit], true, nil
-	}
-	return os, false, nil
-}
-
-// Transition: see order.Store. The status is compared in the update, so
-// of two concurrent moves from one status exactly one wins.
-func (s *Store) Transition(ctx context.Context, id string, from, to order.Status, actor, note string) (order.Order, error) {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var version int
-		eo := eventOrder{ID: id}
-		err := tx.QueryRow(ctx, `UPDATE orders SET status = $3, version = version + 1, updated_at = now()
-WHERE id = $1 AND status = $2
-RETURNING version, user_id, number, channel, currency, total_minor,
-  (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_id = $1)`, id, string(from), string(to)).
-			Scan(&version, &eo.UserID, &eo.Number, &eo.Channel, &eo.Currency, &eo.TotalMinor, &eo.Units)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return order.ErrConflict
-		}
-		if err != nil {
-			return err
-		}
-		return recordEvent(ctx, tx, eo, version, from, to, actor, note)
-	})
-	if errors.Is(err, order.ErrConflict) {
-		return order.Order{}, err
-	}
-	if err != nil {
-		return order.Order{}, fmt.Errorf("transition: %w", err)
-	}
-	os, err := s.OrdersByIDs(ctx, []string{id})
-	if err != nil || len(os) == 0 {
-		return order.Order{}, errors.Join(errors.New("order vanished"), err)
-	}
-	return os[0], nil
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -15,7 +14,8 @@ import (
 )
 
 const sagaColumns = `id, user_id, cart_id, idempotency_key, channel, currency, total_minor, lines, shipping_address,
-payment_method_id, payment_token, step, reservation_id, payment_id, failure_code, failure_message, shortages, updated_at`
+payment_method_id, payment_token, step, reservation_id, payment_id, failure_code, failure_message, shortages, updated_at,
+coalesce(billing_address, shipping_address), shipping_method, shipping_minor`
 
 // sagaLine is how a priced line is kept in the saga's lines column.
 type sagaLine struct {
@@ -32,8 +32,10 @@ func scanSaga(row pgx.CollectableRow) (order.Saga, error) {
 	var lines []sagaLine
 	var shortages []order.Shortage
 	err := row.Scan(&s.ID, &s.UserID, &s.CartID, &s.Key, &s.Channel, &currency, &s.Total.Minor, &lines, &s.Address,
-		&s.PaymentMethodID, &s.PaymentToken, &s.Step, &s.ReservationID, &s.PaymentID, &code, &msg, &shortages, &s.UpdatedAt)
+		&s.PaymentMethodID, &s.PaymentToken, &s.Step, &s.ReservationID, &s.PaymentID, &code, &msg, &shortages, &s.UpdatedAt,
+		&s.Billing, &s.ShippingMethod, &s.ShippingPrice.Minor)
 	s.Total.Currency = money.Currency(currency)
+	s.ShippingPrice.Currency = s.Total.Currency
 	for _, l := range lines {
 		s.Lines = append(s.Lines, order.Line{OrderID: s.ID, VariantID: l.VariantID, SKU: l.SKU, Name: l.Name, Quantity: l.Quantity,
 			UnitPrice: money.Money{Minor: l.UnitMinor, Currency: s.Total.Currency}})
@@ -67,10 +69,10 @@ func (s *Store) CreateSaga(ctx context.Context, saga order.Saga) error {
 	}
 	_, err := s.pool.Exec(ctx, `
 INSERT INTO order_sagas (id, user_id, cart_id, idempotency_key, channel, currency, total_minor, lines, shipping_address,
-  payment_method_id, payment_token, step)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+  payment_method_id, payment_token, step, billing_address, shipping_method, shipping_minor)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		saga.ID, saga.UserID, saga.CartID, saga.Key, saga.Channel, string(saga.Total.Currency), saga.Total.Minor, lines, saga.Address,
-		saga.PaymentMethodID, saga.PaymentToken, string(saga.Step))
+		saga.PaymentMethodID, saga.PaymentToken, string(saga.Step), saga.Billing, string(saga.ShippingMethod), saga.ShippingPrice.Minor)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		if pgErr.ConstraintName == "order_sagas_one_per_cart" {
@@ -163,7 +165,7 @@ ORDER BY updated_at LIMIT $2`, before, limit)
 
 // PlaceOrder: see order.Store. The saga row is locked first, so a second
 // runner that got this far too finds it DONE and places nothing.
-func (s *Store) PlaceOrder(ctx context.Context, saga order.Saga, status order.Status, actor string) (order.Order, error) {
+func (s *Store) PlaceOrder(ctx context.Context, saga order.Saga, status order.Status, paid order.PaymentStatus, actor string) (order.Order, error) {
 	var o order.Order
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var step string
@@ -174,10 +176,11 @@ func (s *Store) PlaceOrder(ctx context.Context, saga order.Saga, status order.St
 			return nil
 		}
 		err := tx.QueryRow(ctx, `
-INSERT INTO orders (id, user_id, channel, status, currency, total_minor, shipping_address, reservation_id, payment_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING number, created_at`,
+INSERT INTO orders (id, user_id, channel, status, currency, total_minor, shipping_address, reservation_id, payment_id,
+  payment_status, billing_address, shipping_method, shipping_minor)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING number, created_at`,
 			saga.ID, saga.UserID, saga.Channel, string(status), string(saga.Total.Currency), saga.Total.Minor, saga.Address,
-			saga.ReservationID, saga.PaymentID).Scan(&o.Number, &o.CreatedAt)
+			saga.ReservationID, saga.PaymentID, string(paid), saga.Billing, string(saga.ShippingMethod), saga.ShippingPrice.Minor).Scan(&o.Number, &o.CreatedAt)
 		if err != nil {
 			return err
 		}
@@ -196,6 +199,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, saga.ID, i, l.VariantID, l.SKU, l.Name
 		if err := recordEvent(ctx, tx, eo, 1, "", status, actor, "placed"); err != nil {
 			return err
 		}
+		if err := recordPlaced(ctx, tx, saga, eo, status, paid, o.CreatedAt); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE order_sagas SET step = 'DONE', payment_id = $2, updated_at = now() WHERE id = $1`, saga.ID, saga.PaymentID); err != nil {
 			return err
 		}
@@ -210,40 +216,4 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, saga.ID, i, l.VariantID, l.SKU, l.Name
 		return order.Order{}, errors.Join(errors.New("placed order vanished"), err)
 	}
 	return os[0], nil
-}
-
-// eventOrder is what an order.status_changed event says about its order
-// besides the change: enough for notifications and analytics to need no
-// lookup.
-type eventOrder struct {
-	ID, UserID, Channel, Currency string
-	Number, TotalMinor            int64
-	Units                         int
-}
-
-// recordEvent writes an order's status change to its history and to the
-// outbox, in the caller's transaction.
-func recordEvent(ctx context.Context, tx pgx.Tx, o eventOrder, version int, from, to order.Status, actor, note string) error {
-	orderID := o.ID
-	var fromCol *string
-	if from != "" {
-		f := string(from)
-		fromCol = &f
-	}
-	var at time.Time
-	if err := tx.QueryRow(ctx, `INSERT INTO order_events (order_id, version, from_status, to_status, actor, note)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING at`, orderID, version, fromCol, string(to), actor, note).Scan(&at); err != nil {
-		return err
-	}
-	payload, err := json.Marshal(map[string]any{"orderId": orderID, "number": o.Number, "userId": o.UserID, "from": fromCol,
-		"to": string(to), "version": version, "actor": actor, "at": at.UTC().Format(time.RFC3339Nano),
-		"channel": o.Channel, "currency": o.Currency, "totalMinor": o.TotalMinor, "units": o.Units})
-	if err != nil {
-		return err
-	}
-	// The event id is stable per order version: a replayed change cannot
-	// announce itself twice under two ids.
-	_, err = tx.Exec(ctx, `INSERT INTO outbox (event_id, type, payload) VALUES ($1, 'order.status_changed', $2)`,
-		fmt.Sprintf("evt_%s_v%d", orderID, version), payload)
-	return err
 }

@@ -51,9 +51,19 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 			lines = append(lines, l)
 			total += l.unit * int64(l.qty)
 		}
-		b.Queue(`INSERT INTO orders (id, user_id, channel, status, version, currency, total_minor, shipping_address, created_at, updated_at)
-VALUES ($1, $2, 'default-usd', $3, $4, 'USD', $5, $6, $7, $7) ON CONFLICT (id) DO NOTHING`,
-			id, user, string(path[len(path)-1]), len(path), total, addr, at)
+		fulfilled := order.Unfulfilled
+		for _, st := range path {
+			switch st {
+			case order.PartiallyShipped:
+				fulfilled = order.PartiallyFulfilled
+			case order.Shipped:
+				fulfilled = order.Fulfilled
+			}
+		}
+		b.Queue(`INSERT INTO orders (id, user_id, channel, status, version, currency, total_minor, shipping_address, created_at, updated_at,
+  fulfillment_status)
+VALUES ($1, $2, 'default-usd', $3, $4, 'USD', $5, $6, $7, $7, $8) ON CONFLICT (id) DO NOTHING`,
+			id, user, string(path[len(path)-1]), len(path), total, addr, at, string(fulfilled))
 		for k, l := range lines {
 			b.Queue(`INSERT INTO order_lines (order_id, position, variant_id, sku, name, quantity, unit_price_minor, currency)
 VALUES ($1, $2, $3, $4, $5, $6, $7, 'USD') ON CONFLICT DO NOTHING`, id, k, l.variant, "DEMO-"+l.variant, "Demo purchase", l.qty, l.unit)

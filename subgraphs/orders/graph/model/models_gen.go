@@ -16,6 +16,8 @@ type AddCartLineInput struct {
 	Channel   *string `json:"channel,omitempty"`
 	VariantID string  `json:"variantId"`
 	Quantity  int     `json:"quantity"`
+	// A guest cart's token; see addCartLine.
+	CartToken *string `json:"cartToken,omitempty"`
 }
 
 type CartError struct {
@@ -33,8 +35,10 @@ type CartLine struct {
 }
 
 type CartPayload struct {
-	Cart   *Cart        `json:"cart,omitempty"`
-	Errors []*CartError `json:"errors"`
+	Cart *Cart `json:"cart,omitempty"`
+	// The guest cart's token, when the cart is a guest's.
+	CartToken *string      `json:"cartToken,omitempty"`
+	Errors    []*CartError `json:"errors"`
 }
 
 type CartProblem struct {
@@ -57,6 +61,45 @@ type CheckoutShortage struct {
 	VariantID string `json:"variantId"`
 	Requested int    `json:"requested"`
 	Available int    `json:"available"`
+}
+
+type FulfillOrderInput struct {
+	OrderID        string                  `json:"orderId"`
+	Lines          []*FulfillmentLineInput `json:"lines"`
+	Carrier        string                  `json:"carrier"`
+	TrackingNumber string                  `json:"trackingNumber"`
+}
+
+type FulfillOrderPayload struct {
+	Order       *Order        `json:"order,omitempty"`
+	Fulfillment *Fulfillment  `json:"fulfillment,omitempty"`
+	Errors      []*OrderError `json:"errors"`
+}
+
+// Units of an order that shipped together.
+type Fulfillment struct {
+	ID string `json:"id"`
+	// Empty when staff moved the order to SHIPPED without naming one.
+	Carrier        string             `json:"carrier"`
+	TrackingNumber string             `json:"trackingNumber"`
+	Lines          []*FulfillmentLine `json:"lines"`
+	CreatedAt      string             `json:"createdAt"`
+}
+
+type FulfillmentLine struct {
+	Variant  *ProductVariant `json:"variant"`
+	Quantity int             `json:"quantity"`
+}
+
+type FulfillmentLineInput struct {
+	VariantID string `json:"variantId"`
+	Quantity  int    `json:"quantity"`
+}
+
+type MoneyInput struct {
+	// A decimal string with at most the currency's decimals, e.g. "19.99".
+	Amount       string         `json:"amount"`
+	CurrencyCode money.Currency `json:"currencyCode"`
 }
 
 type Mutation struct {
@@ -109,8 +152,21 @@ type OrderPayload struct {
 	Errors []*OrderError `json:"errors"`
 }
 
+type OrderSort struct {
+	Field     OrderSortField `json:"field"`
+	Direction SortDirection  `json:"direction"`
+}
+
+// Every field given must match.
 type OrderWhere struct {
-	Status *OrderStatus `json:"status,omitempty"`
+	Status     *OrderStatus `json:"status,omitempty"`
+	CustomerID *string      `json:"customerId,omitempty"`
+	// RFC 3339 instants: createdAfter is inclusive, createdBefore exclusive.
+	CreatedAfter  *string `json:"createdAfter,omitempty"`
+	CreatedBefore *string `json:"createdBefore,omitempty"`
+	// Totals in the given currency (orders in other currencies do not match), bounds inclusive.
+	TotalAtLeast *MoneyInput `json:"totalAtLeast,omitempty"`
+	TotalAtMost  *MoneyInput `json:"totalAtMost,omitempty"`
 }
 
 // Relay page information.
@@ -151,7 +207,7 @@ func (ProductVariant) IsEntity() {}
 type Query struct {
 }
 
-// A postal address an order ships to; orders keep their own copy.
+// A postal address an order ships or bills to; orders keep their own copy.
 type ShippingAddress struct {
 	FirstName  string `json:"firstName"`
 	LastName   string `json:"lastName"`
@@ -180,10 +236,21 @@ type ShippingAddressInput struct {
 	Phone       *string `json:"phone,omitempty"`
 }
 
+// A way to send an order, priced for one destination in one currency.
+type ShippingMethod struct {
+	Code  ShippingMethodCode `json:"code"`
+	Name  string             `json:"name"`
+	Price *money.Money       `json:"price"`
+	// Business days, e.g. 3 to 5.
+	MinDays int `json:"minDays"`
+	MaxDays int `json:"maxDays"`
+}
+
 type UpdateCartLineInput struct {
-	CartID    string `json:"cartId"`
-	VariantID string `json:"variantId"`
-	Quantity  int    `json:"quantity"`
+	CartID    string  `json:"cartId"`
+	VariantID string  `json:"variantId"`
+	Quantity  int     `json:"quantity"`
+	CartToken *string `json:"cartToken,omitempty"`
 }
 
 type UserByIDsInput struct {
@@ -198,6 +265,10 @@ const (
 	CartErrorCodeInvalidAddress  CartErrorCode = "INVALID_ADDRESS"
 	CartErrorCodeInvalidChannel  CartErrorCode = "INVALID_CHANNEL"
 	CartErrorCodeVariantNotFound CartErrorCode = "VARIANT_NOT_FOUND"
+	// setShippingMethod: the method does not ship to the cart's address (or there is no address yet).
+	CartErrorCodeShippingMethodNotAvailable CartErrorCode = "SHIPPING_METHOD_NOT_AVAILABLE"
+	// mergeGuestCart without signing in.
+	CartErrorCodeSignInRequired CartErrorCode = "SIGN_IN_REQUIRED"
 )
 
 var AllCartErrorCode = []CartErrorCode{
@@ -206,11 +277,13 @@ var AllCartErrorCode = []CartErrorCode{
 	CartErrorCodeInvalidAddress,
 	CartErrorCodeInvalidChannel,
 	CartErrorCodeVariantNotFound,
+	CartErrorCodeShippingMethodNotAvailable,
+	CartErrorCodeSignInRequired,
 }
 
 func (e CartErrorCode) IsValid() bool {
 	switch e {
-	case CartErrorCodeNotFound, CartErrorCodeInvalidQuantity, CartErrorCodeInvalidAddress, CartErrorCodeInvalidChannel, CartErrorCodeVariantNotFound:
+	case CartErrorCodeNotFound, CartErrorCodeInvalidQuantity, CartErrorCodeInvalidAddress, CartErrorCodeInvalidChannel, CartErrorCodeVariantNotFound, CartErrorCodeShippingMethodNotAvailable, CartErrorCodeSignInRequired:
 		return true
 	}
 	return false
@@ -383,11 +456,70 @@ func (e CheckoutErrorCode) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type FulfillmentStatus string
+
+const (
+	FulfillmentStatusUnfulfilled        FulfillmentStatus = "UNFULFILLED"
+	FulfillmentStatusPartiallyFulfilled FulfillmentStatus = "PARTIALLY_FULFILLED"
+	FulfillmentStatusFulfilled          FulfillmentStatus = "FULFILLED"
+)
+
+var AllFulfillmentStatus = []FulfillmentStatus{
+	FulfillmentStatusUnfulfilled,
+	FulfillmentStatusPartiallyFulfilled,
+	FulfillmentStatusFulfilled,
+}
+
+func (e FulfillmentStatus) IsValid() bool {
+	switch e {
+	case FulfillmentStatusUnfulfilled, FulfillmentStatusPartiallyFulfilled, FulfillmentStatusFulfilled:
+		return true
+	}
+	return false
+}
+
+func (e FulfillmentStatus) String() string {
+	return string(e)
+}
+
+func (e *FulfillmentStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FulfillmentStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FulfillmentStatus", str)
+	}
+	return nil
+}
+
+func (e FulfillmentStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FulfillmentStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FulfillmentStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type OrderErrorCode string
 
 const (
-	OrderErrorCodeNotFound           OrderErrorCode = "NOT_FOUND"
-	OrderErrorCodeInvalidTransition  OrderErrorCode = "INVALID_TRANSITION"
+	OrderErrorCodeNotFound          OrderErrorCode = "NOT_FOUND"
+	OrderErrorCodeInvalidTransition OrderErrorCode = "INVALID_TRANSITION"
+	// fulfillOrder: more units than are left to ship, a variant not on the order, or no lines.
+	OrderErrorCodeInvalidFulfillment OrderErrorCode = "INVALID_FULFILLMENT"
 	OrderErrorCodeUpstreamRefused    OrderErrorCode = "UPSTREAM_REFUSED"
 	OrderErrorCodeServiceUnavailable OrderErrorCode = "SERVICE_UNAVAILABLE"
 )
@@ -395,13 +527,14 @@ const (
 var AllOrderErrorCode = []OrderErrorCode{
 	OrderErrorCodeNotFound,
 	OrderErrorCodeInvalidTransition,
+	OrderErrorCodeInvalidFulfillment,
 	OrderErrorCodeUpstreamRefused,
 	OrderErrorCodeServiceUnavailable,
 }
 
 func (e OrderErrorCode) IsValid() bool {
 	switch e {
-	case OrderErrorCodeNotFound, OrderErrorCodeInvalidTransition, OrderErrorCodeUpstreamRefused, OrderErrorCodeServiceUnavailable:
+	case OrderErrorCodeNotFound, OrderErrorCodeInvalidTransition, OrderErrorCodeInvalidFulfillment, OrderErrorCodeUpstreamRefused, OrderErrorCodeServiceUnavailable:
 		return true
 	}
 	return false
@@ -437,6 +570,131 @@ func (e *OrderErrorCode) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderErrorCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where an order's money stands.
+type OrderPaymentStatus string
+
+const (
+	// Nothing held yet (or the payment waits for the customer's bank).
+	OrderPaymentStatusNone              OrderPaymentStatus = "NONE"
+	OrderPaymentStatusAuthorized        OrderPaymentStatus = "AUTHORIZED"
+	OrderPaymentStatusPartiallyPaid     OrderPaymentStatus = "PARTIALLY_PAID"
+	OrderPaymentStatusPaid              OrderPaymentStatus = "PAID"
+	OrderPaymentStatusPartiallyRefunded OrderPaymentStatus = "PARTIALLY_REFUNDED"
+	OrderPaymentStatusRefunded          OrderPaymentStatus = "REFUNDED"
+	OrderPaymentStatusVoided            OrderPaymentStatus = "VOIDED"
+)
+
+var AllOrderPaymentStatus = []OrderPaymentStatus{
+	OrderPaymentStatusNone,
+	OrderPaymentStatusAuthorized,
+	OrderPaymentStatusPartiallyPaid,
+	OrderPaymentStatusPaid,
+	OrderPaymentStatusPartiallyRefunded,
+	OrderPaymentStatusRefunded,
+	OrderPaymentStatusVoided,
+}
+
+func (e OrderPaymentStatus) IsValid() bool {
+	switch e {
+	case OrderPaymentStatusNone, OrderPaymentStatusAuthorized, OrderPaymentStatusPartiallyPaid, OrderPaymentStatusPaid, OrderPaymentStatusPartiallyRefunded, OrderPaymentStatusRefunded, OrderPaymentStatusVoided:
+		return true
+	}
+	return false
+}
+
+func (e OrderPaymentStatus) String() string {
+	return string(e)
+}
+
+func (e *OrderPaymentStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderPaymentStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderPaymentStatus", str)
+	}
+	return nil
+}
+
+func (e OrderPaymentStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderPaymentStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderPaymentStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type OrderSortField string
+
+const (
+	OrderSortFieldCreatedAt OrderSortField = "CREATED_AT"
+	// Minor units, whatever the currency: filter on a currency to compare like with like.
+	OrderSortFieldTotal  OrderSortField = "TOTAL"
+	OrderSortFieldNumber OrderSortField = "NUMBER"
+)
+
+var AllOrderSortField = []OrderSortField{
+	OrderSortFieldCreatedAt,
+	OrderSortFieldTotal,
+	OrderSortFieldNumber,
+}
+
+func (e OrderSortField) IsValid() bool {
+	switch e {
+	case OrderSortFieldCreatedAt, OrderSortFieldTotal, OrderSortFieldNumber:
+		return true
+	}
+	return false
+}
+
+func (e OrderSortField) String() string {
+	return string(e)
+}
+
+func (e *OrderSortField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderSortField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderSortField", str)
+	}
+	return nil
+}
+
+func (e OrderSortField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderSortField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderSortField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -504,6 +762,116 @@ func (e *OrderStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ShippingMethodCode string
+
+const (
+	ShippingMethodCodeStandard ShippingMethodCode = "STANDARD"
+	ShippingMethodCodeExpress  ShippingMethodCode = "EXPRESS"
+)
+
+var AllShippingMethodCode = []ShippingMethodCode{
+	ShippingMethodCodeStandard,
+	ShippingMethodCodeExpress,
+}
+
+func (e ShippingMethodCode) IsValid() bool {
+	switch e {
+	case ShippingMethodCodeStandard, ShippingMethodCodeExpress:
+		return true
+	}
+	return false
+}
+
+func (e ShippingMethodCode) String() string {
+	return string(e)
+}
+
+func (e *ShippingMethodCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ShippingMethodCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ShippingMethodCode", str)
+	}
+	return nil
+}
+
+func (e ShippingMethodCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ShippingMethodCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ShippingMethodCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SortDirection string
+
+const (
+	SortDirectionAsc  SortDirection = "ASC"
+	SortDirectionDesc SortDirection = "DESC"
+)
+
+var AllSortDirection = []SortDirection{
+	SortDirectionAsc,
+	SortDirectionDesc,
+}
+
+func (e SortDirection) IsValid() bool {
+	switch e {
+	case SortDirectionAsc, SortDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e SortDirection) String() string {
+	return string(e)
+}
+
+func (e *SortDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SortDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SortDirection", str)
+	}
+	return nil
+}
+
+func (e SortDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SortDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SortDirection) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,151 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/myshop/supergraph/subgraphs/orders/order"
+)
+
+// Transition: see order.Store. The status is compared in the update, so
+// of two concurrent moves from one status exactly one wins.
+func (s *Store) Transition(ctx context.Context, c order.Change) (order.Order, error) {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return transition(ctx, tx, c, "") })
+	return s.after(ctx, c.OrderID, err, "transition")
+}
+
+// transition moves the order in tx; fulfilled, when set, is its new
+// fulfilment status.
+func transition(ctx context.Context, tx pgx.Tx, c order.Change, fulfilled order.FulfillmentStatus) error {
+	var version int
+	eo := eventOrder{ID: c.OrderID}
+	err := tx.QueryRow(ctx, `UPDATE orders SET status = $3, version = version + 1, updated_at = now(),
+  payment_status = coalesce(nullif($4, ''), payment_status), fulfillment_status = coalesce(nullif($5, ''), fulfillment_status)
+WHERE id = $1 AND status = $2
+RETURNING version, user_id, number, channel, currency, total_minor, payment_status,
+  (SELECT coalesce(sum(quantity), 0) FROM order_lines WHERE order_id = $1)`,
+		c.OrderID, string(c.From), string(c.To), string(c.Payment), string(fulfilled)).
+		Scan(&version, &eo.UserID, &eo.Number, &eo.Channel, &eo.Currency, &eo.TotalMinor, &eo.PaymentStatus, &eo.Units)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return order.ErrConflict
+	}
+	if err != nil {
+		return err
+	}
+	return recordEvent(ctx, tx, eo, version, c.From, c.To, c.Actor, c.Note)
+}
+
+// after reads the order a transaction changed, or says why it did not.
+func (s *Store) after(ctx context.Context, id string, err error, what string) (order.Order, error) {
+	if errors.Is(err, order.ErrConflict) {
+		return order.Order{}, err
+	}
+	if err != nil {
+		return order.Order{}, fmt.Errorf("%s: %w", what, err)
+	}
+	os, err := s.OrdersByIDs(ctx, []string{id})
+	if err != nil || len(os) == 0 {
+		return order.Order{}, errors.Join(errors.New("order vanished"), err)
+	}
+	return os[0], nil
+}
+
+// Fulfil: see order.Store.
+func (s *Store) Fulfil(ctx context.Context, f order.Fulfillment, c order.Change) (order.Order, error) {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var status string
+		eo := eventOrder{ID: f.OrderID}
+		err := tx.QueryRow(ctx, `SELECT status, user_id, number FROM orders WHERE id = $1 FOR UPDATE`, f.OrderID).
+			Scan(&status, &eo.UserID, &eo.Number)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && status != string(c.From)) {
+			return order.ErrConflict
+		}
+		if err != nil {
+			return err
+		}
+		var at time.Time
+		if err := tx.QueryRow(ctx, `INSERT INTO fulfillments (id, order_id, carrier, tracking_number, actor) VALUES ($1, $2, $3, $4, $5)
+RETURNING created_at`, f.ID, f.OrderID, f.Carrier, f.TrackingNumber, f.Actor).Scan(&at); err != nil {
+			return err
+		}
+		for _, l := range f.Lines {
+			if _, err := tx.Exec(ctx, `INSERT INTO fulfillment_lines (fulfillment_id, variant_id, quantity) VALUES ($1, $2, $3)`,
+				f.ID, l.VariantID, l.Quantity); err != nil {
+				return err
+			}
+		}
+		fulfilled, err := fulfilmentStatus(ctx, tx, f.OrderID)
+		if err != nil {
+			return err
+		}
+		if (fulfilled == order.Fulfilled) != (c.To == order.Shipped) {
+			return order.ErrConflict
+		}
+		if c.To == c.From {
+			_, err = tx.Exec(ctx, `UPDATE orders SET fulfillment_status = $2, updated_at = now() WHERE id = $1`, f.OrderID, string(fulfilled))
+		} else {
+			err = transition(ctx, tx, c, fulfilled)
+		}
+		if err != nil {
+			return err
+		}
+		return recordFulfilled(ctx, tx, f, eo, at)
+	})
+	return s.after(ctx, f.OrderID, err, "fulfil")
+}
+
+// fulfilmentStatus compares what shipped with what was ordered, per
+// variant; ErrConflict when any variant shipped more than was ordered.
+func fulfilmentStatus(ctx context.Context, tx pgx.Tx, orderID string) (order.FulfillmentStatus, error) {
+	var over, short, shipped int
+	err := tx.QueryRow(ctx, `
+WITH ordered AS (SELECT variant_id, sum(quantity) AS n FROM order_lines WHERE order_id = $1 GROUP BY variant_id),
+     sent AS (SELECT l.variant_id, sum(l.quantity) AS n FROM fulfillment_lines l JOIN fulfillments f ON f.id = l.fulfillment_id
+              WHERE f.order_id = $1 GROUP BY l.variant_id)
+SELECT count(*) FILTER (WHERE coalesce(s.n, 0) > coalesce(o.n, 0)), count(*) FILTER (WHERE coalesce(s.n, 0) < coalesce(o.n, 0)),
+  coalesce(sum(s.n), 0)
+FROM ordered o FULL JOIN sent s ON s.variant_id = o.variant_id`, orderID).Scan(&over, &short, &shipped)
+	switch {
+	case err != nil:
+		return "", err
+	case over > 0:
+		return "", order.ErrConflict
+	case short == 0:
+		return order.Fulfilled, nil
+	case shipped > 0:
+		return order.PartiallyFulfilled, nil
+	}
+	return order.Unfulfilled, nil
+}
+
+// FulfillmentsByOrders returns these orders' fulfilments with their lines,
+// oldest first.
+func (s *Store) FulfillmentsByOrders(ctx context.Context, orderIDs []string) ([]order.Fulfillment, error) {
+	rows, err := s.pool.Query(ctx, `SELECT f.id, f.order_id, f.carrier, f.tracking_number, f.actor, f.created_at, l.variant_id, l.quantity
+FROM fulfillments f JOIN fulfillment_lines l ON l.fulfillment_id = f.id WHERE f.order_id = ANY($1)
+ORDER BY f.order_id, f.created_at, f.id, l.variant_id`, orderIDs)
+	if err != nil {
+		return nil, fmt.Errorf("fulfillments: %w", err)
+	}
+	defer rows.Close()
+	var out []order.Fulfillment
+	for rows.Next() {
+		var f order.Fulfillment
+		var l order.FulfillmentLine
+		if err := rows.Scan(&f.ID, &f.OrderID, &f.Carrier, &f.TrackingNumber, &f.Actor, &f.CreatedAt, &l.VariantID, &l.Quantity); err != nil {
+			return nil, fmt.Errorf("fulfillments: %w", err)
+		}
+		if n := len(out); n == 0 || out[n-1].ID != f.ID {
+			out = append(out, f)
+		}
+		out[len(out)-1].Lines = append(out[len(out)-1].Lines, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("fulfillments: %w", err)
+	}
+	return out, nil
+}
