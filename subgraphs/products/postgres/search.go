@@ -235,12 +235,16 @@ func (s *Store) ExplainSearch(ctx context.Context, in product.Search, first int)
 	if in.Desc {
 		dir = "DESC"
 	}
+	count := `SELECT count(*) FROM ` + q.from + ` WHERE ` + strings.Join(q.where, " AND ")
+	countArgs := append([]any(nil), q.args...)
 	page := `SELECT ` + productCols + `, (` + q.key + `)::text FROM ` + q.from + ` WHERE ` + strings.Join(q.where, " AND ") +
 		` ORDER BY ` + q.key + ` ` + dir + `, p.id ` + dir + ` LIMIT ` + q.arg(first+1)
-	count := `SELECT count(*) FROM ` + q.from + ` WHERE ` + strings.Join(q.where, " AND ")
 	out := map[string]string{}
-	for name, sql := range map[string]string{"page": page, "count": count} {
-		rows, err := s.pool.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+sql, q.args...)
+	for name, stmt := range map[string]struct {
+		sql  string
+		args []any
+	}{"page": {page, q.args}, "count": {count, countArgs}} {
+		rows, err := s.pool.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+stmt.sql, stmt.args...)
 		if err != nil {
 			return nil, fmt.Errorf("explain %s: %w", name, err)
 		}
