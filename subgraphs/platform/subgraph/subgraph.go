@@ -231,6 +231,48 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	return nil
 }
 
+// Started is a subgraph whose database, Redis connection and listener are
+// ready; Serve it and run its Background.
+type Started struct {
+	Deps     Deps
+	Listener net.Listener
+	Handler  http.Handler // the subgraph's endpoints plus /health and /ready
+	URL      string       // of its /graphql
+}
+
+// Close releases the database pool and the Redis connection.
+func (s *Started) Close() {
+	s.Deps.Pool.Close()
+	s.Deps.Redis.Close()
+}
+
+// Start prepares d as cfg says: database created, migrated (and seeded if
+// asked), Redis connected, listener open. Tokens are verified with the key
+// set at jwksURL ("" for cfg.JWKSURL).
+func Start(ctx context.Context, d Def, cfg Config, getenv func(string) string, log *slog.Logger, jwksURL string) (*Started, error) {
+	pool, err := Open(ctx, d, cfg)
+	if err != nil {
+		return nil, err
+	}
+	rdb, err := OpenRedis(ctx, cfg.RedisURL)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("%s: %w", d.Name, err)
+	}
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		pool.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("%s: listen: %w", d.Name, err)
+	}
+	if jwksURL == "" {
+		jwksURL = cfg.JWKSURL
+	}
+	deps := Deps{Pool: pool, Log: log, LoaderWait: cfg.LoaderWait, Redis: rdb, RedisPrefix: RedisPrefix,
+		Verifier: auth.NewVerifier(auth.NewJWKS(jwksURL, nil)), Getenv: getenv}
+	return &Started{Deps: deps, Listener: ln, Handler: Routes(d.Handler(deps), pool), URL: "http://" + ln.Addr().String() + "/graphql"}, nil
+}
+
 // Run is a whole subgraph process: config, database, serve until ctx ends.
 func Run(ctx context.Context, d Def, getenv func(string) string, log *slog.Logger) error {
 	cfg, err := ConfigFromEnv(d, getenv)
@@ -238,25 +280,14 @@ func Run(ctx context.Context, d Def, getenv func(string) string, log *slog.Logge
 		return err
 	}
 	log.Info("starting subgraph", "subgraph", d.Name, "config", cfg)
-	pool, err := Open(ctx, d, cfg)
+	s, err := Start(ctx, d, cfg, getenv, log, "")
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	ln, err := net.Listen("tcp", cfg.ListenAddr)
-	if err != nil {
-		return fmt.Errorf("%s: listen: %w", d.Name, err)
-	}
-	rdb, err := OpenRedis(ctx, cfg.RedisURL)
-	if err != nil {
-		return fmt.Errorf("%s: %w", d.Name, err)
-	}
-	defer rdb.Close()
-	log.Info("subgraph ready", "subgraph", d.Name, "url", "http://"+ln.Addr().String()+"/graphql")
-	deps := Deps{Pool: pool, Log: log, LoaderWait: cfg.LoaderWait, Redis: rdb, RedisPrefix: RedisPrefix,
-		Verifier: auth.NewVerifier(auth.NewJWKS(cfg.JWKSURL, nil)), Getenv: getenv}
-	go Background(ctx, d, deps)
-	return Serve(ctx, ln, Routes(d.Handler(deps), pool))
+	defer s.Close()
+	log.Info("subgraph ready", "subgraph", d.Name, "url", s.URL)
+	go Background(ctx, d, s.Deps)
+	return Serve(ctx, s.Listener, s.Handler)
 }
 
 // Main runs d as a process until SIGINT or SIGTERM and returns the exit

@@ -71,33 +71,25 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 		}
 		cfg.SeedDemo = true
 		log.Info("preparing subgraph", "subgraph", d.Name, "config", cfg)
-		pool, err := subgraph.Open(ctx, d, cfg)
+		// Users comes first: the others verify tokens with its keys (users
+		// itself uses its own key ring).
+		jwks := ""
+		if u := urls[users.Def.Name]; u != "" {
+			jwks = strings.TrimSuffix(u, "/graphql") + users.JWKSPath
+		}
+		sg, err := subgraph.Start(ctx, d, cfg, getenv, log.With("subgraph", d.Name), jwks)
 		if err != nil {
 			return err
 		}
-		defer pool.Close()
+		defer sg.Close()
 		if d.Name == users.Def.Name {
-			if adminPassword, err = userstore.EnsureAdmin(ctx, pool); err != nil {
+			if adminPassword, err = userstore.EnsureAdmin(ctx, sg.Deps.Pool); err != nil {
 				return err
 			}
 		}
-		rdb, err := subgraph.OpenRedis(ctx, cfg.RedisURL)
-		if err != nil {
-			return err
-		}
-		defer rdb.Close()
-		ln, err := net.Listen("tcp", cfg.ListenAddr)
-		if err != nil {
-			return fmt.Errorf("%s: listen: %w", d.Name, err)
-		}
-		urls[d.Name] = "http://" + ln.Addr().String() + "/graphql"
-		// Users comes first: the others verify tokens with its keys.
-		jwks := strings.TrimSuffix(urls[users.Def.Name], "/graphql") + users.JWKSPath
-		deps := subgraph.Deps{Pool: pool, Log: log.With("subgraph", d.Name), LoaderWait: cfg.LoaderWait, Redis: rdb,
-			RedisPrefix: subgraph.RedisPrefix, Verifier: auth.NewVerifier(auth.NewJWKS(jwks, nil)), Getenv: getenv}
-		g.Go(func() error { subgraph.Background(ctx, d, deps); return nil })
-		h := subgraph.Routes(d.Handler(deps), pool)
-		g.Go(func() error { return subgraph.Serve(ctx, ln, h) })
+		urls[d.Name] = sg.URL
+		g.Go(func() error { subgraph.Background(ctx, d, sg.Deps); return nil })
+		g.Go(func() error { return subgraph.Serve(ctx, sg.Listener, sg.Handler) })
 	}
 
 	// The router verifies tokens with the users subgraph's keys before it
@@ -115,7 +107,7 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 
 	fmt.Fprintf(stdout, "\nMyShop Supergraph is up: http://%s/graphql  (Ctrl-C stops it)\n", ln.Addr())
 	for _, d := range subgraphs {
-		fmt.Fprintf(stdout, "  subgraph %-10s %s\n", d.Name, urls[d.Name])
+		fmt.Fprintf(stdout, "  subgraph %-14s %s\n", d.Name, urls[d.Name])
 	}
 	fmt.Fprintf(stdout, "  demo shoppers: ada.allen.1@example.com (and usr_0002…) with password %s\n", userstore.DemoPassword)
 	if adminPassword != "" {
