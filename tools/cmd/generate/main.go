@@ -33,7 +33,8 @@ func run(only []string) error {
 			return err
 		}
 		for _, d := range dirs {
-			if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+			// A subgraph's folder holds its SDL; others (events/) are docs.
+			if sdl, _ := filepath.Glob(filepath.Join(d, "*.graphqls")); len(sdl) > 0 {
 				names = append(names, filepath.Base(d))
 			}
 		}
