@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,6 +21,15 @@ import (
 // with a counter of the SQL statements it runs.
 func newSubgraph(t *testing.T) (http.Handler, *postgres.StatementCounter) {
 	t.Helper()
+	return newSubgraphEnv(t, nil)
+}
+
+// newSubgraphEnv is newSubgraph with settings; images go to a temporary
+// directory unless env says otherwise.
+func newSubgraphEnv(t *testing.T, env map[string]string) (http.Handler, *postgres.StatementCounter) {
+	t.Helper()
+	settings := map[string]string{"PRODUCTS_MEDIA_DIR": t.TempDir()}
+	maps.Copy(settings, env)
 	ctx := context.Background()
 	counter := &postgres.StatementCounter{}
 	pool, err := postgres.Open(ctx, pgtest.NewDatabase(t, pgstore.Migrations), counter)
@@ -31,7 +41,8 @@ func newSubgraph(t *testing.T) (http.Handler, *postgres.StatementCounter) {
 		t.Fatal(err)
 	}
 	counter.Reset()
-	return products.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), LoaderWait: subgraph.WideLoaderWait}), counter
+	return products.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), LoaderWait: subgraph.WideLoaderWait,
+		Getenv: func(k string) string { return settings[k] }}), counter
 }
 
 func TestProductsPage(t *testing.T) {

@@ -97,6 +97,19 @@ func (r *productResolver) Reviews(ctx context.Context, obj *model.Product, first
 	return reviewConnection(ctx, loader.For(ctx).ReviewsByProduct, obj.ID, first, after)
 }
 
+// Images is the resolver for the images field.
+func (r *productResolver) Images(ctx context.Context, obj *model.Product) ([]*model.ProductImage, error) {
+	is, err := loader.For(ctx).ImagesByProduct.Load(ctx, obj.ID)()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.ProductImage, len(is))
+	for i, img := range is {
+		out[i] = r.toImage(img)
+	}
+	return out, nil
+}
+
 // TotalCount is the resolver for the totalCount field.
 func (r *productConnectionResolver) TotalCount(ctx context.Context, obj *model.ProductConnection) (int, error) {
 	return r.Store.SearchCount(ctx, obj.Search)

@@ -31,6 +31,7 @@ type Loaders struct {
 	RatingByProduct   *dataloader.Loader[string, product.Rating]
 	ReviewsByProduct  *dataloader.Loader[product.PageRequest, product.ReviewPage]
 	ReviewsByAuthor   *dataloader.Loader[product.PageRequest, product.ReviewPage]
+	ImagesByProduct   *dataloader.Loader[string, []product.Image]
 	Viewer            postgres.Viewer
 }
 
@@ -53,6 +54,7 @@ func New(store *postgres.Store, v postgres.Viewer, wait time.Duration) *Loaders 
 		AttributesByType:  newLoader(wait, attributesByType(store)),
 		ValuesByProduct:   newLoader(wait, many(store.AttributeValuesByProducts, func(x product.AttributeValue) string { return x.ProductID })),
 		RatingByProduct:   newLoader(wait, ratings(store)),
+		ImagesByProduct:   newLoader(wait, many(store.ImagesByProducts, func(x product.Image) string { return x.ProductID })),
 		ReviewsByProduct: newLoader(wait, pages(func(ctx context.Context, reqs []product.PageRequest) ([]product.ReviewPage, error) {
 			return store.ReviewPagesByProduct(ctx, v, reqs)
 		})),

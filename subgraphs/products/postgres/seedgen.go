@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/products/media"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
@@ -16,13 +17,14 @@ type demoData struct {
 	categories, brands, attributes, types, typeAttrs table
 	products, values, variants, prices, reviews      table
 	collections, collectionProducts                  table
+	images                                           table
 	productIDs                                       []string
 	leaves                                           [][]string // leaf category ids per department
 }
 
 func (d *demoData) tables() []table {
 	return []table{d.categories, d.brands, d.attributes, d.types, d.typeAttrs, d.products, d.values,
-		d.variants, d.prices, d.reviews, d.collections, d.collectionProducts}
+		d.variants, d.prices, d.reviews, d.collections, d.collectionProducts, d.images}
 }
 
 // epoch is the demo catalog's day one, so timestamps are the same every run.
@@ -43,6 +45,8 @@ func generate(scale int) *demoData {
 		reviews:            table{name: "reviews", cols: []string{"id", "product_id", "author_id", "rating", "title", "body", "status", "created_at", "updated_at"}},
 		collections:        table{name: "collections", cols: []string{"id", "name", "slug"}},
 		collectionProducts: table{name: "collection_products", cols: []string{"collection_id", "product_id", "position"}},
+		images: table{name: "product_images", cols: []string{"id", "product_id", "object_key", "content_type", "width", "height",
+			"size_bytes", "alt", "position", "thumbnails", "created_at"}},
 	}
 	d.taxonomy()
 	rng := rand.New(rand.NewPCG(2026, 11))
@@ -137,6 +141,9 @@ func (d *demoData) product(rng *rand.Rand, attrs map[string]attributeDef, i, var
 	d.products.rows = append(d.products.rows, []any{id, name, product.Slugify(name) + "-" + strconv.Itoa(i), desc, status, published,
 		created, leaves[rng.IntN(len(leaves))], fmt.Sprintf("brd_%03d", 1+rng.IntN(len(brandNames))),
 		fmt.Sprintf("pty_%03d", di+1), base, "USD"})
+	if i <= DemoImages {
+		d.demoImage(id, name, created)
+	}
 
 	colours := attrs["colour"].choices
 	colour := colours[rng.IntN(len(colours))]
@@ -218,4 +225,23 @@ func (d *demoData) demoCollections() {
 			d.collectionProducts.rows = append(d.collectionProducts.rows, []any{id, pid, int32(k)})
 		}
 	}
+}
+
+// DemoImages is how many products (the first ones) get a demo image.
+const DemoImages = 8
+
+// demoImage gives a product its generated picture. The rows are written
+// here; the files are rendered by the media package when first requested
+// (the seed has no storage), the same bytes every time.
+func (d *demoData) demoImage(id, name string, created time.Time) {
+	key := media.DemoKey(id, 0)
+	data, ct, _ := media.DemoObject(key)
+	var thumbs []product.Thumbnail
+	for _, size := range media.ThumbnailSizes {
+		w, h := media.DemoThumbnailDims(size)
+		thumbs = append(thumbs, product.Thumbnail{Size: size, Key: media.DemoKey(id, size), Width: w, Height: h, ContentType: "image/jpeg"})
+	}
+	tj, _ := json.Marshal(thumbs)
+	d.images.rows = append(d.images.rows, []any{"img_" + id[len("prd_"):], id, key, ct, int32(media.DemoWidth), int32(media.DemoHeight),
+		int64(len(data)), name, int32(0), tj, created})
 }

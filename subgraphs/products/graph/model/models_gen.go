@@ -131,6 +131,11 @@ type CreateVariantInput struct {
 	Prices      []*ChannelPriceInput  `json:"prices,omitempty"`
 }
 
+type DeleteProductImagePayload struct {
+	DeletedImageID *string         `json:"deletedImageId,omitempty"`
+	Errors         []*ProductError `json:"errors"`
+}
+
 // How many matching products have this category or brand.
 type FacetCount struct {
 	ID    string `json:"id"`
@@ -141,6 +146,16 @@ type FacetCount struct {
 type FacetValue struct {
 	Value string `json:"value"`
 	Count int    `json:"count"`
+}
+
+// A scaled copy of an image: JPEG, or PNG when the image has transparency.
+type ImageThumbnail struct {
+	// The long side asked for, in pixels.
+	Size        int    `json:"size"`
+	URL         string `json:"url"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	ContentType string `json:"contentType"`
 }
 
 type Mutation struct {
@@ -188,6 +203,48 @@ type ProductFacets struct {
 	Brands     []*FacetCount     `json:"brands"`
 	Attributes []*AttributeFacet `json:"attributes"`
 	PriceBands []*PriceBand      `json:"priceBands"`
+}
+
+// A product image. The original is stored as uploaded (after its content was
+// checked); thumbnails are made once, when the upload is confirmed. URLs never
+// change content: they may be cached forever.
+type ProductImage struct {
+	ID  string `json:"id"`
+	URL string `json:"url"`
+	// Alternative text for screen readers; empty when none was given.
+	Alt string `json:"alt"`
+	// The sniffed type: image/jpeg, image/png, image/gif or image/webp.
+	ContentType string `json:"contentType"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	// The original's size in bytes.
+	ByteSize int `json:"byteSize"`
+	// 0 for the main image, then 1, 2, … without gaps.
+	Position int `json:"position"`
+	// Smaller copies, smallest first (200 and 600 pixels on the long side; never upscaled).
+	Thumbnails []*ImageThumbnail `json:"thumbnails"`
+}
+
+type ProductImagePayload struct {
+	Image  *ProductImage   `json:"image,omitempty"`
+	Errors []*ProductError `json:"errors"`
+}
+
+// Where and how to PUT an image's bytes: straight to storage, not through GraphQL.
+type ProductImageUpload struct {
+	// Pass to confirmProductImageUpload once the PUT has succeeded.
+	UploadID string `json:"uploadId"`
+	// PUT the file's bytes here.
+	UploadURL string `json:"uploadUrl"`
+	// Send these headers with the PUT, exactly (Content-Type; for S3 also Content-Length).
+	Headers []*UploadHeader `json:"headers"`
+	// When uploadUrl stops working.
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+type ProductImageUploadPayload struct {
+	Upload *ProductImageUpload `json:"upload,omitempty"`
+	Errors []*ProductError     `json:"errors"`
 }
 
 type ProductPayload struct {
@@ -280,6 +337,11 @@ type UpdateReviewInput struct {
 	Rating *int    `json:"rating,omitempty"`
 	Title  *string `json:"title,omitempty"`
 	Body   *string `json:"body,omitempty"`
+}
+
+type UploadHeader struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 type UserByIDsInput struct {
@@ -376,6 +438,12 @@ const (
 	ProductErrorCodeInvalid          ProductErrorCode = "INVALID"
 	ProductErrorCodeAlreadyReviewed  ProductErrorCode = "ALREADY_REVIEWED"
 	ProductErrorCodeInvalidRating    ProductErrorCode = "INVALID_RATING"
+	// The upload is not a JPEG, PNG, GIF or WebP image (judged by its content, not its name), or does not decode.
+	ProductErrorCodeInvalidImage ProductErrorCode = "INVALID_IMAGE"
+	// The image is over 10 MB (or 50 megapixels).
+	ProductErrorCodeImageTooLarge ProductErrorCode = "IMAGE_TOO_LARGE"
+	// Nothing was uploaded to the upload's URL yet.
+	ProductErrorCodeUploadIncomplete ProductErrorCode = "UPLOAD_INCOMPLETE"
 )
 
 var AllProductErrorCode = []ProductErrorCode{
@@ -391,11 +459,14 @@ var AllProductErrorCode = []ProductErrorCode{
 	ProductErrorCodeInvalid,
 	ProductErrorCodeAlreadyReviewed,
 	ProductErrorCodeInvalidRating,
+	ProductErrorCodeInvalidImage,
+	ProductErrorCodeImageTooLarge,
+	ProductErrorCodeUploadIncomplete,
 }
 
 func (e ProductErrorCode) IsValid() bool {
 	switch e {
-	case ProductErrorCodeNotFound, ProductErrorCodeSlugTaken, ProductErrorCodeSkuTaken, ProductErrorCodeInvalidPrice, ProductErrorCodeInvalidSlug, ProductErrorCodeInvalidAttribute, ProductErrorCodeUnknownChannel, ProductErrorCodeCategoryCycle, ProductErrorCodeRequired, ProductErrorCodeInvalid, ProductErrorCodeAlreadyReviewed, ProductErrorCodeInvalidRating:
+	case ProductErrorCodeNotFound, ProductErrorCodeSlugTaken, ProductErrorCodeSkuTaken, ProductErrorCodeInvalidPrice, ProductErrorCodeInvalidSlug, ProductErrorCodeInvalidAttribute, ProductErrorCodeUnknownChannel, ProductErrorCodeCategoryCycle, ProductErrorCodeRequired, ProductErrorCodeInvalid, ProductErrorCodeAlreadyReviewed, ProductErrorCodeInvalidRating, ProductErrorCodeInvalidImage, ProductErrorCodeImageTooLarge, ProductErrorCodeUploadIncomplete:
 		return true
 	}
 	return false
