@@ -21,7 +21,6 @@ require (
 require (
 	connectrpc.com/connect v1.19.2 // indirect
 	github.com/bufbuild/protocompile v0.14.1 // indirect
-	github.com/coder/websocket v1.8.15 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/jensneuse/abstractlogger v0.0.4 // indirect
 	github.com/jensneuse/byte-template v0.0.0-20231025215717-69252eb3ed56 // indirect
@@ -48,6 +47,9 @@ require (
 	gopkg.in/cenkalti/backoff.v1 v1.1.0 // indirect
 )
 
-require github.com/myshop/supergraph/subgraphs v0.0.0
+require (
+	github.com/coder/websocket v1.8.15
+	github.com/myshop/supergraph/subgraphs v0.0.0
+)
 
 replace github.com/myshop/supergraph/subgraphs => ../subgraphs

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/ast"
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/astparser"
@@ -146,8 +147,17 @@ func dataSource(ctx context.Context, sub supergraph.Subgraph, opts Options, log 
 		url = u
 	}
 	client := subgraphClient(opts.HTTPClient, sub.Name, log)
+	// Subscriptions to subgraphs: graphql-transport-ws, pooled per
+	// forwarded headers and init payload (so per user). Their client has no
+	// overall timeout (a stream lives long) and no "unreachable" answer (a
+	// fake 200 is no WebSocket upgrade); the dial is bounded by the client's
+	// own dial timeout.
+	streams := &http.Client{Transport: baseTransport(opts.HTTPClient)}
 	subs := graphql_datasource.NewGraphQLSubscriptionClient(ctx,
-		graphql_datasource.WithUpgradeClient(client), graphql_datasource.WithStreamingClient(client))
+		graphql_datasource.WithUpgradeClient(streams), graphql_datasource.WithStreamingClient(streams),
+		graphql_datasource.WithPingInterval(15*time.Second), graphql_datasource.WithPingTimeout(30*time.Second),
+		graphql_datasource.WithAckTimeout(10*time.Second), graphql_datasource.WithWriteTimeout(5*time.Second),
+		graphql_datasource.WithDefaultErrorExtensionCode("DOWNSTREAM_SERVICE_ERROR"))
 	factory, err := graphql_datasource.NewFactory(ctx, client, subs)
 	if err != nil {
 		return nil, fmt.Errorf("factory: %w", err)
@@ -158,7 +168,7 @@ func dataSource(ctx context.Context, sub supergraph.Subgraph, opts Options, log 
 	}
 	custom, err := graphql_datasource.NewConfiguration(graphql_datasource.ConfigurationInput{
 		Fetch:               &graphql_datasource.FetchConfiguration{URL: url},
-		Subscription:        &graphql_datasource.SubscriptionConfiguration{URL: url},
+		Subscription:        &graphql_datasource.SubscriptionConfiguration{URL: url, WsSubProtocol: "graphql-transport-ws"},
 		SchemaConfiguration: schema,
 	})
 	if err != nil {

@@ -124,7 +124,16 @@ func (f *forwardedHeaders) HashAll() uint64 { return f.hash }
 // subscription updates; the engine calls it without a nil check.
 type asyncErrorWriter struct{ log *slog.Logger }
 
+// It is called with the subscription's writer and nothing flushes after it,
+// so it replaces whatever a failed resolve wrote with the error and flushes
+// it to the client itself. The engine serializes calls per subscription.
 func (a asyncErrorWriter) WriteError(_ *resolve.Context, err error, _ *resolve.GraphQLResponse, w io.Writer) {
 	a.log.Error("subscription update failed", "err", err)
+	if sw, ok := w.(*subscriptionWriter); ok {
+		sw.discard()
+	}
 	_, _ = io.WriteString(w, `{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+	if f, ok := w.(interface{ Flush() error }); ok {
+		_ = f.Flush()
+	}
 }

@@ -22,12 +22,7 @@ func subgraphClient(base *http.Client, name string, log *slog.Logger) *http.Clie
 	if base != nil {
 		c = *base
 	} else {
-		c = http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        256,
-			MaxIdleConnsPerHost: 64,
-			IdleConnTimeout:     90 * time.Second,
-		}}
+		c = http.Client{Timeout: 30 * time.Second, Transport: defaultTransport}
 	}
 	rt := c.Transport
 	if rt == nil {
@@ -35,6 +30,26 @@ func subgraphClient(base *http.Client, name string, log *slog.Logger) *http.Clie
 	}
 	c.Transport = &unreachable{next: rt, name: name, log: log}
 	return &c
+}
+
+// baseTransport is the round tripper subgraph requests use, without the
+// "unreachable" answer.
+func baseTransport(base *http.Client) http.RoundTripper {
+	if base != nil && base.Transport != nil {
+		return base.Transport
+	}
+	if base != nil {
+		return http.DefaultTransport
+	}
+	return defaultTransport
+}
+
+// defaultTransport is shared by the subgraph clients made without a base.
+var defaultTransport = &http.Transport{
+	DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+	MaxIdleConns:        256,
+	MaxIdleConnsPerHost: 64,
+	IdleConnTimeout:     90 * time.Second,
 }
 
 type unreachable struct {

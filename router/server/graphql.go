@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/myshop/supergraph/router/gateway"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
@@ -30,6 +31,10 @@ type body struct {
 // graphql implements GraphQL over HTTP: POST with a JSON body, GET for
 // queries with URL parameters.
 func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
+	if isWebSocketUpgrade(r) {
+		s.websocket(w, r)
+		return
+	}
 	if s.wantsPlayground(r) {
 		s.playground(w, r)
 		return
@@ -88,7 +93,8 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 	}
 
 	g := s.acquire()
-	defer g.leave()
+	leave := sync.OnceFunc(g.leave)
+	defer leave()
 	op, err := g.engine.Prepare(gateway.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
 	var reqErr *gateway.RequestError
 	switch {
@@ -106,8 +112,13 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusMethodNotAllowed, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "only queries may be sent with GET; use POST"})
 		return
 	}
+	if r.Method == http.MethodPost && acceptsEventStream(r.Header.Get("Accept")) {
+		s.serveSSE(w, r, g, op, leave)
+		return
+	}
 	if op.Type == gateway.Subscription {
-		writeRequestError(w, modern, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "subscriptions are not supported over plain HTTP; use WebSocket or SSE"})
+		writeRequestError(w, modern, &gateway.RequestError{Code: gateway.CodeBadRequest,
+			Message: "subscriptions need a streaming transport: a WebSocket (graphql-transport-ws) on GET /graphql, or POST with Accept: text/event-stream"})
 		return
 	}
 

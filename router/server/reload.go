@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ const drainTimeout = 30 * time.Second
 // request has left.
 type generation struct {
 	engine  *gateway.Engine
+	ctx     context.Context // done once retired and drained; nil in tests
 	cancel  func()
 	mu      sync.Mutex
 	active  int

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/myshop/supergraph/router/gateway"
 	"github.com/myshop/supergraph/router/supergraph"
@@ -38,6 +39,38 @@ type Config struct {
 	// header is forwarded to subgraphs. nil accepts no token: every
 	// request with an Authorization header gets 401.
 	Verifier *auth.Verifier
+
+	// Subscriptions (WebSocket: graphql-transport-ws on GET /graphql with
+	// Upgrade; SSE: POST /graphql with Accept: text/event-stream).
+	// SubscriptionInitTimeout is how long a WebSocket may wait before
+	// connection_init (then 4408); default 10s.
+	SubscriptionInitTimeout time.Duration
+	// SubscriptionWriteTimeout bounds every write of an event: a client
+	// that does not take it in time is disconnected, so it cannot hold up
+	// the others on the same upstream subscription; default 5s.
+	SubscriptionWriteTimeout time.Duration
+	// MaxSubscriptionsPerConnection caps a WebSocket's running operations
+	// (more get an error); default 100, negative for no cap.
+	MaxSubscriptionsPerConnection int
+	// WebSocketPingInterval is how often the router pings WebSocket
+	// clients (keeps proxies from closing idle sockets); default 25s,
+	// negative for never.
+	WebSocketPingInterval time.Duration
+}
+
+func (c *Config) defaults() {
+	if c.SubscriptionInitTimeout <= 0 {
+		c.SubscriptionInitTimeout = 10 * time.Second
+	}
+	if c.SubscriptionWriteTimeout <= 0 {
+		c.SubscriptionWriteTimeout = 5 * time.Second
+	}
+	if c.MaxSubscriptionsPerConnection == 0 {
+		c.MaxSubscriptionsPerConnection = 100
+	}
+	if c.WebSocketPingInterval == 0 {
+		c.WebSocketPingInterval = 25 * time.Second
+	}
 }
 
 // Server serves GraphQL for one supergraph at a time. It is an http.Handler.
@@ -47,6 +80,8 @@ type Server struct {
 	gen atomic.Pointer[generation]
 	log *slog.Logger
 	mux *http.ServeMux
+	// live are the open WebSockets and SSE streams, for Drain.
+	live liveSet
 }
 
 // New loads the supergraph and builds the engine. ctx is the lifetime of the
@@ -55,6 +90,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	cfg.defaults()
 	s := &Server{ctx: ctx, cfg: cfg, log: log, mux: http.NewServeMux()}
 	sg, err := supergraph.Parse(cfg.Supergraph)
 	if err != nil {
@@ -103,7 +139,9 @@ func (s *Server) newGeneration(sg *supergraph.Supergraph) (*generation, error) {
 		cancel()
 		return nil, fmt.Errorf("build engine: %w", err)
 	}
-	return newGeneration(engine, cancel), nil
+	g := newGeneration(engine, cancel)
+	g.ctx = ctx
+	return g, nil
 }
 
 func hasSubgraph(sg *supergraph.Supergraph, name string) bool {
@@ -119,6 +157,16 @@ func hasSubgraph(sg *supergraph.Supergraph, name string) bool {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
+
+// Drain ends every open subscription stream: WebSockets are closed with
+// 1001 (going away) and SSE streams end, so clients reconnect to another
+// instance; new ones are refused. http.Server.Shutdown does not touch
+// hijacked connections or wait for streams to end: register Drain with
+// RegisterOnShutdown.
+func (s *Server) Drain() { s.live.drain() }
+
+// OpenStreams is how many WebSockets and SSE streams are open.
+func (s *Server) OpenStreams() int { return s.live.len() }
 
 // health answers 200: a Server exists only once its supergraph is loaded.
 func health(w http.ResponseWriter, _ *http.Request) {

@@ -52,7 +52,9 @@ type env struct {
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newEnv(t *testing.T) *env {
+// newEnv builds the env; opts adjust the orders subgraph's own Deps (e.g.
+// give it Redis for subscriptions).
+func newEnv(t *testing.T, opts ...func(*subgraph.Deps)) *env {
 	t.Helper()
 	ctx := context.Background()
 	issuer := authtest.New(t)
@@ -97,8 +99,12 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(pool.Close)
 	e.pool = pool
 	service := upstream.StaticToken(issuer.Token("svc_orders", "RESERVE_STOCK", order.ManageOrders, order.ReadOrders, "REFUND_PAYMENTS"))
-	e.svc = orders.Wire(deps(pool), orders.NewUpstreams(prodSrv.URL+"/graphql", invSrv.URL+"/graphql", paySrv.URL+"/graphql", service))
-	e.h = orders.NewHandler(deps(pool), e.svc)
+	od := deps(pool)
+	for _, o := range opts {
+		o(&od)
+	}
+	e.svc = orders.Wire(od, orders.NewUpstreams(prodSrv.URL+"/graphql", invSrv.URL+"/graphql", paySrv.URL+"/graphql", service))
+	e.h = orders.NewHandler(od, e.svc)
 	return e
 }
 

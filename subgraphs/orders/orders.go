@@ -6,15 +6,22 @@ package orders
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+
 	"github.com/myshop/supergraph/subgraphs/orders/graph"
 	"github.com/myshop/supergraph/subgraphs/orders/graph/generated"
+	"github.com/myshop/supergraph/subgraphs/orders/live"
 	"github.com/myshop/supergraph/subgraphs/orders/loader"
 	"github.com/myshop/supergraph/subgraphs/orders/order"
 	"github.com/myshop/supergraph/subgraphs/orders/postgres"
 	"github.com/myshop/supergraph/subgraphs/orders/upstream"
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
 	"github.com/myshop/supergraph/subgraphs/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
@@ -95,17 +102,30 @@ type Services struct {
 	Carts     *order.Carts
 	Checkout  *order.Checkout
 	Lifecycle *order.Orders
+	// Live serves the status subscriptions; nil without Redis.
+	Live *live.Hub
 }
 
-// Wire builds the use cases over d's database and u.
+// Wire builds the use cases over d's database and u. Every committed status
+// change is published to Redis (d.Redis) for the status subscriptions of
+// every orders process.
 func Wire(d subgraph.Deps, u Upstreams) Services {
 	store := postgres.New(d.Pool)
-	return Services{
+	pub := live.Publisher{Redis: d.Redis, Prefix: d.RedisPrefix, Log: d.Log}
+	store.OnStatusChange(func(ctx context.Context, c order.StatusChange) {
+		pub.Publish(ctx, live.Change{OrderID: c.OrderID, UserID: c.UserID, From: string(c.From), To: string(c.To),
+			Version: c.Version, At: c.At.UTC().Format(time.RFC3339Nano)})
+	})
+	s := Services{
 		Store:     store,
 		Carts:     order.NewCarts(store, u.Catalog, u.Inventory, ids.New),
 		Checkout:  order.NewCheckout(store, u.Catalog, u.Inventory, u.Payments, ids.New, d.Log),
 		Lifecycle: order.NewOrders(store, u.Inventory, u.Payments, ids.New),
 	}
+	if d.Redis != nil {
+		s.Live = live.NewHub(d.Redis, d.RedisPrefix, d.Log) // connects on the first subscription
+	}
+	return s
 }
 
 // Handler serves /graphql with upstreams from the environment.
@@ -114,8 +134,27 @@ func Handler(d subgraph.Deps) http.Handler { return NewHandler(d, Wire(d, Upstre
 // NewHandler serves /graphql over s (tests wire their own).
 func NewHandler(d subgraph.Deps, s Services) http.Handler {
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
-		Store: s.Store, Carts: s.Carts, Checkout: s.Checkout, Lifecycle: s.Lifecycle}})
-	gql := loader.Middleware(s.Store, d.LoaderWait, gqlserver.New(es, d.Log))
+		Store: s.Store, Carts: s.Carts, Checkout: s.Checkout, Lifecycle: s.Lifecycle, Live: s.Live}})
+	srv := gqlserver.New(es, d.Log)
+	// Subscriptions over graphql-transport-ws (the router's subscription
+	// client speaks it). The token comes as the upgrade request's
+	// Authorization header (verified by the middleware below) or in the
+	// connection_init payload.
+	srv.AddTransport(transport.Websocket{
+		InitFunc:         initFunc(d.Verifier),
+		InitTimeout:      10 * time.Second,
+		PingPongInterval: 20 * time.Second,
+	})
+	// Loaders are per request, and a subscription is one long request:
+	// each of its events gets fresh ones, so it shows the order as it is.
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		if graphql.HasOperationContext(ctx) && graphql.GetOperationContext(ctx).Operation != nil &&
+			graphql.GetOperationContext(ctx).Operation.Operation == ast.Subscription {
+			ctx = loader.With(ctx, loader.New(s.Store, d.LoaderWait))
+		}
+		return next(ctx)
+	})
+	gql := loader.Middleware(s.Store, d.LoaderWait, srv)
 	// The customer's own token goes on to payments (an authorization is
 	// theirs), X-Channel chooses a cart's channel and X-Cart-Token names a
 	// guest cart.
@@ -128,4 +167,32 @@ func NewHandler(d subgraph.Deps, s Services) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", subgraph.Authenticated(d, withCaller))
 	return mux
+}
+
+// initFunc accepts a WebSocket connection's connection_init: a token in its
+// payload ({"Authorization": "Bearer …"}) counts when the upgrade request
+// carried none; a bad one refuses the connection (4403). A verified
+// token's expiry closes the connection.
+func initFunc(v *auth.Verifier) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		claims := auth.FromContext(ctx)
+		if claims == nil {
+			if h := p.Authorization(); h != "" {
+				r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
+				r.Header.Set("Authorization", h)
+				c, msg := auth.Authenticate(r, v)
+				if c == nil {
+					return ctx, nil, errors.New(msg)
+				}
+				claims = c
+				ctx = upstream.WithCaller(auth.WithClaims(ctx, c), h)
+			}
+		}
+		if claims != nil && claims.ExpiresAt != nil {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, claims.ExpiresAt.Time)
+			context.AfterFunc(ctx, cancel)
+		}
+		return ctx, nil, nil
+	}
 }

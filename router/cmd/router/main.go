@@ -96,6 +96,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 
 	httpServer := &http.Server{Addr: addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	// Shutdown neither closes WebSockets nor waits for SSE streams: Drain
+	// closes them (1001), so clients reconnect to another instance.
+	httpServer.RegisterOnShutdown(srv.Drain)
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.ListenAndServe() }()
 	select {

@@ -8,9 +8,11 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/myshop/supergraph/subgraphs/orders/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/orders/graph/model"
+	"github.com/myshop/supergraph/subgraphs/orders/live"
 	"github.com/myshop/supergraph/subgraphs/orders/loader"
 	"github.com/myshop/supergraph/subgraphs/orders/order"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
@@ -331,6 +333,15 @@ func (r *orderResolver) CreatedAt(ctx context.Context, obj *model.Order) (string
 	return timestamp(obj.Order.CreatedAt), nil
 }
 
+// Order is the resolver for the order field.
+func (r *orderStatusEventResolver) Order(ctx context.Context, obj *model.OrderStatusEvent) (*model.Order, error) {
+	o, err := visibleOrderThunk(ctx, obj.OrderID)()
+	if err == nil && o == nil {
+		err = errs.New(errs.NotFound, "order %s not found", obj.OrderID)
+	}
+	return o, err
+}
+
 // MyCart is the resolver for the myCart field.
 func (r *queryResolver) MyCart(ctx context.Context, channel *string, cartToken *string) (*model.Cart, error) {
 	ctx = withCartToken(ctx, cartToken)
@@ -381,6 +392,49 @@ func (r *queryResolver) Orders(ctx context.Context, where *model.OrderWhere, sor
 	return r.connection(ctx, list, f, sort, first, after)
 }
 
+// OrderStatusChanged is the resolver for the orderStatusChanged field.
+func (r *subscriptionResolver) OrderStatusChanged(ctx context.Context, orderID string) (<-chan *model.OrderStatusEvent, error) {
+	c := auth.FromContext(ctx)
+	if c == nil {
+		return nil, errs.New(errs.Unauthenticated, "sign in first")
+	}
+	if r.Live == nil {
+		return nil, errors.New("live order updates are not configured")
+	}
+	// Watch first, then read the state: a change committed in between is
+	// delivered, and its version tells whether it is news.
+	w, err := r.Live.Watch(ctx, live.OrderChannel(r.Live.Prefix(), orderID))
+	if err != nil {
+		return nil, fmt.Errorf("watch order %s: %w", orderID, err)
+	}
+	first, err := r.currentStatus(ctx, c, orderID)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	out := make(chan *model.OrderStatusEvent, 1)
+	go streamChanges(ctx, w, out, first)
+	return out, nil
+}
+
+// MyOrderUpdates is the resolver for the myOrderUpdates field.
+func (r *subscriptionResolver) MyOrderUpdates(ctx context.Context) (<-chan *model.OrderStatusEvent, error) {
+	c := auth.FromContext(ctx)
+	if c == nil {
+		return nil, errs.New(errs.Unauthenticated, "sign in first")
+	}
+	if r.Live == nil {
+		return nil, errors.New("live order updates are not configured")
+	}
+	w, err := r.Live.Watch(ctx, live.UserChannel(r.Live.Prefix(), c.UserID()))
+	if err != nil {
+		return nil, fmt.Errorf("watch orders of %s: %w", c.UserID(), err)
+	}
+	out := make(chan *model.OrderStatusEvent, 1)
+	go streamChanges(ctx, w, out, nil)
+	return out, nil
+}
+
 // Orders is the resolver for the orders field.
 func (r *userResolver) Orders(ctx context.Context, obj *model.User, first *int, after *string) (*model.OrderConnection, error) {
 	c := auth.FromContext(ctx)
@@ -399,16 +453,26 @@ func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResol
 // Order returns generated.OrderResolver implementation.
 func (r *Resolver) Order() generated.OrderResolver { return &orderResolver{r} }
 
+// OrderStatusEvent returns generated.OrderStatusEventResolver implementation.
+func (r *Resolver) OrderStatusEvent() generated.OrderStatusEventResolver {
+	return &orderStatusEventResolver{r}
+}
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
+
+// Subscription returns generated.SubscriptionResolver implementation.
+func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
 // User returns generated.UserResolver implementation.
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
 type (
-	cartResolver     struct{ *Resolver }
-	mutationResolver struct{ *Resolver }
-	orderResolver    struct{ *Resolver }
-	queryResolver    struct{ *Resolver }
-	userResolver     struct{ *Resolver }
+	cartResolver             struct{ *Resolver }
+	mutationResolver         struct{ *Resolver }
+	orderResolver            struct{ *Resolver }
+	orderStatusEventResolver struct{ *Resolver }
+	queryResolver            struct{ *Resolver }
+	subscriptionResolver     struct{ *Resolver }
+	userResolver             struct{ *Resolver }
 )

@@ -3,6 +3,7 @@
 package graph
 
 import (
+	"github.com/myshop/supergraph/subgraphs/orders/live"
 	"github.com/myshop/supergraph/subgraphs/orders/order"
 	"github.com/myshop/supergraph/subgraphs/orders/postgres"
 )
@@ -13,4 +14,7 @@ type Resolver struct {
 	Carts     *order.Carts
 	Checkout  *order.Checkout
 	Lifecycle *order.Orders
+	// Live is the subgraph's Redis subscription for order status
+	// subscriptions; nil refuses them.
+	Live *live.Hub
 }

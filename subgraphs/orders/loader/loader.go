@@ -52,6 +52,12 @@ func Middleware(store Store, wait time.Duration, next http.Handler) http.Handler
 	})
 }
 
+// With returns ctx carrying l: a subscription gives each event fresh
+// loaders, or it would serve the first event's order for ever.
+func With(ctx context.Context, l *Loaders) context.Context {
+	return context.WithValue(ctx, ctxKey{}, l)
+}
+
 // For returns the request's loaders.
 func For(ctx context.Context) *Loaders { return ctx.Value(ctxKey{}).(*Loaders) }
 

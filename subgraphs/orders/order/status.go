@@ -1,6 +1,9 @@
 package order
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Status is where an order is in its life.
 type Status string
@@ -45,3 +48,12 @@ func (s Status) Allowed() []Status { return slices.Clone(transitions[s]) }
 
 // CanMove reports whether from → to is in the table.
 func CanMove(from, to Status) bool { return slices.Contains(transitions[from], to) }
+
+// StatusChange is a committed status change, as the store announces it.
+type StatusChange struct {
+	OrderID, UserID string
+	From            Status // "" for the order's creation
+	To              Status
+	Version         int
+	At              time.Time
+}

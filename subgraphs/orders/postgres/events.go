@@ -27,8 +27,9 @@ type eventOrder struct {
 
 // recordEvent writes an order's status change to its history and to the
 // outbox as order.status_changed (and order.canceled when it is one), in
-// the caller's transaction.
-func recordEvent(ctx context.Context, tx pgx.Tx, o eventOrder, version int, from, to order.Status, actor, note string) error {
+// the caller's transaction, which announces it once committed. It is the
+// one place every status change goes through.
+func recordEvent(ctx context.Context, tx *changeTx, o eventOrder, version int, from, to order.Status, actor, note string) error {
 	var fromCol *string
 	if from != "" {
 		f := string(from)
@@ -49,6 +50,7 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING at`, o.ID, version, fromCol, string(to
 	if err := outbox(ctx, tx, fmt.Sprintf("evt_%s_v%d", o.ID, version), "order.status_changed", changed); err != nil {
 		return err
 	}
+	tx.changes = append(tx.changes, order.StatusChange{OrderID: o.ID, UserID: o.UserID, From: from, To: to, Version: version, At: at})
 	if to != order.Canceled {
 		return nil
 	}

@@ -21,10 +21,43 @@ var migrations embed.FS
 var Migrations, _ = fs.Sub(migrations, "migrations")
 
 // Store reads and writes carts, checkout sagas and orders.
-type Store struct{ pool *pgxpool.Pool }
+type Store struct {
+	pool *pgxpool.Pool
+	// announce, when set, hears every status change once its transaction
+	// has committed.
+	announce func(context.Context, order.StatusChange)
+}
 
 // New returns a Store on pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// OnStatusChange makes the store call fn with every order status change
+// right after the transaction that made it commits (never for one that
+// rolls back). fn runs on the caller's goroutine and must be quick.
+func (s *Store) OnStatusChange(fn func(context.Context, order.StatusChange)) { s.announce = fn }
+
+// changeTx is a transaction that collects the status changes recorded in
+// it, to announce them once it has committed.
+type changeTx struct {
+	pgx.Tx
+	changes []order.StatusChange
+}
+
+// inTx runs fn in a transaction and announces its status changes after
+// the commit. Every status change is recorded through one.
+func (s *Store) inTx(ctx context.Context, fn func(tx *changeTx) error) error {
+	var ct *changeTx
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		ct = &changeTx{Tx: tx}
+		return fn(ct)
+	})
+	if err == nil && ct != nil && s.announce != nil {
+		for _, c := range ct.changes {
+			s.announce(ctx, c)
+		}
+	}
+	return err
+}
 
 var _ order.Store = (*Store)(nil)
 

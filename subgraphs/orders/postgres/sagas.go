@@ -167,7 +167,7 @@ ORDER BY updated_at LIMIT $2`, before, limit)
 // runner that got this far too finds it DONE and places nothing.
 func (s *Store) PlaceOrder(ctx context.Context, saga order.Saga, status order.Status, paid order.PaymentStatus, actor string) (order.Order, error) {
 	var o order.Order
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx *changeTx) error {
 		var step string
 		if err := tx.QueryRow(ctx, `SELECT step FROM order_sagas WHERE id = $1 FOR UPDATE`, saga.ID).Scan(&step); err != nil {
 			return err

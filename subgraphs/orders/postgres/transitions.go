@@ -14,13 +14,13 @@ import (
 // Transition: see order.Store. The status is compared in the update, so
 // of two concurrent moves from one status exactly one wins.
 func (s *Store) Transition(ctx context.Context, c order.Change) (order.Order, error) {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return transition(ctx, tx, c, "") })
+	err := s.inTx(ctx, func(tx *changeTx) error { return transition(ctx, tx, c, "") })
 	return s.after(ctx, c.OrderID, err, "transition")
 }
 
 // transition moves the order in tx; fulfilled, when set, is its new
 // fulfilment status.
-func transition(ctx context.Context, tx pgx.Tx, c order.Change, fulfilled order.FulfillmentStatus) error {
+func transition(ctx context.Context, tx *changeTx, c order.Change, fulfilled order.FulfillmentStatus) error {
 	var version int
 	eo := eventOrder{ID: c.OrderID}
 	err := tx.QueryRow(ctx, `UPDATE orders SET status = $3, version = version + 1, updated_at = now(),
@@ -56,7 +56,7 @@ func (s *Store) after(ctx context.Context, id string, err error, what string) (o
 
 // Fulfil: see order.Store.
 func (s *Store) Fulfil(ctx context.Context, f order.Fulfillment, c order.Change) (order.Order, error) {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx *changeTx) error {
 		var status string
 		eo := eventOrder{ID: f.OrderID}
 		err := tx.QueryRow(ctx, `SELECT status, user_id, number FROM orders WHERE id = $1 FOR UPDATE`, f.OrderID).

@@ -31,3 +31,13 @@ type User struct {
 
 // IsEntity marks User as a federation entity.
 func (User) IsEntity() {}
+
+// OrderStatusEvent is the GraphQL OrderStatusEvent; its order is loaded
+// when the event is delivered, through the response's loaders.
+type OrderStatusEvent struct {
+	OrderID        string
+	Status         OrderStatus
+	PreviousStatus *OrderStatus
+	Version        int
+	OccurredAt     string
+}

@@ -246,6 +246,15 @@ type ShippingMethod struct {
 	MaxDays int `json:"maxDays"`
 }
 
+// Live order status over a subscription transport (the router serves
+// graphql-transport-ws on GET /graphql and GraphQL over SSE on POST /graphql
+// with Accept: text/event-stream). Delivery is at most once: an event can be
+// missed (a dropped connection, a slow client), so clients keep the highest
+// version they have seen, ignore anything not newer, and resubscribe after a
+// disconnect: every subscription starts with the current state.
+type Subscription struct {
+}
+
 type UpdateCartLineInput struct {
 	CartID    string  `json:"cartId"`
 	VariantID string  `json:"variantId"`

@@ -1,0 +1,490 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/buger/jsonparser"
+	"github.com/coder/websocket"
+
+	"github.com/myshop/supergraph/router/gateway"
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
+)
+
+// GraphQL over WebSocket, graphql-transport-ws (the graphql-ws library's
+// protocol, https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md):
+// GET /graphql with Upgrade: websocket. The client authenticates in
+// connection_init ({"Authorization": "Bearer …"}) or on the upgrade request;
+// each subscribe runs one operation, subscriptions through the engine's
+// asynchronous resolver, so a connection costs its read loop and no
+// goroutine per subscription.
+
+const wsSubprotocol = "graphql-transport-ws"
+
+// Close codes of graphql-transport-ws, and the WebSocket ones we use.
+const (
+	closeBadRequest       websocket.StatusCode = 4400 // malformed or unexpected message
+	closeUnauthorized     websocket.StatusCode = 4401 // subscribe before connection_ack
+	closeForbidden        websocket.StatusCode = 4403 // connection_init with a bad token
+	closeSubprotocol      websocket.StatusCode = 4406
+	closeInitTimeout      websocket.StatusCode = 4408
+	closeDuplicate        websocket.StatusCode = 4409 // subscribe with an id in use
+	closeTooManyInits     websocket.StatusCode = 4429
+	closeGoingAway        websocket.StatusCode = websocket.StatusGoingAway      // 1001: server shutting down
+	closeServiceRestart   websocket.StatusCode = websocket.StatusServiceRestart // 1012: supergraph reloaded
+	closeTryAgainLater    websocket.StatusCode = websocket.StatusTryAgainLater  // 1013: client too slow
+	wsReadLimit                                = 64 << 10
+	codeSubscriptionLimit                      = "SUBSCRIPTION_LIMIT_EXCEEDED"
+)
+
+// wsMessage is one protocol message.
+type wsMessage struct {
+	ID      string          `json:"id,omitempty"`
+	Type    string          `json:"type"`
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+func isWebSocketUpgrade(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// websocket serves one graphql-transport-ws connection until it closes.
+func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
+	// A token on the upgrade request (non-browser clients) is checked like
+	// any request's: a bad one is a 401 before the upgrade.
+	r, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols: []string{wsSubprotocol},
+		// Credentials travel in connection_init, never in cookies, so a
+		// page on another origin gains nothing from opening a socket here
+		// (no cross-site WebSocket hijacking); SPAs on other origins work.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		return // Accept answered the request
+	}
+	if conn.Subprotocol() != wsSubprotocol {
+		_ = conn.Close(closeSubprotocol, "Subprotocol not acceptable: use graphql-transport-ws")
+		return
+	}
+	conn.SetReadLimit(wsReadLimit)
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	c := &wsConn{
+		s: s, conn: conn, ctx: ctx, cancel: cancel, id: gateway.NewConnectionID(),
+		header: forwardable(r.Header), claims: auth.FromContext(r.Context()),
+		subs: map[string]*wsSub{}, gens: map[*generation]bool{}, closeDone: make(chan struct{}),
+	}
+	remove, ok := s.live.add(func() { c.close(closeGoingAway, "server shutting down") })
+	if !ok {
+		_ = conn.Close(closeGoingAway, "server shutting down")
+		cancel()
+		return
+	}
+	defer remove()
+	c.serve()
+}
+
+// forwardable copies a request's headers, for forwarding to subgraphs
+// (the engine picks the allowed ones).
+func forwardable(h http.Header) http.Header {
+	out := h.Clone()
+	for _, k := range []string{"Upgrade", "Connection", "Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions", "Sec-Websocket-Protocol"} {
+		out.Del(k)
+	}
+	return out
+}
+
+// wsConn is one client connection.
+type wsConn struct {
+	s      *Server
+	conn   *websocket.Conn
+	ctx    context.Context // the connection's life; its subscriptions' fetches
+	cancel context.CancelFunc
+	id     gateway.ConnectionID
+
+	mu       sync.Mutex
+	header   http.Header  // forwarded to subgraphs; Authorization from connection_init
+	claims   *auth.Claims // the verified token, nil when anonymous
+	initSeen bool
+	acked    bool
+	subs     map[string]*wsSub
+	nextNum  int64
+	gens     map[*generation]bool // engines running this connection's subscriptions
+	closed   atomic.Bool
+	// closeDone is closed once a close started by close has finished its
+	// handshake.
+	closeDone chan struct{}
+}
+
+// wsSub is one operation of a connection; it is the engine's sink.
+type wsSub struct {
+	c    *wsConn
+	id   string
+	num  int64
+	gen  *generation
+	done atomic.Bool
+}
+
+func (c *wsConn) serve() {
+	defer c.cleanup()
+	initTimer := time.AfterFunc(c.s.cfg.SubscriptionInitTimeout, func() {
+		c.mu.Lock()
+		seen := c.initSeen
+		c.mu.Unlock()
+		if !seen {
+			c.close(closeInitTimeout, "Connection initialisation timeout")
+		}
+	})
+	defer initTimer.Stop()
+	if every := c.s.cfg.WebSocketPingInterval; every > 0 {
+		go c.ping(every)
+	}
+	for {
+		typ, data, err := c.conn.Read(c.ctx)
+		if err != nil {
+			if errors.Is(err, websocket.ErrMessageTooBig) {
+				c.close(websocket.StatusMessageTooBig, "message too big")
+			}
+			return
+		}
+		var m wsMessage
+		if typ != websocket.MessageText || json.Unmarshal(data, &m) != nil || m.Type == "" {
+			c.close(closeBadRequest, "Invalid message received")
+			return
+		}
+		if !c.handle(m) {
+			return
+		}
+	}
+}
+
+// handle acts on one message; false ends the connection.
+func (c *wsConn) handle(m wsMessage) bool {
+	switch m.Type {
+	case "connection_init":
+		return c.init(m)
+	case "ping":
+		c.write(wsMessage{Type: "pong", Payload: m.Payload})
+	case "pong":
+	case "subscribe":
+		return c.subscribe(m)
+	case "complete":
+		c.complete(m.ID)
+	default:
+		c.close(closeBadRequest, "Invalid message received")
+		return false
+	}
+	return true
+}
+
+func (c *wsConn) init(m wsMessage) bool {
+	c.mu.Lock()
+	if c.initSeen {
+		c.mu.Unlock()
+		c.close(closeTooManyInits, "Too many initialisation requests")
+		return false
+	}
+	c.initSeen = true
+	c.mu.Unlock()
+	token := ""
+	if len(m.Payload) > 0 && !bytes.Equal(m.Payload, []byte("null")) {
+		var payload map[string]any
+		if json.Unmarshal(m.Payload, &payload) != nil {
+			c.close(closeBadRequest, "Invalid connection_init payload: want a JSON object")
+			return false
+		}
+		for k, v := range payload {
+			if strings.EqualFold(k, "Authorization") {
+				s, ok := v.(string)
+				if !ok {
+					c.close(closeForbidden, "Forbidden: Authorization must be \"Bearer <access token>\"")
+					return false
+				}
+				token = s
+			}
+		}
+	}
+	if token != "" {
+		r, _ := http.NewRequestWithContext(c.ctx, http.MethodGet, "/graphql", nil)
+		r.Header.Set("Authorization", token)
+		if c.s.cfg.Verifier == nil {
+			c.close(closeForbidden, "Forbidden: this router accepts no access tokens")
+			return false
+		}
+		claims, msg := auth.Authenticate(r, c.s.cfg.Verifier)
+		if claims == nil {
+			c.close(closeForbidden, "Forbidden: "+msg)
+			return false
+		}
+		c.mu.Lock()
+		c.claims = claims
+		c.header.Set("Authorization", token)
+		c.mu.Unlock()
+	}
+	c.mu.Lock()
+	claims := c.claims
+	c.acked = true
+	c.mu.Unlock()
+	// The connection ends when its token expires: its subscriptions must
+	// not outlive the right to read them.
+	if claims != nil && claims.ExpiresAt != nil {
+		t := time.AfterFunc(time.Until(claims.ExpiresAt.Time), func() { c.close(closeForbidden, "Forbidden: the access token expired") })
+		context.AfterFunc(c.ctx, func() { t.Stop() })
+	}
+	c.write(wsMessage{Type: "connection_ack"})
+	return true
+}
+
+type subscribePayload struct {
+	Query         string          `json:"query"`
+	OperationName string          `json:"operationName"`
+	Variables     json.RawMessage `json:"variables"`
+	Extensions    json.RawMessage `json:"extensions"`
+}
+
+func (c *wsConn) subscribe(m wsMessage) bool {
+	c.mu.Lock()
+	acked := c.acked
+	c.mu.Unlock()
+	if !acked {
+		c.close(closeUnauthorized, "Unauthorized")
+		return false
+	}
+	var p subscribePayload
+	if m.ID == "" || json.Unmarshal(m.Payload, &p) != nil {
+		c.close(closeBadRequest, "Invalid message received")
+		return false
+	}
+	c.mu.Lock()
+	if _, dup := c.subs[m.ID]; dup {
+		c.mu.Unlock()
+		c.close(closeDuplicate, "Subscriber for "+m.ID+" already exists")
+		return false
+	}
+	if max := c.s.cfg.MaxSubscriptionsPerConnection; max > 0 && len(c.subs) >= max {
+		c.mu.Unlock()
+		c.sendErrors(m.ID, (&gateway.RequestError{Code: codeSubscriptionLimit,
+			Message: "too many operations on this connection; complete some first"}).MarshalResponse())
+		return true
+	}
+	c.nextNum++
+	sub := &wsSub{c: c, id: m.ID, num: c.nextNum}
+	c.subs[m.ID] = sub
+	header, claims := c.header.Clone(), c.claims
+	c.mu.Unlock()
+
+	ctx := c.ctx
+	if claims != nil {
+		ctx = auth.WithClaims(ctx, claims)
+	}
+	g := c.s.acquire()
+	sub.gen = g
+	if e := checkExtensions(body{Query: p.Query, Extensions: p.Extensions}); e != nil {
+		g.leave()
+		sub.fail(e.MarshalResponse())
+		return true
+	}
+	op, err := g.engine.Prepare(gateway.Request{Query: p.Query, OperationName: p.OperationName, Variables: p.Variables})
+	var reqErr *gateway.RequestError
+	switch {
+	case errors.As(err, &reqErr):
+		g.leave()
+		sub.fail(reqErr.MarshalResponse())
+		return true
+	case err != nil:
+		g.leave()
+		c.s.log.Error("prepare operation", "err", err)
+		sub.fail(internalError())
+		return true
+	}
+	if op.Type != gateway.Subscription {
+		// Queries and mutations too, as graphql-ws allows: one next, then
+		// complete, off the read loop.
+		go func() {
+			defer g.leave()
+			var buf bytes.Buffer
+			if err := g.engine.Execute(ctx, op, header, &buf); err != nil {
+				c.s.log.Error("execute operation", "err", err)
+				sub.fail(internalError())
+				return
+			}
+			if sub.Next(buf.Bytes()) == nil {
+				sub.Complete()
+			}
+		}()
+		return true
+	}
+	// A subscription does not hold its generation: a reload closes the
+	// connection instead (1012), and the client resubscribes on the new one.
+	c.watch(g)
+	err = g.engine.StartSubscription(ctx, op, header, sub, c.id, sub.num)
+	g.leave()
+	if err != nil {
+		c.s.log.Error("start subscription", "err", err)
+		sub.fail(internalError())
+	}
+	return true
+}
+
+func internalError() []byte {
+	return (&gateway.RequestError{Code: gateway.CodeInternal, Message: "internal error"}).MarshalResponse()
+}
+
+// complete is the client ending an operation.
+func (c *wsConn) complete(id string) {
+	c.mu.Lock()
+	sub := c.subs[id]
+	delete(c.subs, id)
+	c.mu.Unlock()
+	if sub == nil || !sub.done.CompareAndSwap(false, true) {
+		return
+	}
+	if sub.gen != nil {
+		sub.gen.engine.StopSubscription(c.id, sub.num)
+	}
+}
+
+// watch closes the connection when generation g ends (a reload retired it).
+func (c *wsConn) watch(g *generation) {
+	c.mu.Lock()
+	seen := c.gens[g]
+	c.gens[g] = true
+	c.mu.Unlock()
+	if seen || g.ctx == nil {
+		return
+	}
+	go func() {
+		select {
+		case <-g.ctx.Done():
+			c.close(closeServiceRestart, "supergraph reloaded: reconnect and resubscribe")
+		case <-c.ctx.Done():
+		}
+	}()
+}
+
+func (c *wsConn) ping(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-t.C:
+			if c.write(wsMessage{Type: "ping"}) != nil {
+				return
+			}
+		}
+	}
+}
+
+// write sends one message under the write deadline; a client that cannot
+// take it in time is closed (coder/websocket closes on a cancelled write).
+func (c *wsConn) write(m wsMessage) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.SubscriptionWriteTimeout)
+	defer cancel()
+	err = c.conn.Write(ctx, websocket.MessageText, b)
+	if err != nil && ctx.Err() != nil && c.ctx.Err() == nil {
+		c.s.log.Warn("websocket client too slow: closing", "timeout", c.s.cfg.SubscriptionWriteTimeout.String())
+		c.close(closeTryAgainLater, "too slow")
+	}
+	return err
+}
+
+// sendErrors sends an error message (the operation ends) with the errors
+// of a GraphQL response.
+func (c *wsConn) sendErrors(id string, response []byte) {
+	errs, _, _, err := jsonparser.Get(response, "errors")
+	if err != nil || len(errs) == 0 || errs[0] != '[' {
+		errs = []byte(`[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]`)
+	}
+	_ = c.write(wsMessage{ID: id, Type: "error", Payload: errs})
+}
+
+// close ends the connection with code; safe to call more than once and
+// from any goroutine.
+func (c *wsConn) close(code websocket.StatusCode, reason string) {
+	if !c.closed.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer close(c.closeDone)
+		_ = c.conn.Close(code, reason)
+		c.cancel()
+	}()
+}
+
+// cleanup stops every subscription of the connection.
+func (c *wsConn) cleanup() {
+	c.cancel()
+	c.mu.Lock()
+	gens := c.gens
+	c.gens = map[*generation]bool{}
+	for _, sub := range c.subs {
+		sub.done.Store(true)
+	}
+	c.subs = map[string]*wsSub{}
+	c.mu.Unlock()
+	for g := range gens {
+		g.engine.StopConnection(c.id)
+	}
+	if c.closed.CompareAndSwap(false, true) {
+		_ = c.conn.CloseNow() // the client went away
+		return
+	}
+	<-c.closeDone // let the close frame go out
+}
+
+// finish marks the operation over and forgets it; false when it already was.
+func (s *wsSub) finish() bool {
+	if !s.done.CompareAndSwap(false, true) {
+		return false
+	}
+	s.c.mu.Lock()
+	if s.c.subs[s.id] == s {
+		delete(s.c.subs, s.id)
+	}
+	s.c.mu.Unlock()
+	return true
+}
+
+// fail ends the operation with the errors of response.
+func (s *wsSub) fail(response []byte) {
+	if s.finish() {
+		s.c.sendErrors(s.id, response)
+	}
+}
+
+// Next sends one result.
+func (s *wsSub) Next(response []byte) error {
+	if s.done.Load() {
+		return nil
+	}
+	return s.c.write(wsMessage{ID: s.id, Type: "next", Payload: json.RawMessage(response)})
+}
+
+// Error ends the operation with the subgraph's errors.
+func (s *wsSub) Error(response []byte) { s.fail(response) }
+
+// Complete ends the operation.
+func (s *wsSub) Complete() {
+	if s.finish() {
+		_ = s.c.write(wsMessage{ID: s.id, Type: "complete"})
+	}
+}
+
+// Heartbeat: WebSockets keep alive with ping messages instead.
+func (s *wsSub) Heartbeat() error { return nil }

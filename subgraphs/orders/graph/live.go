@@ -1,0 +1,82 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/myshop/supergraph/subgraphs/orders/graph/model"
+	"github.com/myshop/supergraph/subgraphs/orders/live"
+	"github.com/myshop/supergraph/subgraphs/orders/order"
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/errs"
+)
+
+// currentStatus is the first event of an order subscription: the order's
+// state now, with the change that led to it. An order the caller may not
+// see is NOT_FOUND, as for one that does not exist.
+func (r *Resolver) currentStatus(ctx context.Context, c *auth.Claims, orderID string) (*model.OrderStatusEvent, error) {
+	os, err := r.Store.OrdersByIDs(ctx, []string{orderID})
+	if err != nil {
+		return nil, err
+	}
+	if len(os) == 0 || (c.UserID() != os[0].UserID && !c.HasScope(order.ReadOrders)) {
+		return nil, errs.New(errs.NotFound, "order %s not found", orderID)
+	}
+	o := os[0]
+	ev := &model.OrderStatusEvent{OrderID: o.ID, Status: model.OrderStatus(o.Status), Version: o.Version, OccurredAt: timestamp(o.CreatedAt)}
+	history, err := r.Store.EventsByOrders(ctx, []string{o.ID})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range history {
+		if e.Version == o.Version {
+			ev.OccurredAt = timestamp(e.At)
+			if e.From != "" {
+				prev := model.OrderStatus(e.From)
+				ev.PreviousStatus = &prev
+			}
+		}
+	}
+	return ev, nil
+}
+
+// streamChanges sends first (when set), then every change from w that is
+// newer than what was sent for its order, until ctx ends; then it closes
+// out and w. A change that is not newer is one the first event already
+// showed, or a duplicate.
+func streamChanges(ctx context.Context, w *live.Watch, out chan<- *model.OrderStatusEvent, first *model.OrderStatusEvent) {
+	defer close(out)
+	defer w.Close()
+	sent := map[string]int{}
+	if first != nil {
+		select {
+		case out <- first:
+			sent[first.OrderID] = first.Version
+		case <-ctx.Done():
+			return
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case c, ok := <-w.C:
+			if !ok {
+				return
+			}
+			if v, seen := sent[c.OrderID]; seen && c.Version <= v {
+				continue
+			}
+			ev := &model.OrderStatusEvent{OrderID: c.OrderID, Status: model.OrderStatus(c.To), Version: c.Version, OccurredAt: c.At}
+			if c.From != "" {
+				prev := model.OrderStatus(c.From)
+				ev.PreviousStatus = &prev
+			}
+			select {
+			case out <- ev:
+				sent[c.OrderID] = c.Version
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
