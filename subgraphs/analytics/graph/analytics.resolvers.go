@@ -16,6 +16,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/analytics/graph/model"
 	"github.com/myshop/supergraph/subgraphs/analytics/metrics"
 	"github.com/myshop/supergraph/subgraphs/analytics/postgres"
+	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
@@ -242,12 +243,9 @@ func (r *queryResolver) MyReports(ctx context.Context, first *int) ([]*model.Rep
 	if err != nil {
 		return nil, err
 	}
-	n := 20
-	if first != nil {
-		n = *first
-	}
-	if n < 0 || n > 100 {
-		return nil, errs.New(errs.Invalid, "first must be between 0 and 100")
+	n, err := cursor.PageSize(first, 20)
+	if err != nil {
+		return nil, err
 	}
 	rs, err := r.Store.Reports(ctx, c.UserID(), n)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/inventory/graph/model"
 	"github.com/myshop/supergraph/subgraphs/inventory/loader"
 	"github.com/myshop/supergraph/subgraphs/inventory/stock"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 )
 
 // ReserveStock is the resolver for the reserveStock field.
@@ -177,12 +177,9 @@ func (r *queryResolver) StockMovements(ctx context.Context, warehouseID string, 
 	if err := stock.Require(ctx, stock.AdjustStock); err != nil {
 		return nil, err
 	}
-	n := 50
-	if first != nil {
-		n = *first
-	}
-	if n < 0 || n > 100 {
-		return nil, errs.New(errs.Invalid, "first must be between 0 and 100")
+	n, err := cursor.PageSize(first, 50)
+	if err != nil {
+		return nil, err
 	}
 	ms, err := r.Store.Movements(ctx, warehouseID, variantID, n)
 	if err != nil {

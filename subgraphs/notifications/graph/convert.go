@@ -5,19 +5,7 @@ import (
 
 	"github.com/myshop/supergraph/subgraphs/notifications/graph/model"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
 )
-
-func limit(first *int) (int, error) {
-	n := 20
-	if first != nil {
-		n = *first
-	}
-	if n < 0 || n > 100 {
-		return 0, errs.New(errs.Invalid, "first must be between 0 and 100")
-	}
-	return n, nil
-}
 
 func fromInput(in model.NotificationTemplateInput) notify.Template {
 	t := notify.Template{EventType: in.EventType, Channel: notify.Channel(in.Channel), BodyText: in.BodyText}

@@ -15,6 +15,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/notifications/graph/model"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
 )
 
@@ -61,7 +62,7 @@ func (r *mutationResolver) PreviewNotificationTemplate(ctx context.Context, inpu
 
 // MyNotifications is the resolver for the myNotifications field.
 func (r *queryResolver) MyNotifications(ctx context.Context, first *int) ([]*model.Notification, error) {
-	n, err := limit(first)
+	n, err := cursor.PageSize(first, 20)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +124,7 @@ func (r *queryResolver) StaffNotifications(ctx context.Context, first *int) ([]*
 	if err := notify.RequireStaff(ctx); err != nil {
 		return nil, err
 	}
-	n, err := limit(first)
+	n, err := cursor.PageSize(first, 20)
 	if err != nil {
 		return nil, err
 	}

@@ -201,11 +201,8 @@ func (r *queryResolver) MyPaymentMethods(ctx context.Context) ([]*model.PaymentM
 
 // Payouts is the resolver for the payouts field.
 func (r *queryResolver) Payouts(ctx context.Context, first *int, after *string) (*model.PayoutConnection, error) {
-	n := 20
-	if first != nil {
-		n = *first
-	}
-	if err := cursor.First(n); err != nil {
+	n, err := cursor.PageSize(first, 20)
+	if err != nil {
 		return nil, err
 	}
 	afterID, err := cursor.Decode(payoutsList, deref(after))

@@ -44,3 +44,13 @@ func First(first int) error {
 	}
 	return nil
 }
+
+// PageSize is a list's first argument, or def when the client sent none,
+// checked against the bounds every list shares.
+func PageSize(first *int, def int) (int, error) {
+	n := def
+	if first != nil {
+		n = *first
+	}
+	return n, First(n)
+}

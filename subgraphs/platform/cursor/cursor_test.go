@@ -43,3 +43,16 @@ func TestFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestPageSize(t *testing.T) {
+	five, big := 5, 101
+	if n, err := PageSize(nil, 20); n != 20 || err != nil {
+		t.Errorf("nil: %d %v", n, err)
+	}
+	if n, err := PageSize(&five, 20); n != 5 || err != nil {
+		t.Errorf("5: %d %v", n, err)
+	}
+	if _, err := PageSize(&big, 20); errs.CodeOf(err) != errs.Invalid {
+		t.Errorf("101 accepted: %v", err)
+	}
+}

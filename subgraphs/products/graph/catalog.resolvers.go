@@ -186,7 +186,7 @@ func (r *queryResolver) Category(ctx context.Context, id string) (*model.Categor
 
 // Brands is the resolver for the brands field.
 func (r *queryResolver) Brands(ctx context.Context, first *int, after *string) (*model.BrandConnection, error) {
-	n, err := pageSize(first, 20)
+	n, err := cursor.PageSize(first, 20)
 	if err != nil {
 		return nil, err
 	}

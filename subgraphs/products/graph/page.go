@@ -14,7 +14,7 @@ import (
 // sibling parents share one SQL statement.
 func reviewConnection(ctx context.Context, loader *dataloader.Loader[product.PageRequest, product.ReviewPage],
 	parentID string, first *int, after *string) (*model.ReviewConnection, error) {
-	n, err := pageSize(first, 10)
+	n, err := cursor.PageSize(first, 10)
 	if err != nil {
 		return nil, err
 	}
@@ -35,15 +35,6 @@ func reviewConnection(ctx context.Context, loader *dataloader.Loader[product.Pag
 	}
 	setPageCursors(conn.PageInfo, len(conn.Edges), func(i int) string { return conn.Edges[i].Cursor })
 	return conn, nil
-}
-
-// pageSize is first, or def when the client sent null, within bounds.
-func pageSize(first *int, def int) (int, error) {
-	n := def
-	if first != nil {
-		n = *first
-	}
-	return n, cursor.First(n)
 }
 
 func setPageCursors(info *model.PageInfo, n int, cursorAt func(int) string) {

@@ -101,7 +101,7 @@ func encodeSearchCursor(s product.Search, k product.SortKey) string {
 // searchConnection runs one page of a search; totalCount and facets are
 // left to their resolvers, so they cost nothing unless selected.
 func searchConnection(ctx context.Context, store *postgres.Store, s product.Search, first *int, after *string) (*model.ProductConnection, error) {
-	n, err := pageSize(first, 20)
+	n, err := cursor.PageSize(first, 20)
 	if err != nil {
 		return nil, err
 	}

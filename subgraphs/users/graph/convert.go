@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
-	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/users/graph/model"
 	"github.com/myshop/supergraph/subgraphs/users/loader"
@@ -121,14 +120,6 @@ func addressByID(ctx context.Context, userID, id string) (*model.Address, error)
 		}
 	}
 	return nil, nil
-}
-
-func pageSize(first *int) (int, error) {
-	n := 20
-	if first != nil {
-		n = *first
-	}
-	return n, cursor.First(n)
 }
 
 func deref(s *string) string {

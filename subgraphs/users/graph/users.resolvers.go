@@ -146,7 +146,7 @@ func (r *queryResolver) Me(ctx context.Context) (*model.User, error) {
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, where *model.UserWhere, first *int, after *string) (*model.UserConnection, error) {
-	n, err := pageSize(first)
+	n, err := cursor.PageSize(first, 20)
 	if err != nil {
 		return nil, err
 	}
