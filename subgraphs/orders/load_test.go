@@ -15,7 +15,7 @@ import (
 // levels are the sum of their movements; no failed checkout left a payment.
 func TestConcurrentCheckoutsNeverOversell(t *testing.T) {
 	if testing.Short() {
-		t.Skip("load test")
+		t.Skip("200 concurrent checkouts take seconds; -short skips them (make test does not pass -short)")
 	}
 	t.Parallel()
 	const customers, units = 200, 50
