@@ -66,7 +66,8 @@ func Handler(d subgraph.Deps) http.Handler {
 	gql := gqlserver.New(es, d.Log)
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", subgraph.Authenticated(d, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		gql.ServeHTTP(w, r.WithContext(graph.WithUserAgent(r.Context(), r.UserAgent())))
+		ctx := graph.WithChannel(graph.WithUserAgent(r.Context(), r.UserAgent()), r.Header.Get("X-Channel"))
+		gql.ServeHTTP(w, r.WithContext(ctx))
 	})))
 	mux.Handle("GET "+ExportPath, signer.handler(store, d.Log))
 	mux.Handle("GET "+ReportPath, signer.reportHandler(store))

@@ -77,29 +77,29 @@ func (r Reports) generate(ctx context.Context, rep postgres.Report) ([]byte, err
 	}
 	switch rep.Kind {
 	case "SALES":
-		ps, err := r.store.Sales(ctx, rg, rep.Bucket, rep.Currency)
+		ps, err := r.store.Sales(ctx, rg, rep.Bucket, rep.Currency, nil)
 		if err != nil {
 			return nil, err
 		}
 		cur := money.Currency(rep.Currency)
 		_ = w.Write([]string{"start", "orders", "revenue", "average_order_value", "units", "refunds", "currency"})
 		for _, p := range ps {
-			_ = w.Write([]string{p.Start.UTC().Format(time.DateOnly), strconv.Itoa(p.Orders), money.Money{Minor: p.RevenueMinor, Currency: cur}.Amount(),
+			_ = w.Write([]string{metrics.StartLabel(p.Start, rep.Bucket), strconv.Itoa(p.Orders), money.Money{Minor: p.RevenueMinor, Currency: cur}.Amount(),
 				money.Money{Minor: p.AverageOrderMinor(), Currency: cur}.Amount(), strconv.Itoa(p.Units),
 				money.Money{Minor: p.RefundsMinor, Currency: cur}.Amount(), rep.Currency})
 		}
 	case "TRAFFIC":
-		ps, err := r.store.Traffic(ctx, rg, rep.Bucket)
+		ps, err := r.store.Traffic(ctx, rg, rep.Bucket, nil)
 		if err != nil {
 			return nil, err
 		}
-		_ = w.Write([]string{"start", "sessions", "page_views", "product_views", "searches"})
+		_ = w.Write([]string{"start", "sessions", "page_views", "product_views", "searches", "unique_visitors"})
 		for _, p := range ps {
-			_ = w.Write([]string{p.Start.UTC().Format(time.DateOnly), strconv.Itoa(p.Sessions), strconv.Itoa(p.PageViews),
-				strconv.Itoa(p.ProductViews), strconv.Itoa(p.Searches)})
+			_ = w.Write([]string{metrics.StartLabel(p.Start, rep.Bucket), strconv.Itoa(p.Sessions), strconv.Itoa(p.PageViews),
+				strconv.Itoa(p.ProductViews), strconv.Itoa(p.Searches), strconv.Itoa(p.Visitors)})
 		}
 	case "FUNNEL":
-		f, err := r.store.Funnel(ctx, rg)
+		f, err := r.store.Funnel(ctx, rg, nil)
 		if err != nil {
 			return nil, err
 		}

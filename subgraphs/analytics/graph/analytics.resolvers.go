@@ -26,7 +26,10 @@ import (
 func (r *mutationResolver) TrackEvents(ctx context.Context, events []*model.TrackedEventInput) (*model.TrackEventsPayload, error) {
 	batch := make([]metrics.Tracked, len(events))
 	for i, e := range events {
-		batch[i] = metrics.Tracked{ID: e.ID, Type: e.Type, SessionID: e.SessionID}
+		batch[i] = metrics.Tracked{ID: e.ID, Type: e.Type, SessionID: e.SessionID, Channel: requestChannel(ctx)}
+		if e.VisitorID != nil {
+			batch[i].VisitorID = *e.VisitorID
+		}
 		if e.Data != nil {
 			batch[i].Data = *e.Data
 		}
@@ -55,7 +58,7 @@ func (r *mutationResolver) SaveDashboard(ctx context.Context, input model.Dashbo
 		return nil, errs.New(errs.Invalid, "a dashboard needs a name and at most 50 widgets")
 	}
 	for _, w := range input.Widgets {
-		if !map[string]bool{"SALES": true, "TRAFFIC": true, "FUNNEL": true}[w.Metric] || !map[string]bool{"LINE": true, "BAR": true, "NUMBER": true}[w.Chart] ||
+		if !map[string]bool{"SALES": true, "TRAFFIC": true, "FUNNEL": true, "PRODUCTS": true, "CUSTOMERS": true}[w.Metric] || !map[string]bool{"LINE": true, "BAR": true, "NUMBER": true}[w.Chart] ||
 			w.RangeDays < 1 || w.RangeDays > 731 {
 			return nil, errs.New(errs.Invalid, "widget %s/%s over %d days is not one we can draw", w.Metric, w.Chart, w.RangeDays)
 		}
@@ -102,7 +105,7 @@ func (r *mutationResolver) RequestReport(ctx context.Context, input model.Report
 	if err != nil {
 		return nil, err
 	}
-	cur, err := currency(input.Currency)
+	cur, err := currencyArg(input.Currency)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +134,10 @@ func (r *mutationResolver) ScheduleReport(ctx context.Context, input model.Repor
 	if err != nil {
 		return nil, errs.New(errs.Invalid, "%s", err)
 	}
-	cur, err := currency(input.Currency)
+	if err := metrics.CheckBucket(metrics.Range{To: time.Time{}.AddDate(0, 0, input.RangeDays-1)}, b); err != nil {
+		return nil, errs.New(errs.Invalid, "%s", err)
+	}
+	cur, err := currencyArg(input.Currency)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +158,7 @@ func (r *mutationResolver) RebuildMetrics(ctx context.Context) (int, error) {
 }
 
 // SalesMetrics is the resolver for the salesMetrics field.
-func (r *queryResolver) SalesMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, currency *string) ([]*model.SalesPoint, error) {
+func (r *queryResolver) SalesMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, currency *string, channel *string) ([]*model.SalesPoint, error) {
 	if _, err := metrics.Staff(ctx); err != nil {
 		return nil, err
 	}
@@ -160,48 +166,29 @@ func (r *queryResolver) SalesMetrics(ctx context.Context, from string, to string
 	if err != nil {
 		return nil, err
 	}
-	cur := money.Currency("USD")
-	if currency != nil {
-		if err := cur.UnmarshalGQL(*currency); err != nil {
-			return nil, errs.New(errs.Invalid, "%s", err)
-		}
+	cur, err := currencyArg(currency)
+	if err != nil {
+		return nil, err
 	}
-	ps, err := r.Store.Sales(ctx, rg, trunc, string(cur))
+	ch, err := channelArg(channel)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := r.Store.Sales(ctx, rg, trunc, string(cur), ch)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*model.SalesPoint, len(ps))
 	for i, p := range ps {
-		out[i] = &model.SalesPoint{Start: p.Start.UTC().Format(time.DateOnly), Orders: p.Orders, Units: p.Units,
+		out[i] = &model.SalesPoint{Start: metrics.StartLabel(p.Start, trunc), Orders: p.Orders, Units: p.Units,
 			Revenue: &money.Money{Minor: p.RevenueMinor, Currency: cur}, AverageOrderValue: &money.Money{Minor: p.AverageOrderMinor(), Currency: cur},
 			Refunds: &money.Money{Minor: p.RefundsMinor, Currency: cur}}
 	}
 	return out, nil
 }
 
-// TrafficMetrics is the resolver for the trafficMetrics field.
-func (r *queryResolver) TrafficMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket) ([]*model.TrafficPoint, error) {
-	if _, err := metrics.Staff(ctx); err != nil {
-		return nil, err
-	}
-	rg, trunc, err := rangeAndBucket(from, to, bucket)
-	if err != nil {
-		return nil, err
-	}
-	ps, err := r.Store.Traffic(ctx, rg, trunc)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*model.TrafficPoint, len(ps))
-	for i, p := range ps {
-		out[i] = &model.TrafficPoint{Start: p.Start.UTC().Format(time.DateOnly), Sessions: p.Sessions, PageViews: p.PageViews,
-			ProductViews: p.ProductViews, Searches: p.Searches}
-	}
-	return out, nil
-}
-
-// ConversionFunnel is the resolver for the conversionFunnel field.
-func (r *queryResolver) ConversionFunnel(ctx context.Context, from string, to string) (*model.Funnel, error) {
+// TopProducts is the resolver for the topProducts field.
+func (r *queryResolver) TopProducts(ctx context.Context, from string, to string, currency *string, channel *string, by *model.SalesRank, first *int) ([]*model.ProductSales, error) {
 	if _, err := metrics.Staff(ctx); err != nil {
 		return nil, err
 	}
@@ -209,11 +196,105 @@ func (r *queryResolver) ConversionFunnel(ctx context.Context, from string, to st
 	if err != nil {
 		return nil, err
 	}
-	f, err := r.Store.Funnel(ctx, rg)
+	cur, err := currencyArg(currency)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := channelArg(channel)
+	if err != nil {
+		return nil, err
+	}
+	n, err := cursor.PageSize(first, 10)
+	if err != nil {
+		return nil, err
+	}
+	rank := metrics.ByRevenue
+	if by != nil {
+		rank = metrics.Rank(*by)
+	}
+	ps, err := r.Store.TopProducts(ctx, rg, string(cur), ch, rank, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.ProductSales, len(ps))
+	for i, p := range ps {
+		out[i] = &model.ProductSales{VariantID: p.VariantID, Sku: p.SKU, Name: p.Name, Units: p.Units, Orders: p.Orders,
+			Revenue: &money.Money{Minor: p.RevenueMinor, Currency: cur}}
+	}
+	return out, nil
+}
+
+// TrafficMetrics is the resolver for the trafficMetrics field.
+func (r *queryResolver) TrafficMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, channel *string) ([]*model.TrafficPoint, error) {
+	if _, err := metrics.Staff(ctx); err != nil {
+		return nil, err
+	}
+	rg, trunc, err := rangeAndBucket(from, to, bucket)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := channelArg(channel)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := r.Store.Traffic(ctx, rg, trunc, ch)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.TrafficPoint, len(ps))
+	for i, p := range ps {
+		out[i] = &model.TrafficPoint{Start: metrics.StartLabel(p.Start, trunc), Sessions: p.Sessions, UniqueVisitors: p.Visitors, PageViews: p.PageViews,
+			ProductViews: p.ProductViews, Searches: p.Searches}
+	}
+	return out, nil
+}
+
+// ConversionFunnel is the resolver for the conversionFunnel field.
+func (r *queryResolver) ConversionFunnel(ctx context.Context, from string, to string, channel *string) (*model.Funnel, error) {
+	if _, err := metrics.Staff(ctx); err != nil {
+		return nil, err
+	}
+	rg, err := parseRange(from, to)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := channelArg(channel)
+	if err != nil {
+		return nil, err
+	}
+	f, err := r.Store.Funnel(ctx, rg, ch)
 	if err != nil {
 		return nil, err
 	}
 	return &model.Funnel{Visits: f.Visits, Views: f.Views, Carts: f.Carts, Checkouts: f.Checkouts, Orders: f.Orders}, nil
+}
+
+// CustomerMetrics is the resolver for the customerMetrics field.
+func (r *queryResolver) CustomerMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, channel *string) (*model.CustomerMetrics, error) {
+	if _, err := metrics.Staff(ctx); err != nil {
+		return nil, err
+	}
+	rg, trunc, err := rangeAndBucket(from, to, bucket)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := channelArg(channel)
+	if err != nil {
+		return nil, err
+	}
+	ps, total, err := r.Store.Customers(ctx, rg, trunc, ch)
+	if err != nil {
+		return nil, err
+	}
+	point := func(p metrics.CustomerPoint, label string) *model.CustomerPoint {
+		return &model.CustomerPoint{Start: label, Customers: p.Customers, NewCustomers: p.New, ReturningCustomers: p.Returning,
+			RepeatCustomers: p.Repeat, RepeatPurchaseRate: p.RepeatRate()}
+	}
+	out := &model.CustomerMetrics{Points: make([]*model.CustomerPoint, len(ps)), Total: point(total, rg.From.Format(time.DateOnly))}
+	for i, p := range ps {
+		out.Points[i] = point(p, metrics.StartLabel(p.Start, trunc))
+	}
+	return out, nil
 }
 
 // MyDashboards is the resolver for the myDashboards field.

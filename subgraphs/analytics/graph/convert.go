@@ -21,6 +21,24 @@ func WithUserAgent(ctx context.Context, ua string) context.Context {
 
 func userAgent(ctx context.Context) string { s, _ := ctx.Value(uaKey{}).(string); return s }
 
+type channelKey struct{}
+
+// WithChannel keeps the request's X-Channel (the router forwards it): the
+// storefront's behaviour events count in that channel.
+func WithChannel(ctx context.Context, channel string) context.Context {
+	return context.WithValue(ctx, channelKey{}, channel)
+}
+
+func requestChannel(ctx context.Context) string { s, _ := ctx.Value(channelKey{}).(string); return s }
+
+// channelArg checks a channel argument; nil stays nil (every channel).
+func channelArg(channel *string) (*string, error) {
+	if channel != nil && (*channel == "" || len(*channel) > metrics.MaxSessionIDLen) {
+		return nil, errs.New(errs.Invalid, "channel is a slug of 1 to %d characters, or null for every channel", metrics.MaxSessionIDLen)
+	}
+	return channel, nil
+}
+
 func parseRange(from, to string) (metrics.Range, error) {
 	f, err1 := time.Parse(time.DateOnly, from)
 	t, err2 := time.Parse(time.DateOnly, to)
@@ -47,6 +65,9 @@ func rangeAndBucket(from, to string, bucket *model.MetricBucket) (metrics.Range,
 	if err != nil {
 		return r, "", errs.New(errs.Invalid, "%s", err)
 	}
+	if err := metrics.CheckBucket(r, b); err != nil {
+		return r, "", errs.New(errs.Invalid, "%s", err)
+	}
 	return r, trunc, nil
 }
 
@@ -58,7 +79,7 @@ func toDashboard(d postgres.Dashboard) (*model.Dashboard, error) {
 	return out, nil
 }
 
-func currency(in *string) (money.Currency, error) {
+func currencyArg(in *string) (money.Currency, error) {
 	cur := money.Currency("USD")
 	if in != nil {
 		if err := cur.UnmarshalGQL(*in); err != nil {

@@ -14,6 +14,8 @@ import (
 // Tracked is one behaviour event as the storefront sends it.
 type Tracked struct {
 	ID, Type, SessionID string
+	VisitorID           string // optional long-lived anonymous id
+	Channel             string // the storefront's channel (X-Channel), or ""
 	OccurredAt          time.Time
 	Data                string // JSON object
 }
@@ -41,6 +43,9 @@ func Track(ctx context.Context, store Ingester, limiter Limiter, batch []Tracked
 		}
 		if t.SessionID == "" || len(t.SessionID) > MaxSessionIDLen || t.ID == "" || len(t.ID) > 128 {
 			return 0, 0, errs.New(errs.Invalid, "id and sessionId are required, sessionId at most %d characters", MaxSessionIDLen)
+		}
+		if len(t.VisitorID) > MaxSessionIDLen || len(t.Channel) > MaxSessionIDLen {
+			return 0, 0, errs.New(errs.Invalid, "visitorId and the channel are at most %d characters", MaxSessionIDLen)
 		}
 		if len(t.Data) > MaxPayloadBytes {
 			return 0, 0, errs.New(errs.Invalid, "data is at most %d bytes", MaxPayloadBytes)
@@ -72,6 +77,16 @@ func Track(ctx context.Context, store Ingester, limiter Limiter, batch []Tracked
 			if err := json.Unmarshal([]byte(t.Data), &payload); err != nil {
 				return accepted, dropped, errs.New(errs.Invalid, "data of %s is not a JSON object", t.ID)
 			}
+		}
+		// Channel and visitor travel in the payload, where the rollups
+		// (and a backfill) read them; they override the client's keys.
+		delete(payload, "channel")
+		delete(payload, "visitorId")
+		if t.Channel != "" {
+			payload["channel"] = t.Channel
+		}
+		if t.VisitorID != "" {
+			payload["visitorId"] = t.VisitorID
 		}
 		at := t.OccurredAt
 		// A client clock is not trusted far from ours.

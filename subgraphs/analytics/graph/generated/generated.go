@@ -52,9 +52,11 @@ type MutationResolver interface {
 	RebuildMetrics(ctx context.Context) (int, error)
 }
 type QueryResolver interface {
-	SalesMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, currency *string) ([]*model.SalesPoint, error)
-	TrafficMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket) ([]*model.TrafficPoint, error)
-	ConversionFunnel(ctx context.Context, from string, to string) (*model.Funnel, error)
+	SalesMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, currency *string, channel *string) ([]*model.SalesPoint, error)
+	TopProducts(ctx context.Context, from string, to string, currency *string, channel *string, by *model.SalesRank, first *int) ([]*model.ProductSales, error)
+	TrafficMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, channel *string) ([]*model.TrafficPoint, error)
+	ConversionFunnel(ctx context.Context, from string, to string, channel *string) (*model.Funnel, error)
+	CustomerMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, channel *string) (*model.CustomerMetrics, error)
 	MyDashboards(ctx context.Context) ([]*model.Dashboard, error)
 	MyReports(ctx context.Context, first *int) ([]*model.Report, error)
 	Report(ctx context.Context, id string) (*model.Report, error)
@@ -169,12 +171,20 @@ var sources = []*ast.Source{
   @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
 
 type Query {
-  "Sales per bucket over [from, to] (dates, UTC) in one currency."
-  salesMetrics(from: String!, to: String!, bucket: MetricBucket = DAY, currency: String = "USD"): [SalesPoint!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
-  "Traffic per bucket over [from, to]; sessions are distinct per bucket."
-  trafficMetrics(from: String!, to: String!, bucket: MetricBucket = DAY): [TrafficPoint!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
+  """
+  Sales per bucket over [from, to] (dates, UTC) in one currency. channel
+  narrows to one sales channel (its slug); null is every channel. HOUR
+  buckets cover at most 31 days.
+  """
+  salesMetrics(from: String!, to: String!, bucket: MetricBucket = DAY, currency: String = "USD", channel: String): [SalesPoint!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
+  "The best-selling variants over [from, to] in one currency, by revenue or units (first at most 100)."
+  topProducts(from: String!, to: String!, currency: String = "USD", channel: String, by: SalesRank = REVENUE, first: Int = 10): [ProductSales!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
+  "Traffic per bucket over [from, to]; sessions and unique visitors are distinct per bucket."
+  trafficMetrics(from: String!, to: String!, bucket: MetricBucket = DAY, channel: String): [TrafficPoint!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "Sessions that reached each step over [from, to]."
-  conversionFunnel(from: String!, to: String!): Funnel! @requiresScopes(scopes: [["READ_ANALYTICS"]])
+  conversionFunnel(from: String!, to: String!, channel: String): Funnel! @requiresScopes(scopes: [["READ_ANALYTICS"]])
+  "New and returning customers and repeat purchases per bucket over [from, to], and over the whole range."
+  customerMetrics(from: String!, to: String!, bucket: MetricBucket = DAY, channel: String): CustomerMetrics! @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "The signed-in staff member's dashboards."
   myDashboards: [Dashboard!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "The signed-in staff member's reports, newest first (at most 100)."
@@ -197,6 +207,7 @@ type Mutation {
 }
 
 enum MetricBucket {
+  HOUR
   DAY
   WEEK
   MONTH
@@ -214,6 +225,8 @@ input TrackedEventInput {
   type: String!
   "An anonymous session id the client keeps (at most 64 characters)."
   sessionId: String!
+  "A long-lived anonymous id (a first-party cookie, at most 64 characters): unique visitors count it, else the signed-in user, else the session."
+  visitorId: String
   "RFC 3339; now when left out."
   occurredAt: String
   "Small JSON object (path, productId, query, …), at most 2 KB."
@@ -227,6 +240,7 @@ type TrackEventsPayload {
 }
 
 type SalesPoint {
+  "The bucket's first day, or its first instant (RFC 3339) for HOUR."
   start: String!
   orders: Int!
   revenue: Money!
@@ -236,11 +250,52 @@ type SalesPoint {
 }
 
 type TrafficPoint {
+  "The bucket's first day, or its first instant (RFC 3339) for HOUR."
   start: String!
   sessions: Int!
+  "Distinct visitors in the bucket (see TrackedEventInput.visitorId)."
+  uniqueVisitors: Int!
   pageViews: Int!
   productViews: Int!
   searches: Int!
+}
+
+enum SalesRank {
+  REVENUE
+  UNITS
+}
+
+"One variant's sales over a range: the unit an order line sells."
+type ProductSales {
+  variantId: ID!
+  sku: String!
+  name: String!
+  units: Int!
+  "Confirmed orders with this variant on a line."
+  orders: Int!
+  revenue: Money!
+}
+
+"""
+Customers with a confirmed order in a bucket. new: their first order ever
+(in any channel) is in the bucket; returning: they ordered before it.
+"""
+type CustomerPoint {
+  "The bucket's first day, or its first instant (RFC 3339) for HOUR."
+  start: String!
+  customers: Int!
+  newCustomers: Int!
+  returningCustomers: Int!
+  "Customers who ordered twice or more in the bucket."
+  repeatCustomers: Int!
+  "repeatCustomers / customers (0 without customers)."
+  repeatPurchaseRate: Float!
+}
+
+type CustomerMetrics {
+  points: [CustomerPoint!]!
+  "The same counts over the whole range (start is from)."
+  total: CustomerPoint!
 }
 
 type Funnel {
@@ -272,7 +327,7 @@ input DashboardInput {
 }
 
 input WidgetInput {
-  "SALES, TRAFFIC or FUNNEL."
+  "SALES, TRAFFIC, FUNNEL, PRODUCTS or CUSTOMERS."
   metric: String!
   rangeDays: Int!
   bucket: MetricBucket!
@@ -437,6 +492,34 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_CustomerMetrics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "points":
+		return ec.fieldContext_CustomerMetrics_points(ctx, field)
+	case "total":
+		return ec.fieldContext_CustomerMetrics_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerMetrics", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_CustomerPoint_start(ctx, field)
+	case "customers":
+		return ec.fieldContext_CustomerPoint_customers(ctx, field)
+	case "newCustomers":
+		return ec.fieldContext_CustomerPoint_newCustomers(ctx, field)
+	case "returningCustomers":
+		return ec.fieldContext_CustomerPoint_returningCustomers(ctx, field)
+	case "repeatCustomers":
+		return ec.fieldContext_CustomerPoint_repeatCustomers(ctx, field)
+	case "repeatPurchaseRate":
+		return ec.fieldContext_CustomerPoint_repeatPurchaseRate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerPoint", field.Name)
+}
+
 func (ec *executionContext) childFields_Dashboard(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -485,6 +568,24 @@ func (ec *executionContext) childFields_Money(ctx context.Context, field graphql
 		return ec.fieldContext_Money_minorUnits(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductSales(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "variantId":
+		return ec.fieldContext_ProductSales_variantId(ctx, field)
+	case "sku":
+		return ec.fieldContext_ProductSales_sku(ctx, field)
+	case "name":
+		return ec.fieldContext_ProductSales_name(ctx, field)
+	case "units":
+		return ec.fieldContext_ProductSales_units(ctx, field)
+	case "orders":
+		return ec.fieldContext_ProductSales_orders(ctx, field)
+	case "revenue":
+		return ec.fieldContext_ProductSales_revenue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductSales", field.Name)
 }
 
 func (ec *executionContext) childFields_Report(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -563,6 +664,8 @@ func (ec *executionContext) childFields_TrafficPoint(ctx context.Context, field 
 		return ec.fieldContext_TrafficPoint_start(ctx, field)
 	case "sessions":
 		return ec.fieldContext_TrafficPoint_sessions(ctx, field)
+	case "uniqueVisitors":
+		return ec.fieldContext_TrafficPoint_uniqueVisitors(ctx, field)
 	case "pageViews":
 		return ec.fieldContext_TrafficPoint_pageViews(ctx, field)
 	case "productViews":
@@ -830,6 +933,52 @@ func (ec *executionContext) field_Query_conversionFunnel_args(ctx context.Contex
 		return nil, err
 	}
 	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channel"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_customerMetrics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "bucket",
+		func(ctx context.Context, v any) (*model.MetricBucket, error) {
+			return ec.unmarshalOMetricBucket2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐMetricBucket(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bucket"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channel"] = arg3
 	return args, nil
 }
 
@@ -896,6 +1045,68 @@ func (ec *executionContext) field_Query_salesMetrics_args(ctx context.Context, r
 		return nil, err
 	}
 	args["currency"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channel"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_topProducts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "currency",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currency"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channel"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (*model.SalesRank, error) {
+			return ec.unmarshalOSalesRank2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐSalesRank(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
 	return args, nil
 }
 
@@ -926,6 +1137,14 @@ func (ec *executionContext) field_Query_trafficMetrics_args(ctx context.Context,
 		return nil, err
 	}
 	args["bucket"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channel"] = arg3
 	return args, nil
 }
 
@@ -1002,6 +1221,208 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _CustomerMetrics_points(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CustomerPoint) graphql.Marshaler {
+			return ec.marshalNCustomerPoint2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐCustomerPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerMetrics_total(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerMetrics_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerPoint) graphql.Marshaler {
+			return ec.marshalNCustomerPoint2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐCustomerPoint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerMetrics_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CustomerMetrics",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerPoint_start(ctx context.Context, field graphql.CollectedField, obj *model.CustomerPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPoint_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPoint_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerPoint_customers(ctx context.Context, field graphql.CollectedField, obj *model.CustomerPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPoint_customers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Customers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPoint_customers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerPoint_newCustomers(ctx context.Context, field graphql.CollectedField, obj *model.CustomerPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPoint_newCustomers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewCustomers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPoint_newCustomers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerPoint_returningCustomers(ctx context.Context, field graphql.CollectedField, obj *model.CustomerPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPoint_returningCustomers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReturningCustomers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPoint_returningCustomers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerPoint_repeatCustomers(ctx context.Context, field graphql.CollectedField, obj *model.CustomerPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPoint_repeatCustomers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RepeatCustomers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPoint_repeatCustomers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerPoint_repeatPurchaseRate(ctx context.Context, field graphql.CollectedField, obj *model.CustomerPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerPoint_repeatPurchaseRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RepeatPurchaseRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerPoint_repeatPurchaseRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerPoint", field, false, false, "Float")
+}
 
 func (ec *executionContext) _Dashboard_id(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -1554,6 +1975,153 @@ func (ec *executionContext) fieldContext_Mutation_rebuildMetrics(_ context.Conte
 	return graphql.NewScalarFieldContext("Mutation", field, true, true, "Int")
 }
 
+func (ec *executionContext) _ProductSales_variantId(ctx context.Context, field graphql.CollectedField, obj *model.ProductSales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductSales_variantId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VariantID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductSales_variantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductSales", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProductSales_sku(ctx context.Context, field graphql.CollectedField, obj *model.ProductSales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductSales_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sku, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductSales_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductSales", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductSales_name(ctx context.Context, field graphql.CollectedField, obj *model.ProductSales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductSales_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductSales_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductSales", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductSales_units(ctx context.Context, field graphql.CollectedField, obj *model.ProductSales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductSales_units(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Units, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductSales_units(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductSales", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductSales_orders(ctx context.Context, field graphql.CollectedField, obj *model.ProductSales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductSales_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductSales_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductSales", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductSales_revenue(ctx context.Context, field graphql.CollectedField, obj *model.ProductSales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductSales_revenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋplatformᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductSales_revenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductSales",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_salesMetrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1564,7 +2132,7 @@ func (ec *executionContext) _Query_salesMetrics(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SalesMetrics(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["bucket"].(*model.MetricBucket), fc.Args["currency"].(*string))
+			return ec.Resolvers.Query().SalesMetrics(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["bucket"].(*model.MetricBucket), fc.Args["currency"].(*string), fc.Args["channel"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.SalesPoint) graphql.Marshaler {
@@ -1598,6 +2166,50 @@ func (ec *executionContext) fieldContext_Query_salesMetrics(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_topProducts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_topProducts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TopProducts(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["currency"].(*string), fc.Args["channel"].(*string), fc.Args["by"].(*model.SalesRank), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProductSales) graphql.Marshaler {
+			return ec.marshalNProductSales2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐProductSalesᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_topProducts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductSales(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_topProducts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_trafficMetrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1608,7 +2220,7 @@ func (ec *executionContext) _Query_trafficMetrics(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TrafficMetrics(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["bucket"].(*model.MetricBucket))
+			return ec.Resolvers.Query().TrafficMetrics(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["bucket"].(*model.MetricBucket), fc.Args["channel"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.TrafficPoint) graphql.Marshaler {
@@ -1652,7 +2264,7 @@ func (ec *executionContext) _Query_conversionFunnel(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ConversionFunnel(ctx, fc.Args["from"].(string), fc.Args["to"].(string))
+			return ec.Resolvers.Query().ConversionFunnel(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["channel"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.Funnel) graphql.Marshaler {
@@ -1680,6 +2292,50 @@ func (ec *executionContext) fieldContext_Query_conversionFunnel(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_conversionFunnel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_customerMetrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_customerMetrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CustomerMetrics(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["bucket"].(*model.MetricBucket), fc.Args["channel"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CustomerMetrics) graphql.Marshaler {
+			return ec.marshalNCustomerMetrics2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐCustomerMetrics(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_customerMetrics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerMetrics(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_customerMetrics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -2513,6 +3169,29 @@ func (ec *executionContext) _TrafficPoint_sessions(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_TrafficPoint_sessions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrafficPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrafficPoint_uniqueVisitors(ctx context.Context, field graphql.CollectedField, obj *model.TrafficPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrafficPoint_uniqueVisitors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UniqueVisitors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrafficPoint_uniqueVisitors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrafficPoint", field, false, false, "Int")
 }
 
@@ -3994,7 +4673,7 @@ func (ec *executionContext) unmarshalInputTrackedEventInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "type", "sessionId", "occurredAt", "data"}
+	fieldsInOrder := [...]string{"id", "type", "sessionId", "visitorId", "occurredAt", "data"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -4022,6 +4701,13 @@ func (ec *executionContext) unmarshalInputTrackedEventInput(ctx context.Context,
 				return it, err
 			}
 			it.SessionID = data
+		case "visitorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visitorId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VisitorID = data
 		case "occurredAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("occurredAt"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -4123,6 +4809,102 @@ func UnmarshalWidgetInput(ctx context.Context, raw any) (model.WidgetInput, erro
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var customerMetricsImplementors = []string{"CustomerMetrics"}
+
+func (ec *executionContext) _CustomerMetrics(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerMetrics) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerMetricsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerMetrics")
+		case "points":
+			out.Values[i] = ec._CustomerMetrics_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._CustomerMetrics_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var customerPointImplementors = []string{"CustomerPoint"}
+
+func (ec *executionContext) _CustomerPoint(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerPoint")
+		case "start":
+			out.Values[i] = ec._CustomerPoint_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "customers":
+			out.Values[i] = ec._CustomerPoint_customers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newCustomers":
+			out.Values[i] = ec._CustomerPoint_newCustomers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "returningCustomers":
+			out.Values[i] = ec._CustomerPoint_returningCustomers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "repeatCustomers":
+			out.Values[i] = ec._CustomerPoint_repeatCustomers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "repeatPurchaseRate":
+			out.Values[i] = ec._CustomerPoint_repeatPurchaseRate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var dashboardImplementors = []string{"Dashboard"}
 
@@ -4379,6 +5161,64 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
+var productSalesImplementors = []string{"ProductSales"}
+
+func (ec *executionContext) _ProductSales(ctx context.Context, sel ast.SelectionSet, obj *model.ProductSales) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productSalesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductSales")
+		case "variantId":
+			out.Values[i] = ec._ProductSales_variantId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sku":
+			out.Values[i] = ec._ProductSales_sku(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ProductSales_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "units":
+			out.Values[i] = ec._ProductSales_units(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orders":
+			out.Values[i] = ec._ProductSales_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revenue":
+			out.Values[i] = ec._ProductSales_revenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -4404,6 +5244,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_salesMetrics(ctx, field)
 				})
+		case "topProducts":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_topProducts(ctx, field)
+				})
 		case "trafficMetrics":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -4415,6 +5261,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_conversionFunnel(ctx, field)
+				})
+		case "customerMetrics":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_customerMetrics(ctx, field)
 				})
 		case "myDashboards":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -4716,6 +5568,11 @@ func (ec *executionContext) _TrafficPoint(ctx context.Context, sel ast.Selection
 			}
 		case "sessions":
 			out.Values[i] = ec._TrafficPoint_sessions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uniqueVisitors":
+			out.Values[i] = ec._TrafficPoint_uniqueVisitors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -5218,6 +6075,38 @@ func (ec *executionContext) marshalNCurrencyCode2githubᚗcomᚋmyshopᚋsupergr
 	return v
 }
 
+func (ec *executionContext) marshalNCustomerMetrics2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐCustomerMetrics(ctx context.Context, sel ast.SelectionSet, v *model.CustomerMetrics) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerMetrics!")
+		return graphql.Null
+	}
+	return ec._CustomerMetrics(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerPoint2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐCustomerPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CustomerPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCustomerPoint2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐCustomerPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCustomerPoint2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐCustomerPoint(ctx context.Context, sel ast.SelectionSet, v *model.CustomerPoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CustomerPoint!")
+		return graphql.Null
+	}
+	return ec._CustomerPoint(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDashboard2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐDashboardᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Dashboard) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -5283,6 +6172,20 @@ func (ec *executionContext) marshalNFieldSet2string(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) marshalNFunnel2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐFunnel(ctx context.Context, sel ast.SelectionSet, v *model.Funnel) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Funnel!")
@@ -5335,6 +6238,30 @@ func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋmyshopᚋsupergraph�
 		return graphql.Null
 	}
 	return ec._Money(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProductSales2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐProductSalesᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProductSales) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProductSales2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐProductSales(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProductSales2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐProductSales(ctx context.Context, sel ast.SelectionSet, v *model.ProductSales) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProductSales!")
+		return graphql.Null
+	}
+	return ec._ProductSales(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNReport2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐReportᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Report) graphql.Marshaler {
@@ -5934,6 +6861,22 @@ func (ec *executionContext) marshalOReport2ᚖgithubᚗcomᚋmyshopᚋsupergraph
 		return graphql.Null
 	}
 	return ec._Report(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSalesRank2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐSalesRank(ctx context.Context, v any) (*model.SalesRank, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SalesRank)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSalesRank2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐSalesRank(ctx context.Context, sel ast.SelectionSet, v *model.SalesRank) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

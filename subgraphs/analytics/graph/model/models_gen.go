@@ -11,6 +11,26 @@ import (
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 
+type CustomerMetrics struct {
+	Points []*CustomerPoint `json:"points"`
+	// The same counts over the whole range (start is from).
+	Total *CustomerPoint `json:"total"`
+}
+
+// Customers with a confirmed order in a bucket. new: their first order ever
+// (in any channel) is in the bucket; returning: they ordered before it.
+type CustomerPoint struct {
+	// The bucket's first day, or its first instant (RFC 3339) for HOUR.
+	Start              string `json:"start"`
+	Customers          int    `json:"customers"`
+	NewCustomers       int    `json:"newCustomers"`
+	ReturningCustomers int    `json:"returningCustomers"`
+	// Customers who ordered twice or more in the bucket.
+	RepeatCustomers int `json:"repeatCustomers"`
+	// repeatCustomers / customers (0 without customers).
+	RepeatPurchaseRate float64 `json:"repeatPurchaseRate"`
+}
+
 type Dashboard struct {
 	ID      string    `json:"id"`
 	Name    string    `json:"name"`
@@ -38,6 +58,17 @@ type Funnel struct {
 }
 
 type Mutation struct {
+}
+
+// One variant's sales over a range: the unit an order line sells.
+type ProductSales struct {
+	VariantID string `json:"variantId"`
+	Sku       string `json:"sku"`
+	Name      string `json:"name"`
+	Units     int    `json:"units"`
+	// Confirmed orders with this variant on a line.
+	Orders  int          `json:"orders"`
+	Revenue *money.Money `json:"revenue"`
 }
 
 type Query struct {
@@ -83,6 +114,7 @@ type ReportScheduleInput struct {
 }
 
 type SalesPoint struct {
+	// The bucket's first day, or its first instant (RFC 3339) for HOUR.
 	Start             string       `json:"start"`
 	Orders            int          `json:"orders"`
 	Revenue           *money.Money `json:"revenue"`
@@ -104,6 +136,8 @@ type TrackedEventInput struct {
 	Type string `json:"type"`
 	// An anonymous session id the client keeps (at most 64 characters).
 	SessionID string `json:"sessionId"`
+	// A long-lived anonymous id (a first-party cookie, at most 64 characters): unique visitors count it, else the signed-in user, else the session.
+	VisitorID *string `json:"visitorId,omitempty"`
 	// RFC 3339; now when left out.
 	OccurredAt *string `json:"occurredAt,omitempty"`
 	// Small JSON object (path, productId, query, …), at most 2 KB.
@@ -111,11 +145,14 @@ type TrackedEventInput struct {
 }
 
 type TrafficPoint struct {
-	Start        string `json:"start"`
-	Sessions     int    `json:"sessions"`
-	PageViews    int    `json:"pageViews"`
-	ProductViews int    `json:"productViews"`
-	Searches     int    `json:"searches"`
+	// The bucket's first day, or its first instant (RFC 3339) for HOUR.
+	Start    string `json:"start"`
+	Sessions int    `json:"sessions"`
+	// Distinct visitors in the bucket (see TrackedEventInput.visitorId).
+	UniqueVisitors int `json:"uniqueVisitors"`
+	PageViews      int `json:"pageViews"`
+	ProductViews   int `json:"productViews"`
+	Searches       int `json:"searches"`
 }
 
 type Widget struct {
@@ -126,7 +163,7 @@ type Widget struct {
 }
 
 type WidgetInput struct {
-	// SALES, TRAFFIC or FUNNEL.
+	// SALES, TRAFFIC, FUNNEL, PRODUCTS or CUSTOMERS.
 	Metric    string       `json:"metric"`
 	RangeDays int          `json:"rangeDays"`
 	Bucket    MetricBucket `json:"bucket"`
@@ -192,12 +229,14 @@ func (e ExportFormat) MarshalJSON() ([]byte, error) {
 type MetricBucket string
 
 const (
+	MetricBucketHour  MetricBucket = "HOUR"
 	MetricBucketDay   MetricBucket = "DAY"
 	MetricBucketWeek  MetricBucket = "WEEK"
 	MetricBucketMonth MetricBucket = "MONTH"
 )
 
 var AllMetricBucket = []MetricBucket{
+	MetricBucketHour,
 	MetricBucketDay,
 	MetricBucketWeek,
 	MetricBucketMonth,
@@ -205,7 +244,7 @@ var AllMetricBucket = []MetricBucket{
 
 func (e MetricBucket) IsValid() bool {
 	switch e {
-	case MetricBucketDay, MetricBucketWeek, MetricBucketMonth:
+	case MetricBucketHour, MetricBucketDay, MetricBucketWeek, MetricBucketMonth:
 		return true
 	}
 	return false
@@ -412,6 +451,61 @@ func (e *ReportStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReportStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type SalesRank string
+
+const (
+	SalesRankRevenue SalesRank = "REVENUE"
+	SalesRankUnits   SalesRank = "UNITS"
+)
+
+var AllSalesRank = []SalesRank{
+	SalesRankRevenue,
+	SalesRankUnits,
+}
+
+func (e SalesRank) IsValid() bool {
+	switch e {
+	case SalesRankRevenue, SalesRankUnits:
+		return true
+	}
+	return false
+}
+
+func (e SalesRank) String() string {
+	return string(e)
+}
+
+func (e *SalesRank) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SalesRank(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SalesRank", str)
+	}
+	return nil
+}
+
+func (e SalesRank) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SalesRank) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SalesRank) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
