@@ -1,7 +1,7 @@
 # The two commands a new machine needs: `make run` and `make test`.
 # Everything else is for developers.
 SHELL := bash
-MODULES := subgraphs router tools e2e bench
+MODULES := subgraphs router tools e2e bench web
 PKGS := $(foreach m,$(MODULES),./$(m)/...)
 # gqlgen under the race detector takes minutes; its staleness test runs without it.
 SLOW_PKGS := github.com/myshop/supergraph/tools/cmd/generate
@@ -10,7 +10,7 @@ SLOW_PKGS := github.com/myshop/supergraph/tools/cmd/generate
 # compiled into the binaries.
 DEPLOY_CHECK := cd deploy/check && GOWORK=off
 
-.PHONY: run build test generate compose bench playground conformance-compose tidy fmt
+.PHONY: run build test generate compose bench playground conformance-compose tidy fmt web test-e2e
 
 ## run: build, find or start Postgres and Redis, migrate, seed, serve everything.
 run: build
@@ -47,6 +47,16 @@ bench:
 ## playground: rebuild the router's embedded GraphiQL from npm (output is checked in; CI needs no Node).
 playground:
 	cd router/playground && npm ci && npm run build
+
+## web: rebuild the storefront demo SPA (web/dist, served at /shop) from npm (output is checked in; CI needs no Node).
+web:
+	cd web && npm ci && npm run build
+
+## test-e2e: the storefront in headless Chromium against its own stack (needs chromium and npm).
+test-e2e:
+	@mkdir -p bin && go build -o bin/ ./tools/cmd/devstack
+	@source tools/services.sh && trap 'tools/services.sh stop' EXIT && \
+	  (cd web && npm ci --no-audit --no-fund && npm run test:e2e)
 
 ## conformance-compose: recompose the conformance scenarios' supergraphs with Hive's composition (checked in).
 conformance-compose:

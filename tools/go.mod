@@ -6,6 +6,7 @@ require (
 	github.com/99designs/gqlgen v0.17.98
 	github.com/myshop/supergraph/router v0.0.0
 	github.com/myshop/supergraph/subgraphs v0.0.0
+	github.com/myshop/supergraph/web v0.0.0
 )
 
 // The workspace (go.work) resolves these too; the replaces let the module
@@ -13,4 +14,5 @@ require (
 replace (
 	github.com/myshop/supergraph/router => ../router
 	github.com/myshop/supergraph/subgraphs => ../subgraphs
+	github.com/myshop/supergraph/web => ../web
 )

@@ -13,9 +13,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sync/errgroup"
@@ -31,6 +33,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/products"
 	"github.com/myshop/supergraph/subgraphs/users"
 	userstore "github.com/myshop/supergraph/subgraphs/users/postgres"
+	shop "github.com/myshop/supergraph/web"
 )
 
 // subgraphs are every subgraph the stack runs, in start order.
@@ -63,6 +66,12 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 
 	g, ctx := errgroup.WithContext(ctx)
 	urls := map[string]string{}
+	// Orders calls products, inventory, payments and users' token endpoint;
+	// point it at where they really listen (started before it), so moving a
+	// subgraph's port with <NAME>_LISTEN_ADDR needs no second variable.
+	var urlsMu sync.Mutex // subgraphs started earlier read urls from their goroutines
+	urlOf := func(name string) string { urlsMu.Lock(); defer urlsMu.Unlock(); return urls[name] }
+	getenv = withUpstreams(getenv, urlOf)
 	var adminPassword string
 	for _, d := range subgraphs {
 		cfg, err := subgraph.ConfigFromEnv(d, getenv)
@@ -87,7 +96,9 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 				return err
 			}
 		}
+		urlsMu.Lock()
 		urls[d.Name] = sg.URL
+		urlsMu.Unlock()
 		g.Go(func() error { subgraph.Background(ctx, d, sg.Deps); return nil })
 		g.Go(func() error { return subgraph.Serve(ctx, sg.Listener, sg.Handler) })
 	}
@@ -103,9 +114,10 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("router: listen: %w", err)
 	}
-	g.Go(func() error { return subgraph.Serve(ctx, ln, router) })
+	g.Go(func() error { return subgraph.Serve(ctx, ln, withShop(router)) })
 
 	fmt.Fprintf(stdout, "\nMyShop Supergraph is up: http://%s/graphql  (Ctrl-C stops it)\n", ln.Addr())
+	fmt.Fprintf(stdout, "  storefront demo:        http://%s%s\n", ln.Addr(), shop.Prefix)
 	for _, d := range subgraphs {
 		fmt.Fprintf(stdout, "  subgraph %-14s %s\n", d.Name, urls[d.Name])
 	}
@@ -120,6 +132,41 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 	}
 	log.Info("stopped")
 	return err
+}
+
+// withShop serves the storefront demo SPA at /shop/ next to the router, on
+// the same origin, so the SPA talks to /graphql with no CORS and its
+// subscriptions reach the router's WebSocket directly.
+func withShop(router http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(shop.Prefix, shop.Handler())
+	mux.Handle(strings.TrimSuffix(shop.Prefix, "/"), shop.Handler())
+	mux.Handle("/", router)
+	return mux
+}
+
+// withUpstreams fills orders' upstream URLs from the subgraphs already
+// started (urlOf gives a subgraph's URL by name, "" before it starts)
+// unless the environment sets them.
+func withUpstreams(getenv func(string) string, urlOf func(name string) string) func(string) string {
+	return func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		switch k {
+		case "ORDERS_PRODUCTS_URL":
+			return urlOf(products.Def.Name)
+		case "ORDERS_INVENTORY_URL":
+			return urlOf(inventory.Def.Name)
+		case "ORDERS_PAYMENTS_URL":
+			return urlOf(payments.Def.Name)
+		case "ORDERS_TOKEN_URL":
+			if u := urlOf(users.Def.Name); u != "" {
+				return strings.TrimSuffix(u, "/graphql") + users.TokenPath
+			}
+		}
+		return ""
+	}
 }
 
 // withServiceSecret gives the orders subgraph and the users subgraph a

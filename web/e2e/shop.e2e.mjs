@@ -1,0 +1,299 @@
+// Browser end-to-end test of the storefront (make test-e2e).
+//
+// It starts its own stack (bin/devstack on free ports, with its own
+// databases and Redis database so it never meets a running `make run`),
+// then drives Debian's Chromium through playwright-core: a shopper signs in,
+// searches, adds to the cart, checks out with the test card and lands on the
+// order page; staff, in a second browser context, ships the order; the
+// shopper's page must show "shipped" within 2 s, without a reload, through
+// the orderStatusChanged subscription.
+//
+// Needs: DATABASE_URL and REDIS_URL (tools/services.sh exports them), psql,
+// bin/devstack (make build) and Chromium (CHROMIUM, else `chromium` on PATH).
+// Screenshots go to web/e2e/artifacts/ (on failure, and the final pages on
+// success); SHOP_E2E_DOCS=1 also writes the README's screenshots to docs/.
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const artifacts = path.join(here, 'artifacts');
+const subgraphs = ['users', 'products', 'orders', 'payments', 'inventory', 'notifications', 'analytics'];
+// One Redis database for this test alone: it is flushed before each run.
+const redisDB = Number(process.env.SHOP_E2E_REDIS_DB ?? 13);
+const dbPrefix = 'myshop_e2e_web_';
+const shopper = { email: 'ada.allen.1@example.com', password: 'shopper-demo-2026' };
+const liveBudgetMs = 2000;
+const started = Date.now();
+
+function log(msg) {
+  console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+}
+
+function fail(msg) {
+  throw new Error(msg);
+}
+
+function need(name) {
+  const v = process.env[name];
+  if (!v) fail(`${name} is not set: run through make test-e2e (it sources tools/services.sh)`);
+  return v;
+}
+
+function chromiumPath() {
+  const candidates = [process.env.CHROMIUM, ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'chromium')), '/usr/bin/chromium'];
+  const found = candidates.find((p) => p && existsSync(p));
+  if (!found) fail("no Chromium: run 'apt-get install chromium' (or set CHROMIUM to its binary)");
+  return found;
+}
+
+// psql comes with Postgres; the private server tools/services.sh starts has
+// it beside initdb.
+function psqlPath() {
+  const onPath = (process.env.PATH ?? '').split(':').map((d) => path.join(d, 'psql')).find((p) => existsSync(p));
+  if (onPath) return onPath;
+  const lib = '/usr/lib/postgresql';
+  const versions = existsSync(lib) ? readdirSync(lib).sort((a, b) => Number(b) - Number(a)) : [];
+  for (const v of versions) if (existsSync(`${lib}/${v}/bin/psql`)) return `${lib}/${v}/bin/psql`;
+  fail("no psql: run 'apt-get install postgresql-client'");
+}
+
+function withDatabase(url, name) {
+  const u = new URL(url);
+  u.pathname = '/' + name;
+  return u.toString();
+}
+
+function dropDatabases(databaseURL) {
+  const psql = psqlPath();
+  for (const s of subgraphs) {
+    const r = spawnSync(psql, [databaseURL, '-v', 'ON_ERROR_STOP=1', '-qc', `DROP DATABASE IF EXISTS ${dbPrefix}${s} WITH (FORCE)`], { encoding: 'utf8' });
+    if (r.status !== 0) fail(`drop database ${dbPrefix}${s}: ${r.stderr || r.error}`);
+  }
+}
+
+// flushRedis empties this test's Redis database (events stream, consumer
+// groups, caches) with two RESP commands, so no earlier run's events reach
+// this run's consumers.
+async function flushRedis(redisURL) {
+  const u = new URL(redisURL);
+  const cmds = [];
+  if (u.password) cmds.push(u.username ? ['AUTH', decodeURIComponent(u.username), decodeURIComponent(u.password)] : ['AUTH', decodeURIComponent(u.password)]);
+  cmds.push(['SELECT', String(redisDB)], ['FLUSHDB']);
+  const wire = cmds.map((c) => `*${c.length}\r\n` + c.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')).join('');
+  await new Promise((resolve, reject) => {
+    const sock = net.connect(Number(u.port || 6379), u.hostname || '127.0.0.1');
+    let got = '';
+    sock.setTimeout(5000, () => sock.destroy(new Error('redis did not answer in 5s')));
+    sock.on('connect', () => sock.write(wire));
+    sock.on('data', (d) => {
+      got += d;
+      if (got.includes('-')) return sock.destroy(new Error(`redis: ${got.trim()}`));
+      if ((got.match(/\+OK\r\n/g) ?? []).length >= cmds.length) {
+        sock.end();
+        resolve();
+      }
+    });
+    sock.on('error', reject);
+  });
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+// startStack runs bin/devstack and resolves once it prints its URL and the
+// admin it created (the databases are new, so it always creates one).
+async function startStack() {
+  const databaseURL = need('DATABASE_URL');
+  const redisURL = need('REDIS_URL');
+  const devstack = path.join(repo, 'bin/devstack');
+  if (!existsSync(devstack)) fail('no bin/devstack: run make build');
+  dropDatabases(databaseURL);
+  await flushRedis(redisURL);
+  const redis = new URL(redisURL);
+  redis.pathname = '/' + redisDB;
+  const env = { ...process.env, REDIS_URL: redis.toString(), ROUTER_LISTEN_ADDR: `127.0.0.1:${await freePort()}`, ROUTER_SUPERGRAPH_POLL: '0' };
+  for (const s of subgraphs) {
+    const S = s.toUpperCase();
+    env[`${S}_LISTEN_ADDR`] = `127.0.0.1:${await freePort()}`;
+    env[`${S}_DATABASE_URL`] = withDatabase(databaseURL, dbPrefix + s);
+  }
+  env.USERS_JWKS_URL = `http://${env.USERS_LISTEN_ADDR}/.well-known/jwks.json`;
+  env.SHOP_URL = 'http://' + env.ROUTER_LISTEN_ADDR;
+  const out = createWriteStream(path.join(artifacts, 'devstack.log'));
+  const child = spawn(devstack, [], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr.pipe(out);
+  let stdout = '';
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`devstack not up in 90s; see ${path.join(artifacts, 'devstack.log')}`)), 90_000);
+    child.stdout.on('data', (d) => {
+      out.write(d);
+      stdout += d;
+      const up = stdout.match(/is up: (http:\/\/\S+)\/graphql/);
+      const admin = stdout.match(/first admin created: (\S+) \/ (\S+)/);
+      if (up && admin) {
+        clearTimeout(timer);
+        resolve({ url: up[1], admin: { email: admin[1], password: admin[2] } });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`devstack exited with ${code}; see ${path.join(artifacts, 'devstack.log')}`));
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(t);
+  };
+  try {
+    return { ...(await ready), stop, databaseURL };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function signIn(page, base, who) {
+  await page.goto(`${base}/shop/login`);
+  await page.getByTestId('email').fill(who.email);
+  await page.getByTestId('password').fill(who.password);
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('signed-in-as').waitFor();
+}
+
+async function main() {
+  mkdirSync(artifacts, { recursive: true });
+  const executablePath = chromiumPath();
+  log('starting the stack (fresh databases)');
+  const stack = await startStack();
+  const base = stack.url;
+  log(`stack up at ${base}/shop/`);
+  let browser;
+  const pages = {};
+  try {
+    browser = await chromium.launch({
+      executablePath,
+      headless: true,
+      // Root in CI cannot use Chromium's sandbox; /dev/shm is small in containers.
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    });
+    const shopperCtx = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const staffCtx = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+    const shop = (pages.shopper = await shopperCtx.newPage());
+    shop.setDefaultTimeout(20_000);
+    const browserErrors = [];
+    shop.on('pageerror', (e) => browserErrors.push(String(e)));
+
+    log('shopper signs in');
+    await signIn(shop, base, shopper);
+
+    log('searches');
+    await shop.goto(`${base}/shop/`);
+    await shop.getByTestId('search').fill('kettle');
+    await shop.getByTestId('search').press('Enter');
+    await shop.waitForURL(/[?&]q=kettle/);
+    await shop.getByTestId('product-link').first().waitFor();
+    const count = await shop.getByTestId('result-count').textContent();
+    log(`search found ${count}`);
+
+    log('adds to the cart');
+    await shop.getByTestId('product-link').first().click();
+    await shop.getByTestId('add-to-cart').click();
+    await shop.getByTestId('go-to-cart').click();
+    await shop.getByTestId('cart-lines').waitFor();
+
+    log('checks out with the test card');
+    await shop.getByTestId('checkout').click();
+    const form = shop.getByTestId('checkout-form');
+    await form.waitFor();
+    for (const [name, value] of Object.entries({ firstName: 'Ada', lastName: 'Allen', street1: '1 Analytical Way', city: 'Portland', region: 'OR', postalCode: '97201', countryCode: 'US' })) {
+      await form.locator(`input[name="${name}"]`).fill(value);
+    }
+    await shop.getByTestId('pay-tok_visa').check();
+    await shop.getByTestId('place-order').click();
+    await shop.waitForURL(/\/shop\/orders\/[^/]+$/, { timeout: 30_000 });
+    const status = shop.getByTestId('order-status');
+    await status.waitFor();
+    const placed = (await status.textContent())?.trim();
+    if (placed !== 'confirmed') fail(`order placed with status ${placed}, want confirmed`);
+    await shop.getByTestId('live').filter({ hasText: 'live' }).waitFor();
+    const number = (await shop.locator('h1').textContent())?.replace(/^Order #/, '').trim();
+    log(`order #${number} is confirmed; its page is live`);
+
+    log('staff ships it from the staff page');
+    const staff = (pages.staff = await staffCtx.newPage());
+    staff.setDefaultTimeout(20_000);
+    await signIn(staff, base, stack.admin);
+    await staff.goto(`${base}/shop/staff?status=CONFIRMED`);
+    const row = staff.locator(`tr[data-number="${number}"]`);
+    await row.waitFor();
+    const clicked = Date.now();
+    await row.getByTestId('to-SHIPPED').click();
+    await status.filter({ hasText: /^shipped$/ }).waitFor({ timeout: liveBudgetMs });
+    const took = Date.now() - clicked;
+    if (took > liveBudgetMs) fail(`the order page showed "shipped" after ${took} ms, want at most ${liveBudgetMs} ms`);
+    await row.getByTestId('staff-status').filter({ hasText: 'shipped' }).waitFor();
+    log(`the shopper's page showed "shipped" ${took} ms after staff clicked Ship, without a reload`);
+    await shop.getByTestId('timeline').locator('li', { hasText: 'shipped' }).waitFor();
+    if (browserErrors.length) fail(`the page threw: ${browserErrors.join('; ')}`);
+
+    await shop.screenshot({ path: path.join(artifacts, 'order-live.png'), fullPage: true });
+    if (process.env.SHOP_E2E_DOCS === '1') {
+      mkdirSync(path.join(repo, 'docs'), { recursive: true });
+      await shop.screenshot({ path: path.join(repo, 'docs/shop-order-live.png') });
+      await staff.screenshot({ path: path.join(repo, 'docs/shop-staff.png') });
+      await shop.goto(`${base}/shop/?q=kettle`);
+      await shop.getByTestId('product-link').first().waitFor();
+      await shop.waitForLoadState('networkidle');
+      await shop.screenshot({ path: path.join(repo, 'docs/shop-products.png') });
+    }
+    log(`PASS in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  } catch (err) {
+    for (const [who, page] of Object.entries(pages)) {
+      const file = path.join(artifacts, `failure-${who}.png`);
+      await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+      console.error(`screenshot: ${file} (${page.url()})`);
+    }
+    throw err;
+  } finally {
+    await browser?.close().catch(() => {});
+    await stack.stop();
+    // The next run drops them anyway; dropping now leaves the server tidy.
+    try {
+      dropDatabases(stack.databaseURL);
+    } catch (err) {
+      console.error(`cleanup: ${err.message}`);
+    }
+  }
+}
+
+// The whole test must stay well under three minutes; a hang is a failure.
+const guard = setTimeout(() => {
+  console.error('shop e2e: over 170 s, giving up');
+  process.exit(1);
+}, 170_000);
+guard.unref();
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`shop e2e: FAIL: ${err.message}`);
+    process.exit(1);
+  },
+);

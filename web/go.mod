@@ -1,0 +1,3 @@
+module github.com/myshop/supergraph/web
+
+go 1.26.0

@@ -1,0 +1,281 @@
+// Order history, the live order page, and the staff page that moves orders
+// along.
+import { gql, isStaff, newKey, session, subscribe } from '../gql';
+import { $, errorBox, esc, money, statusLabel, when, type Money } from '../html';
+import { navigate, type Page } from '../router';
+
+interface OrderSummary {
+  id: string;
+  number: string;
+  status: string;
+  total: Money;
+  createdAt: string;
+}
+
+export const ordersPage: Page = async (root) => {
+  if (!session()) {
+    navigate('/login?next=/orders', true);
+    return;
+  }
+  let orders: OrderSummary[];
+  try {
+    const data = await gql<{ myOrders: { edges: { node: OrderSummary }[] } }>(
+      `query Mine { myOrders(first: 50) { edges { node { id number status total { amount currencyCode } createdAt } } } }`,
+    );
+    orders = data.myOrders.edges.map((e) => e.node);
+  } catch (err) {
+    root.innerHTML = errorBox(err);
+    return;
+  }
+  root.innerHTML = `
+    <h1>Your orders</h1>
+    ${
+      orders.length
+        ? `<table class="lines" data-testid="orders"><thead><tr><th>Order</th><th>Placed</th><th>Status</th><th>Total</th></tr></thead><tbody>
+        ${orders
+          .map(
+            (o) => `<tr><td><a href="/shop/orders/${esc(o.id)}" data-link>#${esc(o.number)}</a></td><td>${esc(when(o.createdAt))}</td>
+              <td><span class="status s-${esc(o.status)}">${esc(statusLabel(o.status))}</span></td><td>${money(o.total)}</td></tr>`,
+          )
+          .join('')}</tbody></table>`
+        : '<p>No orders yet. <a href="/shop/" data-link>Go shopping →</a></p>'
+    }`;
+};
+
+interface OrderEvent {
+  from: string | null;
+  to: string;
+  at: string;
+  version: number;
+}
+
+interface Order {
+  id: string;
+  number: string;
+  status: string;
+  paymentStatus: string;
+  fulfillmentStatus: string;
+  version: number;
+  subtotal: Money;
+  shippingPrice: Money;
+  total: Money;
+  createdAt: string;
+  lines: { name: string; sku: string; quantity: number; unitPrice: Money; lineTotal: Money }[];
+  shippingAddress: { firstName: string; lastName: string; street1: string; city: string; postalCode: string; countryCode: string };
+  fulfillments: { carrier: string; trackingNumber: string; createdAt: string }[];
+  events: OrderEvent[];
+}
+
+const orderFields = `id number status paymentStatus fulfillmentStatus version createdAt
+  subtotal { amount currencyCode } shippingPrice { amount currencyCode } total { amount currencyCode }
+  lines { name sku quantity unitPrice { amount currencyCode } lineTotal { amount currencyCode } }
+  shippingAddress { firstName lastName street1 city postalCode countryCode }
+  fulfillments { carrier trackingNumber createdAt }
+  events { from to at version }`;
+
+function timeline(events: OrderEvent[]): string {
+  return events
+    .map((e) => `<li data-version="${e.version}"><span class="status s-${esc(e.to)}">${esc(statusLabel(e.to))}</span> <span class="muted">${esc(when(e.at))}</span></li>`)
+    .join('');
+}
+
+export const orderPage: Page = async (root, params) => {
+  if (!session()) {
+    navigate(`/login?next=/orders/${encodeURIComponent(params.id)}`, true);
+    return;
+  }
+  let order: Order | null;
+  try {
+    order = (await gql<{ order: Order | null }>(`query Order($id: ID!) { order(id: $id) { ${orderFields} } }`, { id: params.id })).order;
+  } catch (err) {
+    root.innerHTML = errorBox(err);
+    return;
+  }
+  if (!order) {
+    root.innerHTML = '<h1>No such order</h1><p><a href="/shop/orders" data-link>Your orders</a></p>';
+    return;
+  }
+  const o = order;
+  root.innerHTML = `
+    <p><a href="/shop/orders" data-link>← Your orders</a></p>
+    <h1>Order #${esc(o.number)}</h1>
+    <p class="big">Status: <span class="status s-${esc(o.status)}" data-testid="order-status" data-version="${o.version}">${esc(statusLabel(o.status))}</span>
+      <span class="live" data-testid="live" title="Status changes appear here as they happen">connecting…</span></p>
+    <p class="muted">Payment: <span data-testid="payment-status">${esc(statusLabel(o.paymentStatus))}</span> ·
+      Fulfilment: <span data-testid="fulfillment-status">${esc(statusLabel(o.fulfillmentStatus))}</span> · placed ${esc(when(o.createdAt))}</p>
+    <table class="lines"><thead><tr><th>Item</th><th>Price</th><th>Qty</th><th>Total</th></tr></thead><tbody>
+      ${o.lines.map((l) => `<tr><td>${esc(l.name)}<br><span class="muted">${esc(l.sku)}</span></td><td>${money(l.unitPrice)}</td><td>${l.quantity}</td><td>${money(l.lineTotal)}</td></tr>`).join('')}
+    </tbody></table>
+    <p>Subtotal ${money(o.subtotal)} · shipping ${money(o.shippingPrice)} · <strong>total ${money(o.total)}</strong></p>
+    <p class="muted">Ships to ${esc(o.shippingAddress.firstName)} ${esc(o.shippingAddress.lastName)}, ${esc(o.shippingAddress.street1)}, ${esc(o.shippingAddress.postalCode)} ${esc(o.shippingAddress.city)}, ${esc(o.shippingAddress.countryCode)}</p>
+    <div data-testid="fulfillments">${fulfillments(o)}</div>
+    <h2>History</h2>
+    <ol class="timeline" data-testid="timeline">${timeline(o.events)}</ol>`;
+
+  // Keep the highest version seen: delivery is at most once and every
+  // (re)subscription starts with the current state, so anything not newer
+  // is a repeat.
+  let version = o.version;
+  const status = $(root, '[data-testid="order-status"]');
+  const live = $(root, '[data-testid="live"]');
+  const sub = subscribe<{
+    orderStatusChanged: {
+      status: string;
+      previousStatus: string | null;
+      version: number;
+      occurredAt: string;
+      order: { paymentStatus: string; fulfillmentStatus: string; fulfillments: Order['fulfillments'] };
+    };
+  }>(
+    `subscription Live($id: ID!) { orderStatusChanged(orderId: $id) { status previousStatus version occurredAt
+      order { paymentStatus fulfillmentStatus fulfillments { carrier trackingNumber createdAt } } } }`,
+    { id: o.id },
+    {
+      next(d) {
+        const e = d.orderStatusChanged;
+        if (e.version <= version) return;
+        version = e.version;
+        status.textContent = statusLabel(e.status);
+        status.className = `status s-${e.status} changed`;
+        status.dataset.version = String(e.version);
+        $(root, '[data-testid="payment-status"]').textContent = statusLabel(e.order.paymentStatus);
+        $(root, '[data-testid="fulfillment-status"]').textContent = statusLabel(e.order.fulfillmentStatus);
+        $(root, '[data-testid="fulfillments"]').innerHTML = fulfillments({ fulfillments: e.order.fulfillments });
+        $(root, '[data-testid="timeline"]').insertAdjacentHTML('beforeend', timeline([{ from: e.previousStatus, to: e.status, at: e.occurredAt, version: e.version }]));
+      },
+      error(msg) {
+        live.textContent = `not live: ${msg}`;
+        live.className = 'live off';
+      },
+      live(on) {
+        live.textContent = on ? '● live' : 'reconnecting…';
+        live.className = on ? 'live on' : 'live off';
+      },
+    },
+  );
+  return () => sub.close();
+};
+
+function fulfillments(o: Pick<Order, 'fulfillments'>): string {
+  if (!o.fulfillments.length) return '';
+  return `<p>Shipped: ${o.fulfillments
+    .map((f) => `${esc(f.carrier || 'shipment')}${f.trackingNumber ? ` <code>${esc(f.trackingNumber)}</code>` : ''} (${esc(when(f.createdAt))})`)
+    .join(', ')}</p>`;
+}
+
+interface StaffOrder {
+  id: string;
+  number: string;
+  status: string;
+  allowedTransitions: string[];
+  total: Money;
+  createdAt: string;
+  customer: { name: string };
+}
+
+interface ShipOrder {
+  lines: { variant: { id: string }; quantity: number }[];
+  fulfillments: { lines: { variant: { id: string }; quantity: number }[] }[];
+}
+
+const staffStatuses = ['CONFIRMED', 'PROCESSING', 'PARTIALLY_SHIPPED', 'SHIPPED', 'DELIVERED', 'PENDING_PAYMENT', 'CANCELED', 'EXPIRED'];
+
+export const staffPage: Page = async (root, _params, q) => {
+  const s = session();
+  if (!s) {
+    navigate('/login?next=/staff', true);
+    return;
+  }
+  if (!isStaff(s)) {
+    root.innerHTML = '<h1>Staff only</h1><p>Sign in with a staff account (the admin <code>make run</code> prints) to move orders along.</p>';
+    return;
+  }
+  const filter = q.get('status') ?? 'CONFIRMED';
+  let orders: StaffOrder[];
+  try {
+    const data = await gql<{ orders: { edges: { node: StaffOrder }[] } }>(
+      // Lines and fulfilments are read per order when it ships: asking for
+      // them on the whole list costs more than the router allows.
+      `query Staff($where: OrderWhere) { orders(where: $where, first: 25) { edges { node {
+        id number status allowedTransitions total { amount currencyCode } createdAt customer { name } } } } }`,
+      { where: filter ? { status: filter } : null },
+    );
+    orders = data.orders.edges.map((e) => e.node);
+  } catch (err) {
+    root.innerHTML = errorBox(err);
+    return;
+  }
+  root.innerHTML = `
+    <h1>Orders (staff)</h1>
+    <form class="filters"><select name="status" aria-label="Status" data-testid="staff-filter">
+      <option value="">Every status</option>
+      ${staffStatuses.map((st) => `<option value="${st}"${st === filter ? ' selected' : ''}>${esc(statusLabel(st))}</option>`).join('')}
+    </select> <button type="button" class="refresh">Refresh</button></form>
+    <p class="note" role="status"></p>
+    ${
+      orders.length
+        ? `<table class="lines" data-testid="staff-orders"><thead><tr><th>Order</th><th>Customer</th><th>Placed</th><th>Total</th><th>Status</th><th>Move to</th></tr></thead><tbody>
+      ${orders
+        .map(
+          (o) => `<tr data-order="${esc(o.id)}" data-number="${esc(o.number)}">
+            <td>#${esc(o.number)}</td><td>${esc(o.customer.name)}</td><td>${esc(when(o.createdAt))}</td><td>${money(o.total)}</td>
+            <td><span class="status s-${esc(o.status)}" data-testid="staff-status">${esc(statusLabel(o.status))}</span></td>
+            <td>${o.allowedTransitions
+              .map((t) => `<button data-to="${esc(t)}" data-testid="to-${esc(t)}">${t === 'SHIPPED' ? 'Ship all' : esc(statusLabel(t))}</button>`)
+              .join(' ')}</td>
+          </tr>`,
+        )
+        .join('')}</tbody></table>`
+        : '<p>No orders in this status.</p>'
+    }`;
+  const note = $(root, '.note');
+  const sel = $(root, 'select') as HTMLSelectElement;
+  sel.addEventListener('change', () => navigate(`/staff?status=${encodeURIComponent(sel.value)}`));
+  $(root, '.refresh').addEventListener('click', () => navigate(`/staff?status=${encodeURIComponent(sel.value)}`, true));
+  root.querySelectorAll<HTMLButtonElement>('button[data-to]').forEach((b) =>
+    b.addEventListener('click', async () => {
+      const tr = b.closest('tr')!;
+      const o = orders.find((x) => x.id === tr.dataset.order)!;
+      b.disabled = true;
+      note.textContent = `Moving #${o.number} to ${statusLabel(b.dataset.to!)}…`;
+      try {
+        const moved = await move(o, b.dataset.to!);
+        note.textContent = `#${o.number} is now ${statusLabel(moved)}.`;
+        $(tr, '[data-testid="staff-status"]').textContent = statusLabel(moved);
+        tr.querySelectorAll('button').forEach((x) => ((x as HTMLButtonElement).disabled = true));
+      } catch (err) {
+        note.innerHTML = errorBox(err);
+        b.disabled = false;
+      }
+    }),
+  );
+};
+
+// move takes an order to a status. Shipping records a fulfilment of every
+// unit not yet shipped (so the customer sees a carrier and tracking number);
+// other moves are plain status changes.
+async function move(o: StaffOrder, to: string): Promise<string> {
+  if (to === 'SHIPPED') {
+    const { order } = await gql<{ order: ShipOrder | null }>(
+      `query ToShip($id: ID!) { order(id: $id) { lines { variant { id } quantity } fulfillments { lines { variant { id } quantity } } } }`,
+      { id: o.id },
+    );
+    if (!order) throw new Error(`order #${o.number} is gone`);
+    const shipped = new Map<string, number>();
+    for (const f of order.fulfillments) for (const l of f.lines) shipped.set(l.variant.id, (shipped.get(l.variant.id) ?? 0) + l.quantity);
+    const lines = order.lines.map((l) => ({ variantId: l.variant.id, quantity: l.quantity - (shipped.get(l.variant.id) ?? 0) })).filter((l) => l.quantity > 0);
+    const data = await gql<{ fulfillOrder: { order: { status: string } | null; errors: { message: string }[] } }>(
+      `mutation Ship($input: FulfillOrderInput!) { fulfillOrder(input: $input) { order { status } errors { code message } } }`,
+      { input: { orderId: o.id, lines, carrier: 'MyShop Post', trackingNumber: 'MS' + newKey().slice(0, 10).toUpperCase() } },
+    );
+    if (!data.fulfillOrder.order) throw new Error(data.fulfillOrder.errors.map((e) => e.message).join('; '));
+    return data.fulfillOrder.order.status;
+  }
+  const mutation =
+    to === 'CANCELED'
+      ? `mutation C($id: ID!) { r: cancelOrder(orderId: $id, reason: "canceled by staff") { order { status } errors { code message } } }`
+      : `mutation U($id: ID!, $to: OrderStatus!) { r: updateOrderStatus(orderId: $id, status: $to) { order { status } errors { code message } } }`;
+  const data = await gql<{ r: { order: { status: string } | null; errors: { message: string }[] } }>(mutation, to === 'CANCELED' ? { id: o.id } : { id: o.id, to });
+  if (!data.r.order) throw new Error(data.r.errors.map((e) => e.message).join('; '));
+  return data.r.order.status;
+}
