@@ -52,11 +52,11 @@ playground:
 web:
 	cd web && npm ci && npm run build
 
-## test-e2e: the storefront in headless Chromium against its own stack (needs chromium and npm).
+## test-e2e: the storefront in headless Chromium (apt-get install chromium) against its own stack; also fails when web/dist is stale.
 test-e2e:
 	@mkdir -p bin && go build -o bin/ ./tools/cmd/devstack
 	@source tools/services.sh && trap 'tools/services.sh stop' EXIT && \
-	  (cd web && npm ci --no-audit --no-fund && npm run test:e2e)
+	  (cd web && npm ci --no-audit --no-fund && npm run check:dist && npm run test:e2e)
 
 ## conformance-compose: recompose the conformance scenarios' supergraphs with Hive's composition (checked in).
 conformance-compose:

@@ -29,6 +29,9 @@ const dbPrefix = 'myshop_e2e_web_';
 const shopper = { email: 'ada.allen.1@example.com', password: 'shopper-demo-2026' };
 const liveBudgetMs = 2000;
 const started = Date.now();
+// The running devstack, killed on any way out (a hang, Ctrl-C) so no stack
+// outlives the test.
+let devstackChild = null;
 
 function log(msg) {
   console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
@@ -134,6 +137,7 @@ async function startStack() {
   env.SHOP_URL = 'http://' + env.ROUTER_LISTEN_ADDR;
   const out = createWriteStream(path.join(artifacts, 'devstack.log'));
   const child = spawn(devstack, [], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  devstackChild = child;
   child.stderr.pipe(out);
   let stdout = '';
   const ready = new Promise((resolve, reject) => {
@@ -286,9 +290,16 @@ async function main() {
 // The whole test must stay well under three minutes; a hang is a failure.
 const guard = setTimeout(() => {
   console.error('shop e2e: over 170 s, giving up');
+  devstackChild?.kill('SIGKILL');
   process.exit(1);
 }, 170_000);
 guard.unref();
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    devstackChild?.kill('SIGTERM');
+    process.exit(130);
+  });
+}
 
 main().then(
   () => process.exit(0),

@@ -5,7 +5,7 @@ import { esc } from './html';
 import { cartPage, checkoutPage, loginPage } from './pages/cart';
 import { productList, productPage } from './pages/catalog';
 import { orderPage, ordersPage, staffPage } from './pages/orders';
-import { afterRender, navigate, route, start } from './router';
+import { navigate, route, start } from './router';
 
 route('/', productList);
 route('/p/:id', productPage);
@@ -54,6 +54,5 @@ async function cartCount(): Promise<void> {
 
 document.addEventListener('session-changed', nav);
 document.addEventListener('cart-changed', () => void cartCount());
-afterRender(() => {});
 nav();
 start();

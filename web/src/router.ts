@@ -28,12 +28,6 @@ export function route(pattern: string, page: Page): void {
 
 let cleanup: (() => void) | void;
 let renderSeq = 0;
-let onRender: () => void = () => {};
-
-export function afterRender(fn: () => void): void {
-  onRender = fn;
-}
-
 export function navigate(to: string, replace = false): void {
   const url = to.startsWith(base) ? to : base + to;
   if (replace) history.replaceState(null, '', url);
@@ -49,7 +43,6 @@ export async function render(): Promise<void> {
   }
   const root = document.getElementById('main')!;
   const path = location.pathname.slice(base.length) || '/';
-  onRender();
   for (const r of routes) {
     const m = path.match(r.re);
     if (!m) continue;

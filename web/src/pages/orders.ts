@@ -60,7 +60,7 @@ interface Order {
   shippingPrice: Money;
   total: Money;
   createdAt: string;
-  lines: { name: string; sku: string; quantity: number; unitPrice: Money; lineTotal: Money }[];
+  lines: { name: string; sku: string; quantity: number; unitPrice: Money; lineTotal: Money; variant: { product: { id: string; name: string } } }[];
   shippingAddress: { firstName: string; lastName: string; street1: string; city: string; postalCode: string; countryCode: string };
   fulfillments: { carrier: string; trackingNumber: string; createdAt: string }[];
   events: OrderEvent[];
@@ -68,7 +68,7 @@ interface Order {
 
 const orderFields = `id number status paymentStatus fulfillmentStatus version createdAt
   subtotal { amount currencyCode } shippingPrice { amount currencyCode } total { amount currencyCode }
-  lines { name sku quantity unitPrice { amount currencyCode } lineTotal { amount currencyCode } }
+  lines { name sku quantity unitPrice { amount currencyCode } lineTotal { amount currencyCode } variant { product { id name } } }
   shippingAddress { firstName lastName street1 city postalCode countryCode }
   fulfillments { carrier trackingNumber createdAt }
   events { from to at version }`;
@@ -104,7 +104,7 @@ export const orderPage: Page = async (root, params) => {
     <p class="muted">Payment: <span data-testid="payment-status">${esc(statusLabel(o.paymentStatus))}</span> ·
       Fulfilment: <span data-testid="fulfillment-status">${esc(statusLabel(o.fulfillmentStatus))}</span> · placed ${esc(when(o.createdAt))}</p>
     <table class="lines"><thead><tr><th>Item</th><th>Price</th><th>Qty</th><th>Total</th></tr></thead><tbody>
-      ${o.lines.map((l) => `<tr><td>${esc(l.name)}<br><span class="muted">${esc(l.sku)}</span></td><td>${money(l.unitPrice)}</td><td>${l.quantity}</td><td>${money(l.lineTotal)}</td></tr>`).join('')}
+      ${o.lines.map((l) => `<tr><td><a href="/shop/p/${esc(l.variant.product.id)}" data-link>${esc(l.variant.product.name)}</a><br><span class="muted">${esc(l.name)} · ${esc(l.sku)}</span></td><td>${money(l.unitPrice)}</td><td>${l.quantity}</td><td>${money(l.lineTotal)}</td></tr>`).join('')}
     </tbody></table>
     <p>Subtotal ${money(o.subtotal)} · shipping ${money(o.shippingPrice)} · <strong>total ${money(o.total)}</strong></p>
     <p class="muted">Ships to ${esc(o.shippingAddress.firstName)} ${esc(o.shippingAddress.lastName)}, ${esc(o.shippingAddress.street1)}, ${esc(o.shippingAddress.postalCode)} ${esc(o.shippingAddress.city)}, ${esc(o.shippingAddress.countryCode)}</p>
