@@ -218,7 +218,7 @@ func (r *queryResolver) TopProducts(ctx context.Context, from string, to string,
 	}
 	out := make([]*model.ProductSales, len(ps))
 	for i, p := range ps {
-		out[i] = &model.ProductSales{VariantID: p.VariantID, Sku: p.SKU, Name: p.Name, Units: p.Units, Orders: p.Orders,
+		out[i] = &model.ProductSales{Variant: &model.ProductVariant{ID: p.VariantID}, VariantID: p.VariantID, Sku: p.SKU, Name: p.Name, Units: p.Units, Orders: p.Orders,
 			Revenue: &money.Money{Minor: p.RevenueMinor, Currency: cur}}
 	}
 	return out, nil

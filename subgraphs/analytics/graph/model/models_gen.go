@@ -62,14 +62,23 @@ type Mutation struct {
 
 // One variant's sales over a range: the unit an order line sells.
 type ProductSales struct {
-	VariantID string `json:"variantId"`
-	Sku       string `json:"sku"`
-	Name      string `json:"name"`
-	Units     int    `json:"units"`
+	// The variant, resolved by the products subgraph (its product, category, images).
+	Variant   *ProductVariant `json:"variant"`
+	VariantID string          `json:"variantId"`
+	Sku       string          `json:"sku"`
+	Name      string          `json:"name"`
+	Units     int             `json:"units"`
 	// Confirmed orders with this variant on a line.
 	Orders  int          `json:"orders"`
 	Revenue *money.Money `json:"revenue"`
 }
+
+// A variant of the products subgraph; analytics only refers to it.
+type ProductVariant struct {
+	ID string `json:"id"`
+}
+
+func (ProductVariant) IsEntity() {}
 
 type Query struct {
 }
