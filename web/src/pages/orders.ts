@@ -221,6 +221,8 @@ export const staffPage: Page = async (root, _params, q) => {
             <td>#${esc(o.number)}</td><td>${esc(o.customer.name)}</td><td>${esc(when(o.createdAt))}</td><td>${money(o.total)}</td>
             <td><span class="status s-${esc(o.status)}" data-testid="staff-status">${esc(statusLabel(o.status))}</span></td>
             <td>${o.allowedTransitions
+              // Shipping part of an order means choosing lines: not in this demo.
+              .filter((t) => t !== 'PARTIALLY_SHIPPED')
               .map((t) => `<button data-to="${esc(t)}" data-testid="to-${esc(t)}">${t === 'SHIPPED' ? 'Ship all' : esc(statusLabel(t))}</button>`)
               .join(' ')}</td>
           </tr>`,
@@ -241,7 +243,9 @@ export const staffPage: Page = async (root, _params, q) => {
       try {
         const moved = await move(o, b.dataset.to!);
         note.textContent = `#${o.number} is now ${statusLabel(moved)}.`;
-        $(tr, '[data-testid="staff-status"]').textContent = statusLabel(moved);
+        const badge = $(tr, '[data-testid="staff-status"]');
+        badge.textContent = statusLabel(moved);
+        badge.className = `status s-${moved}`;
         tr.querySelectorAll('button').forEach((x) => ((x as HTMLButtonElement).disabled = true));
       } catch (err) {
         note.innerHTML = errorBox(err);
