@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/myshop/supergraph/router/compose"
+	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/conformance"
 	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
@@ -101,7 +102,10 @@ func runCases(t *testing.T, sc *conformance.Scenario, supergraph string) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			issuer := authtest.New(t)
-			h, err := server.New(ctx, server.Config{Supergraph: supergraph, SubgraphURLs: urls, Verifier: issuer.Verifier()}, slog.New(slog.DiscardHandler))
+			// Apollo passes subgraph error messages through; so do the scenarios.
+			set := config.Defaults()
+			set.IncludeSubgraphErrors = true
+			h, err := server.New(ctx, server.Config{Supergraph: supergraph, SubgraphURLs: urls, Verifier: issuer.Verifier(), Settings: &set}, slog.New(slog.DiscardHandler))
 			if c.LoadError != "" {
 				if err == nil || !strings.Contains(err.Error(), c.LoadError) {
 					t.Fatalf("loading the supergraph: got error %v, want one containing %q", err, c.LoadError)

@@ -22,12 +22,11 @@ import (
 	"github.com/myshop/supergraph/router/supergraph"
 )
 
-// Options configure an Engine beyond the supergraph itself.
 // DefaultForwardHeaders are what subgraphs need from the client's request:
 // the token (verified again there), the sales channel and the guest cart
-// (orders), the language (notifications' locale) and the user agent
-// (analytics drops bots). Per-subgraph rules are the gateway issue's.
-var DefaultForwardHeaders = []string{"Authorization", "X-Channel", "X-Cart-Token", "Accept-Language", "User-Agent"}
+// (orders), the language (notifications' locale), the user agent
+// (analytics drops bots) and the request id (logs).
+var DefaultForwardHeaders = []string{"Authorization", "X-Channel", "X-Cart-Token", "Accept-Language", "User-Agent", "X-Request-Id"}
 
 // Options configure an Engine.
 type Options struct {
@@ -36,14 +35,39 @@ type Options struct {
 	// HTTPClient is used for subgraph requests; nil means a client with
 	// sensible timeouts.
 	HTTPClient *http.Client
-	// ForwardHeaders are client request headers sent on to every subgraph.
-	// nil means DefaultForwardHeaders.
-	ForwardHeaders []string
+	// Headers are rules for the headers of every subgraph request; nil
+	// propagates DefaultForwardHeaders. SubgraphHeaders add rules per
+	// subgraph name.
+	Headers         []HeaderRule
+	SubgraphHeaders map[string][]HeaderRule
 	// PlanCacheSize bounds the number of cached plans; 0 means 1024.
 	PlanCacheSize int
 	// DisableIntrospection rejects operations selecting __schema or __type
 	// before planning; __typename keeps working.
 	DisableIntrospection bool
+	// Limits bound operations before planning; zero values mean
+	// DefaultLimits' values.
+	Limits Limits
+	// Traffic shapes subgraph fetches; zero values mean defaults.
+	Traffic Traffic
+}
+
+// DefaultLimits are research/reliability.md's starting points.
+var DefaultLimits = Limits{ParserTokens: 15000, ParserDepth: 100, ParserFields: 5000, MaxDepth: 15, MaxHeight: 300,
+	MaxAliases: 30, MaxRootFields: 20, MaxDirectives: 50, MaxCost: 10000, DefaultListSize: 10}
+
+// withDefaults fills zero limits; negative ones stay off.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	for _, p := range []struct{ v, def *int }{{&l.ParserTokens, &d.ParserTokens}, {&l.ParserDepth, &d.ParserDepth},
+		{&l.ParserFields, &d.ParserFields}, {&l.MaxDepth, &d.MaxDepth}, {&l.MaxHeight, &d.MaxHeight},
+		{&l.MaxAliases, &d.MaxAliases}, {&l.MaxRootFields, &d.MaxRootFields}, {&l.MaxDirectives, &d.MaxDirectives},
+		{&l.MaxCost, &d.MaxCost}, {&l.DefaultListSize, &d.DefaultListSize}} {
+		if *p.v == 0 {
+			*p.v = *p.def
+		}
+	}
+	return l
 }
 
 // Engine runs operations for one supergraph. It is safe for concurrent use.
@@ -56,9 +80,11 @@ type Engine struct {
 	plans        *planCache
 	shapes       *lru[uint64, *shape] // prepared operations by query text and name
 	kits         sync.Pool
-	forward      []string
+	headers      headerRules
 	rules        map[supergraph.Coordinate]supergraph.Rule // @authenticated/@requiresScopes
 	noIntrospect bool
+	limits       Limits
+	observer     Observer
 	log          *slog.Logger
 }
 
@@ -78,6 +104,7 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		DisableResolveFieldPositions:   true,
 		EnableOperationNamePropagation: true,
 	}
+	opts.Traffic = opts.Traffic.withDefaults()
 	for _, sub := range sg.Subgraphs {
 		ds, err := dataSource(ctx, sub, opts, log)
 		if err != nil {
@@ -99,13 +126,17 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		planConfig:   cfg,
 		plans:        newPlanCache(opts.PlanCacheSize),
 		shapes:       newLRU[uint64, *shape](opts.PlanCacheSize),
-		forward:      opts.ForwardHeaders,
+		headers:      headerRules{all: opts.Headers, perSubgraph: opts.SubgraphHeaders},
 		rules:        sg.Authorization,
 		noIntrospect: opts.DisableIntrospection,
+		limits:       opts.Limits.withDefaults(),
+		observer:     opts.Traffic.Observer,
 		log:          log,
 	}
-	if e.forward == nil {
-		e.forward = DefaultForwardHeaders
+	if e.headers.all == nil {
+		for _, h := range DefaultForwardHeaders {
+			e.headers.all = append(e.headers.all, HeaderRule{Named: h})
+		}
 	}
 	// Fail at startup, not on the first request, when the config is unusable.
 	if _, err := plan.NewPlanner(cfg); err != nil {
@@ -146,13 +177,16 @@ func dataSource(ctx context.Context, sub supergraph.Subgraph, opts Options, log 
 	if u, ok := opts.SubgraphURLs[sub.Name]; ok && u != "" {
 		url = u
 	}
-	client := subgraphClient(opts.HTTPClient, sub.Name, log)
+	client, bal, err := subgraphClient(ctx, opts.HTTPClient, sub.Name, url, opts.Traffic, log)
+	if err != nil {
+		return nil, err
+	}
 	// Subscriptions to subgraphs: graphql-transport-ws, pooled per
-	// forwarded headers and init payload (so per user). Their client has no
-	// overall timeout (a stream lives long) and no "unreachable" answer (a
-	// fake 200 is no WebSocket upgrade); the dial is bounded by the client's
-	// own dial timeout.
-	streams := &http.Client{Transport: baseTransport(opts.HTTPClient)}
+	// forwarded headers and init payload (so per user). Their client is
+	// balanced like fetches but has no timeout (a stream lives long) and no
+	// synthetic answers (a fake 200 is no WebSocket upgrade); the dial is
+	// bounded by the transport's own dial timeout.
+	streams := &http.Client{Transport: bal}
 	subs := graphql_datasource.NewGraphQLSubscriptionClient(ctx,
 		graphql_datasource.WithUpgradeClient(streams), graphql_datasource.WithStreamingClient(streams),
 		graphql_datasource.WithPingInterval(15*time.Second), graphql_datasource.WithPingTimeout(30*time.Second),

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/wundergraph/astjson"
@@ -34,7 +36,7 @@ func (e *Engine) Execute(ctx context.Context, op *Operation, header http.Header,
 	if err != nil {
 		return fmt.Errorf("parse normalized variables: %w", err)
 	}
-	rc := resolve.NewContext(ctx)
+	rc := resolve.NewContext(withOperationType(ctx, op.Type))
 	rc.Variables = vars
 	rc.RemapVariables = op.remap
 	// Request ID, variables hash and header hash together key the engine's
@@ -43,7 +45,7 @@ func (e *Engine) Execute(ctx context.Context, op *Operation, header http.Header,
 	// decide which protected fields the response holds.
 	rc.VariablesHash = xxhash.Sum64(op.variables)
 	rc.Request = resolve.Request{ID: op.hash, Header: header}
-	rc.SubgraphHeadersBuilder = newForwardedHeaders(header, e.forward)
+	rc.SubgraphHeadersBuilder = newForwardedHeaders(header, &e.headers)
 	out := w
 	var buf *bytes.Buffer
 	if len(op.plan.renamed) > 0 {
@@ -84,23 +86,70 @@ func (e *Engine) Execute(ctx context.Context, op *Operation, header http.Header,
 	return err
 }
 
-// forwardedHeaders gives every subgraph request the same allowed subset of
-// the client's headers.
-type forwardedHeaders struct {
-	header http.Header
-	hash   uint64
+// HeaderRule shapes the headers of subgraph requests: Named propagates a
+// client header (sent as Rename when set); Set sends a fixed Value.
+type HeaderRule struct {
+	Named, Rename string
+	Set, Value    string
 }
 
-func newForwardedHeaders(client http.Header, names []string) *forwardedHeaders {
-	h := http.Header{}
+// headerRules are the engine's rules: for every subgraph, then extra per
+// subgraph.
+type headerRules struct {
+	all         []HeaderRule
+	perSubgraph map[string][]HeaderRule
+}
+
+// forwards reports whether the client header name reaches some subgraph.
+func (h *headerRules) forwards(name string) bool {
+	for _, r := range h.all {
+		if strings.EqualFold(r.Named, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// forwardedHeaders are the headers of one request's subgraph calls.
+type forwardedHeaders struct {
+	base        http.Header
+	perSubgraph map[string]http.Header // only subgraphs with rules of their own
+	hash        uint64
+}
+
+func apply(h http.Header, client http.Header, rules []HeaderRule) {
+	for _, r := range rules {
+		if r.Set != "" {
+			h.Set(r.Set, r.Value)
+			continue
+		}
+		to := r.Named
+		if r.Rename != "" {
+			to = r.Rename
+		}
+		for _, v := range client.Values(r.Named) {
+			h.Add(to, v)
+		}
+	}
+}
+
+func newForwardedHeaders(client http.Header, rules *headerRules) *forwardedHeaders {
+	f := &forwardedHeaders{base: http.Header{}}
+	apply(f.base, client, rules.all)
 	d := xxhash.New()
 	// Seeded so the hash is never zero: zero means "no headers" to the engine.
 	_, _ = d.WriteString("myshop-router")
-	for _, name := range slices.Sorted(slices.Values(names)) {
-		for _, v := range client.Values(name) {
-			h.Add(name, v)
-			_, _ = d.WriteString(name + ":" + v + "\n")
+	hashHeader(d, "", f.base)
+	for name, extra := range rules.perSubgraph {
+		h := f.base.Clone()
+		apply(h, client, extra)
+		if f.perSubgraph == nil {
+			f.perSubgraph = map[string]http.Header{}
 		}
+		f.perSubgraph[name] = h
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.perSubgraph)) {
+		hashHeader(d, name, f.perSubgraph[name])
 	}
 	// Even when Authorization is not forwarded, the caller's identity decides
 	// what the response may hold: requests of different callers must never
@@ -109,12 +158,25 @@ func newForwardedHeaders(client http.Header, names []string) *forwardedHeaders {
 	for _, v := range client.Values("Authorization") {
 		_, _ = d.WriteString(v + "\n")
 	}
-	return &forwardedHeaders{header: h, hash: d.Sum64()}
+	f.hash = d.Sum64()
+	return f
+}
+
+func hashHeader(d *xxhash.Digest, scope string, h http.Header) {
+	_, _ = d.WriteString("\x00" + scope + "\x00")
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		for _, v := range h[name] {
+			_, _ = d.WriteString(name + ":" + v + "\n")
+		}
+	}
 }
 
 // HeadersForSubgraph returns a fresh copy: the HTTP client adds to it.
-func (f *forwardedHeaders) HeadersForSubgraph(string) (http.Header, uint64) {
-	return f.header.Clone(), f.hash
+func (f *forwardedHeaders) HeadersForSubgraph(name string) (http.Header, uint64) {
+	if h, ok := f.perSubgraph[name]; ok {
+		return h.Clone(), f.hash
+	}
+	return f.base.Clone(), f.hash
 }
 
 // HashAll is the hash of all headers sent to any subgraph.

@@ -36,7 +36,15 @@ const (
 
 // Operation is a request that parsed, validated and has a plan; Execute runs it.
 type Operation struct {
-	Type      OperationType
+	Type OperationType
+	// Name is the operation's name, "" when anonymous.
+	Name string
+	// RootFields are the coordinates of the root selections ("Mutation.login"),
+	// one per selection, so an aliased field counts each time: rate limits
+	// are weighted by them.
+	RootFields []string
+	// Cost is the static cost estimate with this request's variables.
+	Cost      int
 	plan      *cachedPlan
 	hash      uint64
 	variables []byte
@@ -82,9 +90,6 @@ func (k *kit) reset() {
 	k.printed.Reset()
 }
 
-// parseLimits bounds the work one request can cause in the parser.
-var parseLimits = astparser.TokenizerLimits{MaxDepth: 100, MaxFields: 5000}
-
 // Prepare turns a request into an Operation ready to Execute. A repeated
 // operation comes from the prepared-operation cache with only its variables
 // processed; otherwise it is parsed, normalized, validated and planned. A
@@ -114,12 +119,21 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 	}()
 	k.reset()
 
-	if p := e.lookupPrepared(req, variables); p != nil {
+	p := e.lookupPrepared(req, variables)
+	if obs := e.observer; obs != nil {
+		obs.Prepared(p != nil)
+	}
+	if p != nil {
+		// Variables may size lists (first: $n): the cost is per request.
+		cost := p.cost.eval(variables)
+		if err := e.limits.checkCost(cost); err != nil {
+			return nil, err
+		}
 		vars, err := p.variables(k, e.clientSchema, variables)
 		if err != nil {
 			return nil, err
 		}
-		return &Operation{Type: p.typ, plan: p.plan, hash: p.hash, variables: vars, remap: p.remap}, nil
+		return &Operation{Type: p.typ, Name: p.name, RootFields: p.rootFields, Cost: cost, plan: p.plan, hash: p.hash, variables: vars, remap: p.remap}, nil
 	}
 	return e.prepareFull(k, req, variables)
 }
@@ -127,18 +141,25 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 // prepareFull runs the whole pipeline and, when the operation's variable
 // handling can be replayed, caches the result for the next request.
 func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation, error) {
+	l := &e.limits
+	if l.ParserTokens > 0 && countTokens(req.Query, l.ParserTokens) > l.ParserTokens {
+		return nil, &RequestError{Code: CodeParseFailed, Message: fmt.Sprintf("the document has more than %d tokens", l.ParserTokens)}
+	}
 	k.doc.Input.ResetInputString(req.Query)
-	if _, err := k.parser.ParseWithLimits(parseLimits, k.doc, &k.report); err != nil {
+	if _, err := k.parser.ParseWithLimits(astparser.TokenizerLimits{MaxDepth: l.ParserDepth, MaxFields: l.ParserFields}, k.doc, &k.report); err != nil {
 		return nil, &RequestError{Code: CodeParseFailed, Message: err.Error()}
 	}
 	if k.report.HasErrors() {
 		return nil, reportError(CodeParseFailed, &k.report)
 	}
+	if err := l.checkParsed(k.doc); err != nil {
+		return nil, err
+	}
 	typ, opRef, err := selectOperation(k.doc, req.OperationName)
 	if err != nil {
 		return nil, err
 	}
-	opName := k.doc.OperationDefinitionNameString(opRef)
+	opName := strings.Clone(k.doc.OperationDefinitionNameString(opRef)) // outlives the pooled document
 	skipInclude := skipIncludeVariables(k.doc)
 	var declared []string
 	for _, ref := range k.doc.OperationDefinitions[opRef].VariableDefinitions.Refs {
@@ -161,6 +182,16 @@ func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation,
 	// Checked before caching, so a rejected operation is never served from it.
 	if e.noIntrospect && selectsIntrospection(k.doc) {
 		return nil, &RequestError{Code: CodeIntrospectionDisabled, Message: "GraphQL introspection is disabled on this router"}
+	}
+	stats := measureShape(k.doc, e.clientSchema)
+	if err := l.checkShape(stats); err != nil {
+		return nil, err
+	}
+	// Built before variable extraction turns literal list sizes into variables.
+	costProg := buildCost(k.doc, e.clientSchema, l.DefaultListSize)
+	cost := costProg.eval(variables)
+	if err := l.checkCost(cost); err != nil {
+		return nil, err
 	}
 
 	// Record what variable normalization will do, to replay it on cache hits.
@@ -202,9 +233,10 @@ func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation,
 	if err != nil {
 		return nil, err
 	}
-	op := &Operation{Type: typ, plan: plan, hash: hash, variables: vars, remap: copyMap(remap)}
+	op := &Operation{Type: typ, Name: opName, RootFields: stats.rootFields, Cost: cost, plan: plan, hash: hash, variables: vars, remap: copyMap(remap)}
 	if p != nil {
 		p.typ, p.plan, p.hash, p.remap = typ, plan, hash, op.remap
+		p.name, p.rootFields, p.cost = opName, stats.rootFields, costProg
 		e.storePrepared(req, variables, skipInclude, p)
 	}
 	return op, nil

@@ -42,9 +42,12 @@ type shape struct {
 // prepared is one normalized, validated and planned operation plus the recipe
 // that turns a request's variables into the plan's variables.
 type prepared struct {
-	typ  OperationType
-	plan *cachedPlan
-	hash uint64
+	typ        OperationType
+	name       string
+	rootFields []string
+	cost       costProgram
+	plan       *cachedPlan
+	hash       uint64
 	// remap (plan variable name → request variable name) is shared read-only
 	// by every request of this operation.
 	remap map[string]string

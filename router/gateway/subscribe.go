@@ -111,9 +111,9 @@ func (e *Engine) subscriptionContext(ctx context.Context, op *Operation, header 
 	rc.RemapVariables = op.remap
 	rc.VariablesHash = xxhash.Sum64(op.variables)
 	rc.Request = resolve.Request{ID: op.hash, Header: header}
-	rc.SubgraphHeadersBuilder = ownTrigger(newForwardedHeaders(header, e.forward))
+	rc.SubgraphHeadersBuilder = ownTrigger(newForwardedHeaders(header, &e.headers))
 	rc.ExecutionOptions.SendHeartbeat = opts.Heartbeat
-	if a := header.Get("Authorization"); a != "" && contains(e.forward, "Authorization") {
+	if a := header.Get("Authorization"); a != "" && e.headers.forwards("Authorization") {
 		payload, _ := json.Marshal(map[string]string{"Authorization": a})
 		rc.InitialPayload = payload
 	}
@@ -149,7 +149,7 @@ func ownTrigger(f *forwardedHeaders) *forwardedHeaders {
 	if hash == 0 {
 		hash = 1
 	}
-	return &forwardedHeaders{header: f.header, hash: hash}
+	return &forwardedHeaders{base: f.base, perSubgraph: f.perSubgraph, hash: hash}
 }
 
 // subscriptionWriter is the engine's SubscriptionResponseWriter over a

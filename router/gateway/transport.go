@@ -10,66 +10,159 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 )
 
-// subgraphClient returns a client for one subgraph. Its transport answers a
-// failed connection with a GraphQL error naming the subgraph, so the client
-// sees which subgraph is down (serviceName, DOWNSTREAM_SERVICE_ERROR) next
-// to the partial data, instead of the engine's bare "Failed to fetch".
-func subgraphClient(base *http.Client, name string, log *slog.Logger) *http.Client {
+// subgraphClient returns the client for one subgraph's fetches: timeout,
+// circuit breaker, retries and load balancing (traffic.go, balance.go)
+// under an outer layer that turns every failure into a GraphQL error
+// naming the subgraph, so the client sees which subgraph failed next to the
+// partial data instead of the engine's bare "Failed to fetch". It also
+// returns the balancer, which the subgraph's subscription client shares.
+func subgraphClient(ctx context.Context, base *http.Client, name, url string, t Traffic, log *slog.Logger) (*http.Client, *balancer, error) {
 	var c http.Client
 	if base != nil {
 		c = *base
 	} else {
-		c = http.Client{Timeout: 30 * time.Second, Transport: defaultTransport}
+		c = http.Client{Transport: defaultTransport}
 	}
+	// The fetch deadline is the timeout layer's; a client-wide timeout
+	// would cut retries and streams short.
+	c.Timeout = 0
 	rt := c.Transport
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	c.Transport = &unreachable{next: rt, name: name, log: log}
-	return &c
+	urls := t.Instances[name]
+	if len(urls) == 0 {
+		urls = []string{url}
+	}
+	bal, err := newBalancer(name, urls, t.Balance, rt, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("instances: %w", err)
+	}
+	if hp := t.DNS[name]; hp != "" {
+		host, port, err := splitHostPort(hp)
+		if err != nil {
+			return nil, nil, fmt.Errorf("dns: %w", err)
+		}
+		go bal.resolveLoop(ctx, host, port, bal.list[0].url)
+	}
+	if t.Balance.HealthInterval > 0 {
+		go bal.healthLoop(ctx, &http.Client{Transport: rt})
+	}
+	var chain http.RoundTripper = &retrier{name: name, policy: t.Retry, obs: t.Observer, next: bal}
+	if !t.Breaker.Disabled {
+		chain = (&breaker{name: name, policy: t.Breaker, obs: t.Observer, now: time.Now}).RoundTripper(chain)
+	}
+	timeout := t.SubgraphTimeout
+	if d, ok := t.Timeouts[name]; ok && d != 0 {
+		timeout = d
+	}
+	chain = &timeoutTransport{next: chain, timeout: timeout}
+	c.Transport = &answer{next: chain, name: name, log: log, maxBytes: t.MaxResponseBytes, obs: t.Observer, expose: t.ExposeErrors}
+	return &c, bal, nil
 }
 
-// baseTransport is the round tripper subgraph requests use, without the
-// "unreachable" answer.
-func baseTransport(base *http.Client) http.RoundTripper {
-	if base != nil && base.Transport != nil {
-		return base.Transport
+func splitHostPort(hp string) (string, int, error) {
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil {
+		return "", 0, err
 	}
-	if base != nil {
-		return http.DefaultTransport
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return "", 0, fmt.Errorf("port %q: %w", port, err)
 	}
-	return defaultTransport
+	return host, p, nil
 }
 
 // defaultTransport is shared by the subgraph clients made without a base.
 var defaultTransport = &http.Transport{
-	DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-	MaxIdleConns:        256,
-	MaxIdleConnsPerHost: 64,
-	IdleConnTimeout:     90 * time.Second,
+	DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+	MaxIdleConns:          256,
+	MaxIdleConnsPerHost:   64,
+	IdleConnTimeout:       90 * time.Second,
+	ResponseHeaderTimeout: 30 * time.Second,
 }
 
-type unreachable struct {
-	next http.RoundTripper
-	name string
-	log  *slog.Logger
+// answer is the outermost layer of a subgraph client: failures become
+// GraphQL errors with a code, bodies are size-capped, and errors that carry
+// no code of their own (or INTERNAL_SERVER_ERROR) lose their message, which
+// may hold SQL, paths or stack traces the client must not see.
+type answer struct {
+	next     http.RoundTripper
+	name     string
+	log      *slog.Logger
+	maxBytes int64
+	obs      Observer
+	expose   bool
 }
 
-func (u *unreachable) RoundTrip(r *http.Request) (*http.Response, error) {
-	res, err := u.next.RoundTrip(r)
+func (a *answer) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	// Plain bodies: this layer reads and may rewrite them.
+	r = r.Clone(r.Context())
+	r.Header.Del("Accept-Encoding")
+	res, err := a.next.RoundTrip(r)
+	var body []byte
 	if err == nil {
-		return res, nil
+		body, err = drain(res, a.maxBytes)
 	}
-	// The client went away: nothing to report to it.
-	if errors.Is(r.Context().Err(), context.Canceled) {
-		return nil, err
+	if err != nil {
+		// The client went away: nothing to report to it.
+		if errors.Is(r.Context().Err(), context.Canceled) {
+			return nil, err
+		}
+		code, msg := CodeDownstream, fmt.Sprintf("Subgraph '%s' could not be reached.", a.name)
+		switch {
+		case errors.Is(err, errFetchTimeout):
+			code, msg = CodeGatewayTimeout, fmt.Sprintf("Subgraph '%s' did not answer in time.", a.name)
+		case errors.Is(err, errCircuitOpen):
+			code, msg = CodeCircuitOpen, fmt.Sprintf("Subgraph '%s' is unavailable: its circuit breaker is open.", a.name)
+		case errors.Is(err, errResponseLarge):
+			code, msg = CodeResponseTooLarge, fmt.Sprintf("Subgraph '%s' sent a response larger than %d bytes.", a.name, a.maxBytes)
+		}
+		a.observe(start, code)
+		if code != CodeCircuitOpen {
+			a.log.Warn("subgraph request failed", "subgraph", a.name, "url", r.URL.String(), "code", code, "err", err)
+		}
+		return synthetic(r, errorBody(msg, code)), nil
 	}
-	u.log.Warn("subgraph request failed", "subgraph", u.name, "url", r.URL.String(), "err", err)
-	msg, _ := json.Marshal(fmt.Sprintf("Subgraph '%s' could not be reached.", u.name))
-	body := `{"data":null,"errors":[{"message":` + string(msg) + `,"extensions":{"code":"DOWNSTREAM_SERVICE_ERROR"}}]}`
+	if res.StatusCode >= 300 && !json.Valid(body) {
+		// An HTML error page from a proxy, say: say what happened instead
+		// of the engine's "invalid JSON".
+		a.observe(start, "HTTP_"+strconv.Itoa(res.StatusCode))
+		return synthetic(r, errorBody(fmt.Sprintf("Subgraph '%s' answered HTTP %d.", a.name, res.StatusCode), "SUBREQUEST_HTTP_ERROR")), nil
+	}
+	outcome := "ok"
+	if bytes.Contains(body, []byte(`"errors"`)) {
+		outcome = "error"
+		if !a.expose {
+			body = redactErrors(body)
+		}
+	}
+	a.observe(start, outcome)
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	res.ContentLength = int64(len(body))
+	res.Header.Del("Content-Length")
+	res.Header.Del("Content-Encoding")
+	return res, nil
+}
+
+func (a *answer) observe(start time.Time, outcome string) {
+	if a.obs != nil {
+		a.obs.SubgraphFetch(a.name, time.Since(start), outcome)
+	}
+}
+
+func errorBody(msg, code string) string {
+	m, _ := json.Marshal(msg)
+	return `{"data":null,"errors":[{"message":` + string(m) + `,"extensions":{"code":"` + code + `"}}]}`
+}
+
+func synthetic(r *http.Request, body string) *http.Response {
 	return &http.Response{
 		StatusCode:    http.StatusOK,
 		Status:        "200 OK",
@@ -77,8 +170,43 @@ func (u *unreachable) RoundTrip(r *http.Request) (*http.Response, error) {
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        http.Header{"Content-Type": {"application/json"}},
-		Body:          io.NopCloser(bytes.NewReader([]byte(body))),
+		Body:          io.NopCloser(strings.NewReader(body)),
 		ContentLength: int64(len(body)),
 		Request:       r,
-	}, nil
+	}
+}
+
+// redactErrors replaces the message of every error without a client-facing
+// code. Bodies it cannot parse are left to the engine, which reports them.
+func redactErrors(body []byte) []byte {
+	var resp map[string]json.RawMessage
+	if json.Unmarshal(body, &resp) != nil {
+		return body
+	}
+	var errs []map[string]json.RawMessage
+	if json.Unmarshal(resp["errors"], &errs) != nil {
+		return body
+	}
+	changed := false
+	for _, e := range errs {
+		var ext struct {
+			Code string `json:"code"`
+		}
+		_ = json.Unmarshal(e["extensions"], &ext)
+		if ext.Code != "" && ext.Code != CodeInternal {
+			continue
+		}
+		e["message"] = json.RawMessage(`"internal error"`)
+		e["extensions"] = json.RawMessage(`{"code":"` + CodeInternal + `"}`)
+		changed = true
+	}
+	if !changed {
+		return body
+	}
+	resp["errors"], _ = json.Marshal(errs)
+	out, err := json.Marshal(resp)
+	if err != nil {
+		return body
+	}
+	return out
 }

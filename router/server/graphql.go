@@ -2,22 +2,25 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/myshop/supergraph/router/gateway"
+	"github.com/myshop/supergraph/router/ratelimit"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 )
 
 const (
 	contentTypeGraphQLResponse = "application/graphql-response+json"
 	contentTypeJSON            = "application/json"
-	maxBodyBytes               = 2 << 20
 )
 
 // body is a GraphQL-over-HTTP request body.
@@ -29,8 +32,24 @@ type body struct {
 }
 
 // graphql implements GraphQL over HTTP: POST with a JSON body, GET for
-// queries with URL parameters.
+// queries with URL parameters. Every protection that can refuse a request
+// runs before any subgraph call: header limits, CORS, CSRF, the in-flight
+// cap, authentication, body limits, batching rules, persisted operations,
+// operation limits (in Prepare) and rate limits.
 func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
+	id := requestID(r)
+	r.Header.Set(requestIDHeader, id)
+	w.Header().Set(requestIDHeader, id)
+	for k, v := range s.set.Headers.Response {
+		w.Header().Set(k, v)
+	}
+	if s.cors(w, r) {
+		return
+	}
+	if s.headersTooLarge(r) {
+		s.reject(w, http.StatusRequestHeaderFieldsTooLarge, CodeHeadersTooLarge, "the request has too many headers or header bytes")
+		return
+	}
 	if isWebSocketUpgrade(r) {
 		s.websocket(w, r)
 		return
@@ -39,12 +58,38 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 		s.playground(w, r)
 		return
 	}
+	if r.Method == http.MethodGet && r.Header.Get("Content-Type") != "" && !jsonContentType(r.Header.Get("Content-Type")) {
+		// A GET has no body: a form-ish Content-Type is a browser trick (Apollo 2.12.1).
+		s.reject(w, http.StatusUnsupportedMediaType, gateway.CodeBadRequest, "a GET request must not carry a non-JSON Content-Type")
+		return
+	}
+	if !s.csrfSafe(r) {
+		s.reject(w, http.StatusBadRequest, CodeCSRF, "this request could be a cross-site request forgery: send Content-Type: application/json, or the header Apollo-Require-Preflight")
+		return
+	}
+	stream := r.Method == http.MethodPost && acceptsEventStream(r.Header.Get("Accept"))
+	if s.inFlight != nil && !stream {
+		// Streams live long: they are capped per connection and in total
+		// by the subscription limits, not by this.
+		select {
+		case s.inFlight <- struct{}{}:
+			defer func() { <-s.inFlight }()
+		default:
+			s.cfg.Metrics.Rejected(CodeOverloaded)
+			overloaded(w)
+			return
+		}
+	}
+	s.cfg.Metrics.InFlight(1)
+	defer s.cfg.Metrics.InFlight(-1)
 	r, ok := s.authenticate(w, r)
 	if !ok {
+		s.cfg.Metrics.Rejected("UNAUTHENTICATED")
 		return
 	}
 	modern := acceptsGraphQLResponse(r.Header.Get("Accept"))
-	var req body
+	var reqs []body
+	batch := false
 	switch r.Method {
 	case http.MethodPost:
 		// Only JSON bodies: form and text/plain posts are what a cross-site
@@ -54,56 +99,145 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 				Message: "POST bodies must be JSON: send Content-Type: application/json"})
 			return
 		}
-		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-		if err != nil {
+		raw, err := readBody(r, s.set.Limits.MaxBodyBytes)
+		switch {
+		case errors.Is(err, errBodyTooLarge):
+			s.reject(w, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, fmt.Sprintf("the request body is larger than %d bytes", s.set.Limits.MaxBodyBytes))
+			return
+		case err != nil:
 			writeRequestError(w, modern, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "the request body could not be read: " + err.Error()})
 			return
 		}
-		if trimmed := bytes.TrimLeft(raw, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '[' {
-			writeRequestError(w, modern, &gateway.RequestError{Code: gateway.CodeBatchingUnsupported,
-				Message: "batched requests (a JSON array body) are not supported; send one operation per request"})
-			return
-		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		if err := dec.Decode(&req); err != nil {
-			writeRequestError(w, modern, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "the request body is not valid JSON: " + err.Error()})
-			return
-		}
-		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-			writeRequestError(w, modern, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "the request body has data after the JSON object"})
+		if reqs, batch, err = decodeBodies(raw); err != nil {
+			writeRequestError(w, modern, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: err.Error()})
 			return
 		}
 	case http.MethodGet:
 		q := r.URL.Query()
-		req = body{Query: q.Get("query"), OperationName: q.Get("operationName")}
+		req := body{Query: q.Get("query"), OperationName: q.Get("operationName")}
 		if v := q.Get("variables"); v != "" {
 			req.Variables = json.RawMessage(v)
 		}
 		if v := q.Get("extensions"); v != "" {
 			req.Extensions = json.RawMessage(v)
 		}
+		reqs = []body{req}
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		writeStatus(w, http.StatusMethodNotAllowed, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "use GET or POST"})
 		return
 	}
-	if e := checkExtensions(req); e != nil {
-		writeRequestError(w, modern, e)
+	if batch {
+		switch {
+		case !s.set.Limits.Batching:
+			s.cfg.Metrics.Rejected(CodeBatchingDisabled)
+			writeStatus(w, http.StatusBadRequest, &gateway.RequestError{Code: CodeBatchingDisabled,
+				Message: "batched requests (a JSON array body) are not enabled on this router; send one operation per request"})
+			return
+		case len(reqs) > s.set.Limits.MaxBatch:
+			s.cfg.Metrics.Rejected(CodeBatchTooLarge)
+			writeStatus(w, http.StatusBadRequest, &gateway.RequestError{Code: CodeBatchTooLarge,
+				Message: fmt.Sprintf("a batch may hold at most %d operations", s.set.Limits.MaxBatch)})
+			return
+		}
+		s.serveBatch(w, r, reqs)
 		return
 	}
+	s.serveOne(w, r, reqs[0], modern, stream)
+}
 
-	g := s.acquire()
-	leave := sync.OnceFunc(g.leave)
-	defer leave()
-	op, err := g.engine.Prepare(gateway.Request{Query: req.Query, OperationName: req.OperationName, Variables: req.Variables})
+// decodeBodies reads one request object, or an array of them (a batch).
+func decodeBodies(raw []byte) ([]body, bool, error) {
+	trimmed := bytes.TrimLeft(raw, " \t\r\n")
+	batch := len(trimmed) > 0 && trimmed[0] == '['
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var reqs []body
+	if batch {
+		if err := dec.Decode(&reqs); err != nil {
+			return nil, true, fmt.Errorf("the request body is not valid JSON: %w", err)
+		}
+		if len(reqs) == 0 {
+			return nil, true, errors.New("the batch is empty")
+		}
+	} else {
+		var req body
+		if err := dec.Decode(&req); err != nil {
+			return nil, false, fmt.Errorf("the request body is not valid JSON: %w", err)
+		}
+		reqs = []body{req}
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, batch, errors.New("the request body has data after the JSON value")
+	}
+	return reqs, batch, nil
+}
+
+// reject answers a request refused before GraphQL execution.
+func (s *Server) reject(w http.ResponseWriter, status int, code, msg string) {
+	s.cfg.Metrics.Rejected(code)
+	writeStatus(w, status, &gateway.RequestError{Code: code, Message: msg})
+}
+
+// prepare resolves persisted operations and prepares the operation; on
+// failure it returns the error to answer with.
+func (s *Server) prepare(ctx context.Context, requestID string, g *generation, req body) (*gateway.Operation, *gateway.RequestError) {
+	query, perr := s.persisted.resolve(ctx, req)
+	if perr != nil {
+		return nil, perr
+	}
+	op, err := g.engine.Prepare(gateway.Request{Query: query, OperationName: req.OperationName, Variables: req.Variables})
 	var reqErr *gateway.RequestError
 	switch {
 	case errors.As(err, &reqErr):
-		writeRequestError(w, modern, reqErr)
-		return
+		return nil, reqErr
 	case err != nil:
-		s.log.Error("prepare operation", "err", err)
-		writeStatus(w, http.StatusInternalServerError, &gateway.RequestError{Code: gateway.CodeInternal, Message: "internal error"})
+		s.log.Error("prepare operation", "err", err, "request_id", requestID)
+		return nil, &gateway.RequestError{Code: gateway.CodeInternal, Message: "internal error"}
+	}
+	return op, nil
+}
+
+// rateLimit charges the operation's root fields to the caller: one unit
+// per root field on the general limit (so aliases do not multiply what a
+// request may do) and per field with a rule of its own. It answers false
+// and how long to wait when the caller is over a limit.
+func (s *Server) rateLimit(r *http.Request, ops ...*gateway.Operation) (bool, time.Duration) {
+	if s.limiter == nil {
+		return true, 0
+	}
+	who := "ip:" + s.clientIP(r)
+	if c := auth.FromContext(r.Context()); c != nil && c.Subject != "" {
+		who = "user:" + c.Subject
+	}
+	rl := s.set.RateLimit
+	total := 0
+	perField := map[string]int{}
+	for _, op := range ops {
+		total += max(len(op.RootFields), 1)
+		for _, f := range op.RootFields {
+			if _, ok := rl.Fields[f]; ok {
+				perField[f]++
+			}
+		}
+	}
+	takes := []ratelimit.Take{{Key: who, Rule: ratelimit.Rule{Rate: rl.Rate, Burst: rl.Burst, Period: rl.Period.D()}, Cost: total}}
+	for f, n := range perField {
+		fl := rl.Fields[f]
+		takes = append(takes, ratelimit.Take{Key: who + ":" + f, Rule: ratelimit.Rule{Rate: fl.Rate, Burst: fl.Burst, Period: fl.Period.D()}, Cost: n})
+	}
+	return s.limiter.Allow(r.Context(), takes)
+}
+
+// serveOne runs one operation.
+func (s *Server) serveOne(w http.ResponseWriter, r *http.Request, req body, modern, stream bool) {
+	start := time.Now()
+	g := s.acquire()
+	leave := sync.OnceFunc(g.leave)
+	defer leave()
+	op, reqErr := s.prepare(r.Context(), r.Header.Get(requestIDHeader), g, req)
+	if reqErr != nil {
+		s.cfg.Metrics.Rejected(reqErr.Code)
+		writeRequestError(w, modern, reqErr)
 		return
 	}
 	if r.Method == http.MethodGet && op.Type != gateway.Query {
@@ -112,7 +246,12 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusMethodNotAllowed, &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "only queries may be sent with GET; use POST"})
 		return
 	}
-	if r.Method == http.MethodPost && acceptsEventStream(r.Header.Get("Accept")) {
+	if ok, wait := s.rateLimit(r, op); !ok {
+		w.Header().Set("Retry-After", retryAfterSeconds(wait))
+		s.reject(w, http.StatusTooManyRequests, CodeRateLimited, "too many requests: retry after "+retryAfterSeconds(wait)+"s")
+		return
+	}
+	if stream {
 		s.serveSSE(w, r, g, op, leave)
 		return
 	}
@@ -121,15 +260,95 @@ func (s *Server) graphql(w http.ResponseWriter, r *http.Request) {
 			Message: "subscriptions need a streaming transport: a WebSocket (graphql-transport-ws) on GET /graphql, or POST with Accept: text/event-stream"})
 		return
 	}
-
-	w.Header().Set("Content-Type", contentType(modern))
-	if err := g.engine.Execute(r.Context(), op, r.Header, w); err != nil {
-		if r.Context().Err() != nil {
-			return // the client is gone
+	ctx, cancel := s.requestContext(r)
+	defer cancel()
+	var buf bytes.Buffer
+	err := g.engine.Execute(ctx, op, r.Header, &buf)
+	outcome := "ok"
+	switch {
+	case err == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && r.Context().Err() == nil:
+		outcome = CodeGatewayTimeout
+		writeStatus(w, http.StatusGatewayTimeout, &gateway.RequestError{Code: CodeGatewayTimeout, Message: "the request timed out"})
+	case err == nil:
+		if bytes.Contains(buf.Bytes(), []byte(`"errors"`)) {
+			outcome = "error"
 		}
-		s.log.Error("execute operation", "err", err)
+		w.Header().Set("Content-Type", contentType(modern))
+		_, _ = w.Write(buf.Bytes())
+	case r.Context().Err() != nil:
+		outcome = "canceled" // the client is gone
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		outcome = CodeGatewayTimeout
+		writeStatus(w, http.StatusGatewayTimeout, &gateway.RequestError{Code: CodeGatewayTimeout, Message: "the request timed out"})
+	default:
+		outcome = gateway.CodeInternal
+		s.log.Error("execute operation", "err", err, "request_id", r.Header.Get(requestIDHeader))
 		writeStatus(w, http.StatusInternalServerError, &gateway.RequestError{Code: gateway.CodeInternal, Message: "internal error"})
 	}
+	s.cfg.Metrics.Request(op.Name, outcome, time.Since(start))
+}
+
+// requestContext bounds a request by the configured request timeout.
+func (s *Server) requestContext(r *http.Request) (context.Context, context.CancelFunc) {
+	if d := s.set.Traffic.RequestTimeout.D(); d > 0 {
+		return context.WithTimeout(r.Context(), d)
+	}
+	return context.WithCancel(r.Context())
+}
+
+// serveBatch runs a batch's operations one after the other and answers a
+// JSON array. Each operation passes the same checks as a single request;
+// rate limits are charged for the whole batch at once, so a batch of ten
+// logins counts as ten.
+func (s *Server) serveBatch(w http.ResponseWriter, r *http.Request, reqs []body) {
+	g := s.acquire()
+	defer g.leave()
+	ops := make([]*gateway.Operation, len(reqs))
+	results := make([][]byte, len(reqs))
+	for i, req := range reqs {
+		op, reqErr := s.prepare(r.Context(), r.Header.Get(requestIDHeader), g, req)
+		switch {
+		case reqErr != nil:
+			results[i] = reqErr.MarshalResponse()
+		case op.Type == gateway.Subscription:
+			results[i] = (&gateway.RequestError{Code: gateway.CodeBadRequest, Message: "subscriptions cannot be batched"}).MarshalResponse()
+		default:
+			ops[i] = op
+		}
+	}
+	var valid []*gateway.Operation
+	for _, op := range ops {
+		if op != nil {
+			valid = append(valid, op)
+		}
+	}
+	if ok, wait := s.rateLimit(r, valid...); !ok {
+		w.Header().Set("Retry-After", retryAfterSeconds(wait))
+		s.reject(w, http.StatusTooManyRequests, CodeRateLimited, "too many requests: retry after "+retryAfterSeconds(wait)+"s")
+		return
+	}
+	ctx, cancel := s.requestContext(r)
+	defer cancel()
+	for i, op := range ops {
+		if op == nil {
+			continue
+		}
+		var buf bytes.Buffer
+		if err := g.engine.Execute(ctx, op, r.Header, &buf); err != nil {
+			results[i] = (&gateway.RequestError{Code: gateway.CodeInternal, Message: "internal error"}).MarshalResponse()
+			continue
+		}
+		results[i] = buf.Bytes()
+	}
+	w.Header().Set("Content-Type", contentTypeJSON)
+	_, _ = w.Write([]byte("["))
+	for i, res := range results {
+		if i > 0 {
+			_, _ = w.Write([]byte(","))
+		}
+		_, _ = w.Write(res)
+	}
+	_, _ = w.Write([]byte("]"))
 }
 
 // authenticate verifies the request's Authorization header, if any, and
@@ -209,29 +428,6 @@ func acceptsGraphQLResponse(accept string) bool {
 		}
 	}
 	return modern > 0 && modern >= legacy
-}
-
-// persistedQueryNotSupported is Apollo's code for automatic persisted
-// queries a server does not implement: Apollo Client's persisted-query link
-// then stops sending hashes and sends the full query.
-const persistedQueryNotSupported = "PERSISTED_QUERY_NOT_SUPPORTED"
-
-// checkExtensions validates the request's extensions, which GraphQL over
-// HTTP defines as a map (a JSON object, in a GET as a URL parameter), and
-// answers an automatic persisted query sent without its text.
-func checkExtensions(req body) *gateway.RequestError {
-	raw := bytes.TrimSpace(req.Extensions)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return nil
-	}
-	var ext map[string]json.RawMessage
-	if raw[0] != '{' || json.Unmarshal(raw, &ext) != nil {
-		return &gateway.RequestError{Code: gateway.CodeBadRequest, Message: "extensions must be a JSON object"}
-	}
-	if _, ok := ext["persistedQuery"]; ok && req.Query == "" {
-		return &gateway.RequestError{Code: persistedQueryNotSupported, Message: "PersistedQueryNotSupported"}
-	}
-	return nil
 }
 
 // jsonContentType accepts application/json (any parameters) and the older

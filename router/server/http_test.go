@@ -33,7 +33,7 @@ func TestBatchingRefused(t *testing.T) {
 	h := newRouter(t, nil)
 	for _, accept := range []string{"", "application/graphql-response+json"} {
 		res := post(t, h, accept, ` [{"query":"{ __typename }"},{"query":"{ __typename }"}]`)
-		if res.status != 400 || !strings.Contains(res.body, `"code":"BATCHING_NOT_SUPPORTED"`) || !strings.Contains(res.body, "batched requests") {
+		if res.status != 400 || !strings.Contains(res.body, `"code":"BATCHING_NOT_ENABLED"`) || !strings.Contains(res.body, "batched requests") {
 			t.Errorf("accept %q: %d %s", accept, res.status, res.body)
 		}
 	}
@@ -67,11 +67,12 @@ func TestContentTypes(t *testing.T) {
 		// Lenient: an Accept we cannot satisfy gets the default type, not a 406.
 		{"application/json", "text/csv", 200, "application/json"},
 		{"application/graphql+json", "", 200, "application/json"},
-		// CSRF: what a plain HTML form or fetch without preflight can send.
-		{"text/plain", "", 415, "application/json"},
-		{"application/x-www-form-urlencoded", "", 415, "application/json"},
-		{"multipart/form-data; boundary=x", "", 415, "application/json"},
-		{"", "", 415, "application/json"},
+		// CSRF: what a plain HTML form or fetch without preflight can send
+		// is refused as Apollo Router does (400 CSRF_ERROR, P11).
+		{"text/plain", "", 400, "application/json"},
+		{"application/x-www-form-urlencoded", "", 400, "application/json"},
+		{"multipart/form-data; boundary=x", "", 400, "application/json"},
+		{"", "", 400, "application/json"},
 	} {
 		w := send(tt.contentType, tt.accept)
 		if w.Code != tt.status || w.Header().Get("Content-Type") != tt.responseType {

@@ -11,7 +11,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/gateway"
+	"github.com/myshop/supergraph/router/metrics"
+	"github.com/myshop/supergraph/router/ratelimit"
 	"github.com/myshop/supergraph/router/supergraph"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 )
@@ -56,6 +61,17 @@ type Config struct {
 	// clients (keeps proxies from closing idle sockets); default 25s,
 	// negative for never.
 	WebSocketPingInterval time.Duration
+
+	// Settings are router.yaml's protections, traffic rules and header
+	// rules, defaults filled; nil means config.Defaults(). Introspection,
+	// playground and subscription fields above take precedence.
+	Settings *config.Config
+	// Redis shares rate limits and APQ documents between router replicas;
+	// nil keeps them per process.
+	Redis redis.UniversalClient
+	// Metrics records requests and subgraph fetches and is served at
+	// Settings.Telemetry.MetricsPath; nil records nothing.
+	Metrics *metrics.Metrics
 }
 
 func (c *Config) defaults() {
@@ -75,8 +91,12 @@ func (c *Config) defaults() {
 
 // Server serves GraphQL for one supergraph at a time. It is an http.Handler.
 type Server struct {
-	ctx context.Context // lifetime of every generation
-	cfg Config
+	ctx       context.Context // lifetime of every generation
+	cfg       Config
+	set       config.Config
+	limiter   *ratelimit.Limiter // nil when rate limiting is off
+	persisted *persisted
+	inFlight  chan struct{} // a slot per request being served; nil for no cap
 	gen atomic.Pointer[generation]
 	log *slog.Logger
 	mux *http.ServeMux
@@ -92,6 +112,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	cfg.defaults()
 	s := &Server{ctx: ctx, cfg: cfg, log: log, mux: http.NewServeMux()}
+	if err := s.protections(); err != nil {
+		return nil, err
+	}
 	sg, err := supergraph.Parse(cfg.Supergraph)
 	if err != nil {
 		return nil, fmt.Errorf("load supergraph: %w", err)
@@ -108,6 +131,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.gen.Store(g)
 	s.mux.HandleFunc("/graphql", s.graphql)
 	s.mux.HandleFunc("/health", health)
+	if p := s.set.Telemetry.MetricsPath; cfg.Metrics != nil && p != "" && p != "-" {
+		s.mux.Handle("GET "+p, cfg.Metrics.Handler())
+		cfg.Metrics.GaugeFunc("router_streams_open", "Open WebSockets and SSE streams.", func() float64 { return float64(s.OpenStreams()) })
+	}
 	if !cfg.DisablePlayground {
 		s.mux.HandleFunc("GET /{$}", s.playground)
 		s.mux.Handle("GET /playground/", playgroundAssets())
@@ -130,11 +157,9 @@ func (s *Server) newGeneration(sg *supergraph.Supergraph) (*generation, error) {
 		}
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	engine, err := gateway.New(ctx, sg, gateway.Options{
-		SubgraphURLs:         urls,
-		HTTPClient:           s.cfg.HTTPClient,
-		DisableIntrospection: s.cfg.DisableIntrospection,
-	}, s.log)
+	opts := s.engineOptions()
+	opts.SubgraphURLs = urls
+	engine, err := gateway.New(ctx, sg, opts, s.log)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("build engine: %w", err)

@@ -289,22 +289,10 @@ func (c *wsConn) subscribe(m wsMessage) bool {
 	}
 	g := c.s.acquire()
 	sub.gen = g
-	if e := checkExtensions(body{Query: p.Query, Extensions: p.Extensions}); e != nil {
-		g.leave()
-		sub.fail(e.MarshalResponse())
-		return true
-	}
-	op, err := g.engine.Prepare(gateway.Request{Query: p.Query, OperationName: p.OperationName, Variables: p.Variables})
-	var reqErr *gateway.RequestError
-	switch {
-	case errors.As(err, &reqErr):
+	op, reqErr := c.s.prepare(ctx, header.Get(requestIDHeader), g, body{Query: p.Query, OperationName: p.OperationName, Variables: p.Variables, Extensions: p.Extensions})
+	if reqErr != nil {
 		g.leave()
 		sub.fail(reqErr.MarshalResponse())
-		return true
-	case err != nil:
-		g.leave()
-		c.s.log.Error("prepare operation", "err", err)
-		sub.fail(internalError())
 		return true
 	}
 	if op.Type != gateway.Subscription {
@@ -327,7 +315,7 @@ func (c *wsConn) subscribe(m wsMessage) bool {
 	// A subscription does not hold its generation: a reload closes the
 	// connection instead (1012), and the client resubscribes on the new one.
 	c.watch(g)
-	err = g.engine.StartSubscription(ctx, op, header, sub, c.id, sub.num)
+	err := g.engine.StartSubscription(ctx, op, header, sub, c.id, sub.num)
 	g.leave()
 	if err != nil {
 		c.s.log.Error("start subscription", "err", err)

@@ -1,0 +1,274 @@
+package server
+
+import (
+	"compress/flate"
+	"compress/gzip"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/myshop/supergraph/router/config"
+	"github.com/myshop/supergraph/router/gateway"
+	"github.com/myshop/supergraph/router/ratelimit"
+)
+
+// Codes of the router's HTTP-level rejections.
+const (
+	CodeCSRF             = "CSRF_ERROR"
+	CodeBodyTooLarge     = "REQUEST_TOO_LARGE"
+	CodeHeadersTooLarge  = "REQUEST_HEADERS_TOO_LARGE"
+	CodeBatchingDisabled = "BATCHING_NOT_ENABLED"
+	CodeBatchTooLarge    = "BATCH_LIMIT_EXCEEDED"
+	CodeRateLimited      = "RATE_LIMIT_EXCEEDED"
+	CodeOverloaded       = "SERVICE_UNAVAILABLE"
+	CodeGatewayTimeout   = "GATEWAY_TIMEOUT"
+)
+
+// requestIDHeader is read from clients (a proxy may have set it), sent to
+// subgraphs and returned, so one id ties the logs of one request together.
+const requestIDHeader = "X-Request-Id"
+
+// requestID returns the request's id, making one when the client sent
+// none or an unusable one.
+func requestID(r *http.Request) string {
+	id := r.Header.Get(requestIDHeader)
+	if id != "" && len(id) <= 128 && !strings.ContainsFunc(id, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+		return id
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// headersTooLarge reports whether the request has more headers, or more
+// header bytes, than allowed. (http.Server's MaxHeaderBytes also caps the
+// bytes at read time; this counts what reaches the handler.)
+func (s *Server) headersTooLarge(r *http.Request) bool {
+	l := s.set.Limits
+	n, size := 0, 0
+	for k, vs := range r.Header {
+		n += len(vs)
+		for _, v := range vs {
+			size += len(k) + len(v) + 4
+		}
+	}
+	return (l.MaxHeaders > 0 && n > l.MaxHeaders) || (l.MaxHeaderBytes > 0 && size > l.MaxHeaderBytes)
+}
+
+// csrfSafe follows Apollo Router: a request is safe when a browser would
+// have sent a CORS preflight for it: its Content-Type is not one a plain
+// HTML form or <img> can send, or it carries one of the required headers.
+//
+// Only POST is checked; GET is exempt, unlike in Apollo: it runs queries only (a mutation gets
+// 405) and queries change nothing here, so a forged GET gains nothing, and
+// links and CDN-cached GETs keep working. A GET with a form-ish
+// Content-Type is refused with 415 before this.
+func (s *Server) csrfSafe(r *http.Request) bool {
+	if s.set.CSRF.Disabled || r.Method != http.MethodPost {
+		return true
+	}
+	for _, h := range s.set.CSRF.RequiredHeaders {
+		if r.Header.Get(h) != "" {
+			return true
+		}
+	}
+	ct := r.Header.Values("Content-Type")
+	if len(ct) == 0 {
+		return false
+	}
+	for _, v := range ct {
+		mt, _, _ := strings.Cut(v, ";")
+		switch strings.ToLower(strings.TrimSpace(mt)) {
+		case "application/x-www-form-urlencoded", "multipart/form-data", "text/plain":
+			return false
+		}
+	}
+	return true
+}
+
+// cors answers preflights and marks responses for allowed origins; an
+// origin not on the list gets no Access-Control-Allow-Origin, so the
+// browser keeps the response from the page. It reports whether the
+// request was a preflight (answered).
+func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	c := s.set.CORS
+	if origin == "" || len(c.AllowOrigins) == 0 {
+		return false
+	}
+	h := w.Header()
+	h.Add("Vary", "Origin")
+	allowed := slices.Contains(c.AllowOrigins, origin)
+	if !allowed && !slices.Contains(c.AllowOrigins, "*") {
+		return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" && s.preflightDenied(w)
+	}
+	if allowed {
+		h.Set("Access-Control-Allow-Origin", origin)
+		if c.AllowCredentials {
+			h.Set("Access-Control-Allow-Credentials", "true")
+		}
+	} else {
+		h.Set("Access-Control-Allow-Origin", "*")
+	}
+	h.Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After")
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
+	}
+	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", strings.Join(c.AllowHeaders, ", "))
+	h.Set("Access-Control-Max-Age", strconv.Itoa(int(c.MaxAge.D().Seconds())))
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+func (s *Server) preflightDenied(w http.ResponseWriter) bool {
+	w.WriteHeader(http.StatusForbidden)
+	return true
+}
+
+// errBodyTooLarge is the body limit, checked on the decompressed stream.
+var errBodyTooLarge = errors.New("body too large")
+
+// readBody reads a request body of at most limit bytes after
+// decompression: a 20 KB gzip bomb inflating to gigabytes stops at limit.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	var src io.Reader = io.LimitReader(r.Body, limit+1)
+	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(src)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		defer zr.Close()
+		src = zr
+	case "deflate":
+		zr := flate.NewReader(src)
+		defer zr.Close()
+		src = zr
+	default:
+		return nil, fmt.Errorf("unsupported Content-Encoding %q", enc)
+	}
+	raw, err := io.ReadAll(io.LimitReader(src, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(raw)) > limit {
+		return nil, errBodyTooLarge
+	}
+	return raw, nil
+}
+
+// clientIP is the address rate limits key anonymous clients by.
+func (s *Server) clientIP(r *http.Request) string {
+	if s.set.RateLimit.TrustForwardedFor {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if ip := strings.TrimSpace(parts[len(parts)-1]); net.ParseIP(ip) != nil {
+				return ip
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// overloaded answers 503 with Retry-After: shedding load beats queueing
+// it without bound.
+func overloaded(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	writeStatus(w, http.StatusServiceUnavailable, &gateway.RequestError{Code: CodeOverloaded, Message: "the router is at capacity; retry shortly"})
+}
+
+// retryAfterSeconds rounds a wait up to whole seconds, at least 1.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second)))
+}
+
+// protections builds what Settings ask for: rate limiter, persisted
+// operations, the in-flight cap.
+func (s *Server) protections() error {
+	if s.cfg.Settings != nil {
+		s.set = *s.cfg.Settings
+	} else {
+		s.set = config.Defaults()
+	}
+	if n := s.set.Traffic.MaxInFlight; n > 0 {
+		s.inFlight = make(chan struct{}, n)
+	}
+	if s.set.RateLimit.Enabled {
+		s.limiter = ratelimit.New(s.cfg.Redis, "myshop:router:ratelimit:", 50*time.Millisecond, s.log)
+		s.limiter.OnFallback = s.cfg.Metrics.RateLimitFallback
+	}
+	p := s.set.Persisted
+	s.persisted = &persisted{mode: p.Mode, apq: p.APQ, rdb: s.cfg.Redis, prefix: "myshop:router:apq:", log: s.log,
+		mem: map[string]string{}, max: max(p.APQCacheSize, 1), onLog: func() { s.cfg.Metrics.Rejected("persisted_query_not_in_list_logged") }}
+	if p.Manifest != "" {
+		m, err := loadManifest(p.Manifest)
+		if err != nil {
+			return err
+		}
+		s.persisted.manifest = m
+	}
+	return nil
+}
+
+// engineOptions turns Settings into the engine's limits, traffic and header rules.
+func (s *Server) engineOptions() gateway.Options {
+	l, t := s.set.Limits, s.set.Traffic
+	opts := gateway.Options{
+		HTTPClient:           s.cfg.HTTPClient,
+		DisableIntrospection: s.cfg.DisableIntrospection,
+		Limits: gateway.Limits{
+			ParserTokens: l.ParserTokens, ParserDepth: l.ParserDepth, MaxDepth: l.MaxDepth, MaxHeight: l.MaxHeight,
+			MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields, MaxDirectives: l.MaxDirectives,
+			MaxCost: l.MaxCost, DefaultListSize: l.DefaultListSize, Measure: l.Mode == "measure",
+			Measured: func(code string) { s.log.Warn("operation over a limit (measure mode)", "code", code); s.cfg.Metrics.Rejected("measured_" + code) },
+		},
+		Traffic: gateway.Traffic{
+			SubgraphTimeout: t.SubgraphTimeout.D(),
+			Retry:           gateway.RetryPolicy{MaxAttempts: t.Retry.MaxAttempts, Backoff: t.Retry.Backoff.D(), Budget: t.Retry.Budget, MinPerSec: t.Retry.MinPerSec},
+			Breaker: gateway.BreakerPolicy{Disabled: t.Breaker.Disabled, ErrorThreshold: t.Breaker.ErrorThreshold,
+				RequestThreshold: t.Breaker.RequestThreshold, Window: t.Breaker.Window.D(), SleepWindow: t.Breaker.SleepWindow.D()},
+			Balance: gateway.BalancePolicy{LeastInFlight: t.LoadBalancing == "least_in_flight", DNSRefresh: t.DNSRefresh.D(),
+				HealthInterval: max(t.HealthCheck.Interval.D(), 0), HealthPath: t.HealthCheck.Path, EjectAfter: t.EjectAfter, EjectFor: t.EjectFor.D()},
+			ExposeErrors: s.set.IncludeSubgraphErrors,
+			Timeouts:     map[string]time.Duration{},
+			Instances:    map[string][]string{},
+			DNS:          map[string]string{},
+		},
+		SubgraphHeaders: map[string][]gateway.HeaderRule{},
+	}
+	if s.cfg.Metrics != nil {
+		opts.Traffic.Observer = s.cfg.Metrics
+	}
+	for _, r := range s.set.Headers.Propagate {
+		opts.Headers = append(opts.Headers, gateway.HeaderRule(r))
+	}
+	for name, sub := range s.set.Subgraphs {
+		if sub.Timeout != 0 {
+			opts.Traffic.Timeouts[name] = sub.Timeout.D()
+		}
+		if len(sub.URLs) > 0 {
+			opts.Traffic.Instances[name] = sub.URLs
+		}
+		if sub.DNS != "" {
+			opts.Traffic.DNS[name] = sub.DNS
+		}
+		for _, r := range sub.Headers {
+			opts.SubgraphHeaders[name] = append(opts.SubgraphHeaders[name], gateway.HeaderRule(r))
+		}
+	}
+	return opts
+}
