@@ -15,6 +15,9 @@ import (
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 
+// ReportTopProducts is how many variants a PRODUCTS report lists.
+const ReportTopProducts = 100
+
 // Reports runs queued and scheduled reports.
 type Reports struct {
 	store *postgres.Store
@@ -105,6 +108,33 @@ func (r Reports) generate(ctx context.Context, rep postgres.Report) ([]byte, err
 		}
 		_ = w.Write([]string{"visits", "views", "carts", "checkouts", "orders"})
 		_ = w.Write([]string{strconv.Itoa(f.Visits), strconv.Itoa(f.Views), strconv.Itoa(f.Carts), strconv.Itoa(f.Checkouts), strconv.Itoa(f.Orders)})
+	case "PRODUCTS":
+		ps, err := r.store.TopProducts(ctx, rg, rep.Currency, nil, metrics.ByRevenue, ReportTopProducts)
+		if err != nil {
+			return nil, err
+		}
+		cur := money.Currency(rep.Currency)
+		_ = w.Write([]string{"variant_id", "sku", "name", "units", "orders", "revenue", "currency"})
+		for _, p := range ps {
+			_ = w.Write([]string{p.VariantID, p.SKU, p.Name, strconv.Itoa(p.Units), strconv.Itoa(p.Orders),
+				money.Money{Minor: p.RevenueMinor, Currency: cur}.Amount(), rep.Currency})
+		}
+	case "CUSTOMERS":
+		ps, total, err := r.store.Customers(ctx, rg, rep.Bucket, nil)
+		if err != nil {
+			return nil, err
+		}
+		_ = w.Write([]string{"start", "customers", "new_customers", "returning_customers", "repeat_customers", "repeat_purchase_rate"})
+		row := func(label string, p metrics.CustomerPoint) {
+			_ = w.Write([]string{label, strconv.Itoa(p.Customers), strconv.Itoa(p.New), strconv.Itoa(p.Returning), strconv.Itoa(p.Repeat),
+				strconv.FormatFloat(p.RepeatRate(), 'f', 4, 64)})
+		}
+		for _, p := range ps {
+			row(metrics.StartLabel(p.Start, rep.Bucket), p)
+		}
+		// The range's own counts: customers are distinct over the range,
+		// so they are not the sum of the rows above.
+		row("total", total)
 	default:
 		return nil, fmt.Errorf("unknown report kind %q", rep.Kind)
 	}

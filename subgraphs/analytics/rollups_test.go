@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/myshop/supergraph/subgraphs/analytics"
 	"github.com/myshop/supergraph/subgraphs/platform/events"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 )
@@ -226,4 +230,53 @@ func jsonOf(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestProductAndCustomerReports(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	nov2 := time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
+	e.order(t, "ordA", "usr_1", "us", "USD", nov2, nov2, line("var_1", 2, 1500), line("var_2", 1, 2000))
+	e.order(t, "ordB", "usr_1", "us", "USD", nov2.AddDate(0, 0, 1), nov2.AddDate(0, 0, 1), line("var_2", 2, 2000))
+	e.order(t, "ordC", "usr_2", "us", "USD", nov2.AddDate(0, 0, 1), nov2.AddDate(0, 0, 1), line("var_1", 1, 1500))
+	ids := map[string]string{}
+	for _, kind := range []string{"PRODUCTS", "CUSTOMERS"} {
+		resp := gqltest.DoAs(t, e.h, e.staff, fmt.Sprintf(`mutation { requestReport(input: {kind: %s, from: "2026-11-01", to: "2026-11-30"}) { id } }`, kind), nil)
+		var out struct{ RequestReport struct{ ID string } }
+		gqltest.Decode(t, resp.Data, &out)
+		if out.RequestReport.ID == "" {
+			t.Fatalf("%s: %s %+v", kind, resp.Data, resp.Errors)
+		}
+		ids[kind] = out.RequestReport.ID
+	}
+	if n, err := analytics.NewReports(e.store, slog.New(slog.NewTextHandler(io.Discard, nil))).RunOnce(context.Background(), time.Now()); err != nil || n != 2 {
+		t.Fatalf("worker made %d reports: %v", n, err)
+	}
+	srv := httptest.NewServer(e.h)
+	defer srv.Close()
+	csvOf := func(id string) string {
+		t.Helper()
+		got := gqltest.DoAs(t, e.h, e.staff, `query($id: ID!) { report(id: $id) { status downloadUrl } }`, map[string]any{"id": id})
+		var rep struct{ Report struct{ Status, DownloadURL string } }
+		gqltest.Decode(t, got.Data, &rep)
+		if rep.Report.Status != "DONE" {
+			t.Fatalf("report %s: %s", id, got.Data)
+		}
+		u, _ := url.Parse(rep.Report.DownloadURL)
+		res, err := http.Get(srv.URL + u.RequestURI())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if got, want := csvOf(ids["PRODUCTS"]), "variant_id,sku,name,units,orders,revenue,currency\n"+
+		"var_2,SKU-var_2,Name var_2,3,2,60.00,USD\nvar_1,SKU-var_1,Name var_1,3,2,45.00,USD\n"; got != want {
+		t.Errorf("products csv:\n%s\nwant:\n%s", got, want)
+	}
+	if got, want := csvOf(ids["CUSTOMERS"]), "start,customers,new_customers,returning_customers,repeat_customers,repeat_purchase_rate\n"+
+		"2026-11-02,1,1,0,0,0.0000\n2026-11-03,2,1,1,0,0.0000\ntotal,2,2,0,1,0.5000\n"; got != want {
+		t.Errorf("customers csv:\n%s\nwant:\n%s", got, want)
+	}
 }

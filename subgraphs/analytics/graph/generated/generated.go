@@ -352,6 +352,10 @@ enum ReportKind {
   SALES
   TRAFFIC
   FUNNEL
+  "The 100 best-selling variants by revenue over the range (bucket is ignored)."
+  PRODUCTS
+  "Customers per bucket, then a total row over the whole range."
+  CUSTOMERS
 }
 
 enum ReportStatus {

@@ -355,17 +355,23 @@ const (
 	ReportKindSales   ReportKind = "SALES"
 	ReportKindTraffic ReportKind = "TRAFFIC"
 	ReportKindFunnel  ReportKind = "FUNNEL"
+	// The 100 best-selling variants by revenue over the range (bucket is ignored).
+	ReportKindProducts ReportKind = "PRODUCTS"
+	// Customers per bucket, then a total row over the whole range.
+	ReportKindCustomers ReportKind = "CUSTOMERS"
 )
 
 var AllReportKind = []ReportKind{
 	ReportKindSales,
 	ReportKindTraffic,
 	ReportKindFunnel,
+	ReportKindProducts,
+	ReportKindCustomers,
 }
 
 func (e ReportKind) IsValid() bool {
 	switch e {
-	case ReportKindSales, ReportKindTraffic, ReportKindFunnel:
+	case ReportKindSales, ReportKindTraffic, ReportKindFunnel, ReportKindProducts, ReportKindCustomers:
 		return true
 	}
 	return false
