@@ -257,7 +257,9 @@ func TestProductAndCustomerReports(t *testing.T) {
 	csvOf := func(id string) string {
 		t.Helper()
 		got := gqltest.DoAs(t, e.h, e.staff, `query($id: ID!) { report(id: $id) { status downloadUrl } }`, map[string]any{"id": id})
-		var rep struct{ Report struct{ Status, DownloadURL string } }
+		var rep struct {
+			Report struct{ Status, DownloadURL string }
+		}
 		gqltest.Decode(t, got.Data, &rep)
 		if rep.Report.Status != "DONE" {
 			t.Fatalf("report %s: %s", id, got.Data)
