@@ -21,7 +21,7 @@ import (
 // Compose and Kubernetes, or this package fails).
 var documentedEnv = map[string][]string{
 	"router": {"ROUTER_JWKS_URL", "ROUTER_LISTEN_ADDR", "ROUTER_SUPERGRAPH", "ROUTER_SUPERGRAPH_POLL",
-		"ROUTER_SUBGRAPH_<NAME>_URL", "INTROSPECTION_DISABLED", "ROUTER_PLAYGROUND_DISABLED"},
+		"ROUTER_SUBGRAPH_<NAME>_URL", "INTROSPECTION_DISABLED", "ROUTER_PLAYGROUND_DISABLED", "ROUTER_CONFIG", "ROUTER_REDIS_URL"},
 	"subgraph": {"<NAME>_LISTEN_ADDR", "<NAME>_DATABASE_URL", "DATABASE_URL", "REDIS_URL", "USERS_JWKS_URL",
 		"SEED_DEMO_DATA", "LOADER_WAIT"},
 	"users":    {"USERS_SERVICE_CLIENTS"},
@@ -43,6 +43,7 @@ var notInREADME = map[string]bool{}
 // defaulted are variables a deployment may leave unset, and why.
 var defaulted = map[string]string{
 	"<NAME>_DATABASE_URL": "each subgraph uses database myshop_<name> on DATABASE_URL's server",
+	"ROUTER_CONFIG":       "no router.yaml: the built-in defaults (router/router.example.yaml) and the environment",
 }
 
 // expected is documentedEnv expanded for one binary.

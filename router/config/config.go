@@ -192,10 +192,10 @@ type Headers struct {
 // HeaderRule is one of: propagate a client header (Named, optionally
 // Rename), or Set a fixed value.
 type HeaderRule struct {
-	Named  string `yaml:"named"`
-	Rename string `yaml:"rename"`
-	Set    string `yaml:"set"`
-	Value  string `yaml:"value"` // masked by Print
+	Named  string `yaml:"named,omitempty"`
+	Rename string `yaml:"rename,omitempty"`
+	Set    string `yaml:"set,omitempty"`
+	Value  string `yaml:"value,omitempty"` // masked by Print
 }
 
 // Subscriptions bound WebSocket and SSE streams.
@@ -295,7 +295,7 @@ func (c *Config) fill() {
 	def(&t.EjectAfter, 3)
 	def(&t.EjectFor, Duration(10*time.Second))
 	if c.Headers.Propagate == nil {
-		for _, h := range []string{"Authorization", "X-Channel", "X-Cart-Token", "Accept-Language", "User-Agent"} {
+		for _, h := range []string{"Authorization", "X-Channel", "X-Cart-Token", "Accept-Language", "User-Agent", "X-Request-Id", "Traceparent", "Tracestate"} {
 			c.Headers.Propagate = append(c.Headers.Propagate, HeaderRule{Named: h})
 		}
 	}
@@ -347,15 +347,15 @@ func Load(path string, getenv func(string) string) (Config, error) {
 // applyEnv overrides the file with the environment variables deployments
 // set (the README's table lists them).
 func (c *Config) applyEnv(getenv func(string) string) error {
-	setStr := func(name string, p *string) {
-		if v := getenv(name); v != "" {
+	strEnv := func(v string, p *string) {
+		if v != "" {
 			*p = v
 		}
 	}
-	setStr("ROUTER_LISTEN_ADDR", &c.ListenAddr)
-	setStr("ROUTER_SUPERGRAPH", &c.Supergraph.Path)
-	setStr("ROUTER_JWKS_URL", &c.JWKSURL)
-	setStr("ROUTER_REDIS_URL", &c.RedisURL)
+	strEnv(getenv("ROUTER_LISTEN_ADDR"), &c.ListenAddr)
+	strEnv(getenv("ROUTER_SUPERGRAPH"), &c.Supergraph.Path)
+	strEnv(getenv("ROUTER_JWKS_URL"), &c.JWKSURL)
+	strEnv(getenv("ROUTER_REDIS_URL"), &c.RedisURL)
 	if v := getenv("ROUTER_SUPERGRAPH_POLL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -366,18 +366,21 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			c.Supergraph.PollInterval = -1
 		}
 	}
-	for name, p := range map[string]**bool{"INTROSPECTION_DISABLED": &c.Introspection, "ROUTER_PLAYGROUND_DISABLED": &c.Playground} {
-		v := getenv(name)
+	// Each says "disabled": true turns the feature off, false on.
+	notEnv := func(name, v string, p **bool) error {
 		if v == "" {
-			continue
+			return nil
 		}
 		off, err := strconv.ParseBool(v)
 		if err != nil {
 			return fmt.Errorf("%s: want true or false, got %q", name, v)
 		}
 		*p = ptr(!off)
+		return nil
 	}
-	return nil
+	return errors.Join(
+		notEnv("INTROSPECTION_DISABLED", getenv("INTROSPECTION_DISABLED"), &c.Introspection),
+		notEnv("ROUTER_PLAYGROUND_DISABLED", getenv("ROUTER_PLAYGROUND_DISABLED"), &c.Playground))
 }
 
 // SubgraphURLsFromEnv reads ROUTER_SUBGRAPH_<NAME>_URL (a comma-separated

@@ -1,14 +1,15 @@
 // Command router serves the MyShop supergraph over HTTP, or composes it:
 //
-//	router [--supergraph PATH]                      serve
+//	router [--config router.yaml] [--supergraph PATH] [--print-config]   serve
 //	router compose [-config schema/subgraphs.json] [-out schema/supergraph.graphql] [-check]
 //
-// Serving reads the environment: ROUTER_LISTEN_ADDR, ROUTER_SUPERGRAPH,
-// ROUTER_SUBGRAPH_<NAME>_URL, INTROSPECTION_DISABLED=true,
-// ROUTER_PLAYGROUND_DISABLED=true, ROUTER_SUPERGRAPH_POLL (how often the
-// supergraph file is checked for changes, default 1s, 0 disables reloading)
-// and ROUTER_JWKS_URL (the key set access tokens are verified with, default
-// the users subgraph's http://127.0.0.1:4001/.well-known/jwks.json).
+// Settings come from router.yaml (--config, or ROUTER_CONFIG; every field
+// has a default, see router/router.example.yaml), then these environment
+// variables: ROUTER_LISTEN_ADDR, ROUTER_SUPERGRAPH, ROUTER_SUBGRAPH_<NAME>_URL
+// (comma-separated instances), INTROSPECTION_DISABLED,
+// ROUTER_PLAYGROUND_DISABLED, ROUTER_SUPERGRAPH_POLL (0 disables
+// reloading), ROUTER_JWKS_URL and ROUTER_REDIS_URL (shared rate limits and
+// persisted queries). --print-config shows the result, secrets masked.
 package main
 
 import (
@@ -25,14 +26,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/myshop/supergraph/router/compose"
+	"github.com/myshop/supergraph/router/config"
+	"github.com/myshop/supergraph/router/metrics"
 	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/router/supergraph"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 )
-
-// DefaultJWKSURL is where the users subgraph publishes its signing keys.
-const DefaultJWKSURL = "http://127.0.0.1:4001/.well-known/jwks.json"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -48,14 +50,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return runCompose(args[1:], stdout)
 	}
 	fs := flag.NewFlagSet("router", flag.ContinueOnError)
-	path := fs.String("supergraph", envOr(getenv, "ROUTER_SUPERGRAPH", "schema/supergraph.graphql"), "supergraph SDL file")
+	configPath := fs.String("config", getenv("ROUTER_CONFIG"), "router.yaml (all fields optional)")
+	path := fs.String("supergraph", "", "supergraph SDL file (overrides supergraph.path)")
+	printConfig := fs.Bool("print-config", false, "print the effective configuration, secrets masked, and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	addr := envOr(getenv, "ROUTER_LISTEN_ADDR", "127.0.0.1:4000")
-	log := slog.New(slog.NewJSONHandler(stdout, nil))
-
-	sdl, err := os.ReadFile(*path)
+	set, err := config.Load(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	if *path != "" {
+		set.Supergraph.Path = *path
+	}
+	sdl, err := os.ReadFile(set.Supergraph.Path)
 	if err != nil {
 		return fmt.Errorf("read supergraph: %w", err)
 	}
@@ -63,20 +71,51 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	poll, err := time.ParseDuration(envOr(getenv, "ROUTER_SUPERGRAPH_POLL", "1s"))
-	if err != nil {
-		return fmt.Errorf("ROUTER_SUPERGRAPH_POLL: %w", err)
+	var names []string
+	for _, sub := range sg.Subgraphs {
+		names = append(names, sub.Name)
 	}
-	jwksURL := envOr(getenv, "ROUTER_JWKS_URL", DefaultJWKSURL)
-	subgraphURL := func(name string) string { return getenv("ROUTER_SUBGRAPH_" + envName(name) + "_URL") }
+	set.SubgraphURLsFromEnv(names, getenv)
+	if err := set.Validate(); err != nil {
+		return err
+	}
+	if *printConfig {
+		return set.Print(stdout)
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, nil))
+
+	var rdb redis.UniversalClient
+	if set.RedisURL != "" {
+		opts, err := redis.ParseURL(set.RedisURL)
+		if err != nil {
+			return fmt.Errorf("redis_url: %w", err)
+		}
+		// Short timeouts: a slow Redis must cost a request milliseconds, not
+		// seconds; the rate limiter then decides locally.
+		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = time.Second, 100*time.Millisecond, 100*time.Millisecond
+		rdb = redis.NewClient(opts)
+		defer rdb.Close()
+	}
 	cfg := server.Config{
-		Supergraph:           string(sdl),
-		SubgraphURL:          subgraphURL,
-		DisableIntrospection: getenv("INTROSPECTION_DISABLED") == "true",
-		DisablePlayground:    getenv("ROUTER_PLAYGROUND_DISABLED") == "true",
+		Supergraph: string(sdl),
+		SubgraphURL: func(name string) string {
+			if s := set.Subgraphs[name]; len(s.URLs) > 0 {
+				return s.URLs[0]
+			}
+			return ""
+		},
+		DisableIntrospection:          !*set.Introspection,
+		DisablePlayground:             !*set.Playground,
+		SubscriptionInitTimeout:       set.Subscriptions.InitTimeout.D(),
+		SubscriptionWriteTimeout:      set.Subscriptions.WriteTimeout.D(),
+		MaxSubscriptionsPerConnection: set.Subscriptions.MaxPerConnection,
+		WebSocketPingInterval:         set.Subscriptions.PingInterval.D(),
 		// Keys are fetched on first use, so the router starts before the
 		// users subgraph; tokens fail verification until it answers.
-		Verifier: auth.NewVerifier(auth.NewJWKS(jwksURL, nil)),
+		Verifier: auth.NewVerifier(auth.NewJWKS(set.JWKSURL, nil)),
+		Settings: &set,
+		Redis:    rdb,
+		Metrics:  metrics.New(),
 	}
 	srv, err := server.New(ctx, cfg, log)
 	if err != nil {
@@ -85,17 +124,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	subgraphs := map[string]string{}
 	for _, sub := range sg.Subgraphs {
 		subgraphs[sub.Name] = sub.URL
-		if u := subgraphURL(sub.Name); u != "" {
-			subgraphs[sub.Name] = u
+		if u := cfg.SubgraphURL(sub.Name); u != "" {
+			subgraphs[sub.Name] = strings.Join(set.Subgraphs[sub.Name].URLs, ",")
 		}
 	}
-	log.Info("config", "listen_addr", addr, "supergraph", *path, "subgraphs", subgraphs,
-		"introspection", !cfg.DisableIntrospection, "playground", !cfg.DisablePlayground, "supergraph_poll", poll.String(), "jwks_url", jwksURL)
-	if poll > 0 {
-		go watchFile(ctx, *path, poll, sdl, func(b []byte) error { return srv.Reload(string(b)) }, log)
+	log.Info("config", "listen_addr", set.ListenAddr, "config", *configPath, "supergraph", set.Supergraph.Path, "subgraphs", subgraphs,
+		"introspection", *set.Introspection, "playground", *set.Playground, "supergraph_poll", set.Supergraph.PollInterval.String(),
+		"jwks_url", set.JWKSURL, "redis", rdb != nil, "rate_limit", set.RateLimit.Enabled, "persisted_operations", set.Persisted.Mode)
+	if poll := set.Supergraph.PollInterval.D(); poll > 0 {
+		go watchFile(ctx, set.Supergraph.Path, poll, sdl, func(b []byte) error { return srv.Reload(string(b)) }, log)
 	}
 
-	httpServer := &http.Server{Addr: addr, Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	httpServer := &http.Server{
+		Addr:    set.ListenAddr,
+		Handler: srv,
+		// Slowloris: a client dripping its headers is cut off.
+		ReadHeaderTimeout: 5 * time.Second,
+		MaxHeaderBytes:    set.Limits.MaxHeaderBytes,
+		IdleTimeout:       2 * time.Minute,
+	}
 	// Shutdown neither closes WebSockets nor waits for SSE streams: Drain
 	// closes them (1001), so clients reconnect to another instance.
 	httpServer.RegisterOnShutdown(srv.Drain)
@@ -151,24 +198,4 @@ func runCompose(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d subgraphs)\n", *out, len(subgraphs))
 	return nil
-}
-
-// envName turns a subgraph name into its env var part: "users" → "USERS".
-func envName(name string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' {
-			return r - 'a' + 'A'
-		}
-		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
-			return r
-		}
-		return '_'
-	}, name)
-}
-
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
 }
