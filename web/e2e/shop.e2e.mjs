@@ -13,7 +13,7 @@
 // Screenshots go to web/e2e/artifacts/ (on failure, and the final pages on
 // success); SHOP_E2E_DOCS=1 also writes the README's screenshots to docs/.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,20 +105,42 @@ async function flushRedis(redisURL) {
   });
 }
 
+// freePort finds a port that is free now, below the kernel's ephemeral
+// range (32768 and up on Linux): tests running beside this one (make test)
+// listen on port 0 and connect out from that range, so a port picked there
+// could be taken before devstack binds it. startStack retries anyway.
+const taken = new Set();
 async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (taken.has(port)) continue;
+    const free = await new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
     });
-    srv.on('error', reject);
-  });
+    if (free) {
+      taken.add(port);
+      return port;
+    }
+  }
 }
 
 // startStack runs bin/devstack and resolves once it prints its URL and the
 // admin it created (the databases are new, so it always creates one).
 async function startStack() {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce();
+    } catch (err) {
+      // Only a lost race for a port is worth another go, on new ports.
+      if (attempt >= 3 || !/address already in use/.test(err.message)) throw err;
+      log(`a port was taken before devstack bound it; again on others (${err.message.split('\n')[0]})`);
+    }
+  }
+}
+
+async function startStackOnce() {
   const databaseURL = need('DATABASE_URL');
   const redisURL = need('REDIS_URL');
   const devstack = path.join(repo, 'bin/devstack');
@@ -152,9 +174,12 @@ async function startStack() {
         resolve({ url: up[1], admin: { email: admin[1], password: admin[2] } });
       }
     });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`devstack exited with ${code}; see ${path.join(artifacts, 'devstack.log')}`));
+      const why = stderr.match(/^devstack: .*$/m)?.[0] ?? '';
+      reject(new Error(`devstack exited with ${code}: ${why}; see ${path.join(artifacts, 'devstack.log')}`));
     });
   });
   const stop = async () => {
@@ -256,12 +281,19 @@ async function main() {
     log(`the shopper's page showed "shipped" ${took} ms after staff clicked Ship, without a reload`);
     await shop.getByTestId('timeline').locator('li', { hasText: 'shipped' }).waitFor();
     if (browserErrors.length) fail(`the page threw: ${browserErrors.join('; ')}`);
-
+    // Screenshot the live page before moving on to the history.
     await shop.screenshot({ path: path.join(artifacts, 'order-live.png'), fullPage: true });
     if (process.env.SHOP_E2E_DOCS === '1') {
       mkdirSync(path.join(repo, 'docs'), { recursive: true });
       await shop.screenshot({ path: path.join(repo, 'docs/shop-order-live.png') });
       await staff.screenshot({ path: path.join(repo, 'docs/shop-staff.png') });
+    }
+
+    log('the order is in the history, shipped');
+    await shop.getByTestId('nav-orders').click();
+    await shop.getByTestId('orders').locator('tr', { hasText: `#${number}` }).filter({ hasText: 'shipped' }).waitFor();
+
+    if (process.env.SHOP_E2E_DOCS === '1') {
       await shop.goto(`${base}/shop/?q=kettle`);
       await shop.getByTestId('product-link').first().waitFor();
       await shop.waitForLoadState('networkidle');
@@ -274,6 +306,10 @@ async function main() {
       await page.screenshot({ path: file, fullPage: true }).catch(() => {});
       console.error(`screenshot: ${file} (${page.url()})`);
     }
+    // The stack's own complaints usually say why a page showed an error.
+    const stackLog = path.join(artifacts, 'devstack.log');
+    const complaints = existsSync(stackLog) ? readFileSync(stackLog, 'utf8').split('\n').filter((l) => /level=(ERROR|WARN)/.test(l) && !/MEDIA_SECRET/.test(l)) : [];
+    if (complaints.length) console.error(`devstack.log, last warnings and errors:\n${complaints.slice(-15).join('\n')}`);
     throw err;
   } finally {
     await browser?.close().catch(() => {});

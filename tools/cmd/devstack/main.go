@@ -139,8 +139,9 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 // subscriptions reach the router's WebSocket directly.
 func withShop(router http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle(shop.Prefix, shop.Handler())
-	mux.Handle(strings.TrimSuffix(shop.Prefix, "/"), shop.Handler())
+	spa := shop.Handler()
+	mux.Handle(shop.Prefix, spa)
+	mux.Handle(strings.TrimSuffix(shop.Prefix, "/"), spa)
 	mux.Handle("/", router)
 	return mux
 }
