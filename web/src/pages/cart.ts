@@ -164,9 +164,9 @@ export const loginPage: Page = async (root, _params, q) => {
 };
 
 const testCards = [
-  { token: 'tok_visa', label: 'Test card: Visa ending 4242 (approved)' },
-  { token: 'tok_mastercard', label: 'Test card: Mastercard (approved)' },
-  { token: 'tok_decline', label: 'Test card: always declined' },
+  { token: 'tok_visa', label: 'Test card: Visa, tok_visa (approved)' },
+  { token: 'tok_mastercard', label: 'Test card: Mastercard, tok_mastercard (approved)' },
+  { token: 'tok_decline', label: 'Test card: tok_decline (always declined)' },
 ];
 
 export const checkoutPage: Page = async (root) => {
@@ -199,9 +199,11 @@ export const checkoutPage: Page = async (root) => {
   const a: Partial<Address> = c.shippingAddress ?? me?.defaultShippingAddress ?? me?.addresses?.[0] ?? {};
   const field = (name: keyof Address, label: string, required = true) =>
     `<label>${label} <input name="${name}" value="${esc(a[name] ?? '')}"${required ? ' required' : ''}></label>`;
-  // The key is made once per visit: pressing "Place order" twice, or
-  // retrying after SERVICE_UNAVAILABLE, gives the same order.
-  const idempotencyKey = newKey();
+  // The key is kept while an attempt may still have gone through (pressing
+  // twice, a lost answer, SERVICE_UNAVAILABLE): the same key gives the same
+  // order. A definite refusal (say, a declined card) gets a new key, or the
+  // retry with another card would only get the same refusal back.
+  let idempotencyKey = newKey();
   root.innerHTML = `
     <h1>Checkout</h1>
     <table class="lines"><thead><tr><th>Item</th><th>Price</th><th>Qty</th><th>Total</th></tr></thead><tbody>${lineRows(c, false)}</tbody></table>
@@ -268,7 +270,11 @@ export const checkoutPage: Page = async (root) => {
         `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number status } errors { code message } } }`,
         { input },
       );
-      if (!data.placeOrder.order) throw new Error(data.placeOrder.errors.map((e) => e.message).join('; ') || 'the order was not placed');
+      if (!data.placeOrder.order) {
+        const codes = data.placeOrder.errors.map((e) => e.code);
+        if (!codes.some((c) => c === 'SERVICE_UNAVAILABLE' || c === 'CHECKOUT_IN_PROGRESS')) idempotencyKey = newKey();
+        throw new Error(data.placeOrder.errors.map((e) => e.message).join('; ') || 'the order was not placed');
+      }
       document.dispatchEvent(new Event('cart-changed'));
       navigate(`/orders/${data.placeOrder.order.id}`);
     } catch (err) {
@@ -284,7 +290,7 @@ function methodChoices(c: Cart): string {
   return c.availableShippingMethods
     .map(
       (m) =>
-        `<label class="choice"><input type="radio" name="shipping" value="${esc(m.code)}"${m.code === chosen ? ' checked' : ''}> ${esc(m.name)} — ${money(m.price)} (${m.minDays}–${m.maxDays} business days)</label>`,
+        `<label class="choice"><input type="radio" name="shipping" value="${esc(m.code)}"${m.code === chosen ? ' checked' : ''}> ${esc(m.name)} — ${money(m.price)}</label>`,
     )
     .join('');
 }
