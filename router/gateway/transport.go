@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
 )
 
 // subgraphClient returns the client for one subgraph's fetches: timeout,
@@ -39,7 +41,11 @@ func subgraphClient(ctx context.Context, base *http.Client, name, url string, t 
 	if len(urls) == 0 {
 		urls = []string{url}
 	}
-	bal, err := newBalancer(name, urls, t.Balance, rt, log)
+	// Each attempt on an instance is a client span that sends the
+	// request's traceparent, so the subgraph (and its SQL) joins the
+	// router's trace; retries show as sibling spans. Health checks below
+	// keep the bare transport: they belong to no request.
+	bal, err := newBalancer(name, urls, t.Balance, telemetry.Transport(rt), log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("instances: %w", err)
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/router/supergraph"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
 )
 
 func main() {
@@ -82,7 +83,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if *printConfig {
 		return set.Print(stdout)
 	}
-	log := slog.New(slog.NewJSONHandler(stdout, nil))
+	// Records logged with a request's context carry its trace_id and span_id.
+	log := slog.New(telemetry.LogHandler(slog.NewJSONHandler(stdout, nil)))
+	tr := set.Telemetry.Tracing
+	shutdownTracing, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "router", Exporter: tr.Exporter,
+		Endpoint: tr.Endpoint, SampleRatio: tr.SampleRatio, Stdout: stdout})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Spans still buffered go out before the process ends.
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdownTracing(sctx); err != nil {
+			log.Warn("flush traces", "err", err)
+		}
+	}()
 
 	var rdb redis.UniversalClient
 	if set.RedisURL != "" {
@@ -130,14 +146,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log.Info("config", "listen_addr", set.ListenAddr, "config", *configPath, "supergraph", set.Supergraph.Path, "subgraphs", subgraphs,
 		"introspection", *set.Introspection, "playground", *set.Playground, "supergraph_poll", set.Supergraph.PollInterval.String(),
-		"jwks_url", set.JWKSURL, "redis", rdb != nil, "rate_limit", set.RateLimit.Enabled, "persisted_operations", set.Persisted.Mode)
+		"jwks_url", set.JWKSURL, "redis", rdb != nil, "rate_limit", set.RateLimit.Enabled, "persisted_operations", set.Persisted.Mode,
+		"tracing", tr.Exporter)
 	if poll := set.Supergraph.PollInterval.D(); poll > 0 {
 		go watchFile(ctx, set.Supergraph.Path, poll, sdl, func(b []byte) error { return srv.Reload(string(b)) }, log)
 	}
 
 	httpServer := &http.Server{
-		Addr:    set.ListenAddr,
-		Handler: srv,
+		Addr: set.ListenAddr,
+		// Each request continues the client's trace (traceparent) in a
+		// server span, which the subgraph fetches carry on; probes and
+		// scrapes are not traced.
+		Handler: telemetry.Middleware(srv, "/health", set.Telemetry.MetricsPath),
 		// Slowloris: a client dripping its headers is cut off.
 		ReadHeaderTimeout: 5 * time.Second,
 		MaxHeaderBytes:    set.Limits.MaxHeaderBytes,

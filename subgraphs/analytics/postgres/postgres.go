@@ -360,6 +360,12 @@ session_steps, customer_orders_hourly, customer_first_orders`
 func (s *Store) Backfill(ctx context.Context) (int, error) {
 	n := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The whole log is read and every rollup rewritten: far past the
+		// pool's 2s per statement. TRUNCATE waits for readers of the
+		// rollups, so it gets longer than a request's 1s for the lock too.
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = '30s'`); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `
 SELECT e.id, e.type, e.source, e.occurred_at, e.session_id, e.user_id, e.payload, p.payload
 FROM events e LEFT JOIN events p
@@ -532,7 +538,17 @@ func (s *Store) Customers(ctx context.Context, r metrics.Range, bucket string, c
 // ExportEvents streams the log over [from, to) to row, in order, one row
 // in memory at a time.
 func (s *Store) ExportEvents(ctx context.Context, from, to time.Time, row func(id, typ, source string, at time.Time, session, payload string) error) error {
-	rows, err := s.pool.Query(ctx, `SELECT id, type, source, occurred_at, session_id, payload::text FROM events
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read-only: nothing to undo
+	// The statement lasts as long as the download: the pool's 2s would cut
+	// a long range off halfway. An hour still ends a stalled client's.
+	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = '1h'`); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	rows, err := tx.Query(ctx, `SELECT id, type, source, occurred_at, session_id, payload::text FROM events
 WHERE occurred_at >= $1 AND occurred_at < $2 ORDER BY occurred_at, id`, from, to)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -548,7 +564,10 @@ WHERE occurred_at >= $1 AND occurred_at < $2 ORDER BY occurred_at, id`, from, to
 			return err
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
 }
 
 // Dashboard is a staff member's saved set of widgets.

@@ -27,11 +27,21 @@ func New(es graphql.ExecutableSchema, log *slog.Logger) *handler.Server {
 	srv.AddTransport(transport.POST{})
 	// The router sends the same few operations over and over: parse each once.
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// The router refuses operations over 15,000 tokens before planning; a
+	// subgraph reached directly (inside the cluster) must not spend its CPU
+	// parsing a bigger one either.
+	srv.SetParserTokenLimit(ParserTokenLimit)
 	srv.Use(extension.Introspection{})
 	srv.SetErrorPresenter(presentError(log))
 	srv.SetRecoverFunc(recoverPanic(log))
+	srv.AroundOperations(nameSpan)
+	srv.AroundResponses(observe)
 	return srv
 }
+
+// ParserTokenLimit is the most tokens a document may have, as the router's
+// limits.max_tokens default.
+const ParserTokenLimit = 15000
 
 // presentError gives every error an extensions.code. Errors meant for the
 // client (errs.Error, and those gqlgen makes about the request itself) keep

@@ -10,19 +10,47 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
+
+	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
 )
 
-// Open connects a pool to databaseURL and checks that it answers. tracer may
-// be nil; tests pass a StatementCounter.
+// Limits every pooled connection starts with. A request's statements must
+// end well inside the router's subgraph timeout (3s): a runaway query or a
+// lock queue is cut off by Postgres itself rather than holding a connection
+// and a backend after the client has gone. Jobs that need longer (the
+// analytics backfill and export, migrations) say so with SET LOCAL in
+// their own transaction.
+const (
+	StatementTimeout = "2s"
+	LockTimeout      = "1s"
+)
+
+// Open connects a pool to databaseURL and checks that it answers. Its
+// statements are traced (telemetry.PgxTracer) and limited by
+// StatementTimeout and LockTimeout. tracer may be nil; tests pass a
+// StatementCounter.
 func Open(ctx context.Context, databaseURL string, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	cfg.ConnConfig.Tracer = tracer
+	if tracer != nil {
+		cfg.ConnConfig.Tracer = multitracer.New(telemetry.PgxTracer{}, tracer)
+	} else {
+		cfg.ConnConfig.Tracer = telemetry.PgxTracer{}
+	}
+	// Startup parameters: set by the server before the first statement, on
+	// every connection the pool makes, at no extra round trip. A URL that
+	// sets its own (?statement_timeout=5s) keeps it.
+	for k, v := range map[string]string{"statement_timeout": StatementTimeout, "lock_timeout": LockTimeout} {
+		if _, ok := cfg.ConnConfig.RuntimeParams[k]; !ok {
+			cfg.ConnConfig.RuntimeParams[k] = v
+		}
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)
@@ -35,9 +63,22 @@ func Open(ctx context.Context, databaseURL string, tracer pgx.QueryTracer) (*pgx
 }
 
 // Migrate applies every migration in migrations (goose SQL files at its root)
-// that the database has not seen yet.
+// that the database has not seen yet. It runs on connections of its own
+// without the pool's statement and lock timeouts: an index build on a
+// grown table may take minutes, and it runs before the subgraph serves.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, migrations fs.FS) error {
-	db := stdlib.OpenDBFromPool(pool)
+	cfg := pool.Config()
+	cfg.MaxConns = 1
+	cfg.MinConns = 0
+	cfg.MinIdleConns = 0
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "0"
+	cfg.ConnConfig.RuntimeParams["lock_timeout"] = "0"
+	mpool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("migrations: pool: %w", err)
+	}
+	defer mpool.Close()
+	db := stdlib.OpenDBFromPool(mpool)
 	defer db.Close()
 	p, err := goose.NewProvider(goose.DialectPostgres, db, migrations)
 	if err != nil {

@@ -14,17 +14,23 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
 	"github.com/myshop/supergraph/subgraphs/platform/outbox"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
+	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
 )
 
 // Def is what a subgraph is to the code that starts it. Each subgraph
@@ -99,6 +105,10 @@ type Config struct {
 	LoaderWait  time.Duration
 	RedisURL    string
 	JWKSURL     string
+	// Tracing is where spans go (telemetry.Setup; exporter "none" unless
+	// OTEL_TRACES_EXPORTER says otherwise). Its ServiceName is the
+	// subgraph's name.
+	Tracing telemetry.Config
 }
 
 // DefaultDatabaseURL is the server used when DATABASE_URL is not set.
@@ -113,7 +123,10 @@ const DefaultRedisURL = "redis://127.0.0.1:6379/0"
 
 // ConfigFromEnv reads <NAME>_LISTEN_ADDR, <NAME>_DATABASE_URL (else the
 // server of DATABASE_URL with database myshop_<name>), REDIS_URL,
-// USERS_JWKS_URL, SEED_DEMO_DATA and LOADER_WAIT.
+// USERS_JWKS_URL, SEED_DEMO_DATA, LOADER_WAIT and the tracing settings
+// OTEL_TRACES_EXPORTER (none, stdout, otlp), OTEL_EXPORTER_OTLP_ENDPOINT
+// and OTEL_TRACES_SAMPLER_ARG (the share of new traces kept, default 1),
+// named as OpenTelemetry's SDKs name them.
 func ConfigFromEnv(d Def, getenv func(string) string) (Config, error) {
 	prefix := strings.ToUpper(d.Name) + "_"
 	cfg := Config{
@@ -136,6 +149,26 @@ func ConfigFromEnv(d Def, getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("LOADER_WAIT %q is not a duration like 5ms", v)
 		}
 		cfg.LoaderWait = d
+	}
+	cfg.Tracing = telemetry.Config{ServiceName: d.Name, Exporter: getenv("OTEL_TRACES_EXPORTER"),
+		Endpoint: getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), SampleRatio: 1, Stdout: os.Stderr}
+	switch cfg.Tracing.Exporter {
+	case "":
+		cfg.Tracing.Exporter = telemetry.ExporterNone
+	case telemetry.ExporterNone, telemetry.ExporterStdout:
+	case telemetry.ExporterOTLP:
+		if cfg.Tracing.Endpoint == "" {
+			return Config{}, errors.New("OTEL_TRACES_EXPORTER=otlp needs OTEL_EXPORTER_OTLP_ENDPOINT (http://collector:4318)")
+		}
+	default:
+		return Config{}, fmt.Errorf("OTEL_TRACES_EXPORTER %q: want none, stdout or otlp", cfg.Tracing.Exporter)
+	}
+	if v := getenv("OTEL_TRACES_SAMPLER_ARG"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 || r > 1 {
+			return Config{}, fmt.Errorf("OTEL_TRACES_SAMPLER_ARG %q: want a ratio from 0 to 1", v)
+		}
+		cfg.Tracing.SampleRatio = r
 	}
 	if cfg.ListenAddr == "" {
 		cfg.ListenAddr = fmt.Sprintf("127.0.0.1:%d", d.Port)
@@ -163,6 +196,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("loader_wait", c.LoaderWait),
 		slog.String("redis_url", redactRedis(c.RedisURL)),
 		slog.String("users_jwks_url", c.JWKSURL),
+		slog.String("tracing", c.Tracing.Exporter),
 	)
 }
 
@@ -189,11 +223,24 @@ func Open(ctx context.Context, d Def, cfg Config) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-// Routes serves the subgraph's handler, liveness at /health and readiness
-// (the database answers) at /ready.
-func Routes(h http.Handler, pool *pgxpool.Pool) http.Handler {
+// Routes is RoutesFor a subgraph whose metrics carry no subgraph label.
+func Routes(h http.Handler, pool *pgxpool.Pool) http.Handler { return RoutesFor("", h, pool) }
+
+// RoutesFor serves the subgraph's handler, liveness at /health, readiness
+// (the database answers) at /ready and Prometheus metrics at /metrics
+// (requests by operation and outcome, latency, the database pool, the Go
+// runtime), each labelled subgraph=name. Requests continue the caller's
+// trace (traceparent) in a server span; the probes and /metrics do not.
+func RoutesFor(name string, h http.Handler, pool *pgxpool.Pool) http.Handler {
+	// A registry per subgraph, not the global one: make run serves seven
+	// subgraphs from one process, each with its own /metrics.
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		postgres.PoolCollector(pool, prometheus.Labels{"subgraph": name}))
+	m := gqlserver.NewMetrics(reg, name)
 	mux := http.NewServeMux()
-	mux.Handle("/", h)
+	mux.Handle("/", gqlserver.WithMetrics(m, h))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n")) //nolint:errcheck // nothing to do for a gone client
 	})
@@ -206,7 +253,7 @@ func Routes(h http.Handler, pool *pgxpool.Pool) http.Handler {
 		}
 		w.Write([]byte("ok\n")) //nolint:errcheck // nothing to do for a gone client
 	})
-	return mux
+	return telemetry.Middleware(mux, "/health", "/ready", "/metrics")
 }
 
 // Serve answers on ln until ctx is done, then lets in-flight requests
@@ -270,7 +317,7 @@ func Start(ctx context.Context, d Def, cfg Config, getenv func(string) string, l
 	}
 	deps := Deps{Pool: pool, Log: log, LoaderWait: cfg.LoaderWait, Redis: rdb, RedisPrefix: RedisPrefix,
 		Verifier: auth.NewVerifier(auth.NewJWKS(jwksURL, nil)), Getenv: getenv}
-	return &Started{Deps: deps, Listener: ln, Handler: Routes(d.Handler(deps), pool), URL: "http://" + ln.Addr().String() + "/graphql"}, nil
+	return &Started{Deps: deps, Listener: ln, Handler: RoutesFor(d.Name, d.Handler(deps), pool), URL: "http://" + ln.Addr().String() + "/graphql"}, nil
 }
 
 // Run is a whole subgraph process: config, database, serve until ctx ends.
@@ -280,6 +327,18 @@ func Run(ctx context.Context, d Def, getenv func(string) string, log *slog.Logge
 		return err
 	}
 	log.Info("starting subgraph", "subgraph", d.Name, "config", cfg)
+	shutdown, err := telemetry.Setup(ctx, cfg.Tracing)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Spans still buffered go out before the process ends.
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := shutdown(sctx); err != nil {
+			log.Warn("flush traces", "subgraph", d.Name, "err", err)
+		}
+	}()
 	s, err := Start(ctx, d, cfg, getenv, log, "")
 	if err != nil {
 		return err
@@ -293,7 +352,7 @@ func Run(ctx context.Context, d Def, getenv func(string) string, log *slog.Logge
 // Main runs d as a process until SIGINT or SIGTERM and returns the exit
 // code. Every cmd/<subgraph>/main.go is this one call.
 func Main(d Def) int {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	log := slog.New(telemetry.LogHandler(slog.NewJSONHandler(os.Stderr, nil)))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := Run(ctx, d, os.Getenv, log); err != nil {

@@ -1,0 +1,161 @@
+package subgraph_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/myshop/supergraph/subgraphs/inventory"
+	pgstore "github.com/myshop/supergraph/subgraphs/inventory/postgres"
+	"github.com/myshop/supergraph/subgraphs/inventory/stock"
+	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
+	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
+	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
+	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
+)
+
+// inventoryRoutes is the inventory subgraph as Start serves it (metrics,
+// tracing, probes) over a fresh database, and a staff token for it.
+func inventoryRoutes(t *testing.T) (http.Handler, string) {
+	t.Helper()
+	pool := pgtest.NewPool(t, pgstore.Migrations)
+	if _, err := pool.Exec(context.Background(), `INSERT INTO warehouses (id, name, street, city, postal_code, country, countries, priority)
+		VALUES ('wh_a', 'A', 's', 'c', 'p', 'US', '{US}', 10)`); err != nil {
+		t.Fatal(err)
+	}
+	issuer := authtest.New(t)
+	deps := subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		LoaderWait: subgraph.WideLoaderWait, Verifier: issuer.Verifier()}
+	return subgraph.RoutesFor("inventory", inventory.Handler(deps), pool), issuer.Token("usr_staff", stock.AdjustStock)
+}
+
+func post(t *testing.T, h http.Handler, token, query string, header http.Header) *httptest.ResponseRecorder {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `"errors"`) {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body.String())
+	}
+	return rec
+}
+
+// A request carrying the router's traceparent is served in a server span
+// of that trace, named after the operation, and its SQL statements are
+// spans below it: one trace from the router down to Postgres.
+func TestTraceparentReachesSQLSpans(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	otel.SetTracerProvider(telemetry.NewProvider("inventory", 1, sdktrace.WithSpanProcessor(rec)))
+	t.Cleanup(func() { otel.SetTracerProvider(noop.NewTracerProvider()) })
+
+	h, token := inventoryRoutes(t)
+	const traceID, parentID = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+	post(t, h, token, `{ warehouses { id name } }`, http.Header{"Traceparent": {"00-" + traceID + "-" + parentID + "-01"}})
+
+	var server sdktrace.ReadOnlySpan
+	var sql []sdktrace.ReadOnlySpan
+	for _, s := range rec.Ended() {
+		if s.SpanContext().TraceID().String() != traceID {
+			continue
+		}
+		switch s.SpanKind() {
+		case trace.SpanKindServer:
+			server = s
+		case trace.SpanKindClient:
+			sql = append(sql, s)
+		}
+	}
+	if server == nil {
+		t.Fatalf("no server span in trace %s among %d spans", traceID, len(rec.Ended()))
+	}
+	if got := server.Parent().SpanID().String(); got != parentID {
+		t.Errorf("server span's parent %s, want the caller's %s", got, parentID)
+	}
+	if server.Name() != "query warehouses" {
+		t.Errorf("server span named %q, want %q", server.Name(), "query warehouses")
+	}
+	if len(sql) == 0 {
+		t.Fatal("no SQL span in the request's trace")
+	}
+	for _, s := range sql {
+		if s.Parent().SpanID() != server.SpanContext().SpanID() {
+			t.Errorf("SQL span %q: parent %s, want the server span %s", s.Name(), s.Parent().SpanID(), server.SpanContext().SpanID())
+		}
+		var text string
+		for _, a := range s.Attributes() {
+			if a.Key == "db.query.text" {
+				text = a.Value.AsString()
+			}
+		}
+		if !strings.Contains(strings.ToLower(text), "warehouses") {
+			t.Errorf("SQL span %q: db.query.text %q, want the statement", s.Name(), text)
+		}
+	}
+}
+
+// After a query, /metrics counts it by operation and outcome and shows
+// the database pool.
+func TestMetricsCountRequests(t *testing.T) {
+	h, token := inventoryRoutes(t)
+	post(t, h, token, `{ warehouses { id } }`, nil)
+	post(t, h, token, `{ warehouses { id } }`, nil)
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("/metrics: status %d", rec.Code)
+	}
+	body := rec.Body.String()
+	for _, want := range []string{
+		`subgraph_requests_total{operation="query warehouses",outcome="ok",subgraph="inventory"} 2`,
+		`subgraph_request_duration_seconds_count{operation="query warehouses",subgraph="inventory"} 2`,
+		`subgraph_db_pool_connections{state="max",subgraph="inventory"}`,
+		`subgraph_db_pool_acquires_total{subgraph="inventory"}`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("/metrics:\n%s", body)
+	}
+}
+
+// A document over the parser's token limit is refused without being
+// parsed to the end.
+func TestParserTokenLimit(t *testing.T) {
+	h, token := inventoryRoutes(t)
+	q := "{ " + strings.Repeat("warehouses { id } ", 5000) + "}"
+	body, _ := json.Marshal(map[string]any{"query": q})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if !strings.Contains(rec.Body.String(), "token limit") {
+		t.Fatalf("status %d: %s, want a token limit error", rec.Code, rec.Body.String())
+	}
+	mrec := httptest.NewRecorder()
+	h.ServeHTTP(mrec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if want := `subgraph_requests_total{operation="invalid",outcome="invalid",subgraph="inventory"} 1`; !strings.Contains(mrec.Body.String(), want) {
+		t.Errorf("/metrics lacks %s", want)
+	}
+}
