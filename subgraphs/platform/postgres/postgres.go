@@ -38,10 +38,11 @@ func Open(ctx context.Context, databaseURL string, tracer pgx.QueryTracer) (*pgx
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
+	spans := telemetry.PgxTracer{Database: cfg.ConnConfig.Database}
 	if tracer != nil {
-		cfg.ConnConfig.Tracer = multitracer.New(telemetry.PgxTracer{}, tracer)
+		cfg.ConnConfig.Tracer = multitracer.New(spans, tracer)
 	} else {
-		cfg.ConnConfig.Tracer = telemetry.PgxTracer{}
+		cfg.ConnConfig.Tracer = spans
 	}
 	// Startup parameters: set by the server before the first statement, on
 	// every connection the pool makes, at no extra round trip. A URL that
@@ -67,15 +68,9 @@ func Open(ctx context.Context, databaseURL string, tracer pgx.QueryTracer) (*pgx
 // without the pool's statement and lock timeouts: an index build on a
 // grown table may take minutes, and it runs before the subgraph serves.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, migrations fs.FS) error {
-	cfg := pool.Config()
-	cfg.MaxConns = 1
-	cfg.MinConns = 0
-	cfg.MinIdleConns = 0
-	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "0"
-	cfg.ConnConfig.RuntimeParams["lock_timeout"] = "0"
-	mpool, err := pgxpool.NewWithConfig(ctx, cfg)
+	mpool, err := Unlimited(ctx, pool)
 	if err != nil {
-		return fmt.Errorf("migrations: pool: %w", err)
+		return fmt.Errorf("migrations: %w", err)
 	}
 	defer mpool.Close()
 	db := stdlib.OpenDBFromPool(mpool)
@@ -88,6 +83,23 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool, migrations fs.FS) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// Unlimited is a one-connection pool on pool's database without the
+// statement and lock timeouts, for the jobs a process runs before it
+// serves (migrations, the demo seed). The caller closes it.
+func Unlimited(ctx context.Context, pool *pgxpool.Pool) (*pgxpool.Pool, error) {
+	cfg := pool.Config()
+	cfg.MaxConns = 1
+	cfg.MinConns = 0
+	cfg.MinIdleConns = 0
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "0"
+	cfg.ConnConfig.RuntimeParams["lock_timeout"] = "0"
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pool without timeouts: %w", err)
+	}
+	return p, nil
 }
 
 // CreateDatabase creates the database that databaseURL names if it does not

@@ -215,12 +215,24 @@ func Open(ctx context.Context, d Def, cfg Config) (*pgxpool.Pool, error) {
 		return nil, fmt.Errorf("%s: %w", d.Name, err)
 	}
 	if cfg.SeedDemo {
-		if err := d.Seed(ctx, pool); err != nil {
+		if err := seed(ctx, d, pool); err != nil {
 			pool.Close()
 			return nil, fmt.Errorf("%s: seed: %w", d.Name, err)
 		}
 	}
 	return pool, nil
+}
+
+// seed runs d.Seed without the request timeouts: the demo catalogue's bulk
+// inserts run once, before the subgraph serves, on a machine that may be
+// busy starting six others.
+func seed(ctx context.Context, d Def, pool *pgxpool.Pool) error {
+	p, err := postgres.Unlimited(ctx, pool)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	return d.Seed(ctx, p)
 }
 
 // Routes is RoutesFor a subgraph whose metrics carry no subgraph label.

@@ -28,7 +28,9 @@ import (
 
 // inventoryRoutes is the inventory subgraph as Start serves it (metrics,
 // tracing, probes) over a fresh database, and a staff token for it.
-func inventoryRoutes(t *testing.T) (http.Handler, string) {
+func inventoryRoutes(t *testing.T) (http.Handler, string) { return benchRoutes(t) }
+
+func benchRoutes(t testing.TB) (http.Handler, string) {
 	t.Helper()
 	pool := pgtest.NewPool(t, pgstore.Migrations)
 	if _, err := pool.Exec(context.Background(), `INSERT INTO warehouses (id, name, street, city, postal_code, country, countries, priority)
@@ -99,11 +101,17 @@ func TestTraceparentReachesSQLSpans(t *testing.T) {
 		if s.Parent().SpanID() != server.SpanContext().SpanID() {
 			t.Errorf("SQL span %q: parent %s, want the server span %s", s.Name(), s.Parent().SpanID(), server.SpanContext().SpanID())
 		}
-		var text string
+		var text, db string
 		for _, a := range s.Attributes() {
-			if a.Key == "db.query.text" {
+			switch a.Key {
+			case "db.query.text":
 				text = a.Value.AsString()
+			case "db.namespace":
+				db = a.Value.AsString()
 			}
+		}
+		if !strings.HasPrefix(db, "test_") {
+			t.Errorf("SQL span %q: db.namespace %q, want the test database", s.Name(), db)
 		}
 		if !strings.Contains(strings.ToLower(text), "warehouses") {
 			t.Errorf("SQL span %q: db.query.text %q, want the statement", s.Name(), text)
@@ -159,3 +167,41 @@ func TestParserTokenLimit(t *testing.T) {
 		t.Errorf("/metrics lacks %s", want)
 	}
 }
+
+// BenchmarkTracing serves one query with SQL through the whole subgraph
+// stack with tracing off (exporter none: the no-op provider) and on (the
+// SDK, every trace sampled, spans batched to an exporter that drops them).
+// Compare the two: the ratio is tracing's cost per request.
+func BenchmarkTracing(b *testing.B) {
+	for _, mode := range []string{"off", "on"} {
+		b.Run(mode, func(b *testing.B) {
+			if mode == "on" {
+				tp := telemetry.NewProvider("inventory", 1, sdktrace.WithBatcher(discard{}))
+				otel.SetTracerProvider(tp)
+				defer tp.Shutdown(context.Background())
+			} else {
+				otel.SetTracerProvider(noop.NewTracerProvider())
+			}
+			defer otel.SetTracerProvider(noop.NewTracerProvider())
+			h, token := benchRoutes(b)
+			body, _ := json.Marshal(map[string]any{"query": `{ warehouses { id name } }`})
+			b.ResetTimer()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d", rec.Code)
+				}
+			}
+		})
+	}
+}
+
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }

@@ -15,7 +15,11 @@ import (
 // arguments never: they hold emails, addresses and tokens. Statements run
 // outside a request (the outbox relay polling every 250ms, schedulers) get
 // no span, which keeps traces about requests and costs nothing there.
-type PgxTracer struct{}
+type PgxTracer struct {
+	// Database is the db.namespace of the spans. Given here because
+	// conn.Config() deep-copies the connection's config on every call.
+	Database string
+}
 
 var (
 	_ pgx.QueryTracer = PgxTracer{}
@@ -23,12 +27,12 @@ var (
 )
 
 // TraceQueryStart starts the statement's span.
-func (PgxTracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+func (t PgxTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
 	if !trace.SpanFromContext(ctx).IsRecording() {
 		return ctx
 	}
 	ctx, _ = tracer().Start(ctx, operation(data.SQL), trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(dbAttrs(conn, data.SQL)...))
+		trace.WithAttributes(t.attrs(data.SQL)...))
 	return ctx
 }
 
@@ -43,7 +47,7 @@ func (PgxTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceQ
 
 // TraceBatchStart starts one span for a batch; its statements become
 // events on it.
-func (PgxTracer) TraceBatchStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
+func (t PgxTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
 	if !trace.SpanFromContext(ctx).IsRecording() {
 		return ctx
 	}
@@ -52,7 +56,7 @@ func (PgxTracer) TraceBatchStart(ctx context.Context, conn *pgx.Conn, data pgx.T
 		n = data.Batch.Len()
 	}
 	ctx, _ = tracer().Start(ctx, "BATCH", trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(append(dbAttrs(conn, ""), attribute.Int("db.operation.batch.size", n))...))
+		trace.WithAttributes(append(t.attrs(""), attribute.Int("db.operation.batch.size", n))...))
 	return ctx
 }
 
@@ -78,10 +82,11 @@ func (PgxTracer) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceB
 	end(span, -1, data.Err)
 }
 
-func dbAttrs(conn *pgx.Conn, sql string) []attribute.KeyValue {
-	attrs := []attribute.KeyValue{attribute.String("db.system.name", "postgresql")}
-	if conn != nil {
-		attrs = append(attrs, attribute.String("db.namespace", conn.Config().Database))
+func (t PgxTracer) attrs(sql string) []attribute.KeyValue {
+	attrs := make([]attribute.KeyValue, 0, 4)
+	attrs = append(attrs, attribute.String("db.system.name", "postgresql"))
+	if t.Database != "" {
+		attrs = append(attrs, attribute.String("db.namespace", t.Database))
 	}
 	if sql != "" {
 		attrs = append(attrs, attribute.String("db.query.text", sql))
