@@ -237,7 +237,7 @@ func (c *Config) fill() {
 		c.Playground = ptr(c.Dev)
 	}
 	l := &c.Limits
-	def(&l.MaxBodyBytes, 2<<20)
+	def(&l.MaxBodyBytes, 2_000_000)
 	def(&l.MaxHeaderBytes, 32<<10)
 	def(&l.MaxHeaders, 100)
 	def(&l.ParserTokens, 15000)

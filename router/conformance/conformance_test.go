@@ -105,6 +105,7 @@ func runCases(t *testing.T, sc *conformance.Scenario, supergraph string) {
 			// Apollo passes subgraph error messages through; so do the scenarios.
 			set := config.Defaults()
 			set.IncludeSubgraphErrors = true
+			set.Introspection = &[]bool{true}[0]
 			h, err := server.New(ctx, server.Config{Supergraph: supergraph, SubgraphURLs: urls, Verifier: issuer.Verifier(), Settings: &set}, slog.New(slog.DiscardHandler))
 			if c.LoadError != "" {
 				if err == nil || !strings.Contains(err.Error(), c.LoadError) {

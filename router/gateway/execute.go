@@ -162,9 +162,16 @@ func newForwardedHeaders(client http.Header, rules *headerRules) *forwardedHeade
 	return f
 }
 
+// unhashed headers differ per request but cannot change a response:
+// hashing them would stop identical requests from sharing a fetch.
+var unhashed = map[string]bool{"X-Request-Id": true, "Traceparent": true, "Tracestate": true}
+
 func hashHeader(d *xxhash.Digest, scope string, h http.Header) {
 	_, _ = d.WriteString("\x00" + scope + "\x00")
 	for _, name := range slices.Sorted(maps.Keys(h)) {
+		if unhashed[http.CanonicalHeaderKey(name)] {
+			continue
+		}
 		for _, v := range h[name] {
 			_, _ = d.WriteString(name + ":" + v + "\n")
 		}

@@ -111,7 +111,13 @@ func (e *Engine) subscriptionContext(ctx context.Context, op *Operation, header 
 	rc.RemapVariables = op.remap
 	rc.VariablesHash = xxhash.Sum64(op.variables)
 	rc.Request = resolve.Request{ID: op.hash, Header: header}
-	rc.SubgraphHeadersBuilder = ownTrigger(newForwardedHeaders(header, &e.headers))
+	// Upstream connections are pooled by their headers: per-request ones
+	// (request id, trace context) would give every client its own.
+	shared := header.Clone()
+	for name := range unhashed {
+		shared.Del(name)
+	}
+	rc.SubgraphHeadersBuilder = ownTrigger(newForwardedHeaders(shared, &e.headers))
 	rc.ExecutionOptions.SendHeartbeat = opts.Heartbeat
 	if a := header.Get("Authorization"); a != "" && e.headers.forwards("Authorization") {
 		payload, _ := json.Marshal(map[string]string{"Authorization": a})

@@ -360,7 +360,9 @@ func (rt *retrier) earn() {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	now := time.Now()
-	if !rt.last.IsZero() {
+	if rt.last.IsZero() {
+		rt.tokens = float64(rt.policy.MinPerSec) // start with a second's worth
+	} else {
 		rt.tokens += now.Sub(rt.last).Seconds() * float64(rt.policy.MinPerSec)
 	}
 	rt.last = now

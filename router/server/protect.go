@@ -204,15 +204,19 @@ func (s *Server) protections() error {
 	} else {
 		s.set = config.Defaults()
 	}
+	prefix := s.cfg.RedisPrefix
+	if prefix == "" {
+		prefix = "myshop:router:"
+	}
 	if n := s.set.Traffic.MaxInFlight; n > 0 {
 		s.inFlight = make(chan struct{}, n)
 	}
 	if s.set.RateLimit.Enabled {
-		s.limiter = ratelimit.New(s.cfg.Redis, "myshop:router:ratelimit:", 50*time.Millisecond, s.log)
+		s.limiter = ratelimit.New(s.cfg.Redis, prefix+"ratelimit:", 50*time.Millisecond, s.log)
 		s.limiter.OnFallback = s.cfg.Metrics.RateLimitFallback
 	}
 	p := s.set.Persisted
-	s.persisted = &persisted{mode: p.Mode, apq: p.APQ, rdb: s.cfg.Redis, prefix: "myshop:router:apq:", log: s.log,
+	s.persisted = &persisted{mode: p.Mode, apq: p.APQ, rdb: s.cfg.Redis, prefix: prefix + "apq:", log: s.log,
 		mem: map[string]string{}, max: max(p.APQCacheSize, 1), onLog: func() { s.cfg.Metrics.Rejected("persisted_query_not_in_list_logged") }}
 	if p.Manifest != "" {
 		m, err := loadManifest(p.Manifest)

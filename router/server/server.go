@@ -69,6 +69,8 @@ type Config struct {
 	// Redis shares rate limits and APQ documents between router replicas;
 	// nil keeps them per process.
 	Redis redis.UniversalClient
+	// RedisPrefix starts every key the router writes; default "myshop:router:".
+	RedisPrefix string
 	// Metrics records requests and subgraph fetches and is served at
 	// Settings.Telemetry.MetricsPath; nil records nothing.
 	Metrics *metrics.Metrics
@@ -111,6 +113,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg.defaults()
+	if set := cfg.Settings; set != nil {
+		// router.yaml can turn them off; the explicit fields still can too.
+		cfg.DisableIntrospection = cfg.DisableIntrospection || (set.Introspection != nil && !*set.Introspection)
+		cfg.DisablePlayground = cfg.DisablePlayground || (set.Playground != nil && !*set.Playground)
+	}
 	s := &Server{ctx: ctx, cfg: cfg, log: log, mux: http.NewServeMux()}
 	if err := s.protections(); err != nil {
 		return nil, err
