@@ -79,7 +79,16 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Flush sends buffered data (SSE, incremental delivery).
 func (w *statusWriter) Flush() {
-	_ = http.NewResponseController(w.ResponseWriter).Flush() //nolint:errcheck // http.Flusher has no error to return
+	_ = w.FlushError() //nolint:errcheck // http.Flusher has no error to return
+}
+
+// FlushError is the Flush http.ResponseController calls: it reports a
+// gone client to the SSE writer.
+func (w *statusWriter) FlushError() error {
+	if err := http.NewResponseController(w.ResponseWriter).Flush(); err != nil {
+		return fmt.Errorf("telemetry: flush: %w", err)
+	}
+	return nil
 }
 
 // Hijack hands the connection to a WebSocket upgrade.
