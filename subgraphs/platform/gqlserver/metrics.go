@@ -3,6 +3,7 @@ package gqlserver
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -10,20 +11,26 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 )
 
 // Metrics counts a subgraph's GraphQL requests. It is per subgraph
 // instance, not global, so the seven subgraphs of one process (make run)
 // each report their own.
 type Metrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	requests   *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	statements *prometheus.HistogramVec
 }
 
 // Metric names, also read by deploy/check (the Grafana dashboard test).
 const (
 	MetricRequests = "subgraph_requests_total"
 	MetricDuration = "subgraph_request_duration_seconds"
+	// MetricStatements is SQL round trips per request: with dataloaders it
+	// stays flat as pages grow; a rise is an N+1.
+	MetricStatements = "subgraph_request_sql_statements"
 )
 
 // NewMetrics registers a subgraph's request metrics on reg, each labelled
@@ -40,17 +47,28 @@ func NewMetrics(reg prometheus.Registerer, name string) *Metrics {
 			Help:    "Time from reading a GraphQL request to its response, by operation.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"operation"}),
+		statements: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: MetricStatements, ConstLabels: labels,
+			Help:    "SQL statements (a batch counts once) a query or mutation ran, by operation.",
+			Buckets: []float64{0, 1, 2, 3, 5, 8, 13, 21, 34, 55},
+		}, []string{"operation"}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	reg.MustRegister(m.requests, m.duration, m.statements)
 	return m
 }
 
 type metricsKey struct{}
 
+type requestMetrics struct {
+	m          *Metrics
+	statements *atomic.Int64
+}
+
 // WithMetrics makes the requests h serves count in m.
 func WithMetrics(m *Metrics, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), metricsKey{}, m)))
+		ctx, n := postgres.CountStatements(r.Context())
+		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, metricsKey{}, requestMetrics{m: m, statements: n})))
 	})
 }
 
@@ -59,7 +77,8 @@ func WithMetrics(m *Metrics, h http.Handler) http.Handler {
 // and are left out.
 func observe(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
-	m, _ := ctx.Value(metricsKey{}).(*Metrics)
+	rm, _ := ctx.Value(metricsKey{}).(requestMetrics)
+	m := rm.m
 	if m == nil || resp == nil || !graphql.HasOperationContext(ctx) {
 		return resp
 	}
@@ -77,6 +96,9 @@ func observe(ctx context.Context, next graphql.ResponseHandler) *graphql.Respons
 	m.requests.WithLabelValues(op, outcome).Inc()
 	if start := oc.Stats.OperationStart; !start.IsZero() {
 		m.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
+	}
+	if oc.Operation != nil {
+		m.statements.WithLabelValues(op).Observe(float64(rm.statements.Load()))
 	}
 	return resp
 }

@@ -30,7 +30,8 @@ const (
 )
 
 // Open connects a pool to databaseURL and checks that it answers. Its
-// statements are traced (telemetry.PgxTracer) and limited by
+// statements are traced (telemetry.PgxTracer), counted per request
+// (CountStatements) and limited by
 // StatementTimeout and LockTimeout. tracer may be nil; tests pass a
 // StatementCounter.
 func Open(ctx context.Context, databaseURL string, tracer pgx.QueryTracer) (*pgxpool.Pool, error) {
@@ -38,12 +39,11 @@ func Open(ctx context.Context, databaseURL string, tracer pgx.QueryTracer) (*pgx
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	spans := telemetry.PgxTracer{Database: cfg.ConnConfig.Database}
+	tracers := []pgx.QueryTracer{telemetry.PgxTracer{Database: cfg.ConnConfig.Database}, requestStatements{}}
 	if tracer != nil {
-		cfg.ConnConfig.Tracer = multitracer.New(spans, tracer)
-	} else {
-		cfg.ConnConfig.Tracer = spans
+		tracers = append(tracers, tracer)
 	}
+	cfg.ConnConfig.Tracer = multitracer.New(tracers...)
 	// Startup parameters: set by the server before the first statement, on
 	// every connection the pool makes, at no extra round trip. A URL that
 	// sets its own (?statement_timeout=5s) keeps it.

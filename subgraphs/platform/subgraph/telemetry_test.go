@@ -135,6 +135,8 @@ func TestMetricsCountRequests(t *testing.T) {
 	for _, want := range []string{
 		`subgraph_requests_total{operation="query warehouses",outcome="ok",subgraph="inventory"} 2`,
 		`subgraph_request_duration_seconds_count{operation="query warehouses",subgraph="inventory"} 2`,
+		`subgraph_request_sql_statements_count{operation="query warehouses",subgraph="inventory"} 2`,
+		`subgraph_request_sql_statements_sum{operation="query warehouses",subgraph="inventory"} 2`,
 		`subgraph_db_pool_connections{state="max",subgraph="inventory"}`,
 		`subgraph_db_pool_acquires_total{subgraph="inventory"}`,
 	} {
