@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/coder/websocket"
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -194,4 +196,56 @@ func TestSetupRejectsBadConfig(t *testing.T) {
 		}
 	}
 	t.Cleanup(func() { otel.SetTracerProvider(noop.NewTracerProvider()) })
+}
+
+// A WebSocket upgrade (subscriptions) works through a recording span's
+// writer, and the span records the switch of protocols.
+func TestMiddlewareWebSocketUpgrade(t *testing.T) {
+	rec := record(t)
+	srv := httptest.NewServer(telemetry.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.CloseNow()
+		typ, msg, err := c.Read(r.Context())
+		if err == nil {
+			err = c.Write(r.Context(), typ, msg)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	})))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if err := c.Write(ctx, websocket.MessageText, []byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := c.Read(ctx); err != nil || string(msg) != "ping" {
+		t.Fatalf("echo: %q, %v", msg, err)
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+	// A hijacked connection's handler outlives the client's close: wait for
+	// its span to end.
+	var status int64
+	for deadline := time.Now().Add(5 * time.Second); len(rec.Ended()) == 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, s := range rec.Ended() {
+		for _, a := range s.Attributes() {
+			if a.Key == "http.response.status_code" {
+				status = a.Value.AsInt64()
+			}
+		}
+	}
+	if status != http.StatusSwitchingProtocols {
+		t.Errorf("span status code %d, want 101", status)
+	}
 }
