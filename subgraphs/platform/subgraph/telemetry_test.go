@@ -207,3 +207,28 @@ type discard struct{}
 
 func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
 func (discard) Shutdown(context.Context) error                             { return nil }
+
+func TestTracingConfigFromEnv(t *testing.T) {
+	cfg, err := subgraph.ConfigFromEnv(inventory.Def, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Tracing.Exporter != telemetry.ExporterNone || cfg.Tracing.SampleRatio != 1 || cfg.Tracing.ServiceName != "inventory" {
+		t.Errorf("defaults: %+v, want exporter none, ratio 1, service inventory", cfg.Tracing)
+	}
+	env := map[string]string{"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318", "OTEL_TRACES_SAMPLER_ARG": "0.25"}
+	cfg, err = subgraph.ConfigFromEnv(inventory.Def, func(k string) string { return env[k] })
+	if err != nil || cfg.Tracing.Exporter != "otlp" || cfg.Tracing.Endpoint != "http://collector:4318" || cfg.Tracing.SampleRatio != 0.25 {
+		t.Errorf("otlp: %+v, %v", cfg.Tracing, err)
+	}
+	for _, bad := range []map[string]string{
+		{"OTEL_TRACES_EXPORTER": "jaeger"},
+		{"OTEL_TRACES_EXPORTER": "otlp"},
+		{"OTEL_TRACES_SAMPLER_ARG": "2"},
+		{"OTEL_TRACES_SAMPLER_ARG": "half"},
+	} {
+		if _, err := subgraph.ConfigFromEnv(inventory.Def, func(k string) string { return bad[k] }); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+}
