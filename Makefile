@@ -10,7 +10,7 @@ SLOW_PKGS := github.com/myshop/supergraph/tools/cmd/generate
 # compiled into the binaries.
 DEPLOY_CHECK := cd deploy/check && GOWORK=off
 
-.PHONY: run build test generate compose bench playground conformance-compose tidy fmt web test-e2e
+.PHONY: run build test generate compose bench fuzz playground conformance-compose tidy fmt web test-e2e
 
 ## run: build, find or start Postgres and Redis, migrate, seed, serve everything.
 run: build
@@ -43,6 +43,14 @@ compose:
 bench:
 	@source tools/services.sh && trap 'tools/services.sh stop' EXIT && \
 	  go test -run '^$$' -bench . -benchmem -count=1 ./bench/... ./router/... ./subgraphs/...
+
+## fuzz: each fuzz target for FUZZTIME (the seeds also run in make test).
+FUZZTIME ?= 60s
+fuzz:
+	cd router && go test -run '^$$' -fuzz '^FuzzGraphQLHandler$$' -fuzztime $(FUZZTIME) ./server/
+	cd router && go test -run '^$$' -fuzz '^FuzzPrepare$$' -fuzztime $(FUZZTIME) ./gateway/
+	cd subgraphs && go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./platform/auth/
+	cd subgraphs && go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./platform/webhook/
 
 ## playground: rebuild the router's embedded GraphiQL from npm (output is checked in; CI needs no Node).
 playground:

@@ -78,6 +78,9 @@ type Options struct {
 	// the notifications consumer, sweepers. Off by default: most tests
 	// want no traffic they did not cause.
 	Background bool
+	// Router adjusts the router's configuration (protections, rate
+	// limits) before it starts; the router gets the stack's Redis.
+	Router func(*server.Config)
 }
 
 // Start runs a stack until the test ends.
@@ -157,7 +160,11 @@ func Start(t testing.TB, opts Options) *Stack {
 	// The router refuses a bad token itself, before any subgraph call, with
 	// keys from the users subgraph's JWKS; subgraphs verify it again.
 	verifier := auth.NewVerifier(auth.NewJWKS(st.Subgraphs["users"].Server.URL+users.JWKSPath, nil))
-	router, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: urls, Verifier: verifier}, log)
+	rcfg := server.Config{Supergraph: string(sdl), SubgraphURLs: urls, Verifier: verifier}
+	if opts.Router != nil {
+		opts.Router(&rcfg)
+	}
+	router, err := server.New(ctx, rcfg, log)
 	if err != nil {
 		t.Fatalf("router: %v", err)
 	}
