@@ -40,7 +40,7 @@ func BenchmarkSearchAtScale(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("%d products\npage plan:\n%s\ncount plan:\n%s", products, plans["page"], plans["count"])
+	b.Logf("%d products\nsearch plan (page, totalCount and facets):\n%s\npage-only plan:\n%s", products, plans["search"], plans["page"])
 	b.Run("router", func(b *testing.B) { measureSearch(b, st.Router.URL+"/graphql") })
 	b.Run("direct-products", func(b *testing.B) { measureSearch(b, st.Subgraphs["products"].Server.URL+"/graphql") })
 }

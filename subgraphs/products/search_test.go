@@ -186,12 +186,101 @@ func TestFacetsCountTheMatches(t *testing.T) {
 	if n := p.Products.TotalCount; n == 0 || sum(f.Brands) != n || sum(f.Categories) != n || sum(f.PriceBands) != n || len(f.Brands) != 2 {
 		t.Fatalf("totalCount %d, facets %+v", n, f)
 	}
-	if n := counter.Count(); n != 3 {
-		t.Fatalf("statements = %d, want 3 (page, count, facets)", n)
+	// The page, the count and the facets come from one statement that
+	// finds the matches once.
+	if n := counter.Count(); n != 1 {
+		t.Fatalf("statements = %d, want 1 (page, count and facets together)", n)
+	}
+	// A cursor moves the page, not the count or the facets: they cover
+	// every match. Past the last match the page is empty and they remain.
+	counter.Reset()
+	all, total := walk(t, h, map[string]any{"w": map[string]any{"brandIds": []string{"brd_001", "brd_002"}}}, 50)
+	if total != p.Products.TotalCount || len(all) != total {
+		t.Fatalf("walked %d with totalCount %d, want %d", len(all), total, p.Products.TotalCount)
+	}
+	r = gqltest.Do(t, h, `query($after: String) { products(where: {brandIds: ["brd_001", "brd_002"]}, first: 5, after: $after) {
+		edges { node { id } } totalCount facets { brands { count } } } }`, map[string]any{"after": lastCursor(t, h, all)})
+	var end struct {
+		Products struct {
+			Edges      []any
+			TotalCount int
+			Facets     struct{ Brands []struct{ Count int } }
+		}
+	}
+	gqltest.Decode(t, r.Data, &end)
+	if len(end.Products.Edges) != 0 || end.Products.TotalCount != total || sum(end.Products.Facets.Brands) != total {
+		t.Fatalf("past the end: %+v (errors %+v), want no edges, totalCount and facets %d", end.Products, r.Errors, total)
+	}
+	// Selected through a fragment, they still ride with the page.
+	counter.Reset()
+	r = gqltest.Do(t, h, `{ products(first: 2) { ...agg } } fragment agg on ProductConnection { totalCount facets { brands { count } } }`, nil)
+	if len(r.Errors) > 0 || counter.Count() != 1 {
+		t.Fatalf("fragment: %d statements, errors %+v", counter.Count(), r.Errors)
 	}
 	counter.Reset()
 	gqltest.Do(t, h, `{ products(first: 5) { edges { node { id } } } }`, nil)
 	if n := counter.Count(); n != 1 {
 		t.Fatalf("statements without totalCount and facets = %d, want 1", n)
+	}
+}
+
+// lastCursor is the cursor of the last of ids (a walk of the brd_001 and
+// brd_002 products in the default order), fetched in one page.
+func lastCursor(t *testing.T, h http.Handler, ids []string) string {
+	t.Helper()
+	var p searchPage
+	r := gqltest.Do(t, h, searchQuery, map[string]any{"w": map[string]any{"brandIds": []string{"brd_001", "brd_002"}}, "first": len(ids)})
+	gqltest.Decode(t, r.Data, &p)
+	if len(p.Products.Edges) != len(ids) {
+		t.Fatalf("got %d edges, want %d", len(p.Products.Edges), len(ids))
+	}
+	return p.Products.Edges[len(ids)-1].Cursor
+}
+
+// TestSearchDocumentFollowsWrites: search reads product_search, which
+// triggers keep in the writing transaction: a new product, a rename, a
+// price change and publishing show in the next search.
+func TestSearchDocumentFollowsWrites(t *testing.T) {
+	t.Parallel()
+	base, _ := newSubgraph(t)
+	staff := as(base, "usr_0002", "MANAGE_PRODUCTS")
+	mutate := func(q string, vars map[string]any) map[string]any {
+		t.Helper()
+		r := gqltest.Do(t, staff, q, vars)
+		if len(r.Errors) > 0 {
+			t.Fatalf("errors: %+v", r.Errors)
+		}
+		var out map[string]any
+		gqltest.Decode(t, r.Data, &out)
+		return out
+	}
+	found := func(h http.Handler, vars map[string]any) []string {
+		t.Helper()
+		ids, _ := walk(t, h, vars, 100)
+		return ids
+	}
+	out := mutate(`mutation { createProduct(input: {name: "Zyzzogeton Lantern", basePrice: "12.50", categoryId: "cat_003",
+		brandId: "brd_004", productTypeId: "pty_001"}) { product { id } errors { code } } }`, nil)
+	id := out["createProduct"].(map[string]any)["product"].(map[string]any)["id"].(string)
+	if ids := found(staff, map[string]any{"s": "zyzzogeton"}); len(ids) != 1 || ids[0] != id {
+		t.Fatalf("staff search for the new draft: %v, want [%s]", ids, id)
+	}
+	if ids := found(base, map[string]any{"s": "zyzzogeton"}); len(ids) != 0 {
+		t.Fatalf("a customer finds the draft: %v", ids)
+	}
+	mutate(`mutation($id: ID!) { updateProduct(id: $id, input: {name: "Quillwort Lantern", status: PUBLISHED}) { errors { code } } }`, map[string]any{"id": id})
+	if ids := found(base, map[string]any{"s": "zyzzogeton"}); len(ids) != 0 {
+		t.Fatalf("old name still found: %v", ids)
+	}
+	if ids := found(base, map[string]any{"s": "quillwort", "w": map[string]any{"brandIds": []string{"brd_004"}, "categoryIds": []string{"cat_001"}}}); len(ids) != 1 {
+		t.Fatalf("published rename with brand and category: %v", ids)
+	}
+	cheap := map[string]any{"s": "quillwort", "w": map[string]any{"price": map[string]any{"lte": "13"}}}
+	if ids := found(base, cheap); len(ids) != 1 {
+		t.Fatalf("priced 12.50, price lte 13: %v", ids)
+	}
+	mutate(`mutation($id: ID!) { updateProduct(id: $id, input: {basePrice: "40"}) { errors { code } } }`, map[string]any{"id": id})
+	if ids := found(base, cheap); len(ids) != 0 {
+		t.Fatalf("repriced to 40, price lte 13: %v", ids)
 	}
 }

@@ -112,11 +112,17 @@ func (r *productResolver) Images(ctx context.Context, obj *model.Product) ([]*mo
 
 // TotalCount is the resolver for the totalCount field.
 func (r *productConnectionResolver) TotalCount(ctx context.Context, obj *model.ProductConnection) (int, error) {
+	if obj.KnownTotal != nil {
+		return *obj.KnownTotal, nil
+	}
 	return r.Store.SearchCount(ctx, obj.Search)
 }
 
 // Facets is the resolver for the facets field.
 func (r *productConnectionResolver) Facets(ctx context.Context, obj *model.ProductConnection) (*model.ProductFacets, error) {
+	if obj.KnownFacets != nil {
+		return toFacets(*obj.KnownFacets, product.Channels[obj.Search.Channel]), nil
+	}
 	f, err := r.Store.SearchFacets(ctx, obj.Search)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"unicode/utf8"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
@@ -109,14 +111,27 @@ func searchConnection(ctx context.Context, store *postgres.Store, s product.Sear
 	if err != nil {
 		return nil, err
 	}
-	page, err := store.Search(ctx, s, key, n)
+	// totalCount and facets, when selected, come from the page's own
+	// statement: the matches are found once instead of three times.
+	var want postgres.Want
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		switch f.Name {
+		case "totalCount":
+			want.Count = true
+		case "facets":
+			want.Facets = true
+		}
+	}
+	page, err := store.SearchAll(ctx, s, key, n, want)
 	if err != nil {
 		return nil, err
 	}
 	conn := &model.ProductConnection{
-		Edges:    make([]*model.ProductEdge, len(page.Found)),
-		PageInfo: &model.PageInfo{HasNextPage: page.HasNext, HasPreviousPage: key != nil},
-		Search:   s,
+		Edges:       make([]*model.ProductEdge, len(page.Found)),
+		PageInfo:    &model.PageInfo{HasNextPage: page.HasNext, HasPreviousPage: key != nil},
+		Search:      s,
+		KnownTotal:  page.Total,
+		KnownFacets: page.Facets,
 	}
 	for i, f := range page.Found {
 		conn.Edges[i] = &model.ProductEdge{Cursor: encodeSearchCursor(s, f.Key), Node: toProduct(f.Product)}

@@ -29,6 +29,11 @@ func SeedScale(ctx context.Context, pool *pgxpool.Pool, scale int) error {
 	}
 	d := generate(scale)
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		// The pool's statement_timeout guards requests; a seed at scale 500
+		// copies and derives ~100,000 products in statements that take longer.
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return fmt.Errorf("lift statement_timeout: %w", err)
+		}
 		for _, t := range d.tables() {
 			if err := copyIn(ctx, tx, t); err != nil {
 				return err

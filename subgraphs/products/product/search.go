@@ -76,6 +76,9 @@ type Found struct {
 type SearchPage struct {
 	Found   []Found
 	HasNext bool
+	// Total and Facets cover all matches; nil unless they were asked for.
+	Total  *int
+	Facets *Facets
 }
 
 // Facets are counts of a search's matches.

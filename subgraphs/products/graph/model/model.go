@@ -66,6 +66,10 @@ type ProductConnection struct {
 	Edges    []*ProductEdge
 	PageInfo *PageInfo
 	Search   product.Search
+	// KnownTotal and KnownFacets were computed with the page when the query
+	// selected them; nil means the field resolvers query for them.
+	KnownTotal  *int
+	KnownFacets *product.Facets
 }
 
 // Review is the GraphQL Review; author and product have resolvers.
