@@ -417,3 +417,112 @@ func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
 }
+
+// TestPartialFulfilment: each shipment of an order takes exactly its units
+// out of stock (split over warehouses the way the reservation was), the
+// rest stays allocated; a repeat with the same key ships nothing more, the
+// same key with other lines is refused, more than is left is refused; a
+// cancel after a partial shipment releases only what did not ship, and
+// the ledger balances throughout.
+func TestPartialFulfilment(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.receive(t, "wh_a", "var_1", 3)
+	e.receive(t, "wh_b", "var_1", 5)
+	e.receive(t, "wh_a", "var_2", 5)
+	id := func(r result) string { return r["reservation"].(map[string]any)["id"].(string) }
+	const ship = `mutation($id: ID!, $l: [StockLineInput!]!, $k: String!) { fulfillReservationLines(id: $id, lines: $l, idempotencyKey: $k) {
+  reservation { status fulfilledLines { warehouseId variantId quantity } } errors { code } } }`
+	fulfil := func(rid, key string, lines ...any) result {
+		return e.mutate(t, e.staff, ship, "fulfillReservationLines", map[string]any{"id": rid, "l": lines, "k": key})
+	}
+	convert := func(rid string) {
+		if r := e.mutate(t, e.checkout, `mutation($id: ID!) { convertReservation(id: $id) { errors { code } } }`, "convertReservation", map[string]any{"id": rid}); code(r) != "" {
+			t.Fatalf("convert: %v", r)
+		}
+	}
+
+	// 5 of var_1: 3 from wh_a (priority 10), 2 from wh_b.
+	a := id(e.reserve(t, "a", line("var_1", 5), line("var_2", 2)))
+	if r := fulfil(a, "s0", line("var_1", 1)); code(r) != "INVALID_STATE" {
+		t.Fatalf("shipped an active reservation: %v", r)
+	}
+	convert(a)
+	// The checkout's token has RESERVE_STOCK only: shipping is staff's.
+	if resp := gqltest.DoAs(t, e.h, e.checkout, ship, map[string]any{"id": a, "l": []any{line("var_1", 1)}, "k": "s0"}); len(resp.Errors) == 0 || resp.Errors[0].Code() != "FORBIDDEN" {
+		t.Fatalf("checkout token shipped: %+v", resp)
+	}
+	r := fulfil(a, "s1", line("var_1", 4))
+	if code(r) != "" || r["reservation"].(map[string]any)["status"] != "CONVERTED" {
+		t.Fatalf("first shipment: %v", r)
+	}
+	if on, al, _ := e.level(t, "wh_a", "var_1"); on != 0 || al != 0 {
+		t.Fatalf("wh_a after 4 shipped: on hand %d, allocated %d", on, al)
+	}
+	if on, al, _ := e.level(t, "wh_b", "var_1"); on != 4 || al != 1 {
+		t.Fatalf("wh_b after 4 shipped: on hand %d, allocated %d", on, al)
+	}
+	// The same shipment again, even concurrently: nothing more leaves.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp := gqltest.DoAs(t, e.h, e.staff, ship, map[string]any{"id": a, "l": []any{line("var_1", 4)}, "k": "s1"})
+			if len(resp.Errors) > 0 {
+				t.Errorf("repeat: %+v", resp.Errors)
+			}
+		}()
+	}
+	wg.Wait()
+	if on, al, _ := e.level(t, "wh_b", "var_1"); on != 4 || al != 1 {
+		t.Fatalf("wh_b after repeats: on hand %d, allocated %d", on, al)
+	}
+	if r := fulfil(a, "s1", line("var_1", 1)); code(r) != "IDEMPOTENCY_KEY_REUSED" {
+		t.Fatalf("key reused with other lines: %v", r)
+	}
+	if r := fulfil(a, "s2", line("var_1", 2)); code(r) != "INVALID" {
+		t.Fatalf("shipped more than left: %v", r)
+	}
+	if r := fulfil(a, "s2", line("var_3", 1)); code(r) != "INVALID" {
+		t.Fatalf("shipped a variant not reserved: %v", r)
+	}
+	if on, al, _ := e.level(t, "wh_b", "var_1"); on != 4 || al != 1 {
+		t.Fatalf("a refused shipment moved stock: on hand %d, allocated %d", on, al)
+	}
+	// Cancel now: the 1 var_1 and 2 var_2 not shipped go back, the 4 stay sold.
+	if r := e.mutate(t, e.checkout, `mutation($id: ID!) { releaseReservation(id: $id) { errors { code } } }`, "releaseReservation", map[string]any{"id": a}); code(r) != "" {
+		t.Fatalf("release: %v", r)
+	}
+	if on, al, _ := e.level(t, "wh_b", "var_1"); on != 4 || al != 0 {
+		t.Fatalf("wh_b after cancel: on hand %d, allocated %d", on, al)
+	}
+	if on, al, _ := e.level(t, "wh_a", "var_2"); on != 5 || al != 0 {
+		t.Fatalf("var_2 after cancel: on hand %d, allocated %d", on, al)
+	}
+
+	// Two shipments that together ship everything end FULFILLED; the whole
+	// fulfilReservation after a partial one ships only the rest.
+	b := id(e.reserve(t, "b", line("var_2", 3)))
+	convert(b)
+	if r := fulfil(b, "b1", line("var_2", 1)); code(r) != "" {
+		t.Fatalf("b1: %v", r)
+	}
+	if r := e.mutate(t, e.staff, `mutation($id: ID!) { fulfillReservation(id: $id) { reservation { status fulfilledLines { quantity } } errors { code } } }`,
+		"fulfillReservation", map[string]any{"id": b}); code(r) != "" || r["reservation"].(map[string]any)["status"] != "FULFILLED" {
+		t.Fatalf("fulfil the rest: %v", r)
+	}
+	if on, al, _ := e.level(t, "wh_a", "var_2"); on != 2 || al != 0 {
+		t.Fatalf("var_2 after shipping 3: on hand %d, allocated %d", on, al)
+	}
+	c := id(e.reserve(t, "c", line("var_2", 2)))
+	convert(c)
+	fulfil(c, "c1", line("var_2", 1))
+	if r := fulfil(c, "c2", line("var_2", 1)); code(r) != "" || r["reservation"].(map[string]any)["status"] != "FULFILLED" {
+		t.Fatalf("last part: %v", r)
+	}
+	if on, al, re := e.level(t, "wh_a", "var_2"); on != 0 || al != 0 || re != 0 {
+		t.Fatalf("var_2 at the end: %d %d %d", on, al, re)
+	}
+	e.assertLedger(t)
+}

@@ -23,9 +23,12 @@ func toLevel(l stock.Level) *model.StockLevel {
 
 func toReservation(r stock.Reservation) *model.Reservation {
 	out := &model.Reservation{ID: r.ID, Reference: r.Reference, Status: model.ReservationStatus(r.Status),
-		ExpiresAt: r.ExpiresAt.UTC().Format(time.RFC3339), Lines: make([]*model.StockLine, len(r.Lines))}
+		ExpiresAt: r.ExpiresAt.UTC().Format(time.RFC3339), Lines: make([]*model.StockLine, len(r.Lines)), FulfilledLines: []*model.StockLine{}}
 	for i, l := range r.Lines {
 		out.Lines[i] = &model.StockLine{WarehouseID: l.WarehouseID, VariantID: l.VariantID, Quantity: l.Quantity}
+		if l.Fulfilled > 0 {
+			out.FulfilledLines = append(out.FulfilledLines, &model.StockLine{WarehouseID: l.WarehouseID, VariantID: l.VariantID, Quantity: l.Fulfilled})
+		}
 	}
 	return out
 }

@@ -45,6 +45,15 @@ func (r *mutationResolver) FulfillReservation(ctx context.Context, id string) (*
 	return reservationPayload(r.Stock.Fulfill(ctx, id))
 }
 
+// FulfillReservationLines is the resolver for the fulfillReservationLines field.
+func (r *mutationResolver) FulfillReservationLines(ctx context.Context, id string, lines []*model.StockLineInput, idempotencyKey string) (*model.ReservationPayload, error) {
+	ls := make([]stock.Line, len(lines))
+	for i, l := range lines {
+		ls[i] = stock.Line{VariantID: l.VariantID, Quantity: l.Quantity}
+	}
+	return reservationPayload(r.Stock.FulfillLines(ctx, id, ls, idempotencyKey))
+}
+
 // AdjustStock is the resolver for the adjustStock field.
 func (r *mutationResolver) AdjustStock(ctx context.Context, input model.AdjustStockInput) (*model.StockLevelPayload, error) {
 	return levelPayload(r.Stock.Adjust(ctx, input.WarehouseID, input.VariantID, input.Delta, input.Reason, input.IdempotencyKey))

@@ -156,7 +156,9 @@ func (s *Store) Move(ctx context.Context, id string, from []stock.Status, to sto
 	return r, nil
 }
 
-// moveLines writes the movements of a status change.
+// moveLines writes the movements of a status change. A converted
+// reservation that shipped in part releases or ships only what has not
+// shipped yet.
 func moveLines(ctx context.Context, tx pgx.Tx, r stock.Reservation, to stock.Status, actor string) error {
 	for _, l := range r.Lines {
 		d := delta{warehouse: l.WarehouseID, variant: l.VariantID, actor: actor, reference: r.ID}
@@ -167,13 +169,23 @@ func moveLines(ctx context.Context, tx pgx.Tx, r stock.Reservation, to stock.Sta
 		case r.Status == stock.Active && (to == stock.Released || to == stock.Expired):
 			d.reserved, d.kind, d.reason = -q, "RELEASE", strings.ToLower(string(to))
 		case r.Status == stock.Converted && to == stock.Released:
+			q -= l.Fulfilled
 			d.allocated, d.kind, d.reason = -q, "RELEASE", "order canceled"
 		case r.Status == stock.Converted && to == stock.Fulfilled:
+			q -= l.Fulfilled
 			d.allocated, d.onHand, d.kind, d.reason = -q, -q, "SALE", "shipped"
 		default:
 			return fmt.Errorf("no move from %s to %s", r.Status, to)
 		}
+		if q == 0 {
+			continue
+		}
 		if err := applyDelta(ctx, tx, d); err != nil {
+			return err
+		}
+	}
+	if to == stock.Fulfilled {
+		if _, err := tx.Exec(ctx, `UPDATE reservation_lines SET fulfilled = quantity WHERE reservation_id = $1`, r.ID); err != nil {
 			return err
 		}
 	}
@@ -181,6 +193,75 @@ func moveLines(ctx context.Context, tx pgx.Tx, r stock.Reservation, to stock.Sta
 		return err
 	}
 	return checkAlerts(ctx, tx, r.Lines)
+}
+
+// FulfillLines: see stock.Store. The key is claimed before the
+// reservation is locked, so a concurrent repeat waits on the key's row and
+// then replays instead of shipping twice.
+func (s *Store) FulfillLines(ctx context.Context, id string, needs map[string]int, actor string, key stock.Key) (stock.Reservation, error) {
+	var r stock.Reservation
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		replay, err := claimKey(ctx, tx, actor, key, id)
+		if err != nil || replay != "" {
+			return err
+		}
+		err = tx.QueryRow(ctx, `SELECT id, reference, status, expires_at FROM reservations WHERE id = $1 FOR UPDATE`, id).
+			Scan(&r.ID, &r.Reference, &r.Status, &r.ExpiresAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return stock.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if r.Status != stock.Converted {
+			return stock.ErrWrongStatus
+		}
+		if r.Lines, err = reservationLines(ctx, tx, id); err != nil {
+			return err
+		}
+		left := 0
+		for i := range r.Lines {
+			l := &r.Lines[i]
+			q := min(needs[l.VariantID], l.Quantity-l.Fulfilled)
+			if q == 0 {
+				left += l.Quantity - l.Fulfilled
+				continue
+			}
+			needs[l.VariantID] -= q
+			l.Fulfilled += q
+			left += l.Quantity - l.Fulfilled
+			if err := applyDelta(ctx, tx, delta{l.WarehouseID, l.VariantID, -q, -q, 0, "SALE", "shipped", actor, r.ID}); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE reservation_lines SET fulfilled = $4 WHERE reservation_id = $1 AND warehouse_id = $2 AND variant_id = $3`,
+				r.ID, l.WarehouseID, l.VariantID, l.Fulfilled); err != nil {
+				return err
+			}
+		}
+		for _, n := range needs {
+			if n > 0 {
+				return stock.ErrOverFulfil
+			}
+		}
+		if left == 0 {
+			if _, err := tx.Exec(ctx, `UPDATE reservations SET status = 'FULFILLED' WHERE id = $1`, r.ID); err != nil {
+				return err
+			}
+			r.Status = stock.Fulfilled
+			if err := outbox.Record(ctx, tx, "inventory.reservation_fulfilled", map[string]any{"reservationId": r.ID, "reference": r.Reference}); err != nil {
+				return err
+			}
+		}
+		return checkAlerts(ctx, tx, r.Lines)
+	})
+	if err != nil {
+		return r, wrap("fulfil reservation lines", err)
+	}
+	rs, err := s.ReservationsByIDs(ctx, []string{id})
+	if err != nil || len(rs) == 0 {
+		return r, errors.Join(errors.New("reservation vanished"), err)
+	}
+	return rs[0], nil
 }
 
 // ExpireDue releases active reservations past their expiry, a batch at a
@@ -317,7 +398,8 @@ func (s *Store) ReservationsByIDs(ctx context.Context, ids []string) ([]stock.Re
 SELECT r.id, r.reference, r.status, r.expires_at,
        coalesce(array_agg(l.warehouse_id ORDER BY l.variant_id, l.warehouse_id) FILTER (WHERE l.reservation_id IS NOT NULL), '{}'),
        coalesce(array_agg(l.variant_id ORDER BY l.variant_id, l.warehouse_id) FILTER (WHERE l.reservation_id IS NOT NULL), '{}'),
-       coalesce(array_agg(l.quantity ORDER BY l.variant_id, l.warehouse_id) FILTER (WHERE l.reservation_id IS NOT NULL), '{}')
+       coalesce(array_agg(l.quantity ORDER BY l.variant_id, l.warehouse_id) FILTER (WHERE l.reservation_id IS NOT NULL), '{}'),
+       coalesce(array_agg(l.fulfilled ORDER BY l.variant_id, l.warehouse_id) FILTER (WHERE l.reservation_id IS NOT NULL), '{}')
 FROM reservations r LEFT JOIN reservation_lines l ON l.reservation_id = r.id
 WHERE r.id = ANY($1) GROUP BY r.id`, ids)
 	if err != nil {
@@ -326,12 +408,12 @@ WHERE r.id = ANY($1) GROUP BY r.id`, ids)
 	rs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (stock.Reservation, error) {
 		var r stock.Reservation
 		var whs, vs []string
-		var qs []int32
-		if err := row.Scan(&r.ID, &r.Reference, &r.Status, &r.ExpiresAt, &whs, &vs, &qs); err != nil {
+		var qs, fs []int32
+		if err := row.Scan(&r.ID, &r.Reference, &r.Status, &r.ExpiresAt, &whs, &vs, &qs, &fs); err != nil {
 			return r, err
 		}
 		for i := range whs {
-			r.Lines = append(r.Lines, stock.Line{WarehouseID: whs[i], VariantID: vs[i], Quantity: int(qs[i])})
+			r.Lines = append(r.Lines, stock.Line{WarehouseID: whs[i], VariantID: vs[i], Quantity: int(qs[i]), Fulfilled: int(fs[i])})
 		}
 		return r, nil
 	})
@@ -470,14 +552,14 @@ func claimKey(ctx context.Context, tx pgx.Tx, actor string, key stock.Key, resul
 }
 
 func reservationLines(ctx context.Context, tx pgx.Tx, id string) ([]stock.Line, error) {
-	rows, err := tx.Query(ctx, `SELECT warehouse_id, variant_id, quantity FROM reservation_lines WHERE reservation_id = $1
+	rows, err := tx.Query(ctx, `SELECT warehouse_id, variant_id, quantity, fulfilled FROM reservation_lines WHERE reservation_id = $1
 ORDER BY variant_id, warehouse_id`, id)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (stock.Line, error) {
 		var l stock.Line
-		err := row.Scan(&l.WarehouseID, &l.VariantID, &l.Quantity)
+		err := row.Scan(&l.WarehouseID, &l.VariantID, &l.Quantity, &l.Fulfilled)
 		return l, err
 	})
 }
@@ -493,7 +575,7 @@ func wrap(op string, err error) error {
 	case errors.As(err, &pgErr) && pgErr.Code == "23503": // foreign_key_violation: no such warehouse
 		return stock.ErrNotFound
 	case errors.Is(err, stock.ErrNotFound), errors.Is(err, stock.ErrWrongStatus), errors.Is(err, stock.ErrKeyReused),
-		errors.Is(err, stock.ErrBelowCommitted):
+		errors.Is(err, stock.ErrBelowCommitted), errors.Is(err, stock.ErrOverFulfil):
 		return err
 	}
 	var ins *stock.ErrInsufficient

@@ -66,6 +66,13 @@ type Store interface {
 	// Move changes a reservation's status from one of from to to, with the
 	// movements that implies; ErrWrongStatus when it is in another state.
 	Move(ctx context.Context, id string, from []Status, to Status, actor string) (Reservation, error)
+	// FulfillLines ships some of a converted reservation's units
+	// (quantities per variant, taken from its lines in warehouse order):
+	// allocated and on-hand drop by exactly those units, the rest stays
+	// allocated, and the reservation becomes FULFILLED when nothing is
+	// left. ErrWrongStatus when it is not CONVERTED, ErrOverFulfil when a
+	// variant would ship more than it holds; the key makes a repeat a no-op.
+	FulfillLines(ctx context.Context, id string, lines map[string]int, actor string, key Key) (Reservation, error)
 	// ExpireDue releases every active reservation past its expiry.
 	ExpireDue(ctx context.Context, now time.Time) (int, error)
 	// Adjust changes on-hand units by delta with a reason; ErrBelowCommitted
@@ -177,6 +184,35 @@ func (s *Service) Release(ctx context.Context, id string) (Reservation, error) {
 // Fulfill records that a converted reservation's units shipped.
 func (s *Service) Fulfill(ctx context.Context, id string) (Reservation, error) {
 	return s.move(ctx, ManageOrders, id, []Status{Converted}, Fulfilled)
+}
+
+// FulfillLines records that some of a converted reservation's units
+// shipped (one shipment of an order that ships in parts). The same key
+// with the same lines replays; with other lines it is refused.
+func (s *Service) FulfillLines(ctx context.Context, id string, lines []Line, key string) (Reservation, error) {
+	c, err := permitted(ctx, ManageOrders)
+	if err != nil {
+		return Reservation{}, err
+	}
+	if err := checkKey(key); err != nil {
+		return Reservation{}, err
+	}
+	needs, err := Needs(lines)
+	if err != nil || len(needs) == 0 {
+		return Reservation{}, problem(CodeInvalid, "say which units shipped, each quantity positive")
+	}
+	r, err := s.store.FulfillLines(ctx, id, needs, c.UserID(), Key{Value: key, Hash: hash("fulfil", id, needs)})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Reservation{}, problem(CodeNotFound, "no reservation %s", id)
+	case errors.Is(err, ErrWrongStatus):
+		return r, problem(CodeInvalidState, "reservation %s is %s; only a CONVERTED one ships", id, r.Status)
+	case errors.Is(err, ErrOverFulfil):
+		return r, problem(CodeInvalid, "%s", err)
+	case errors.Is(err, ErrKeyReused):
+		return Reservation{}, problem(CodeKeyReused, "this idempotency key was used for a different request")
+	}
+	return r, err
 }
 
 func (s *Service) move(ctx context.Context, perm, id string, from []Status, to Status) (Reservation, error) {

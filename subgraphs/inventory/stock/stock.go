@@ -33,6 +33,9 @@ type Line struct {
 	WarehouseID string
 	VariantID   string
 	Quantity    int
+	// Fulfilled is, on a reservation's line, how many of its units have
+	// shipped already (an order ships in parts).
+	Fulfilled int
 }
 
 // Shortage says a variant lacks units.
@@ -143,5 +146,7 @@ var (
 	ErrNotFound       = errors.New("not found")
 	ErrKeyReused      = errors.New("idempotency key reused with another request")
 	ErrWrongStatus    = errors.New("reservation is not in a state that allows this")
+	// ErrOverFulfil: more units would ship than the reservation holds.
+	ErrOverFulfil = errors.New("more units than the reservation has left to ship")
 	ErrBelowCommitted = errors.New("on hand would fall below what is allocated and reserved")
 )

@@ -53,6 +53,7 @@ type MutationResolver interface {
 	ConvertReservation(ctx context.Context, id string) (*model.ReservationPayload, error)
 	ReleaseReservation(ctx context.Context, id string) (*model.ReservationPayload, error)
 	FulfillReservation(ctx context.Context, id string) (*model.ReservationPayload, error)
+	FulfillReservationLines(ctx context.Context, id string, lines []*model.StockLineInput, idempotencyKey string) (*model.ReservationPayload, error)
 	AdjustStock(ctx context.Context, input model.AdjustStockInput) (*model.StockLevelPayload, error)
 	TransferStock(ctx context.Context, input model.TransferStockInput) (*model.StockPayload, error)
 	SetLowStockThreshold(ctx context.Context, warehouseID string, variantID string, threshold int) (*model.StockLevelPayload, error)
@@ -206,8 +207,12 @@ type Mutation {
   convertReservation(id: ID!): ReservationPayload!
   "Gives the units back (checkout abandoned, order canceled before shipping). Needs RESERVE_STOCK."
   releaseReservation(id: ID!): ReservationPayload!
-  "The allocated units shipped. Needs MANAGE_ORDERS."
+  "The allocated units shipped (those not shipped already by fulfillReservationLines). Needs MANAGE_ORDERS."
   fulfillReservation(id: ID!): ReservationPayload!
+  """
+  Some of a converted reservation's units shipped (one shipment of an order that ships in parts): on-hand and allocated drop by exactly these units, the rest stays allocated; the reservation becomes FULFILLED when nothing is left. The same idempotencyKey replays; with other lines it gives IDEMPOTENCY_KEY_REUSED. Needs MANAGE_ORDERS.
+  """
+  fulfillReservationLines(id: ID!, lines: [StockLineInput!]!, idempotencyKey: String!): ReservationPayload!
   "Corrects on-hand units with a reason. Needs ADJUST_STOCK."
   adjustStock(input: AdjustStockInput!): StockLevelPayload! @requiresScopes(scopes: [["ADJUST_STOCK"]])
   "Moves available units between warehouses. Needs ADJUST_STOCK."
@@ -287,6 +292,8 @@ type Reservation {
   status: ReservationStatus!
   expiresAt: String!
   lines: [StockLine!]!
+  "Units of lines that have shipped, per warehouse and variant (lines with none left out)."
+  fulfilledLines: [StockLine!]!
 }
 
 enum ReservationStatus {
@@ -581,6 +588,8 @@ func (ec *executionContext) childFields_Reservation(ctx context.Context, field g
 		return ec.fieldContext_Reservation_expiresAt(ctx, field)
 	case "lines":
 		return ec.fieldContext_Reservation_lines(ctx, field)
+	case "fulfilledLines":
+		return ec.fieldContext_Reservation_fulfilledLines(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Reservation", field.Name)
 }
@@ -926,6 +935,36 @@ func (ec *executionContext) field_Mutation_createPurchaseOrder_args(ctx context.
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_fulfillReservationLines_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "lines",
+		func(ctx context.Context, v any) ([]*model.StockLineInput, error) {
+			return ec.unmarshalNStockLineInput2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋinventoryᚋgraphᚋmodelᚐStockLineInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["lines"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "idempotencyKey",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["idempotencyKey"] = arg2
 	return args, nil
 }
 
@@ -1600,6 +1639,50 @@ func (ec *executionContext) fieldContext_Mutation_fulfillReservation(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_fulfillReservation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_fulfillReservationLines(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_fulfillReservationLines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().FulfillReservationLines(ctx, fc.Args["id"].(string), fc.Args["lines"].([]*model.StockLineInput), fc.Args["idempotencyKey"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReservationPayload) graphql.Marshaler {
+			return ec.marshalNReservationPayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋinventoryᚋgraphᚋmodelᚐReservationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_fulfillReservationLines(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReservationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_fulfillReservationLines_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -2799,6 +2882,38 @@ func (ec *executionContext) _Reservation_lines(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_Reservation_lines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Reservation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StockLine(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Reservation_fulfilledLines(ctx context.Context, field graphql.CollectedField, obj *model.Reservation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reservation_fulfilledLines(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FulfilledLines, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StockLine) graphql.Marshaler {
+			return ec.marshalNStockLine2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋinventoryᚋgraphᚋmodelᚐStockLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reservation_fulfilledLines(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Reservation",
 		Field:      field,
@@ -5533,6 +5648,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "fulfillReservationLines":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_fulfillReservationLines(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "adjustStock":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_adjustStock(ctx, field)
@@ -5920,6 +6042,11 @@ func (ec *executionContext) _Reservation(ctx context.Context, sel ast.SelectionS
 			}
 		case "lines":
 			out.Values[i] = ec._Reservation_lines(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fulfilledLines":
+			out.Values[i] = ec._Reservation_fulfilledLines(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

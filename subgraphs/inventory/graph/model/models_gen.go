@@ -72,6 +72,8 @@ type Reservation struct {
 	Status    ReservationStatus `json:"status"`
 	ExpiresAt string            `json:"expiresAt"`
 	Lines     []*StockLine      `json:"lines"`
+	// Units of lines that have shipped, per warehouse and variant (lines with none left out).
+	FulfilledLines []*StockLine `json:"fulfilledLines"`
 }
 
 type ReservationPayload struct {
