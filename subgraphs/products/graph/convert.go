@@ -108,3 +108,21 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+func collectionPayload(c product.Collection) *model.CollectionPayload {
+	return &model.CollectionPayload{Collection: &model.Collection{ID: c.ID, Name: c.Name, Slug: c.Slug}, Errors: []*model.ProductError{}}
+}
+
+func productTypePayload(t product.ProductType) *model.ProductTypePayload {
+	return &model.ProductTypePayload{ProductType: &model.ProductType{ID: t.ID, Name: t.Name}, Errors: []*model.ProductError{}}
+}
+
+// deletePayload reports a delete: the id when done, the rule that refused
+// it otherwise.
+func deletePayload(id string, err error) (*model.DeletePayload, error) {
+	if err == nil {
+		return &model.DeletePayload{DeletedID: &id, Errors: []*model.ProductError{}}, nil
+	}
+	ps, err := problems(err)
+	return &model.DeletePayload{Errors: ps}, err
+}

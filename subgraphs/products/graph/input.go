@@ -93,3 +93,34 @@ func nameAndSlug(name string, slug *string) (string, error) {
 	}
 	return s, product.CheckSlug([]string{"input", "slug"}, s)
 }
+
+// maxIDList caps the ids one staff mutation takes: a bigger list is a
+// mistake or an attack, and each id costs a row write.
+const maxIDList = 500
+
+func checkIDList(field string, ids []string) error {
+	if len(ids) > maxIDList {
+		return product.Problemf([]string{field}, product.Invalid, "at most %d ids at once", maxIDList)
+	}
+	return nil
+}
+
+func requiredName(name string) error {
+	if name == "" {
+		return product.Problemf([]string{"input", "name"}, product.Required, "name is required")
+	}
+	return nil
+}
+
+// optionalNameAndSlug checks an update's name and slug when they are set.
+func optionalNameAndSlug(name, slug *string) error {
+	if name != nil {
+		if err := requiredName(*name); err != nil {
+			return err
+		}
+	}
+	if slug != nil {
+		return product.CheckSlug([]string{"input", "slug"}, *slug)
+	}
+	return nil
+}

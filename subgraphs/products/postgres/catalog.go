@@ -137,11 +137,25 @@ func refreshPrices(ctx context.Context, tx pgx.Tx, productID string) error {
 	return nil
 }
 
-// setAttributes checks each value against its attribute's kind (and, when
-// the product has a type, that the type has the attribute) and stores it.
+// setAttributes stores a new product's attribute values.
 func setAttributes(ctx context.Context, tx pgx.Tx, productID, typeID string, in []product.AttributeInput) error {
+	return writeAttributes(ctx, tx, productID, typeID, in, []string{"input", "attributes"})
+}
+
+// writeAttributes checks each value against its attribute's kind (and, when
+// the product has a type, that the type has the attribute) and stores it;
+// field is the input list's path, for errors. The attribute and type rows
+// are KEY SHARE locked, so a concurrent change of choices or of the type's
+// attributes waits for this write (and then sees it) or finishes first
+// (and this check sees the change).
+func writeAttributes(ctx context.Context, tx pgx.Tx, productID, typeID string, in []product.AttributeInput, field []string) error {
 	if len(in) == 0 {
 		return nil
+	}
+	if typeID != "" {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM product_types WHERE id = $1 FOR KEY SHARE`, typeID); err != nil {
+			return fmt.Errorf("lock product type: %w", err)
+		}
 	}
 	slugs := make([]string, len(in))
 	for i, a := range in {
@@ -149,7 +163,7 @@ func setAttributes(ctx context.Context, tx pgx.Tx, productID, typeID string, in 
 	}
 	rows, err := tx.Query(ctx, `SELECT a.id, a.slug, a.name, a.kind, a.choices FROM attributes a
 		WHERE a.slug = ANY($1) AND ($2 = '' OR EXISTS (SELECT 1 FROM product_type_attributes t
-		    WHERE t.product_type_id = $2 AND t.attribute_id = a.id))`, slugs, typeID)
+		    WHERE t.product_type_id = $2 AND t.attribute_id = a.id)) FOR KEY SHARE OF a`, slugs, typeID)
 	if err != nil {
 		return fmt.Errorf("attributes: %w", err)
 	}
@@ -162,7 +176,7 @@ func setAttributes(ctx context.Context, tx pgx.Tx, productID, typeID string, in 
 		bySlug[a.Slug] = a
 	}
 	for i, v := range in {
-		field := []string{"input", "attributes", fmt.Sprint(i)}
+		field := append(field[:len(field):len(field)], fmt.Sprint(i))
 		a, ok := bySlug[v.Slug]
 		if !ok {
 			return product.Problemf(field, product.InvalidAttribute, "the product type has no attribute %q", v.Slug)

@@ -96,7 +96,7 @@ func conflict(err error, what string) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		switch pgErr.ConstraintName {
-		case "products_slug_key", "categories_slug_key", "brands_slug_key":
+		case "products_slug_key", "categories_slug_key", "brands_slug_key", "collections_slug_key", "attributes_slug_key":
 			return product.Problemf([]string{"input", "slug"}, product.SlugTaken, "the slug is taken")
 		case "product_variants_sku_key":
 			return product.Problemf([]string{"input", "sku"}, product.SKUTaken, "the SKU is taken")

@@ -21,6 +21,7 @@ const (
 	Invalid          Code = "INVALID"
 	AlreadyReviewed  Code = "ALREADY_REVIEWED"
 	InvalidRating    Code = "INVALID_RATING"
+	InUse            Code = "IN_USE"
 )
 
 // Problem is a business rule failure, reported in a mutation payload's

@@ -33,6 +33,11 @@ type AttributeFilter struct {
 	Values []string `json:"values"`
 }
 
+type AttributePayload struct {
+	Attribute *Attribute      `json:"attribute,omitempty"`
+	Errors    []*ProductError `json:"errors"`
+}
+
 // A product's value of one attribute. value is the text form: a number such as "2.5", "true"/"false", or one of the choices.
 type AttributeValue struct {
 	Attribute *Attribute `json:"attribute"`
@@ -87,6 +92,19 @@ type ChannelPriceInput struct {
 	Amount  string `json:"amount"`
 }
 
+type CollectionPayload struct {
+	Collection *Collection     `json:"collection,omitempty"`
+	Errors     []*ProductError `json:"errors"`
+}
+
+type CreateAttributeInput struct {
+	Name string        `json:"name"`
+	Slug *string       `json:"slug,omitempty"`
+	Kind AttributeKind `json:"kind"`
+	// The allowed values; required for CHOICE, refused for the other kinds.
+	Choices []string `json:"choices,omitempty"`
+}
+
 type CreateBrandInput struct {
 	Name string  `json:"name"`
 	Slug *string `json:"slug,omitempty"`
@@ -96,6 +114,12 @@ type CreateCategoryInput struct {
 	Name     string  `json:"name"`
 	Slug     *string `json:"slug,omitempty"`
 	ParentID *string `json:"parentId,omitempty"`
+}
+
+type CreateCollectionInput struct {
+	Name string `json:"name"`
+	// Lowercase letters, digits and hyphens; derived from the name when null.
+	Slug *string `json:"slug,omitempty"`
 }
 
 type CreateProductInput struct {
@@ -115,6 +139,12 @@ type CreateProductInput struct {
 	Attributes []*AttributeValueInput `json:"attributes,omitempty"`
 }
 
+type CreateProductTypeInput struct {
+	Name string `json:"name"`
+	// Its attributes, in display order.
+	AttributeIds []string `json:"attributeIds,omitempty"`
+}
+
 type CreateReviewInput struct {
 	ProductID string  `json:"productId"`
 	Rating    int     `json:"rating"`
@@ -129,6 +159,12 @@ type CreateVariantInput struct {
 	Options     []*VariantOptionInput `json:"options,omitempty"`
 	WeightGrams *int                  `json:"weightGrams,omitempty"`
 	Prices      []*ChannelPriceInput  `json:"prices,omitempty"`
+}
+
+type DeletePayload struct {
+	// The id of what was deleted; null when refused.
+	DeletedID *string         `json:"deletedId,omitempty"`
+	Errors    []*ProductError `json:"errors"`
 }
 
 type DeleteProductImagePayload struct {
@@ -274,6 +310,11 @@ type ProductSort struct {
 	Direction *SortDirection `json:"direction,omitempty"`
 }
 
+type ProductTypePayload struct {
+	ProductType *ProductType    `json:"productType,omitempty"`
+	Errors      []*ProductError `json:"errors"`
+}
+
 type ProductVariantByIDsInput struct {
 	ID string `json:"ID"`
 }
@@ -322,6 +363,18 @@ type ReviewPayload struct {
 	Errors []*ProductError `json:"errors"`
 }
 
+type UpdateAttributeInput struct {
+	Name *string `json:"name,omitempty"`
+	Slug *string `json:"slug,omitempty"`
+	// CHOICE only: the whole new list.
+	Choices []string `json:"choices,omitempty"`
+}
+
+type UpdateCollectionInput struct {
+	Name *string `json:"name,omitempty"`
+	Slug *string `json:"slug,omitempty"`
+}
+
 type UpdateProductInput struct {
 	Name        *string        `json:"name,omitempty"`
 	Slug        *string        `json:"slug,omitempty"`
@@ -331,6 +384,10 @@ type UpdateProductInput struct {
 	CategoryID  *string        `json:"categoryId,omitempty"`
 	BrandID     *string        `json:"brandId,omitempty"`
 	BasePrice   *string        `json:"basePrice,omitempty"`
+}
+
+type UpdateProductTypeInput struct {
+	Name *string `json:"name,omitempty"`
 }
 
 type UpdateReviewInput struct {
@@ -444,6 +501,8 @@ const (
 	ProductErrorCodeImageTooLarge ProductErrorCode = "IMAGE_TOO_LARGE"
 	// Nothing was uploaded to the upload's URL yet.
 	ProductErrorCodeUploadIncomplete ProductErrorCode = "UPLOAD_INCOMPLETE"
+	// Products (or their values) still use it: remove those first.
+	ProductErrorCodeInUse ProductErrorCode = "IN_USE"
 )
 
 var AllProductErrorCode = []ProductErrorCode{
@@ -462,11 +521,12 @@ var AllProductErrorCode = []ProductErrorCode{
 	ProductErrorCodeInvalidImage,
 	ProductErrorCodeImageTooLarge,
 	ProductErrorCodeUploadIncomplete,
+	ProductErrorCodeInUse,
 }
 
 func (e ProductErrorCode) IsValid() bool {
 	switch e {
-	case ProductErrorCodeNotFound, ProductErrorCodeSlugTaken, ProductErrorCodeSkuTaken, ProductErrorCodeInvalidPrice, ProductErrorCodeInvalidSlug, ProductErrorCodeInvalidAttribute, ProductErrorCodeUnknownChannel, ProductErrorCodeCategoryCycle, ProductErrorCodeRequired, ProductErrorCodeInvalid, ProductErrorCodeAlreadyReviewed, ProductErrorCodeInvalidRating, ProductErrorCodeInvalidImage, ProductErrorCodeImageTooLarge, ProductErrorCodeUploadIncomplete:
+	case ProductErrorCodeNotFound, ProductErrorCodeSlugTaken, ProductErrorCodeSkuTaken, ProductErrorCodeInvalidPrice, ProductErrorCodeInvalidSlug, ProductErrorCodeInvalidAttribute, ProductErrorCodeUnknownChannel, ProductErrorCodeCategoryCycle, ProductErrorCodeRequired, ProductErrorCodeInvalid, ProductErrorCodeAlreadyReviewed, ProductErrorCodeInvalidRating, ProductErrorCodeInvalidImage, ProductErrorCodeImageTooLarge, ProductErrorCodeUploadIncomplete, ProductErrorCodeInUse:
 		return true
 	}
 	return false
