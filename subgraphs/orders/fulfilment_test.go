@@ -1,7 +1,10 @@
 package orders_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/myshop/supergraph/subgraphs/payments/testcard"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
@@ -21,12 +24,19 @@ type fulfilled struct {
 	Errors []struct{ Code string }
 }
 
+const fulfilOp = `mutation($o: ID!, $l: [FulfillmentLineInput!]!, $k: String!) { fulfillOrder(input: {orderId: $o, lines: $l, carrier: "UPS", trackingNumber: "1Z999", idempotencyKey: $k}) {
+  order { status paymentStatus fulfillmentStatus } fulfillment { id carrier trackingNumber lines { variant { id } quantity } } errors { code } } }`
+
+// fulfil ships lines under a fresh idempotency key.
 func (e *env) fulfil(t *testing.T, token, orderID string, lines []map[string]any) fulfilled {
 	t.Helper()
+	return e.fulfilKey(t, token, orderID, fmt.Sprintf("ship-%d", time.Now().UnixNano()), lines)
+}
+
+func (e *env) fulfilKey(t *testing.T, token, orderID, key string, lines []map[string]any) fulfilled {
+	t.Helper()
 	var out struct{ FulfillOrder fulfilled }
-	gql(t, e.h, token, `mutation($o: ID!, $l: [FulfillmentLineInput!]!) { fulfillOrder(input: {orderId: $o, lines: $l, carrier: "UPS", trackingNumber: "1Z999"}) {
-  order { status paymentStatus fulfillmentStatus } fulfillment { id carrier trackingNumber lines { variant { id } quantity } } errors { code } } }`,
-		map[string]any{"o": orderID, "l": lines}, &out)
+	gql(t, e.h, token, fulfilOp, map[string]any{"o": orderID, "l": lines, "k": key}, &out)
 	return out.FulfillOrder
 }
 
@@ -46,7 +56,7 @@ func TestFulfilments(t *testing.T) {
 	p := e.place(t, e.ada, e.cart(t, e.ada, "var_000001", 3, "var_000002", 1), testcard.Visa, "k")
 	id := p.Order.ID
 
-	if resp := gqltest.DoAs(t, e.h, e.ada, `mutation($o: ID!) { fulfillOrder(input: {orderId: $o, lines: [{variantId: "var_000001", quantity: 1}], carrier: "", trackingNumber: ""}) { errors { code } } }`,
+	if resp := gqltest.DoAs(t, e.h, e.ada, `mutation($o: ID!) { fulfillOrder(input: {orderId: $o, lines: [{variantId: "var_000001", quantity: 1}], carrier: "", trackingNumber: "", idempotencyKey: "k"}) { errors { code } } }`,
 		map[string]any{"o": id}); len(resp.Errors) == 0 || resp.Errors[0].Code() != "FORBIDDEN" {
 		t.Errorf("customer fulfilled: %+v", resp)
 	}
@@ -60,9 +70,12 @@ func TestFulfilments(t *testing.T) {
 			t.Errorf("%v: %+v", bad, f)
 		}
 	}
-	// Nothing moved in stock or money yet: inventory fulfils whole reservations.
+	// The 2 shipped units left stock; the money waits for the last shipment.
 	if st := e.paymentStatus(t, p.Order.Payment.ID); st != "AUTHORIZED" {
 		t.Errorf("payment %s after a partial shipment", st)
+	}
+	if onHand, allocated, _ := e.level(t, "var_000001"); onHand != 3 || allocated != 1 {
+		t.Errorf("var_000001 after 2 of 3 shipped: on hand %d, allocated %d", onHand, allocated)
 	}
 	f = e.fulfil(t, e.staff, id, []map[string]any{line("var_000001", 1), line("var_000002", 1)})
 	if len(f.Errors) > 0 || f.Order.Status != "SHIPPED" || f.Order.FulfillmentStatus != "FULFILLED" || f.Order.PaymentStatus != "PAID" {
@@ -135,5 +148,112 @@ func TestShipAllAtOnce(t *testing.T) {
 	gql(t, e.h, e.staff, `query($id: ID!) { order(id: $id) { fulfillmentStatus paymentStatus fulfillments { carrier lines { quantity } } } }`, map[string]any{"id": id}, &o)
 	if o.Order.FulfillmentStatus != "FULFILLED" || o.Order.PaymentStatus != "PAID" || len(o.Order.Fulfillments) != 1 || o.Order.Fulfillments[0].Lines[0].Quantity != 2 {
 		t.Errorf("order: %+v", o)
+	}
+}
+
+// TestFulfilIdempotent: concurrent duplicates of one fulfillOrder (same
+// key) record one fulfilment and take its units out of stock once; the
+// same key with other lines is refused; a repeat after the order moved on
+// replays the first answer.
+func TestFulfilIdempotent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.receive(t, "var_000001", 10)
+	id := e.place(t, e.ada, e.cart(t, e.ada, "var_000001", 4), testcard.Visa, "k").Order.ID
+
+	const n = 8
+	got := make([]fulfilled, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp := gqltest.DoAs(t, e.h, e.staff, fulfilOp, map[string]any{"o": id, "l": []map[string]any{line("var_000001", 1)}, "k": "box-1"})
+			if len(resp.Errors) > 0 {
+				t.Errorf("duplicate %d: %+v", i, resp.Errors)
+				return
+			}
+			var out struct{ FulfillOrder fulfilled }
+			gqltest.Decode(t, resp.Data, &out)
+			got[i] = out.FulfillOrder
+		}()
+	}
+	wg.Wait()
+	for i, f := range got {
+		if len(f.Errors) > 0 || f.Fulfillment == nil || f.Fulfillment.ID != got[0].Fulfillment.ID {
+			t.Fatalf("duplicate %d: %+v (first %+v)", i, f, got[0])
+		}
+	}
+	if c := e.count(t, e.pool, `SELECT count(*) FROM fulfillments WHERE order_id = $1`, id); c != 1 {
+		t.Fatalf("%d fulfilments for one key", c)
+	}
+	if onHand, allocated, _ := e.level(t, "var_000001"); onHand != 9 || allocated != 3 {
+		t.Fatalf("after one shipment of 1 sent %d times: on hand %d, allocated %d", n, onHand, allocated)
+	}
+	if f := e.fulfilKey(t, e.staff, id, "box-1", []map[string]any{line("var_000001", 2)}); len(f.Errors) != 1 || f.Errors[0].Code != "IDEMPOTENCY_KEY_REUSED" {
+		t.Fatalf("key reused with other lines: %+v", f)
+	}
+	// Ship the rest, then repeat the first key: same fulfilment, nothing moves.
+	if f := e.fulfilKey(t, e.staff, id, "box-2", []map[string]any{line("var_000001", 3)}); len(f.Errors) > 0 || f.Order.Status != "SHIPPED" {
+		t.Fatalf("the rest: %+v", f)
+	}
+	if f := e.fulfilKey(t, e.staff, id, "box-1", []map[string]any{line("var_000001", 1)}); len(f.Errors) > 0 || f.Fulfillment.ID != got[0].Fulfillment.ID {
+		t.Fatalf("repeat after shipping: %+v", f)
+	}
+	if onHand, allocated, reserved := e.level(t, "var_000001"); onHand != 6 || allocated != 0 || reserved != 0 {
+		t.Fatalf("after shipping 4: %d %d %d", onHand, allocated, reserved)
+	}
+	if c := e.count(t, e.pool, `SELECT count(*) FROM outbox WHERE type = 'order.fulfillment_created' AND payload->>'orderId' = $1`, id); c != 2 {
+		t.Errorf("%d fulfillment_created events for 2 shipments", c)
+	}
+}
+
+// TestPartialShipmentThenCancel: a two-step shipment end to end through
+// orders and inventory: each step takes exactly its units out of stock;
+// canceling after the first releases only the rest, voids the payment,
+// and the stock invariants hold (nothing negative, allocated and reserved
+// within on hand).
+func TestPartialShipmentThenCancel(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.receive(t, "var_000001", 6)
+	e.receive(t, "var_000002", 6)
+	p := e.place(t, e.ada, e.cart(t, e.ada, "var_000001", 3, "var_000002", 2), testcard.Visa, "k")
+	id := p.Order.ID
+	if f := e.fulfil(t, e.staff, id, []map[string]any{line("var_000001", 2), line("var_000002", 1)}); len(f.Errors) > 0 || f.Order.Status != "PARTIALLY_SHIPPED" {
+		t.Fatalf("first shipment: %+v", f)
+	}
+	if onHand, allocated, _ := e.level(t, "var_000001"); onHand != 4 || allocated != 1 {
+		t.Errorf("var_000001 after 2 of 3: on hand %d, allocated %d", onHand, allocated)
+	}
+	if onHand, allocated, _ := e.level(t, "var_000002"); onHand != 5 || allocated != 1 {
+		t.Errorf("var_000002 after 1 of 2: on hand %d, allocated %d", onHand, allocated)
+	}
+	if m := e.move(t, e.staff, id, "CANCELED"); len(m.Errors) > 0 {
+		t.Fatalf("cancel: %+v", m)
+	}
+	for v, want := range map[string]int{"var_000001": 4, "var_000002": 5} {
+		if onHand, allocated, reserved := e.level(t, v); onHand != want || allocated != 0 || reserved != 0 {
+			t.Errorf("%s after cancel: %d %d %d, want on hand %d and nothing held", v, onHand, allocated, reserved, want)
+		}
+	}
+	if st := e.paymentStatus(t, p.Order.Payment.ID); st != "VOIDED" {
+		t.Errorf("payment %s after canceling a partly shipped order", st)
+	}
+	if n := e.count(t, e.inventoryDB, `SELECT count(*) FROM stock WHERE on_hand < 0 OR allocated < 0 OR reserved < 0 OR allocated + reserved > on_hand`); n != 0 {
+		t.Errorf("%d stock levels break the invariants", n)
+	}
+	if f := e.fulfil(t, e.staff, id, []map[string]any{line("var_000001", 1)}); len(f.Errors) != 1 || f.Errors[0].Code != "INVALID_TRANSITION" {
+		t.Errorf("shipped a canceled order: %+v", f)
+	}
+
+	// Two steps to SHIPPED: the second takes the rest and captures.
+	q := e.place(t, e.ada, e.cart(t, e.ada, "var_000001", 2), testcard.Visa, "k2")
+	e.fulfil(t, e.staff, q.Order.ID, []map[string]any{line("var_000001", 1)})
+	if f := e.fulfil(t, e.staff, q.Order.ID, []map[string]any{line("var_000001", 1)}); len(f.Errors) > 0 || f.Order.Status != "SHIPPED" || f.Order.PaymentStatus != "PAID" {
+		t.Fatalf("second step: %+v", f)
+	}
+	if onHand, allocated, reserved := e.level(t, "var_000001"); onHand != 2 || allocated != 0 || reserved != 0 {
+		t.Errorf("var_000001 after both orders: %d %d %d", onHand, allocated, reserved)
 	}
 }

@@ -25,8 +25,8 @@ func NewOrders(store Store, inventory Inventory, payments Payments, newID func(s
 }
 
 // Move changes an order's status if the state machine allows it, after
-// doing what the new status implies: SHIPPED fulfils the stock and captures
-// the payment; CANCELED and EXPIRED release the stock and void or refund
+// doing what the new status implies: SHIPPED ships what is left (see
+// fulfil: the stock leaves inventory, the payment is captured); CANCELED and EXPIRED release the stock and void or refund
 // the payment; CONFIRMED (after 3-D Secure) allocates the held stock.
 // Each of those calls can be repeated, so a failed move can be retried.
 // SHIPPED records a fulfilment of whatever had not shipped yet (with no
@@ -115,19 +115,9 @@ func (o *Orders) effects(ctx context.Context, ord Order, to Status) (PaymentStat
 			paid = PaidAuthorized
 		}
 		return paid, o.reservation(ctx, ord, o.inventory.Convert, "allocate the stock")
-	case Shipped:
-		if err := o.reservation(ctx, ord, o.inventory.Fulfill, "fulfil the stock"); err != nil {
-			return "", err
-		}
-		if ord.PaymentID == "" {
-			return "", nil
-		}
-		if err := refused(o.payments.Capture(ctx, ord.PaymentID, ord.ID+":capture"), "capture the payment"); err != nil {
-			return "", err
-		}
-		return PaidFully, nil
 	case Canceled, Expired:
-		// Units that already shipped stay shipped (returns come later).
+		// Units that already shipped stay shipped (returns come later);
+		// inventory releases only the rest.
 		var st *StateError
 		if ord.ReservationID != "" {
 			if err := o.inventory.Release(ctx, ord.ReservationID); err != nil && !errors.As(err, &st) {

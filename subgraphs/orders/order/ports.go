@@ -65,12 +65,24 @@ type Store interface {
 	// version and records the event and its outbox rows, atomically;
 	// ErrConflict when the order is no longer in from.
 	Transition(ctx context.Context, c Change) (Order, error)
-	// Fulfil records f and, in the same transaction, moves the order from
-	// c.From to c.To (when they differ) as Transition does. Under the
-	// order's lock it checks again that no variant ships more than was
-	// ordered and that c.To is SHIPPED exactly when everything has;
-	// ErrConflict when not, or when the order is no longer in c.From.
-	Fulfil(ctx context.Context, f Fulfillment, c Change) (Order, error)
+	// FulfilmentByKey is the order's fulfilment recorded under key, pending
+	// or done; ErrNotFound when there is none.
+	FulfilmentByKey(ctx context.Context, orderID, key string) (Fulfillment, error)
+	// BeginFulfilment records f as pending under the order's lock, unless
+	// the order has one with f.Key already, which it returns instead.
+	// ErrConflict when, counting pending ones, a variant would ship more
+	// than was ordered.
+	BeginFulfilment(ctx context.Context, f Fulfillment) (Fulfillment, error)
+	// AbandonFulfilment forgets a pending fulfilment whose units did not
+	// ship (inventory refused them).
+	AbandonFulfilment(ctx context.Context, id string) error
+	// CompleteFulfilment marks a pending fulfilment done, moves the order
+	// to PARTIALLY_SHIPPED or (when everything has shipped) SHIPPED, with
+	// payment as the payment's status when not "", and records the events,
+	// in one transaction. Done already: it changes nothing.
+	CompleteFulfilment(ctx context.Context, f Fulfillment, payment PaymentStatus) (Order, error)
+	// ShippingByOrder is like FulfillmentsByOrders with pending ones too.
+	ShippingByOrder(ctx context.Context, orderID string) ([]Fulfillment, error)
 }
 
 // Change is one status change of an order and what it did to the payment.
@@ -106,8 +118,9 @@ type Catalog interface {
 var ErrUnavailable = errors.New("upstream unavailable")
 
 // Inventory holds and releases stock (the inventory subgraph), as the
-// orders service. Convert, Release and Fulfill succeed when the reservation
-// is already where they would put it, so each can be repeated.
+// orders service. Convert and Release succeed when the reservation is
+// already where they would put it, and FulfillLines is keyed, so each can
+// be repeated.
 type Inventory interface {
 	Available(ctx context.Context, variantIDs []string) (map[string]int, error)
 	// Reserve holds the lines; *ShortageError when stock is short.
@@ -116,7 +129,9 @@ type Inventory interface {
 	Convert(ctx context.Context, id string) error
 	// Release: *StateError when its units already shipped.
 	Release(ctx context.Context, id string) error
-	Fulfill(ctx context.Context, id string) error
+	// FulfillLines ships exactly these units of the reservation (the rest
+	// stays allocated); key makes a repeat ship nothing more.
+	FulfillLines(ctx context.Context, id string, lines []FulfillmentLine, key string) error
 }
 
 // ReserveRequest is one checkout's hold on stock.

@@ -54,22 +54,23 @@ func (s *Store) after(ctx context.Context, id string, err error, what string) (o
 	return os[0], nil
 }
 
-// Fulfil: see order.Store.
-func (s *Store) Fulfil(ctx context.Context, f order.Fulfillment, c order.Change) (order.Order, error) {
-	err := s.inTx(ctx, func(tx *changeTx) error {
-		var status string
-		eo := eventOrder{ID: f.OrderID}
-		err := tx.QueryRow(ctx, `SELECT status, user_id, number FROM orders WHERE id = $1 FOR UPDATE`, f.OrderID).
-			Scan(&status, &eo.UserID, &eo.Number)
-		if errors.Is(err, pgx.ErrNoRows) || (err == nil && status != string(c.From)) {
-			return order.ErrConflict
-		}
-		if err != nil {
+// BeginFulfilment: see order.Store. The order's row lock serialises
+// shipments of one order, so concurrent repeats of a key find each other.
+func (s *Store) BeginFulfilment(ctx context.Context, f order.Fulfillment) (order.Fulfillment, error) {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM orders WHERE id = $1 FOR UPDATE`, f.OrderID); err != nil {
 			return err
 		}
-		var at time.Time
-		if err := tx.QueryRow(ctx, `INSERT INTO fulfillments (id, order_id, carrier, tracking_number, actor) VALUES ($1, $2, $3, $4, $5)
-RETURNING created_at`, f.ID, f.OrderID, f.Carrier, f.TrackingNumber, f.Actor).Scan(&at); err != nil {
+		found, err := fulfilmentByKey(ctx, tx, f.OrderID, f.Key)
+		if err == nil {
+			f = found
+			return nil
+		}
+		if !errors.Is(err, order.ErrNotFound) {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO fulfillments (id, order_id, carrier, tracking_number, actor, idempotency_key, request_hash, state)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING')`, f.ID, f.OrderID, f.Carrier, f.TrackingNumber, f.Actor, f.Key, f.RequestHash); err != nil {
 			return err
 		}
 		for _, l := range f.Lines {
@@ -78,17 +79,104 @@ RETURNING created_at`, f.ID, f.OrderID, f.Carrier, f.TrackingNumber, f.Actor).Sc
 				return err
 			}
 		}
-		fulfilled, err := fulfilmentStatus(ctx, tx, f.OrderID)
+		// Pending shipments count: two at once cannot both take the last unit.
+		_, err = fulfilmentStatus(ctx, tx, f.OrderID, true)
+		f.Pending = true
+		return err
+	})
+	if errors.Is(err, order.ErrConflict) {
+		return order.Fulfillment{}, err
+	}
+	if err != nil {
+		return order.Fulfillment{}, fmt.Errorf("begin fulfilment: %w", err)
+	}
+	return f, nil
+}
+
+// FulfilmentByKey: see order.Store.
+func (s *Store) FulfilmentByKey(ctx context.Context, orderID, key string) (order.Fulfillment, error) {
+	var f order.Fulfillment
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		f, err = fulfilmentByKey(ctx, tx, orderID, key)
+		return err
+	})
+	return f, err
+}
+
+func fulfilmentByKey(ctx context.Context, tx pgx.Tx, orderID, key string) (order.Fulfillment, error) {
+	f := order.Fulfillment{OrderID: orderID, Key: key}
+	var state string
+	err := tx.QueryRow(ctx, `SELECT id, carrier, tracking_number, actor, request_hash, state, created_at FROM fulfillments
+WHERE order_id = $1 AND idempotency_key = $2`, orderID, key).Scan(&f.ID, &f.Carrier, &f.TrackingNumber, &f.Actor, &f.RequestHash, &state, &f.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return f, order.ErrNotFound
+	}
+	if err != nil {
+		return f, fmt.Errorf("fulfilment by key: %w", err)
+	}
+	f.Pending = state == "PENDING"
+	rows, err := tx.Query(ctx, `SELECT variant_id, quantity FROM fulfillment_lines WHERE fulfillment_id = $1 ORDER BY variant_id`, f.ID)
+	if err != nil {
+		return f, fmt.Errorf("fulfilment by key: %w", err)
+	}
+	f.Lines, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (order.FulfillmentLine, error) {
+		var l order.FulfillmentLine
+		err := row.Scan(&l.VariantID, &l.Quantity)
+		return l, err
+	})
+	return f, err
+}
+
+// AbandonFulfilment: see order.Store.
+func (s *Store) AbandonFulfilment(ctx context.Context, id string) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM fulfillments WHERE id = $1 AND state = 'PENDING' FOR UPDATE`, id).Scan(&n); err != nil || n == 0 {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM fulfillment_lines WHERE fulfillment_id = $1`, id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM fulfillments WHERE id = $1`, id)
+		return err
+	})
+}
+
+// CompleteFulfilment: see order.Store.
+func (s *Store) CompleteFulfilment(ctx context.Context, f order.Fulfillment, payment order.PaymentStatus) (order.Order, error) {
+	err := s.inTx(ctx, func(tx *changeTx) error {
+		var status string
+		eo := eventOrder{ID: f.OrderID}
+		err := tx.QueryRow(ctx, `SELECT status, user_id, number FROM orders WHERE id = $1 FOR UPDATE`, f.OrderID).
+			Scan(&status, &eo.UserID, &eo.Number)
 		if err != nil {
 			return err
 		}
-		if (fulfilled == order.Fulfilled) != (c.To == order.Shipped) {
-			return order.ErrConflict
+		var at time.Time
+		err = tx.QueryRow(ctx, `UPDATE fulfillments SET state = 'DONE', created_at = clock_timestamp() WHERE id = $1 AND state = 'PENDING'
+RETURNING created_at`, f.ID).Scan(&at)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // a concurrent repeat of this shipment completed it
 		}
-		if c.To == c.From {
-			_, err = tx.Exec(ctx, `UPDATE orders SET fulfillment_status = $2, updated_at = now() WHERE id = $1`, f.OrderID, string(fulfilled))
+		if err != nil {
+			return err
+		}
+		fulfilled, err := fulfilmentStatus(ctx, tx, f.OrderID, false)
+		if err != nil {
+			return err
+		}
+		from, to := order.Status(status), order.PartiallyShipped
+		if fulfilled == order.Fulfilled {
+			to = order.Shipped
+		}
+		if from != to && order.CanMove(from, to) {
+			err = transition(ctx, tx, order.Change{OrderID: f.OrderID, From: from, To: to, Actor: f.Actor, Payment: payment}, fulfilled)
 		} else {
-			err = transition(ctx, tx, c, fulfilled)
+			// Already there, or the order ended (canceled) while the
+			// units were on their way: they did ship, so the record stays.
+			_, err = tx.Exec(ctx, `UPDATE orders SET fulfillment_status = $2, updated_at = now(),
+  payment_status = coalesce(nullif($3, ''), payment_status) WHERE id = $1`, f.OrderID, string(fulfilled), string(payment))
 		}
 		if err != nil {
 			return err
@@ -98,17 +186,18 @@ RETURNING created_at`, f.ID, f.OrderID, f.Carrier, f.TrackingNumber, f.Actor).Sc
 	return s.after(ctx, f.OrderID, err, "fulfil")
 }
 
-// fulfilmentStatus compares what shipped with what was ordered, per
-// variant; ErrConflict when any variant shipped more than was ordered.
-func fulfilmentStatus(ctx context.Context, tx pgx.Tx, orderID string) (order.FulfillmentStatus, error) {
+// fulfilmentStatus compares what shipped (with pending, also what is
+// shipping) with what was ordered, per variant; ErrConflict when any
+// variant shipped more than was ordered.
+func fulfilmentStatus(ctx context.Context, tx pgx.Tx, orderID string, pending bool) (order.FulfillmentStatus, error) {
 	var over, short, shipped int
 	err := tx.QueryRow(ctx, `
 WITH ordered AS (SELECT variant_id, sum(quantity) AS n FROM order_lines WHERE order_id = $1 GROUP BY variant_id),
      sent AS (SELECT l.variant_id, sum(l.quantity) AS n FROM fulfillment_lines l JOIN fulfillments f ON f.id = l.fulfillment_id
-              WHERE f.order_id = $1 GROUP BY l.variant_id)
+              WHERE f.order_id = $1 AND (f.state = 'DONE' OR $2) GROUP BY l.variant_id)
 SELECT count(*) FILTER (WHERE coalesce(s.n, 0) > coalesce(o.n, 0)), count(*) FILTER (WHERE coalesce(s.n, 0) < coalesce(o.n, 0)),
   coalesce(sum(s.n), 0)
-FROM ordered o FULL JOIN sent s ON s.variant_id = o.variant_id`, orderID).Scan(&over, &short, &shipped)
+FROM ordered o FULL JOIN sent s ON s.variant_id = o.variant_id`, orderID, pending).Scan(&over, &short, &shipped)
 	switch {
 	case err != nil:
 		return "", err
@@ -122,12 +211,21 @@ FROM ordered o FULL JOIN sent s ON s.variant_id = o.variant_id`, orderID).Scan(&
 	return order.Unfulfilled, nil
 }
 
-// FulfillmentsByOrders returns these orders' fulfilments with their lines,
-// oldest first.
+// FulfillmentsByOrders returns these orders' recorded fulfilments with
+// their lines, oldest first.
 func (s *Store) FulfillmentsByOrders(ctx context.Context, orderIDs []string) ([]order.Fulfillment, error) {
+	return s.fulfilments(ctx, orderIDs, false)
+}
+
+// ShippingByOrder: see order.Store.
+func (s *Store) ShippingByOrder(ctx context.Context, orderID string) ([]order.Fulfillment, error) {
+	return s.fulfilments(ctx, []string{orderID}, true)
+}
+
+func (s *Store) fulfilments(ctx context.Context, orderIDs []string, pending bool) ([]order.Fulfillment, error) {
 	rows, err := s.pool.Query(ctx, `SELECT f.id, f.order_id, f.carrier, f.tracking_number, f.actor, f.created_at, l.variant_id, l.quantity
-FROM fulfillments f JOIN fulfillment_lines l ON l.fulfillment_id = f.id WHERE f.order_id = ANY($1)
-ORDER BY f.order_id, f.created_at, f.id, l.variant_id`, orderIDs)
+FROM fulfillments f JOIN fulfillment_lines l ON l.fulfillment_id = f.id WHERE f.order_id = ANY($1) AND (f.state = 'DONE' OR $2)
+ORDER BY f.order_id, f.created_at, f.id, l.variant_id`, orderIDs, pending)
 	if err != nil {
 		return nil, fmt.Errorf("fulfillments: %w", err)
 	}

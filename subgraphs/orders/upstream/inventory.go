@@ -89,9 +89,27 @@ func (i *Inventory) Release(ctx context.Context, id string) error {
 	return i.move(ctx, "releaseReservation", id, "RELEASED")
 }
 
-// Fulfill records that the units shipped.
-func (i *Inventory) Fulfill(ctx context.Context, id string) error {
-	return i.move(ctx, "fulfillReservation", id, "FULFILLED")
+// FulfillLines records that these units of the reservation shipped; the
+// key (the fulfilment's id) makes a repeat ship nothing more.
+func (i *Inventory) FulfillLines(ctx context.Context, id string, lines []order.FulfillmentLine, key string) error {
+	ls := make([]map[string]any, len(lines))
+	for j, l := range lines {
+		ls[j] = map[string]any{"variantId": l.VariantID, "quantity": l.Quantity}
+	}
+	var out struct{ FulfillReservationLines reservationPayload }
+	err := i.do(ctx, `mutation($id: ID!, $l: [StockLineInput!]!, $k: String!) { fulfillReservationLines(id: $id, lines: $l, idempotencyKey: $k) {
+  reservation { id status } errors { code message } } }`, map[string]any{"id": id, "l": ls, "k": key}, &out)
+	if err != nil {
+		return err
+	}
+	if p := out.FulfillReservationLines; len(p.Errors) > 0 {
+		status := ""
+		if p.Reservation != nil {
+			status = p.Reservation.Status
+		}
+		return &order.StateError{Status: status, Message: p.Errors[0].Message}
+	}
+	return nil
 }
 
 // move calls one of the reservation mutations; a reservation already in

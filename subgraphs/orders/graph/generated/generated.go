@@ -679,6 +679,10 @@ input FulfillOrderInput {
   lines: [FulfillmentLineInput!]!
   carrier: String!
   trackingNumber: String!
+  """
+  Makes the shipment safe to send again (1 to 255 characters, per order): the same key gives the same fulfilment, never a second one; the same key with other lines, carrier or tracking number gives IDEMPOTENCY_KEY_REUSED.
+  """
+  idempotencyKey: String!
 }
 
 input FulfillmentLineInput {
@@ -720,6 +724,8 @@ enum OrderErrorCode {
   INVALID_TRANSITION
   "fulfillOrder: more units than are left to ship, a variant not on the order, or no lines."
   INVALID_FULFILLMENT
+  "fulfillOrder: the idempotencyKey was used for another shipment of this order."
+  IDEMPOTENCY_KEY_REUSED
   UPSTREAM_REFUSED
   SERVICE_UNAVAILABLE
 }
@@ -7123,7 +7129,7 @@ func (ec *executionContext) unmarshalInputFulfillOrderInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"orderId", "lines", "carrier", "trackingNumber"}
+	fieldsInOrder := [...]string{"orderId", "lines", "carrier", "trackingNumber", "idempotencyKey"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7158,6 +7164,13 @@ func (ec *executionContext) unmarshalInputFulfillOrderInput(ctx context.Context,
 				return it, err
 			}
 			it.TrackingNumber = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
 		}
 	}
 	return it, nil

@@ -68,6 +68,8 @@ type FulfillOrderInput struct {
 	Lines          []*FulfillmentLineInput `json:"lines"`
 	Carrier        string                  `json:"carrier"`
 	TrackingNumber string                  `json:"trackingNumber"`
+	// Makes the shipment safe to send again (1 to 255 characters, per order): the same key gives the same fulfilment, never a second one; the same key with other lines, carrier or tracking number gives IDEMPOTENCY_KEY_REUSED.
+	IdempotencyKey string `json:"idempotencyKey"`
 }
 
 type FulfillOrderPayload struct {
@@ -529,21 +531,24 @@ const (
 	OrderErrorCodeInvalidTransition OrderErrorCode = "INVALID_TRANSITION"
 	// fulfillOrder: more units than are left to ship, a variant not on the order, or no lines.
 	OrderErrorCodeInvalidFulfillment OrderErrorCode = "INVALID_FULFILLMENT"
-	OrderErrorCodeUpstreamRefused    OrderErrorCode = "UPSTREAM_REFUSED"
-	OrderErrorCodeServiceUnavailable OrderErrorCode = "SERVICE_UNAVAILABLE"
+	// fulfillOrder: the idempotencyKey was used for another shipment of this order.
+	OrderErrorCodeIdempotencyKeyReused OrderErrorCode = "IDEMPOTENCY_KEY_REUSED"
+	OrderErrorCodeUpstreamRefused      OrderErrorCode = "UPSTREAM_REFUSED"
+	OrderErrorCodeServiceUnavailable   OrderErrorCode = "SERVICE_UNAVAILABLE"
 )
 
 var AllOrderErrorCode = []OrderErrorCode{
 	OrderErrorCodeNotFound,
 	OrderErrorCodeInvalidTransition,
 	OrderErrorCodeInvalidFulfillment,
+	OrderErrorCodeIdempotencyKeyReused,
 	OrderErrorCodeUpstreamRefused,
 	OrderErrorCodeServiceUnavailable,
 }
 
 func (e OrderErrorCode) IsValid() bool {
 	switch e {
-	case OrderErrorCodeNotFound, OrderErrorCodeInvalidTransition, OrderErrorCodeInvalidFulfillment, OrderErrorCodeUpstreamRefused, OrderErrorCodeServiceUnavailable:
+	case OrderErrorCodeNotFound, OrderErrorCodeInvalidTransition, OrderErrorCodeInvalidFulfillment, OrderErrorCodeIdempotencyKeyReused, OrderErrorCodeUpstreamRefused, OrderErrorCodeServiceUnavailable:
 		return true
 	}
 	return false
