@@ -257,3 +257,60 @@ func TestPartialShipmentThenCancel(t *testing.T) {
 		t.Errorf("var_000001 after both orders: %d %d %d", onHand, allocated, reserved)
 	}
 }
+
+// TestPartialRefund: refunding part of what was captured leaves the
+// order's paymentStatus PARTIALLY_REFUNDED (as payments says), a repeat of
+// the key refunds once, more than is left is refused, the rest makes it
+// REFUNDED; nothing captured yet is refused.
+func TestPartialRefund(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.receive(t, "var_000001", 5)
+	p := e.place(t, e.ada, e.cart(t, e.ada, "var_000001", 1), testcard.Visa, "k")
+	id := p.Order.ID
+	type refunded struct {
+		RefundOrder struct {
+			Order *struct {
+				Status, PaymentStatus string
+				Total                 struct{ Amount, CurrencyCode string }
+			}
+			Errors []struct{ Code string }
+		}
+	}
+	refund := func(key string, amount any) refunded {
+		t.Helper()
+		var out refunded
+		gql(t, e.h, e.staff, `mutation($o: ID!, $a: MoneyInput, $k: String!) { refundOrder(input: {orderId: $o, amount: $a, idempotencyKey: $k}) {
+  order { status paymentStatus total { amount currencyCode } } errors { code } } }`, map[string]any{"o": id, "a": amount, "k": key}, &out)
+		return out
+	}
+	if r := refund("early", nil); len(r.RefundOrder.Errors) != 1 || r.RefundOrder.Errors[0].Code != "UPSTREAM_REFUSED" {
+		t.Fatalf("refund before capture: %+v", r)
+	}
+	if m := e.move(t, e.staff, id, "SHIPPED"); len(m.Errors) > 0 {
+		t.Fatalf("ship: %+v", m)
+	}
+	var o struct {
+		Order struct{ Total struct{ Amount, CurrencyCode string } }
+	}
+	gql(t, e.h, e.staff, `query($id: ID!) { order(id: $id) { total { amount currencyCode } } }`, map[string]any{"id": id}, &o)
+	cur := o.Order.Total.CurrencyCode
+	for range 2 {
+		if r := refund("r1", map[string]any{"amount": "1.00", "currencyCode": cur}); len(r.RefundOrder.Errors) > 0 ||
+			r.RefundOrder.Order.PaymentStatus != "PARTIALLY_REFUNDED" || r.RefundOrder.Order.Status != "SHIPPED" {
+			t.Fatalf("partial refund: %+v", r)
+		}
+	}
+	if st := e.paymentStatus(t, p.Order.Payment.ID); st != "PARTIALLY_REFUNDED" {
+		t.Fatalf("payments says %s", st)
+	}
+	if n := e.count(t, e.paymentsDB, `SELECT count(*) FROM transactions WHERE payment_id = $1 AND kind = 'REFUND'`, p.Order.Payment.ID); n != 1 {
+		t.Errorf("%d refund transactions for one key sent twice", n)
+	}
+	if r := refund("r2", map[string]any{"amount": o.Order.Total.Amount, "currencyCode": cur}); len(r.RefundOrder.Errors) != 1 || r.RefundOrder.Errors[0].Code != "UPSTREAM_REFUSED" {
+		t.Fatalf("refund more than is left: %+v", r)
+	}
+	if r := refund("r3", nil); len(r.RefundOrder.Errors) > 0 || r.RefundOrder.Order.PaymentStatus != "REFUNDED" {
+		t.Fatalf("refund the rest: %+v", r)
+	}
+}

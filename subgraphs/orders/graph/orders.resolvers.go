@@ -198,6 +198,19 @@ func (r *mutationResolver) FulfillOrder(ctx context.Context, input model.Fulfill
 		TrackingNumber: input.TrackingNumber, IdempotencyKey: input.IdempotencyKey}))
 }
 
+// RefundOrder is the resolver for the refundOrder field.
+func (r *mutationResolver) RefundOrder(ctx context.Context, input model.RefundOrderInput) (*model.OrderPayload, error) {
+	in := order.RefundInput{OrderID: input.OrderID, IdempotencyKey: input.IdempotencyKey}
+	if input.Amount != nil {
+		m, err := money.Parse(input.Amount.Amount, input.Amount.CurrencyCode)
+		if err != nil {
+			return nil, errs.New(errs.Invalid, "amount: %v", err)
+		}
+		in.Amount = &m
+	}
+	return orderPayload(r.Lifecycle.Refund(ctx, in))
+}
+
 // Number is the resolver for the number field.
 func (r *orderResolver) Number(ctx context.Context, obj *model.Order) (string, error) {
 	return number(obj.Order.Number), nil

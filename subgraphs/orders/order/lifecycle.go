@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 
 // Orders is the order lifecycle: status changes by staff, with what each
@@ -206,4 +208,40 @@ func (o *Orders) ExpireUnpaid(ctx context.Context, olderThan time.Duration) (int
 		n++
 	}
 	return n, errors.Join(failed...)
+}
+
+// RefundInput is staff giving money back on an order.
+type RefundInput struct {
+	OrderID        string
+	Amount         *money.Money // nil: all that is left
+	IdempotencyKey string
+}
+
+// Refund gives back all or part of what the order's payment captured,
+// without changing the order's status, and records the payment's status
+// after (PARTIALLY_REFUNDED when some captured money remains). The
+// payment's key is derived from the order and the caller's key, so a
+// repeat refunds once.
+func (o *Orders) Refund(ctx context.Context, in RefundInput) (Order, error) {
+	if _, err := staff(ctx); err != nil {
+		return Order{}, err
+	}
+	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 255 {
+		return Order{}, errs.New(errs.Invalid, "idempotencyKey must be 1 to 255 characters")
+	}
+	ord, err := o.byID(ctx, in.OrderID)
+	if err != nil {
+		return Order{}, err
+	}
+	if in.Amount != nil && (in.Amount.Currency != ord.Total.Currency || in.Amount.Minor <= 0) {
+		return ord, errs.New(errs.Invalid, "amount must be positive and in %s", ord.Total.Currency)
+	}
+	if ord.PaymentID == "" {
+		return ord, problem("orderId", CodeUpstreamRefused, "order %s has no payment to refund", ord.ID)
+	}
+	st, err := o.payments.RefundAmount(ctx, ord.PaymentID, ord.ID+":refund:"+in.IdempotencyKey, in.Amount)
+	if err := refused(err, "refund the payment"); err != nil {
+		return ord, err
+	}
+	return o.store.SetPaymentStatus(ctx, ord.ID, PaymentStatus(st))
 }

@@ -81,6 +81,9 @@ type Store interface {
 	// payment as the payment's status when not "", and records the events,
 	// in one transaction. Done already: it changes nothing.
 	CompleteFulfilment(ctx context.Context, f Fulfillment, payment PaymentStatus) (Order, error)
+	// SetPaymentStatus records the payment's status on the order (a refund
+	// that changes no order status).
+	SetPaymentStatus(ctx context.Context, orderID string, ps PaymentStatus) (Order, error)
 	// ShippingByOrder is like FulfillmentsByOrders with pending ones too.
 	ShippingByOrder(ctx context.Context, orderID string) ([]Fulfillment, error)
 }
@@ -166,6 +169,9 @@ type Payments interface {
 	Capture(ctx context.Context, paymentID, key string) error
 	Void(ctx context.Context, paymentID, key string) error
 	Refund(ctx context.Context, paymentID, key string) error
+	// RefundAmount gives back amount (nil: all that is left) and returns
+	// the payment's status after; *StateError when more than is left.
+	RefundAmount(ctx context.Context, paymentID, key string, amount *money.Money) (string, error)
 }
 
 // AuthorizeRequest is the payment for one order.

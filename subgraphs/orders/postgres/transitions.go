@@ -247,3 +247,12 @@ ORDER BY f.order_id, f.created_at, f.id, l.variant_id`, orderIDs, pending)
 	}
 	return out, nil
 }
+
+// SetPaymentStatus: see order.Store.
+func (s *Store) SetPaymentStatus(ctx context.Context, orderID string, ps order.PaymentStatus) (order.Order, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE orders SET payment_status = $2, updated_at = now() WHERE id = $1`, orderID, string(ps))
+	if err == nil && tag.RowsAffected() == 0 {
+		err = order.ErrNotFound
+	}
+	return s.after(ctx, orderID, err, "set payment status")
+}

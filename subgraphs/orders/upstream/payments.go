@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/myshop/supergraph/subgraphs/orders/order"
+	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 
 // Payments is order.Payments over the payments subgraph: authorizations
@@ -120,25 +121,45 @@ func (p *Payments) Refund(ctx context.Context, id, key string) error {
 	return p.follow(ctx, "refundPayment", "RefundPaymentInput", id, key)
 }
 
+// RefundAmount gives back amount (nil: all that is left) and returns the
+// payment's status after.
+func (p *Payments) RefundAmount(ctx context.Context, id, key string, amount *money.Money) (string, error) {
+	in := map[string]any{"paymentId": id, "idempotencyKey": key}
+	if amount != nil {
+		in["amount"] = map[string]any{"amount": amount.Amount(), "currencyCode": string(amount.Currency)}
+	}
+	return p.send(ctx, "refundPayment", "RefundPaymentInput", in)
+}
+
 func (p *Payments) follow(ctx context.Context, field, input, id, key string) error {
+	_, err := p.send(ctx, field, input, map[string]any{"paymentId": id, "idempotencyKey": key})
+	return err
+}
+
+// send runs one of payments' money mutations and returns the payment's
+// status after it.
+func (p *Payments) send(ctx context.Context, field, input string, in map[string]any) (string, error) {
 	var out map[string]paymentPayload
 	err := p.do(ctx, `mutation($in: `+input+`!) { `+field+`(input: $in) { payment { id status } errors { code message } } }`,
-		map[string]any{"in": map[string]any{"paymentId": id, "idempotencyKey": key}}, &out)
+		map[string]any{"in": in}, &out)
 	if err != nil {
-		return err
+		return "", err
 	}
 	pp := out[field]
 	if len(pp.Errors) == 0 {
-		return nil
+		if pp.Payment == nil {
+			return "", fmt.Errorf("%w: %s gave no payment", order.ErrUnavailable, field)
+		}
+		return pp.Payment.Status, nil
 	}
 	if pp.Errors[0].Code == "PROVIDER_UNAVAILABLE" {
-		return fmt.Errorf("%w: payments: %s", order.ErrUnavailable, pp.Errors[0].Message)
+		return "", fmt.Errorf("%w: payments: %s", order.ErrUnavailable, pp.Errors[0].Message)
 	}
 	status := ""
 	if pp.Payment != nil {
 		status = pp.Payment.Status
 	}
-	return &order.StateError{Status: status, Message: pp.Errors[0].Message}
+	return "", &order.StateError{Status: status, Message: pp.Errors[0].Message}
 }
 
 func (p *Payments) do(ctx context.Context, query string, vars map[string]any, out any) error {

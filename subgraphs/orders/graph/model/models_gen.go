@@ -209,6 +209,14 @@ func (ProductVariant) IsEntity() {}
 type Query struct {
 }
 
+type RefundOrderInput struct {
+	OrderID string `json:"orderId"`
+	// Leave out to refund all that is left; in the order's currency.
+	Amount *MoneyInput `json:"amount,omitempty"`
+	// The same key refunds once however often it is sent (1 to 255 characters).
+	IdempotencyKey string `json:"idempotencyKey"`
+}
+
 // A postal address an order ships or bills to; orders keep their own copy.
 type ShippingAddress struct {
 	FirstName  string `json:"firstName"`
