@@ -39,10 +39,13 @@ func (q *searchSQL) arg(v any) string {
 // document there and is not listed.
 func buildSearch(s product.Search) *searchSQL {
 	q := &searchSQL{}
-	staff := q.arg(s.Staff)
 	q.from = `product_search d`
-	q.where = append(q.where, `d.channel = `+q.arg(s.Channel),
-		`(`+staff+`::bool OR (d.status = 'PUBLISHED' AND d.published_at <= now()))`)
+	q.where = append(q.where, `d.channel = `+q.arg(s.Channel))
+	if !s.Staff {
+		// Written out rather than "$staff OR (…)", so a generic plan still
+		// sees them and the partial indexes on published documents apply.
+		q.where = append(q.where, `d.status = 'PUBLISHED'`, `d.published_at <= now()`)
+	}
 	if s.CollectionID != "" {
 		q.from += ` JOIN collection_products colp ON colp.product_id = d.product_id AND colp.collection_id = ` + q.arg(s.CollectionID)
 	}
@@ -151,11 +154,12 @@ func pageStatement(in product.Search, after *product.SortKey, first int, want Wa
 	sql := `WITH f AS MATERIALIZED (SELECT d.product_id AS id, ` + q.key + ` AS k, d.category_id, d.brand_id, d.min_minor, d.attrs
 		FROM ` + q.from + ` WHERE ` + strings.Join(q.where, " AND ") + `),
 	pg AS (SELECT f.id, f.k FROM f WHERE ` + cursor + ` ORDER BY f.k ` + dir + `, f.id ` + dir + ` LIMIT ` + q.arg(first+1) + `),
-	page AS (` + final + `),
+	page AS (SELECT ` + productCols + `, pg.k::text, pg.k AS sort_k, pg.id AS sort_id FROM pg JOIN products p ON p.id = pg.id
+		JOIN product_channel_prices dp ON dp.product_id = p.id AND dp.channel = 'default-usd'),
 	agg AS (SELECT ` + count + ` AS n, ` + facets + ` AS facets)
 	-- One row per page product; the aggregates ride on every row, and on a
-	-- row of NULLs when the page is empty.
-	SELECT agg.n, agg.facets, page.* FROM agg LEFT JOIN page ON true`
+	-- row of NULLs when the page is empty. A join keeps no order: sort again.
+	SELECT agg.n, agg.facets, page.* FROM agg LEFT JOIN page ON true ORDER BY page.sort_k ` + dir + `, page.sort_id ` + dir
 	return sql, q.args
 }
 
@@ -202,8 +206,9 @@ func (s *Store) SearchAll(ctx context.Context, in product.Search, after *product
 		dest := c.dest()
 		var n *int
 		var facets []facetRow
+		var sortKey, sortID any // the page's order, already in the key text
 		if agg {
-			dest = append([]any{&n, &facets}, dest...)
+			dest = append(append([]any{&n, &facets}, dest...), &sortKey, &sortID)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return product.SearchPage{}, fmt.Errorf("search: %w", err)

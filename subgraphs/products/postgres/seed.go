@@ -48,6 +48,20 @@ func SeedScale(ctx context.Context, pool *pgxpool.Pool, scale int) error {
 	if err != nil {
 		return fmt.Errorf("seed catalog: %w", err)
 	}
+	// Fresh planner statistics: right after a bulk load autovacuum has not
+	// analysed yet, and search plans chosen on an empty table's statistics
+	// ignore the indexes that make them fast.
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `ANALYZE products, product_search, product_channel_prices, product_attribute_values,
+			product_variants, variant_prices, reviews, product_ratings, categories, brands, attributes`)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("seed catalog: analyze: %w", err)
+	}
 	return nil
 }
 
