@@ -2,6 +2,7 @@ package orders_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -409,5 +410,67 @@ func TestAbandonedPaymentIsVoided(t *testing.T) {
 	gqltest.JSONEq(t, after.Data, `{"paymentsByOrder":[{"status":"VOIDED"}]}`)
 	if p := e.place(t, e.ada, cartID, testcard.Visa, "k"); p.code() != "CHECKOUT_ABANDONED" {
 		t.Errorf("retry after the resumer gave up: %+v", p)
+	}
+}
+
+// TestLinesKeepProductAndCategory: checkout reads each variant's product
+// and category from products with its price, keeps them on the order line
+// and puts them in order.placed; moving the product to another category
+// afterwards changes neither.
+func TestLinesKeepProductAndCategory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.receive(t, "var_000001", 5)
+	e.receive(t, "var_000002", 5)
+	want := map[string][2]string{}
+	for _, v := range []string{"var_000001", "var_000002"} {
+		var p, c string
+		if err := e.productsDB.QueryRow(context.Background(), `SELECT p.id, coalesce(p.category_id, '') FROM product_variants v JOIN products p ON p.id = v.product_id WHERE v.id = $1`, v).
+			Scan(&p, &c); err != nil {
+			t.Fatal(err)
+		}
+		if c == "" {
+			t.Fatalf("demo product of %s has no category: the test needs one", v)
+		}
+		want[v] = [2]string{p, c}
+	}
+	id := e.place(t, e.ada, e.cart(t, e.ada, "var_000001", 2, "var_000002", 1), testcard.Visa, "k").Order.ID
+	mustExec(t, e.productsDB, `UPDATE products SET category_id = NULL WHERE id = $1`, want["var_000001"][0])
+
+	rows, err := e.pool.Query(context.Background(), `SELECT variant_id, product_id, category_id FROM order_lines WHERE order_id = $1`, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var v, p, c string
+		if err := rows.Scan(&v, &p, &c); err != nil {
+			t.Fatal(err)
+		}
+		if [2]string{p, c} != want[v] {
+			t.Errorf("line %s: product %q category %q, want %v", v, p, c, want[v])
+		}
+		n++
+	}
+	if n != 2 {
+		t.Fatalf("%d lines", n)
+	}
+	var payload struct {
+		Lines []struct{ VariantID, ProductID, CategoryID string }
+	}
+	var raw []byte
+	if err := e.pool.QueryRow(context.Background(), `SELECT payload FROM outbox WHERE event_id = $1`, "evt_"+id+"_placed").Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &payload); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range payload.Lines {
+		if [2]string{l.ProductID, l.CategoryID} != want[l.VariantID] {
+			t.Errorf("order.placed line %+v, want %v", l, want[l.VariantID])
+		}
+	}
+	if len(payload.Lines) != 2 {
+		t.Errorf("order.placed lines: %s", raw)
 	}
 }

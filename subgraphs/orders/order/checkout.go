@@ -171,7 +171,8 @@ func (c *Checkout) price(ctx context.Context, cart Cart) (Saga, error) {
 		if !ok || v.Price == nil || v.Price.Currency != currency {
 			return Saga{}, problem("lines", CodeVariantNotAvailable, "%s is not sold in %s", l.VariantID, cart.Channel)
 		}
-		line := Line{VariantID: v.ID, SKU: v.SKU, Name: v.Name, Quantity: l.Quantity, UnitPrice: *v.Price}
+		line := Line{VariantID: v.ID, SKU: v.SKU, Name: v.Name, Quantity: l.Quantity, UnitPrice: *v.Price,
+			ProductID: v.ProductID, CategoryID: v.CategoryID}
 		s.Lines = append(s.Lines, line)
 		s.Total.Minor += line.Total().Minor
 	}

@@ -67,6 +67,9 @@ type Line struct {
 	Name      string
 	Quantity  int
 	UnitPrice money.Money
+	// ProductID and CategoryID are the variant's product and its category
+	// when the order was placed ("" on older orders, or uncategorised).
+	ProductID, CategoryID string
 }
 
 // Total is the line's unit price times its quantity: lines are rounded

@@ -107,6 +107,9 @@ type Variant struct {
 	SKU   string
 	Name  string
 	Price *money.Money // nil: not sold in the channel
+	// ProductID and CategoryID ("" when uncategorised) are kept on the
+	// order line, for sales per category.
+	ProductID, CategoryID string
 }
 
 // Catalog prices variants (the products subgraph).

@@ -65,6 +65,8 @@ type placedLine struct {
 	Name           string `json:"name"`
 	Quantity       int    `json:"quantity"`
 	UnitPriceMinor int64  `json:"unitPriceMinor"`
+	ProductID      string `json:"productId"`
+	CategoryID     string `json:"categoryId"`
 }
 
 // recordPlaced announces a new order (CONFIRMED, or PENDING_PAYMENT while
@@ -72,7 +74,8 @@ type placedLine struct {
 func recordPlaced(ctx context.Context, tx pgx.Tx, s order.Saga, o eventOrder, status order.Status, paid order.PaymentStatus, at time.Time) error {
 	lines := make([]placedLine, len(s.Lines))
 	for i, l := range s.Lines {
-		lines[i] = placedLine{VariantID: l.VariantID, SKU: l.SKU, Name: l.Name, Quantity: l.Quantity, UnitPriceMinor: l.UnitPrice.Minor}
+		lines[i] = placedLine{VariantID: l.VariantID, SKU: l.SKU, Name: l.Name, Quantity: l.Quantity, UnitPriceMinor: l.UnitPrice.Minor,
+			ProductID: l.ProductID, CategoryID: l.CategoryID}
 	}
 	return outbox(ctx, tx, "evt_"+s.ID+"_placed", "order.placed", map[string]any{"orderId": s.ID, "number": o.Number,
 		"userId": s.UserID, "channel": s.Channel, "status": string(status), "paymentStatus": string(paid), "paymentId": s.PaymentID,

@@ -91,7 +91,7 @@ func (s *Store) OrdersByIDs(ctx context.Context, ids []string) ([]order.Order, e
 
 // LinesByOrders returns the lines of these orders, in position order.
 func (s *Store) LinesByOrders(ctx context.Context, orderIDs []string) ([]order.Line, error) {
-	rows, err := s.pool.Query(ctx, `SELECT order_id, variant_id, sku, name, quantity, unit_price_minor, currency
+	rows, err := s.pool.Query(ctx, `SELECT order_id, variant_id, sku, name, quantity, unit_price_minor, currency, product_id, category_id
 FROM order_lines WHERE order_id = ANY($1) ORDER BY order_id, position`, orderIDs)
 	if err != nil {
 		return nil, fmt.Errorf("order lines: %w", err)
@@ -99,7 +99,7 @@ FROM order_lines WHERE order_id = ANY($1) ORDER BY order_id, position`, orderIDs
 	ls, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (order.Line, error) {
 		var l order.Line
 		var currency string
-		err := row.Scan(&l.OrderID, &l.VariantID, &l.SKU, &l.Name, &l.Quantity, &l.UnitPrice.Minor, &currency)
+		err := row.Scan(&l.OrderID, &l.VariantID, &l.SKU, &l.Name, &l.Quantity, &l.UnitPrice.Minor, &currency, &l.ProductID, &l.CategoryID)
 		l.UnitPrice.Currency = money.Currency(currency)
 		return l, err
 	})

@@ -24,6 +24,9 @@ type sagaLine struct {
 	Name      string `json:"name"`
 	Quantity  int    `json:"quantity"`
 	UnitMinor int64  `json:"unitMinor"`
+	// Absent in sagas started before lines kept them.
+	ProductID  string `json:"productId,omitempty"`
+	CategoryID string `json:"categoryId,omitempty"`
 }
 
 func scanSaga(row pgx.CollectableRow) (order.Saga, error) {
@@ -38,7 +41,7 @@ func scanSaga(row pgx.CollectableRow) (order.Saga, error) {
 	s.ShippingPrice.Currency = s.Total.Currency
 	for _, l := range lines {
 		s.Lines = append(s.Lines, order.Line{OrderID: s.ID, VariantID: l.VariantID, SKU: l.SKU, Name: l.Name, Quantity: l.Quantity,
-			UnitPrice: money.Money{Minor: l.UnitMinor, Currency: s.Total.Currency}})
+			UnitPrice: money.Money{Minor: l.UnitMinor, Currency: s.Total.Currency}, ProductID: l.ProductID, CategoryID: l.CategoryID})
 	}
 	if code != "" {
 		s.Failure = &order.Problem{Code: code, Message: msg, Shortages: shortages}
@@ -65,7 +68,8 @@ func (s *Store) oneSaga(ctx context.Context, where string, args ...any) (order.S
 func (s *Store) CreateSaga(ctx context.Context, saga order.Saga) error {
 	lines := make([]sagaLine, len(saga.Lines))
 	for i, l := range saga.Lines {
-		lines[i] = sagaLine{VariantID: l.VariantID, SKU: l.SKU, Name: l.Name, Quantity: l.Quantity, UnitMinor: l.UnitPrice.Minor}
+		lines[i] = sagaLine{VariantID: l.VariantID, SKU: l.SKU, Name: l.Name, Quantity: l.Quantity, UnitMinor: l.UnitPrice.Minor,
+			ProductID: l.ProductID, CategoryID: l.CategoryID}
 	}
 	_, err := s.pool.Exec(ctx, `
 INSERT INTO order_sagas (id, user_id, cart_id, idempotency_key, channel, currency, total_minor, lines, shipping_address,
@@ -185,8 +189,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING number
 			return err
 		}
 		for i, l := range saga.Lines {
-			if _, err := tx.Exec(ctx, `INSERT INTO order_lines (order_id, position, variant_id, sku, name, quantity, unit_price_minor, currency)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, saga.ID, i, l.VariantID, l.SKU, l.Name, l.Quantity, l.UnitPrice.Minor, string(l.UnitPrice.Currency)); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO order_lines (order_id, position, variant_id, sku, name, quantity, unit_price_minor, currency, product_id, category_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, saga.ID, i, l.VariantID, l.SKU, l.Name, l.Quantity, l.UnitPrice.Minor, string(l.UnitPrice.Currency),
+				l.ProductID, l.CategoryID); err != nil {
 				return err
 			}
 		}

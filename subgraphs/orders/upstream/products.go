@@ -17,7 +17,8 @@ func NewProducts(c *Client) *Products { return &Products{c: c} }
 
 var _ order.Catalog = (*Products)(nil)
 
-// Variants prices the variants in channel, in one request.
+// Variants prices the variants in channel, with their product and
+// category, in one request.
 func (p *Products) Variants(ctx context.Context, channel string, ids []string) (map[string]order.Variant, error) {
 	var out struct {
 		Entities []*struct {
@@ -28,9 +29,15 @@ func (p *Products) Variants(ctx context.Context, channel string, ids []string) (
 				Amount       string `json:"amount"`
 				CurrencyCode string `json:"currencyCode"`
 			} `json:"price"`
+			Product *struct {
+				ID       string `json:"id"`
+				Category *struct {
+					ID string `json:"id"`
+				} `json:"category"`
+			} `json:"product"`
 		} `json:"_entities"`
 	}
-	err := p.c.Do(ctx, "", `query($r: [_Any!]!, $c: String) { _entities(representations: $r) { ... on ProductVariant { id sku name price(channel: $c) { amount currencyCode } } } }`,
+	err := p.c.Do(ctx, "", `query($r: [_Any!]!, $c: String) { _entities(representations: $r) { ... on ProductVariant { id sku name price(channel: $c) { amount currencyCode } product { id category { id } } } } }`,
 		map[string]any{"r": representations("ProductVariant", ids), "c": channel}, &out)
 	if err != nil {
 		return nil, err
@@ -41,6 +48,12 @@ func (p *Products) Variants(ctx context.Context, channel string, ids []string) (
 			continue
 		}
 		v := order.Variant{ID: e.ID, SKU: e.SKU, Name: e.Name}
+		if e.Product != nil {
+			v.ProductID = e.Product.ID
+			if e.Product.Category != nil {
+				v.CategoryID = e.Product.Category.ID
+			}
+		}
 		if e.Price != nil {
 			price, err := money.Parse(e.Price.Amount, money.Currency(e.Price.CurrencyCode))
 			if err != nil {
