@@ -18,9 +18,14 @@ import (
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 )
 
+// categoryOf is the fixture's catalog: var_1 and var_2 in one category,
+// var_3 in another, var_9 in none.
+var categoryOf = map[string]string{"var_1": "cat_a", "var_2": "cat_a", "var_3": "cat_b"}
+
 // line is an order.placed line as the orders subgraph writes it.
 func line(variant string, qty, unit int) map[string]any {
-	return map[string]any{"variantId": variant, "sku": "SKU-" + variant, "name": "Name " + variant, "quantity": qty, "unitPriceMinor": unit}
+	return map[string]any{"variantId": variant, "sku": "SKU-" + variant, "name": "Name " + variant, "quantity": qty, "unitPriceMinor": unit,
+		"productId": "prd_" + variant, "categoryId": categoryOf[variant]}
 }
 
 // order logs what the orders subgraph publishes for an order placed at
@@ -64,7 +69,7 @@ func (e *env) behaviour(t *testing.T, id, typ, session, user string, at time.Tim
 func (e *env) snapshot(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, table := range []string{"sales_hourly", "product_sales_hourly", "sold_variants", "traffic_hourly", "sessions_hourly",
+	for _, table := range []string{"sales_hourly", "product_sales_hourly", "sold_variants", "category_sales_hourly", "traffic_hourly", "sessions_hourly",
 		"visitors_hourly", "session_steps", "customer_orders_hourly", "customer_first_orders"} {
 		var rows string
 		if err := e.pool.QueryRow(context.Background(), `SELECT coalesce(string_agg(t::text, E'\n' ORDER BY t::text), '') FROM `+table+` t`).Scan(&rows); err != nil {
@@ -92,7 +97,7 @@ func TestEveryMetricFromRollupsAndBackfillAgrees(t *testing.T) {
 	e.order(t, "ordC", "usr_1", "us", "USD", nov2.Add(65*time.Minute), nov2.Add(65*time.Minute), line("var_2", 3, 2000))
 	e.order(t, "ordG", "usr_4", "us", "USD", nov2.Add(3*time.Hour), time.Time{}, line("var_3", 5, 100)) // never paid
 	e.order(t, "ordD", "usr_3", "us", "USD", nov3, nov3, line("var_3", 10, 100))
-	e.order(t, "ordE", "usr_1", "us", "USD", nov3.Add(30*time.Minute), nov3.Add(30*time.Minute), line("var_1", 1, 1500))
+	e.order(t, "ordE", "usr_1", "us", "USD", nov3.Add(30*time.Minute), nov3.Add(30*time.Minute), line("var_1", 1, 1500), line("var_9", 1, 700))
 	e.ingest(t, "evt_refund", "payment.transaction_settled", nov3.Add(time.Hour),
 		map[string]any{"orderId": "ordA", "kind": "REFUND", "outcome": "SUCCEEDED", "amountMinor": 1500, "currency": "USD"})
 
@@ -108,7 +113,7 @@ func TestEveryMetricFromRollupsAndBackfillAgrees(t *testing.T) {
 	queries := map[string]struct{ q, want string }{
 		"sales by day": {`{ salesMetrics(from: "2026-11-01", to: "2026-11-30") { start orders revenue { amount } units refunds { amount } } }`,
 			`{"salesMetrics":[{"start":"2026-11-02","orders":2,"revenue":{"amount":"110.00"},"units":6,"refunds":{"amount":"0.00"}},
-			{"start":"2026-11-03","orders":2,"revenue":{"amount":"25.00"},"units":11,"refunds":{"amount":"15.00"}}]}`},
+			{"start":"2026-11-03","orders":2,"revenue":{"amount":"32.00"},"units":12,"refunds":{"amount":"15.00"}}]}`},
 		"sales by hour": {`{ salesMetrics(from: "2026-11-02", to: "2026-11-02", bucket: HOUR) { start orders revenue { amount } } }`,
 			`{"salesMetrics":[{"start":"2026-11-02T10:00:00Z","orders":1,"revenue":{"amount":"50.00"}},{"start":"2026-11-02T11:00:00Z","orders":1,"revenue":{"amount":"60.00"}}]}`},
 		"sales in a channel": {`{ salesMetrics(from: "2026-11-01", to: "2026-11-30", bucket: MONTH, currency: "EUR", channel: "eu") { start orders revenue { amount } } }`,
@@ -119,11 +124,19 @@ func TestEveryMetricFromRollupsAndBackfillAgrees(t *testing.T) {
 		"top products by revenue": {`{ topProducts(from: "2026-11-01", to: "2026-11-30") { variantId sku name units orders revenue { amount currencyCode } } }`,
 			`{"topProducts":[{"variantId":"var_2","sku":"SKU-var_2","name":"Name var_2","units":4,"orders":2,"revenue":{"amount":"80.00","currencyCode":"USD"}},
 			{"variantId":"var_1","sku":"SKU-var_1","name":"Name var_1","units":3,"orders":2,"revenue":{"amount":"45.00","currencyCode":"USD"}},
-			{"variantId":"var_3","sku":"SKU-var_3","name":"Name var_3","units":10,"orders":1,"revenue":{"amount":"10.00","currencyCode":"USD"}}]}`},
+			{"variantId":"var_3","sku":"SKU-var_3","name":"Name var_3","units":10,"orders":1,"revenue":{"amount":"10.00","currencyCode":"USD"}},
+			{"variantId":"var_9","sku":"SKU-var_9","name":"Name var_9","units":1,"orders":1,"revenue":{"amount":"7.00","currencyCode":"USD"}}]}`},
 		"top products by units": {`{ topProducts(from: "2026-11-01", to: "2026-11-30", by: UNITS, first: 2) { variantId units variant { id } } }`,
 			`{"topProducts":[{"variantId":"var_3","units":10,"variant":{"id":"var_3"}},{"variantId":"var_2","units":4,"variant":{"id":"var_2"}}]}`},
 		"top products in a channel": {`{ topProducts(from: "2026-11-01", to: "2026-11-30", currency: "EUR", channel: "eu") { variantId units } }`,
 			`{"topProducts":[{"variantId":"var_1","units":1}]}`},
+		"top categories by revenue": {`{ topCategories(from: "2026-11-01", to: "2026-11-30") { categoryId units orders revenue { amount currencyCode } } }`,
+			`{"topCategories":[{"categoryId":"cat_a","units":7,"orders":3,"revenue":{"amount":"125.00","currencyCode":"USD"}},
+			{"categoryId":"cat_b","units":10,"orders":1,"revenue":{"amount":"10.00","currencyCode":"USD"}}]}`},
+		"top categories by units": {`{ topCategories(from: "2026-11-01", to: "2026-11-30", by: UNITS, first: 1) { categoryId units } }`,
+			`{"topCategories":[{"categoryId":"cat_b","units":10}]}`},
+		"top categories in a channel and day": {`{ topCategories(from: "2026-11-02", to: "2026-11-02", currency: "EUR", channel: "eu") { categoryId units orders revenue { amount } } }`,
+			`{"topCategories":[{"categoryId":"cat_a","units":1,"orders":1,"revenue":{"amount":"14.00"}}]}`},
 		"traffic by hour": {`{ trafficMetrics(from: "2026-11-02", to: "2026-11-02", bucket: HOUR) { start sessions uniqueVisitors pageViews productViews searches } }`,
 			`{"trafficMetrics":[{"start":"2026-11-02T10:00:00Z","sessions":3,"uniqueVisitors":3,"pageViews":3,"productViews":1,"searches":1},
 			{"start":"2026-11-02T11:00:00Z","sessions":1,"uniqueVisitors":1,"pageViews":1,"productViews":0,"searches":0}]}`},

@@ -224,6 +224,42 @@ func (r *queryResolver) TopProducts(ctx context.Context, from string, to string,
 	return out, nil
 }
 
+// TopCategories is the resolver for the topCategories field.
+func (r *queryResolver) TopCategories(ctx context.Context, from string, to string, currency *string, channel *string, by *model.SalesRank, first *int) ([]*model.CategorySales, error) {
+	if _, err := metrics.Staff(ctx); err != nil {
+		return nil, err
+	}
+	rg, err := parseRange(from, to)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := currencyArg(currency)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := channelArg(channel)
+	if err != nil {
+		return nil, err
+	}
+	n, err := cursor.PageSize(first, 10)
+	if err != nil {
+		return nil, err
+	}
+	rank := metrics.ByRevenue
+	if by != nil {
+		rank = metrics.Rank(*by)
+	}
+	cs, err := r.Store.TopCategories(ctx, rg, string(cur), ch, rank, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.CategorySales, len(cs))
+	for i, c := range cs {
+		out[i] = &model.CategorySales{CategoryID: c.CategoryID, Units: c.Units, Orders: c.Orders, Revenue: &money.Money{Minor: c.RevenueMinor, Currency: cur}}
+	}
+	return out, nil
+}
+
 // TrafficMetrics is the resolver for the trafficMetrics field.
 func (r *queryResolver) TrafficMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, channel *string) ([]*model.TrafficPoint, error) {
 	if _, err := metrics.Staff(ctx); err != nil {

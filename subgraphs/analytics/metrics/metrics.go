@@ -55,6 +55,9 @@ type Line struct {
 	VariantID, SKU, Name string
 	Quantity             int
 	UnitPriceMinor       int64
+	// ProductID and CategoryID are what the product and its category were
+	// when the order was placed; "" in older events or when uncategorised.
+	ProductID, CategoryID string
 }
 
 // Placed is what an order.placed event told about an order, for the
@@ -148,7 +151,10 @@ func (p Placed) lines() []Line {
 		}
 		sku, _ := m["sku"].(string)
 		name, _ := m["name"].(string)
-		out = append(out, Line{VariantID: id, SKU: sku, Name: name, Quantity: int(num(m["quantity"])), UnitPriceMinor: num(m["unitPriceMinor"])})
+		product, _ := m["productId"].(string)
+		category, _ := m["categoryId"].(string)
+		out = append(out, Line{VariantID: id, SKU: sku, Name: name, Quantity: int(num(m["quantity"])), UnitPriceMinor: num(m["unitPriceMinor"]),
+			ProductID: product, CategoryID: category})
 	}
 	return out
 }
@@ -273,6 +279,13 @@ type ProductSales struct {
 	VariantID, SKU, Name string
 	Units, Orders        int
 	RevenueMinor         int64
+}
+
+// CategorySales is one category's sales over a range.
+type CategorySales struct {
+	CategoryID    string
+	Units, Orders int
+	RevenueMinor  int64
 }
 
 // Rank orders top lists.

@@ -133,6 +133,8 @@ type rollup struct {
 	sales     map[salesKey]sums
 	products  map[productKey]sums
 	variants  map[string]metrics.Line // sku and name by variant
+	// categories are keyed like products, by category id.
+	categories map[productKey]sums
 	traffic   map[trafficKey]int
 	sessions  map[idKey]bool
 	visitors  map[idKey]bool
@@ -172,7 +174,7 @@ type stepKey struct {
 }
 
 func newRollup() *rollup {
-	return &rollup{sales: map[salesKey]sums{}, products: map[productKey]sums{}, variants: map[string]metrics.Line{},
+	return &rollup{sales: map[salesKey]sums{}, products: map[productKey]sums{}, variants: map[string]metrics.Line{}, categories: map[productKey]sums{},
 		traffic: map[trafficKey]int{}, sessions: map[idKey]bool{}, visitors: map[idKey]bool{}, steps: map[stepKey]bool{},
 		customers: map[idKey]int{}, first: map[string]time.Time{}}
 }
@@ -195,6 +197,22 @@ func (r *rollup) add(fx metrics.Effect) {
 		sum.revenue += l.UnitPriceMinor * int64(l.Quantity)
 		r.products[k] = sum
 		r.variants[l.VariantID] = l
+	}
+	// An order counts once per category, however many of its lines are in it.
+	counted := map[string]bool{}
+	for _, l := range fx.Lines {
+		if l.CategoryID == "" {
+			continue
+		}
+		k := productKey{salesKey{fx.Hour, fx.Channel, fx.Currency}, l.CategoryID}
+		sum := r.categories[k]
+		if !counted[l.CategoryID] {
+			sum.orders++
+			counted[l.CategoryID] = true
+		}
+		sum.units += l.Quantity
+		sum.revenue += l.UnitPriceMinor * int64(l.Quantity)
+		r.categories[k] = sum
 	}
 	if fx.Traffic != "" {
 		r.traffic[trafficKey{fx.Hour, fx.Channel, fx.Traffic}]++
@@ -247,6 +265,16 @@ revenue_minor = product_sales_hourly.revenue_minor + excluded.revenue_minor, ord
 		}
 		b.Queue(`INSERT INTO sold_variants (variant_id, sku, name) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
 ON CONFLICT (variant_id) DO UPDATE SET sku = excluded.sku, name = excluded.name`, v.args(3)...)
+	}
+	if len(r.categories) > 0 {
+		var c cols
+		for k, v := range r.categories {
+			c.t(0, k.hour).s(1, k.channel).s(2, k.currency).s(3, k.variant).i(4, int64(v.units)).i(5, v.revenue).i(6, int64(v.orders))
+		}
+		b.Queue(`INSERT INTO category_sales_hourly (hour, channel, currency, category_id, units, revenue_minor, orders)
+SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::int[])
+ON CONFLICT (hour, channel, currency, category_id) DO UPDATE SET units = category_sales_hourly.units + excluded.units,
+revenue_minor = category_sales_hourly.revenue_minor + excluded.revenue_minor, orders = category_sales_hourly.orders + excluded.orders`, c.args(7)...)
 	}
 	if len(r.traffic) > 0 {
 		var c cols
@@ -350,7 +378,7 @@ func (c *cols) args(n int) []any {
 }
 
 // rollupTables are every table the backfill rebuilds.
-const rollupTables = `sales_hourly, product_sales_hourly, sold_variants, traffic_hourly, sessions_hourly, visitors_hourly,
+const rollupTables = `sales_hourly, product_sales_hourly, sold_variants, category_sales_hourly, traffic_hourly, sessions_hourly, visitors_hourly,
 session_steps, customer_orders_hourly, customer_first_orders`
 
 // Backfill rebuilds every rollup from the event log with the same rule
@@ -447,6 +475,33 @@ GROUP BY p.variant_id, v.sku, v.name ORDER BY `+order+`, p.variant_id LIMIT $5`,
 		return nil, fmt.Errorf("top products: %w", err)
 	}
 	return ps, nil
+}
+
+// TopCategories is the n best-selling categories in currency over r, in
+// channel (nil: every channel), by revenue or units (the other breaks
+// ties, then the id). Lines sold without a category are not in it.
+func (s *Store) TopCategories(ctx context.Context, r metrics.Range, currency string, channel *string, by metrics.Rank, n int) ([]metrics.CategorySales, error) {
+	order := `revenue DESC, units DESC`
+	if by == metrics.ByUnits {
+		order = `units DESC, revenue DESC`
+	}
+	rows, err := s.pool.Query(ctx, `
+SELECT category_id, sum(units) AS units, sum(orders), sum(revenue_minor) AS revenue
+FROM category_sales_hourly
+WHERE hour >= $1 AND hour < $2 AND currency = $3 AND ($4::text IS NULL OR channel = $4)
+GROUP BY category_id ORDER BY `+order+`, category_id LIMIT $5`, r.From, r.End(), currency, channel, n)
+	if err != nil {
+		return nil, fmt.Errorf("top categories: %w", err)
+	}
+	cs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (metrics.CategorySales, error) {
+		var c metrics.CategorySales
+		err := row.Scan(&c.CategoryID, &c.Units, &c.Orders, &c.RevenueMinor)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("top categories: %w", err)
+	}
+	return cs, nil
 }
 
 // Traffic is the traffic series over r in buckets, in channel (nil:

@@ -55,6 +55,7 @@ type MutationResolver interface {
 type QueryResolver interface {
 	SalesMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, currency *string, channel *string) ([]*model.SalesPoint, error)
 	TopProducts(ctx context.Context, from string, to string, currency *string, channel *string, by *model.SalesRank, first *int) ([]*model.ProductSales, error)
+	TopCategories(ctx context.Context, from string, to string, currency *string, channel *string, by *model.SalesRank, first *int) ([]*model.CategorySales, error)
 	TrafficMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, channel *string) ([]*model.TrafficPoint, error)
 	ConversionFunnel(ctx context.Context, from string, to string, channel *string) (*model.Funnel, error)
 	CustomerMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, channel *string) (*model.CustomerMetrics, error)
@@ -180,6 +181,8 @@ type Query {
   salesMetrics(from: String!, to: String!, bucket: MetricBucket = DAY, currency: String = "USD", channel: String): [SalesPoint!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "The best-selling variants over [from, to] in one currency, by revenue or units (first at most 100)."
   topProducts(from: String!, to: String!, currency: String = "USD", channel: String, by: SalesRank = REVENUE, first: Int = 10): [ProductSales!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
+  "The best-selling categories over [from, to] in one currency, by revenue or units (first at most 100). A line counts in the category its product was in when the order was placed; lines of uncategorised products are left out."
+  topCategories(from: String!, to: String!, currency: String = "USD", channel: String, by: SalesRank = REVENUE, first: Int = 10): [CategorySales!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "Traffic per bucket over [from, to]; sessions and unique visitors are distinct per bucket."
   trafficMetrics(from: String!, to: String!, bucket: MetricBucket = DAY, channel: String): [TrafficPoint!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "Sessions that reached each step over [from, to]."
@@ -264,6 +267,16 @@ type TrafficPoint {
 enum SalesRank {
   REVENUE
   UNITS
+}
+
+"One category's sales over a range."
+type CategorySales {
+  "The category's id in the products subgraph (Query.category there gives its name)."
+  categoryId: ID!
+  units: Int!
+  "Confirmed orders with at least one line in this category."
+  orders: Int!
+  revenue: Money!
 }
 
 "One variant's sales over a range: the unit an order line sells."
@@ -507,6 +520,20 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_CategorySales(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "categoryId":
+		return ec.fieldContext_CategorySales_categoryId(ctx, field)
+	case "units":
+		return ec.fieldContext_CategorySales_units(ctx, field)
+	case "orders":
+		return ec.fieldContext_CategorySales_orders(ctx, field)
+	case "revenue":
+		return ec.fieldContext_CategorySales_revenue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CategorySales", field.Name)
+}
 
 func (ec *executionContext) childFields_CustomerMetrics(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1096,6 +1123,60 @@ func (ec *executionContext) field_Query_salesMetrics_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_topCategories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "currency",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currency"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "channel",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["channel"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (*model.SalesRank, error) {
+			return ec.unmarshalOSalesRank2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐSalesRank(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_topProducts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1261,6 +1342,107 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _CategorySales_categoryId(ctx context.Context, field graphql.CollectedField, obj *model.CategorySales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategorySales_categoryId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CategorySales_categoryId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategorySales", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CategorySales_units(ctx context.Context, field graphql.CollectedField, obj *model.CategorySales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategorySales_units(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Units, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CategorySales_units(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategorySales", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CategorySales_orders(ctx context.Context, field graphql.CollectedField, obj *model.CategorySales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategorySales_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CategorySales_orders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategorySales", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CategorySales_revenue(ctx context.Context, field graphql.CollectedField, obj *model.CategorySales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategorySales_revenue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revenue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋplatformᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CategorySales_revenue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CategorySales",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _CustomerMetrics_points(ctx context.Context, field graphql.CollectedField, obj *model.CustomerMetrics) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -2299,6 +2481,50 @@ func (ec *executionContext) fieldContext_Query_topProducts(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_topProducts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_topCategories(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_topCategories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TopCategories(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["currency"].(*string), fc.Args["channel"].(*string), fc.Args["by"].(*model.SalesRank), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CategorySales) graphql.Marshaler {
+			return ec.marshalNCategorySales2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐCategorySalesᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_topCategories(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CategorySales(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_topCategories_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -4969,6 +5195,54 @@ func (ec *executionContext) __Entity(ctx context.Context, sel ast.SelectionSet, 
 
 // region    **************************** object.gotpl ****************************
 
+var categorySalesImplementors = []string{"CategorySales"}
+
+func (ec *executionContext) _CategorySales(ctx context.Context, sel ast.SelectionSet, obj *model.CategorySales) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, categorySalesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CategorySales")
+		case "categoryId":
+			out.Values[i] = ec._CategorySales_categoryId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "units":
+			out.Values[i] = ec._CategorySales_units(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "orders":
+			out.Values[i] = ec._CategorySales_orders(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revenue":
+			out.Values[i] = ec._CategorySales_revenue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var customerMetricsImplementors = []string{"CustomerMetrics"}
 
 func (ec *executionContext) _CustomerMetrics(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerMetrics) graphql.Marshaler {
@@ -5446,6 +5720,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_topProducts(ctx, field)
+				})
+		case "topCategories":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_topCategories(ctx, field)
 				})
 		case "trafficMetrics":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -6266,6 +6546,30 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNCategorySales2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐCategorySalesᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CategorySales) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCategorySales2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐCategorySales(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCategorySales2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐCategorySales(ctx context.Context, sel ast.SelectionSet, v *model.CategorySales) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CategorySales!")
+		return graphql.Null
+	}
+	return ec._CategorySales(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCurrencyCode2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋplatformᚋmoneyᚐCurrency(ctx context.Context, v any) (money.Currency, error) {

@@ -11,6 +11,16 @@ import (
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 
+// One category's sales over a range.
+type CategorySales struct {
+	// The category's id in the products subgraph (Query.category there gives its name).
+	CategoryID string `json:"categoryId"`
+	Units      int    `json:"units"`
+	// Confirmed orders with at least one line in this category.
+	Orders  int          `json:"orders"`
+	Revenue *money.Money `json:"revenue"`
+}
+
 type CustomerMetrics struct {
 	Points []*CustomerPoint `json:"points"`
 	// The same counts over the whole range (start is from).
