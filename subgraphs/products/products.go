@@ -7,6 +7,7 @@ package products
 
 import (
 	"context"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"log/slog"
 	"net"
 	"net/http"
@@ -36,6 +37,10 @@ var Def = subgraph.Def{
 // router forwards with the users subgraph's keys.
 func Handler(d subgraph.Deps) http.Handler { return NewHandler(d, d.Verifier) }
 
+// MaxMultipartBody is the largest multipart request body read: one image
+// at the limit plus room for the operations and map parts.
+const MaxMultipartBody = media.MaxImageBytes + 1<<20
+
 // NewHandler is Handler with the token verifier given. The claims are in
 // the context before the loaders are built, because what a loader may
 // return depends on who asks.
@@ -53,7 +58,14 @@ func NewHandler(d subgraph.Deps, v *auth.Verifier) http.Handler {
 	}
 	cfg, files := openMedia(d, log)
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: store, Media: files, MediaURL: cfg.BaseURL, Log: log}})
-	h := auth.Middleware(v, loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log)))
+	srv := gqlserver.New(es, d.Log)
+	// uploadProductImage by the GraphQL multipart request spec. The body is
+	// capped a little over the image limit, so a file just over 10 MB gets
+	// the typed IMAGE_TOO_LARGE and a much bigger body is refused unread.
+	// A form post is what a cross-site page can send, but it carries no
+	// Authorization header, and every mutation here needs a bearer token.
+	srv.AddTransport(transport.MultipartForm{MaxUploadSize: MaxMultipartBody, MaxMemory: MaxMultipartBody})
+	h := auth.Middleware(v, loader.Middleware(store, d.LoaderWait, srv))
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", h)
 	media.Routes(mux, files, log)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"github.com/myshop/supergraph/subgraphs/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/media"
@@ -112,20 +114,77 @@ func (r *Resolver) confirmUpload(ctx context.Context, uploadID, alt string) (pro
 		discard()
 		return product.Image{}, product.Problemf([]string{"uploadId"}, product.ImageTooLarge, "an image may be at most %d MB", media.MaxImageBytes>>20)
 	}
+	p, err := processImage(data, []string{"uploadId"})
+	if err != nil {
+		var refused *product.Problem
+		if errors.As(err, &refused) {
+			discard()
+		}
+		return product.Image{}, err
+	}
+	saved, err := r.saveImage(ctx, u.ProductID, uploadID, data, p, alt)
+	if err != nil {
+		return product.Image{}, err
+	}
+	r.deleteObjects(ctx, u.Key)
+	return saved, nil
+}
+
+// uploadMultipart is confirmUpload for an image that came in the request
+// (the GraphQL multipart spec): the same size cap and content checks, with
+// the file part's declared name and type ignored.
+func (r *Resolver) uploadMultipart(ctx context.Context, productID string, file graphql.Upload, alt string) (product.Image, error) {
+	if len(alt) > product.MaxAltLength {
+		return product.Image{}, product.Problemf([]string{"alt"}, product.Invalid, "alt may be at most %d characters", product.MaxAltLength)
+	}
+	tooLarge := product.Problemf([]string{"file"}, product.ImageTooLarge, "an image may be at most %d MB", media.MaxImageBytes>>20)
+	if file.Size > media.MaxImageBytes {
+		return product.Image{}, tooLarge
+	}
+	data, err := io.ReadAll(io.LimitReader(file.File, media.MaxImageBytes+1))
+	if err != nil {
+		return product.Image{}, fmt.Errorf("read multipart file: %w", err)
+	}
+	if len(data) > media.MaxImageBytes {
+		return product.Image{}, tooLarge
+	}
+	ps, err := r.Store.ProductsByIDs(ctx, true, []string{productID})
+	if err != nil {
+		return product.Image{}, err
+	}
+	if len(ps) == 0 {
+		return product.Image{}, product.Problemf([]string{"productId"}, product.NotFound, "no product %s", productID)
+	}
+	p, err := processImage(data, []string{"file"})
+	if err != nil {
+		return product.Image{}, err
+	}
+	return r.saveImage(ctx, productID, "", data, p, alt)
+}
+
+// processImage judges bytes by their content: they must decode as JPEG,
+// PNG, GIF or WebP within the pixel limit; then the thumbnails are made.
+// field names the input for the problems.
+func processImage(data []byte, field []string) (media.Processed, error) {
 	p, err := media.Process(data)
 	switch {
 	case errors.Is(err, media.ErrTooLarge):
-		discard()
-		return product.Image{}, product.Problemf([]string{"uploadId"}, product.ImageTooLarge, "%v", err)
+		return p, product.Problemf(field, product.ImageTooLarge, "%v", err)
 	case errors.Is(err, media.ErrInvalidImage):
-		discard()
-		return product.Image{}, product.Problemf([]string{"uploadId"}, product.InvalidImage, "%v", err)
+		return p, product.Problemf(field, product.InvalidImage, "%v", err)
 	case err != nil:
-		return product.Image{}, err
+		return p, fmt.Errorf("process image: %w", err)
 	}
-	img := product.Image{ID: ids.New("img"), ProductID: u.ProductID, ContentType: p.ContentType, Width: p.Width, Height: p.Height,
+	return p, nil
+}
+
+// saveImage stores the original and its thumbnails under
+// images/<product>/ and records the image, taking upload uploadID ("" for
+// a multipart one); stored files are removed again if recording fails.
+func (r *Resolver) saveImage(ctx context.Context, productID, uploadID string, data []byte, p media.Processed, alt string) (product.Image, error) {
+	img := product.Image{ID: ids.New("img"), ProductID: productID, ContentType: p.ContentType, Width: p.Width, Height: p.Height,
 		ByteSize: int64(len(data)), Alt: alt}
-	dir := "images/" + strings.ToLower(u.ProductID) + "/"
+	dir := "images/" + strings.ToLower(productID) + "/"
 	img.Key = dir + img.ID + media.ImageTypes[p.ContentType]
 	if err := r.Media.Put(ctx, img.Key, p.ContentType, bytes.NewReader(data), int64(len(data))); err != nil {
 		return product.Image{}, err
@@ -144,7 +203,6 @@ func (r *Resolver) confirmUpload(ctx context.Context, uploadID, alt string) (pro
 		r.deleteObjects(ctx, img.Keys()...)
 		return product.Image{}, err
 	}
-	r.deleteObjects(ctx, u.Key)
 	return saved, nil
 }
 

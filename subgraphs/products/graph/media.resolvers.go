@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
@@ -68,4 +69,17 @@ func (r *mutationResolver) DeleteProductImage(ctx context.Context, id string) (*
 	}
 	ps, err := problems(err)
 	return &model.DeleteProductImagePayload{Errors: ps}, err
+}
+
+// UploadProductImage is the resolver for the uploadProductImage field.
+func (r *mutationResolver) UploadProductImage(ctx context.Context, productID string, file graphql.Upload, alt *string) (*model.ProductImagePayload, error) {
+	if err := requireStaff(ctx); err != nil {
+		return nil, err
+	}
+	img, err := r.uploadMultipart(ctx, productID, file, deref(alt))
+	if err == nil {
+		return &model.ProductImagePayload{Image: r.toImage(img), Errors: []*model.ProductError{}}, nil
+	}
+	ps, err := problems(err)
+	return &model.ProductImagePayload{Errors: ps}, err
 }

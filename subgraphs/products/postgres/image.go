@@ -110,18 +110,21 @@ func (s *Store) DeleteImageUpload(ctx context.Context, id string) error {
 
 // AddImage turns upload uploadID into image img, last among its product's
 // images. A second confirmation of the same upload finds it gone: NotFound.
+// uploadID "" adds an image that came in the request itself (multipart).
 func (s *Store) AddImage(ctx context.Context, uploadID string, img product.Image) (product.Image, error) {
 	thumbs, err := json.Marshal(img.Thumbnails)
 	if err != nil {
 		return product.Image{}, err
 	}
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM product_image_uploads WHERE id = $1`, uploadID)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return product.Problemf([]string{"uploadId"}, product.NotFound, "upload %s was confirmed already", uploadID)
+		if uploadID != "" {
+			tag, err := tx.Exec(ctx, `DELETE FROM product_image_uploads WHERE id = $1`, uploadID)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return product.Problemf([]string{"uploadId"}, product.NotFound, "upload %s was confirmed already", uploadID)
+			}
 		}
 		// The product row's lock orders concurrent additions of positions.
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM products WHERE id = $1 FOR UPDATE`, img.ProductID); err != nil {

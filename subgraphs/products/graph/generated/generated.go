@@ -98,6 +98,7 @@ type MutationResolver interface {
 	ConfirmProductImageUpload(ctx context.Context, uploadID string, alt *string) (*model.ProductImagePayload, error)
 	UpdateProductImage(ctx context.Context, id string, alt *string, position *int) (*model.ProductImagePayload, error)
 	DeleteProductImage(ctx context.Context, id string) (*model.DeleteProductImagePayload, error)
+	UploadProductImage(ctx context.Context, productID string, file graphql.Upload, alt *string) (*model.ProductImagePayload, error)
 }
 type ProductResolver interface {
 	Pricing(ctx context.Context, obj *model.Product, channel *string) (*model.ProductPricing, error)
@@ -668,6 +669,23 @@ extend type Mutation {
   updateProductImage(id: ID!, alt: String, position: Int): ProductImagePayload!
   "Deletes the image and its stored files; the later images move up. Needs MANAGE_PRODUCTS."
   deleteProductImage(id: ID!): DeleteProductImagePayload!
+}
+
+"A file in a GraphQL multipart request (multipart/form-data with the operations, map and file parts)."
+scalar Upload
+
+extend type Mutation {
+  """
+  Uploads an image inside the request, by the GraphQL multipart request
+  spec, for clients that cannot PUT to a presigned URL. The checks are those
+  of confirmProductImageUpload: the content decides the type (an executable
+  called .jpg is INVALID_IMAGE; the declared filename and type are
+  ignored), at most 10 MB (IMAGE_TOO_LARGE; a request body over 11 MB is
+  refused before it is read), thumbnails made once. Served by the products
+  subgraph's /graphql: the router refuses form posts (CSRF), so through the
+  router use createProductImageUpload. Needs MANAGE_PRODUCTS.
+  """
+  uploadProductImage(productId: ID!, file: Upload!, alt: String): ProductImagePayload!
 }
 `, BuiltIn: false},
 	{Name: "../../../../schema/products/products.graphqls", Input: `extend schema
@@ -2460,6 +2478,36 @@ func (ec *executionContext) field_Mutation_updateReview_args(ctx context.Context
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_uploadProductImage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "productId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["productId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "alt",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["alt"] = arg2
 	return args, nil
 }
 
@@ -5732,6 +5780,50 @@ func (ec *executionContext) fieldContext_Mutation_deleteProductImage(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteProductImage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_uploadProductImage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_uploadProductImage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UploadProductImage(ctx, fc.Args["productId"].(string), fc.Args["file"].(graphql.Upload), fc.Args["alt"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ProductImagePayload) graphql.Marshaler {
+			return ec.marshalNProductImagePayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋproductsᚋgraphᚋmodelᚐProductImagePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_uploadProductImage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductImagePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_uploadProductImage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12729,6 +12821,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "uploadProductImage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_uploadProductImage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15477,6 +15576,20 @@ func (ec *executionContext) unmarshalNUpdateProductTypeInput2githubᚗcomᚋmysh
 func (ec *executionContext) unmarshalNUpdateReviewInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋproductsᚋgraphᚋmodelᚐUpdateReviewInput(ctx context.Context, v any) (model.UpdateReviewInput, error) {
 	res, err := ec.unmarshalInputUpdateReviewInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNUploadHeader2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋproductsᚋgraphᚋmodelᚐUploadHeaderᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UploadHeader) graphql.Marshaler {
