@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/subgraphs/orders/order"
+	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
 )
 
 // Client posts GraphQL operations to one subgraph.
@@ -22,10 +23,13 @@ type Client struct {
 	http *http.Client
 }
 
-// NewClient returns a client for the GraphQL endpoint at url.
+// NewClient returns a client for the GraphQL endpoint at url. The default
+// HTTP client sends each call in a client span carrying the caller's
+// traceparent, so a checkout's trace goes on through products, inventory
+// and payments instead of stopping at orders.
 func NewClient(url string, hc *http.Client) *Client {
 	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
+		hc = &http.Client{Timeout: 10 * time.Second, Transport: telemetry.Transport(nil)}
 	}
 	return &Client{url: url, http: hc}
 }

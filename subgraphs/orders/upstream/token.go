@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/subgraphs/orders/order"
+	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
 )
 
 // TokenSource gives the orders service's own access token.
@@ -45,7 +46,9 @@ func (c *ClientCredentials) Token(ctx context.Context) (string, error) {
 	}
 	hc := c.HTTP
 	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
+		// Traced like the GraphQL calls: a token fetch is part of the
+		// request that needed it.
+		hc = &http.Client{Timeout: 10 * time.Second, Transport: telemetry.Transport(nil)}
 	}
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ClientID}, "client_secret": {c.ClientSecret}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, strings.NewReader(form.Encode()))
