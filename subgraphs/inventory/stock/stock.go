@@ -143,10 +143,10 @@ const DefaultTTL = 15 * time.Minute
 
 // Errors.
 var (
-	ErrNotFound       = errors.New("not found")
-	ErrKeyReused      = errors.New("idempotency key reused with another request")
-	ErrWrongStatus    = errors.New("reservation is not in a state that allows this")
+	ErrNotFound    = errors.New("not found")
+	ErrKeyReused   = errors.New("idempotency key reused with another request")
+	ErrWrongStatus = errors.New("reservation is not in a state that allows this")
 	// ErrOverFulfil: more units would ship than the reservation holds.
-	ErrOverFulfil = errors.New("more units than the reservation has left to ship")
+	ErrOverFulfil     = errors.New("more units than the reservation has left to ship")
 	ErrBelowCommitted = errors.New("on hand would fall below what is allocated and reserved")
 )

@@ -30,10 +30,10 @@ func TestAllocate(t *testing.T) {
 		want  []Line
 		short []Shortage
 	}{
-		{"one warehouse covers it", map[string]int{"v1": 2}, []Line{{"wh_b", "v1", 2}}, nil},
+		{"one warehouse covers it", map[string]int{"v1": 2}, []Line{{WarehouseID: "wh_b", VariantID: "v1", Quantity: 2}}, nil},
 		{"split across warehouses in priority order", map[string]int{"v1": 7},
-			[]Line{{"wh_b", "v1", 2}, {"wh_a", "v1", 4}, {"wh_c", "v1", 1}}, nil},
-		{"several variants", map[string]int{"v1": 1, "v3": 1}, []Line{{"wh_b", "v1", 1}, {"wh_b", "v3", 1}}, nil},
+			[]Line{{WarehouseID: "wh_b", VariantID: "v1", Quantity: 2}, {WarehouseID: "wh_a", VariantID: "v1", Quantity: 4}, {WarehouseID: "wh_c", VariantID: "v1", Quantity: 1}}, nil},
+		{"several variants", map[string]int{"v1": 1, "v3": 1}, []Line{{WarehouseID: "wh_b", VariantID: "v1", Quantity: 1}, {WarehouseID: "wh_b", VariantID: "v3", Quantity: 1}}, nil},
 		{"all shortages reported", map[string]int{"v1": 107, "v2": 1, "v3": 1},
 			nil, []Shortage{{"v1", 107, 106}, {"v2", 1, 0}}},
 		{"unknown variant", map[string]int{"nope": 1}, nil, []Shortage{{"nope", 1, 0}}},
