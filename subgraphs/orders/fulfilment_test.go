@@ -203,6 +203,28 @@ func TestFulfilIdempotent(t *testing.T) {
 	if onHand, allocated, reserved := e.level(t, "var_000001"); onHand != 6 || allocated != 0 || reserved != 0 {
 		t.Fatalf("after shipping 4: %d %d %d", onHand, allocated, reserved)
 	}
+
+	// Without a key the request is its own: sent twice, one shipment; with
+	// another tracking number, another shipment.
+	id2 := e.place(t, e.ada, e.cart(t, e.ada, "var_000001", 3), testcard.Visa, "k2").Order.ID
+	const keyless = `mutation($o: ID!, $tn: String!) { fulfillOrder(input: {orderId: $o, lines: [{variantId: "var_000001", quantity: 1}], carrier: "UPS", trackingNumber: $tn}) {
+  fulfillment { id } errors { code } } }`
+	var first, again, other struct {
+		FulfillOrder struct {
+			Fulfillment *struct{ ID string }
+			Errors      []struct{ Code string }
+		}
+	}
+	gql(t, e.h, e.staff, keyless, map[string]any{"o": id2, "tn": "A"}, &first)
+	gql(t, e.h, e.staff, keyless, map[string]any{"o": id2, "tn": "A"}, &again)
+	gql(t, e.h, e.staff, keyless, map[string]any{"o": id2, "tn": "B"}, &other)
+	if first.FulfillOrder.Fulfillment == nil || again.FulfillOrder.Fulfillment == nil || other.FulfillOrder.Fulfillment == nil ||
+		again.FulfillOrder.Fulfillment.ID != first.FulfillOrder.Fulfillment.ID || other.FulfillOrder.Fulfillment.ID == first.FulfillOrder.Fulfillment.ID {
+		t.Fatalf("keyless: %+v %+v %+v", first, again, other)
+	}
+	if onHand, allocated, _ := e.level(t, "var_000001"); onHand != 4 || allocated != 1 {
+		t.Fatalf("after two keyless shipments of 1 (one sent twice): on hand %d, allocated %d", onHand, allocated)
+	}
 	if c := e.count(t, e.pool, `SELECT count(*) FROM outbox WHERE type = 'order.fulfillment_created' AND payload->>'orderId' = $1`, id); c != 2 {
 		t.Errorf("%d fulfillment_created events for 2 shipments", c)
 	}
@@ -291,7 +313,9 @@ func TestPartialRefund(t *testing.T) {
 		t.Fatalf("ship: %+v", m)
 	}
 	var o struct {
-		Order struct{ Total struct{ Amount, CurrencyCode string } }
+		Order struct {
+			Total struct{ Amount, CurrencyCode string }
+		}
 	}
 	gql(t, e.h, e.staff, `query($id: ID!) { order(id: $id) { total { amount currencyCode } } }`, map[string]any{"id": id}, &o)
 	cur := o.Order.Total.CurrencyCode

@@ -130,17 +130,17 @@ func placedOf(ctx context.Context, tx pgx.Tx, batch []Logged) (map[string]metric
 // rollup sums effects per rollup row before they are written, so many
 // events cost one statement per rollup table.
 type rollup struct {
-	sales     map[salesKey]sums
-	products  map[productKey]sums
-	variants  map[string]metrics.Line // sku and name by variant
+	sales    map[salesKey]sums
+	products map[productKey]sums
+	variants map[string]metrics.Line // sku and name by variant
 	// categories are keyed like products, by category id.
 	categories map[productKey]sums
-	traffic   map[trafficKey]int
-	sessions  map[idKey]bool
-	visitors  map[idKey]bool
-	steps     map[stepKey]bool
-	customers map[idKey]int
-	first     map[string]time.Time // customer → hour of the first order
+	traffic    map[trafficKey]int
+	sessions   map[idKey]bool
+	visitors   map[idKey]bool
+	steps      map[stepKey]bool
+	customers  map[idKey]int
+	first      map[string]time.Time // customer → hour of the first order
 }
 
 type sums struct {

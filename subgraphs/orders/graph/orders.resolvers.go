@@ -195,7 +195,7 @@ func (r *mutationResolver) FulfillOrder(ctx context.Context, input model.Fulfill
 		lines[i] = order.FulfillmentLine{VariantID: l.VariantID, Quantity: l.Quantity}
 	}
 	return fulfilPayload(r.Lifecycle.Fulfil(ctx, order.FulfilInput{OrderID: input.OrderID, Lines: lines, Carrier: input.Carrier,
-		TrackingNumber: input.TrackingNumber, IdempotencyKey: input.IdempotencyKey}))
+		TrackingNumber: input.TrackingNumber, IdempotencyKey: deref(input.IdempotencyKey)}))
 }
 
 // RefundOrder is the resolver for the refundOrder field.

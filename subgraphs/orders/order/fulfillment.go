@@ -76,7 +76,11 @@ func (o *Orders) Fulfil(ctx context.Context, in FulfilInput) (Order, Fulfillment
 	if len(in.Lines) == 0 {
 		return Order{}, Fulfillment{}, problem("lines", CodeInvalidFulfillment, "say which units shipped")
 	}
-	if k := strings.TrimSpace(in.IdempotencyKey); k == "" || len(in.IdempotencyKey) > 255 || in.IdempotencyKey == shipAllKey {
+	if in.IdempotencyKey == "" {
+		// The request is its own key: a resent shipment (same lines,
+		// carrier and tracking number) is the same shipment.
+		in.IdempotencyKey = "request:" + requestHash(in, false)
+	} else if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 255 || in.IdempotencyKey == shipAllKey {
 		return Order{}, Fulfillment{}, errs.New(errs.Invalid, "idempotencyKey must be 1 to 255 characters (and not %q)", shipAllKey)
 	}
 	return o.fulfil(ctx, cl.UserID(), in, false)

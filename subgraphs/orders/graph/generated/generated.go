@@ -697,9 +697,9 @@ input FulfillOrderInput {
   carrier: String!
   trackingNumber: String!
   """
-  Makes the shipment safe to send again (1 to 255 characters, per order): the same key gives the same fulfilment, never a second one; the same key with other lines, carrier or tracking number gives IDEMPOTENCY_KEY_REUSED.
+  Makes the shipment safe to send again (1 to 255 characters, per order): the same key gives the same fulfilment, never a second one; the same key with other lines, carrier or tracking number gives IDEMPOTENCY_KEY_REUSED. Left out, the request is its own key: the same lines, carrier and tracking number give the same fulfilment.
   """
-  idempotencyKey: String!
+  idempotencyKey: String
 }
 
 input FulfillmentLineInput {
@@ -7241,7 +7241,7 @@ func (ec *executionContext) unmarshalInputFulfillOrderInput(ctx context.Context,
 			it.TrackingNumber = data
 		case "idempotencyKey":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
-			data, err := ec.unmarshalNString2string(ctx, v)
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}

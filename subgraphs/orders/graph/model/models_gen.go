@@ -68,8 +68,8 @@ type FulfillOrderInput struct {
 	Lines          []*FulfillmentLineInput `json:"lines"`
 	Carrier        string                  `json:"carrier"`
 	TrackingNumber string                  `json:"trackingNumber"`
-	// Makes the shipment safe to send again (1 to 255 characters, per order): the same key gives the same fulfilment, never a second one; the same key with other lines, carrier or tracking number gives IDEMPOTENCY_KEY_REUSED.
-	IdempotencyKey string `json:"idempotencyKey"`
+	// Makes the shipment safe to send again (1 to 255 characters, per order): the same key gives the same fulfilment, never a second one; the same key with other lines, carrier or tracking number gives IDEMPOTENCY_KEY_REUSED. Left out, the request is its own key: the same lines, carrier and tracking number give the same fulfilment.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
 }
 
 type FulfillOrderPayload struct {
