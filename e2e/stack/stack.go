@@ -160,7 +160,11 @@ func Start(t testing.TB, opts Options) *Stack {
 	// The router refuses a bad token itself, before any subgraph call, with
 	// keys from the users subgraph's JWKS; subgraphs verify it again.
 	verifier := auth.NewVerifier(auth.NewJWKS(st.Subgraphs["users"].Server.URL+users.JWKSPath, nil))
-	rcfg := server.Config{Supergraph: string(sdl), SubgraphURLs: urls, Verifier: verifier}
+	// The router listens to orders' status channels itself (live order
+	// tracking), under the stack's prefix.
+	routerRedis, _ := redistest.New(t)
+	rcfg := server.Config{Supergraph: string(sdl), SubgraphURLs: urls, Verifier: verifier, Redis: routerRedis,
+		RedisPrefix: prefix + "router:", LivePrefix: prefix}
 	if opts.Router != nil {
 		opts.Router(&rcfg)
 	}

@@ -50,6 +50,8 @@ type Options struct {
 	Limits Limits
 	// Traffic shapes subgraph fetches; zero values mean defaults.
 	Traffic Traffic
+	// Live serves order status subscriptions from Redis at the router.
+	Live LiveOptions
 }
 
 // DefaultLimits are research/reliability.md's starting points.
@@ -85,6 +87,9 @@ type Engine struct {
 	noIntrospect bool
 	limits       Limits
 	observer     Observer
+	live         *liveHub // nil: every subscription passes through
+	liveMu       sync.Mutex
+	liveRuns     map[ConnectionID]map[int64]context.CancelFunc
 	log          *slog.Logger
 }
 
@@ -141,6 +146,10 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 	// Fail at startup, not on the first request, when the config is unusable.
 	if _, err := plan.NewPlanner(cfg); err != nil {
 		return nil, fmt.Errorf("planner configuration: %w", err)
+	}
+	if opts.Live.Redis != nil {
+		e.live = newLiveHub(ctx, opts.Live, log)
+		e.liveRuns = map[ConnectionID]map[int64]context.CancelFunc{}
 	}
 	e.resolver = resolve.New(ctx, resolve.ResolverOptions{
 		MaxConcurrency:   1024,

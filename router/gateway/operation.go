@@ -44,7 +44,11 @@ type Operation struct {
 	// are weighted by them.
 	RootFields []string
 	// Cost is the static cost estimate with this request's variables.
-	Cost      int
+	Cost int
+	// live is set for subscriptions the router serves from Redis itself;
+	// rawVariables are the request's variables as sent.
+	live         *liveSpec
+	rawVariables []byte
 	plan      *cachedPlan
 	hash      uint64
 	variables []byte
@@ -133,7 +137,8 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Operation{Type: p.typ, Name: p.name, RootFields: p.rootFields, Cost: cost, plan: p.plan, hash: p.hash, variables: vars, remap: p.remap}, nil
+		return &Operation{Type: p.typ, Name: p.name, RootFields: p.rootFields, Cost: cost, live: p.live, rawVariables: variables,
+			plan: p.plan, hash: p.hash, variables: vars, remap: p.remap}, nil
 	}
 	return e.prepareFull(k, req, variables)
 }
@@ -187,6 +192,10 @@ func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation,
 	if err := l.checkShape(stats); err != nil {
 		return nil, err
 	}
+	var live *liveSpec
+	if typ == Subscription && e.live != nil {
+		live = liveSpecFor(k.doc, e.clientSchema, req.Query, variables)
+	}
 	// Built before variable extraction turns literal list sizes into variables.
 	costProg := buildCost(k.doc, e.clientSchema, l.DefaultListSize)
 	cost := costProg.eval(variables)
@@ -233,10 +242,11 @@ func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation,
 	if err != nil {
 		return nil, err
 	}
-	op := &Operation{Type: typ, Name: opName, RootFields: stats.rootFields, Cost: cost, plan: plan, hash: hash, variables: vars, remap: copyMap(remap)}
+	op := &Operation{Type: typ, Name: opName, RootFields: stats.rootFields, Cost: cost, live: live, rawVariables: variables,
+		plan: plan, hash: hash, variables: vars, remap: copyMap(remap)}
 	if p != nil {
 		p.typ, p.plan, p.hash, p.remap = typ, plan, hash, op.remap
-		p.name, p.rootFields, p.cost = opName, stats.rootFields, costProg
+		p.name, p.rootFields, p.cost, p.live = opName, stats.rootFields, costProg, live
 		e.storePrepared(req, variables, skipInclude, p)
 	}
 	return op, nil

@@ -46,6 +46,7 @@ type prepared struct {
 	name       string
 	rootFields []string
 	cost       costProgram
+	live       *liveSpec
 	plan       *cachedPlan
 	hash       uint64
 	// remap (plan variable name → request variable name) is shared read-only

@@ -257,6 +257,12 @@ func (s *Server) engineOptions() gateway.Options {
 	if s.cfg.Metrics != nil {
 		opts.Traffic.Observer = s.cfg.Metrics
 	}
+	if s.cfg.Redis != nil {
+		opts.Live = gateway.LiveOptions{Redis: s.cfg.Redis, Prefix: s.cfg.LivePrefix}
+		if opts.Live.Prefix == "" {
+			opts.Live.Prefix = "myshop:"
+		}
+	}
 	for _, r := range s.set.Headers.Propagate {
 		opts.Headers = append(opts.Headers, gateway.HeaderRule(r))
 	}

@@ -71,6 +71,10 @@ type Config struct {
 	Redis redis.UniversalClient
 	// RedisPrefix starts every key the router writes; default "myshop:router:".
 	RedisPrefix string
+	// LivePrefix starts the orders subgraph's channel names (its
+	// REDIS prefix, default "myshop:"): with Redis set, the router serves
+	// orderStatusChanged and myOrderUpdates from them itself.
+	LivePrefix string
 	// Metrics records requests and subgraph fetches and is served at
 	// Settings.Telemetry.MetricsPath; nil records nothing.
 	Metrics *metrics.Metrics
