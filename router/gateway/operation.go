@@ -49,10 +49,10 @@ type Operation struct {
 	// rawVariables are the request's variables as sent.
 	live         *liveSpec
 	rawVariables []byte
-	plan      *cachedPlan
-	hash      uint64
-	variables []byte
-	remap     map[string]string
+	plan         *cachedPlan
+	hash         uint64
+	variables    []byte
+	remap        map[string]string
 }
 
 // kit holds the stateful, reusable pieces of request preparation; kits are

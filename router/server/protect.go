@@ -238,7 +238,10 @@ func (s *Server) engineOptions() gateway.Options {
 			ParserTokens: l.ParserTokens, ParserDepth: l.ParserDepth, MaxDepth: l.MaxDepth, MaxHeight: l.MaxHeight,
 			MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields, MaxDirectives: l.MaxDirectives,
 			MaxCost: l.MaxCost, DefaultListSize: l.DefaultListSize, Measure: l.Mode == "measure",
-			Measured: func(code string) { s.log.Warn("operation over a limit (measure mode)", "code", code); s.cfg.Metrics.Rejected("measured_" + code) },
+			Measured: func(code string) {
+				s.log.Warn("operation over a limit (measure mode)", "code", code)
+				s.cfg.Metrics.Rejected("measured_" + code)
+			},
 		},
 		Traffic: gateway.Traffic{
 			SubgraphTimeout: t.SubgraphTimeout.D(),

@@ -103,8 +103,10 @@ type protHarness struct {
 func newProt(t *testing.T, set func(*config.Config), opts ...func(*server.Config)) *protHarness {
 	t.Helper()
 	p := &protHarness{
-		tree:  newCounting(t, treeAnswer),
-		extra: newCounting(t, func(w http.ResponseWriter, _ *http.Request, _ string) { _, _ = io.WriteString(w, `{"data":{"slow":"zzz"}}`) }),
+		tree: newCounting(t, treeAnswer),
+		extra: newCounting(t, func(w http.ResponseWriter, _ *http.Request, _ string) {
+			_, _ = io.WriteString(w, `{"data":{"slow":"zzz"}}`)
+		}),
 	}
 	c := config.Defaults()
 	if set != nil {

@@ -103,9 +103,9 @@ type Server struct {
 	limiter   *ratelimit.Limiter // nil when rate limiting is off
 	persisted *persisted
 	inFlight  chan struct{} // a slot per request being served; nil for no cap
-	gen atomic.Pointer[generation]
-	log *slog.Logger
-	mux *http.ServeMux
+	gen       atomic.Pointer[generation]
+	log       *slog.Logger
+	mux       *http.ServeMux
 	// live are the open WebSockets and SSE streams, for Drain.
 	live liveSet
 }
