@@ -203,6 +203,8 @@ type Subscriptions struct {
 	InitTimeout      Duration `yaml:"init_timeout"`
 	WriteTimeout     Duration `yaml:"write_timeout"`
 	MaxPerConnection int      `yaml:"max_per_connection"`
+	MaxPerUser       int      `yaml:"max_per_user"` // per user id, else per client IP
+	MaxTotal         int      `yaml:"max_total"`    // per router process
 	PingInterval     Duration `yaml:"ping_interval"`
 }
 
@@ -303,6 +305,8 @@ func (c *Config) fill() {
 	def(&s.InitTimeout, Duration(10*time.Second))
 	def(&s.WriteTimeout, Duration(5*time.Second))
 	def(&s.MaxPerConnection, 100)
+	def(&s.MaxPerUser, 50)
+	def(&s.MaxTotal, 20000)
 	def(&s.PingInterval, Duration(25*time.Second))
 	def(&c.Telemetry.MetricsPath, "/metrics")
 	def(&c.Telemetry.Tracing.Exporter, "none")

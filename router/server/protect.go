@@ -13,11 +13,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/gateway"
 	"github.com/myshop/supergraph/router/ratelimit"
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
 )
 
 // Codes of the router's HTTP-level rejections.
@@ -208,6 +210,7 @@ func (s *Server) protections() error {
 	if prefix == "" {
 		prefix = "myshop:router:"
 	}
+	s.quota = &quota{perUser: s.set.Subscriptions.MaxPerUser, total: s.set.Subscriptions.MaxTotal, byUser: map[string]int{}}
 	if n := s.set.Traffic.MaxInFlight; n > 0 {
 		s.inFlight = make(chan struct{}, n)
 	}
@@ -284,4 +287,43 @@ func (s *Server) engineOptions() gateway.Options {
 		}
 	}
 	return opts
+}
+
+// quota caps running subscriptions per user (or client IP) and in total,
+// so one client cannot take the capacity meant for everyone.
+type quota struct {
+	mu             sync.Mutex
+	perUser, total int
+	byUser         map[string]int
+	running        int
+}
+
+// take reserves a subscription for key; release gives it back (once).
+func (q *quota) take(key string) (release func(), err *gateway.RequestError) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case q.total > 0 && q.running >= q.total:
+		return nil, &gateway.RequestError{Code: codeSubscriptionLimit, Message: "the router holds as many subscriptions as it may; retry later"}
+	case q.perUser > 0 && q.byUser[key] >= q.perUser:
+		return nil, &gateway.RequestError{Code: codeSubscriptionLimit, Message: fmt.Sprintf("at most %d subscriptions per user; complete some first", q.perUser)}
+	}
+	q.running++
+	q.byUser[key]++
+	return sync.OnceFunc(func() {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		q.running--
+		if q.byUser[key]--; q.byUser[key] <= 0 {
+			delete(q.byUser, key)
+		}
+	}), nil
+}
+
+// subscriptionKey is whom a subscription counts against.
+func subscriptionKey(claims *auth.Claims, ip string) string {
+	if claims != nil && claims.Subject != "" {
+		return "user:" + claims.Subject
+	}
+	return "ip:" + ip
 }

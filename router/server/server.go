@@ -103,6 +103,7 @@ type Server struct {
 	limiter   *ratelimit.Limiter // nil when rate limiting is off
 	persisted *persisted
 	inFlight  chan struct{} // a slot per request being served; nil for no cap
+	quota     *quota        // running subscriptions per user and in total
 	gen       atomic.Pointer[generation]
 	log       *slog.Logger
 	mux       *http.ServeMux

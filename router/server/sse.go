@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/router/gateway"
+	"github.com/myshop/supergraph/subgraphs/platform/auth"
 )
 
 // GraphQL over Server-Sent Events, graphql-sse's distinct connections mode
@@ -35,6 +36,14 @@ func acceptsEventStream(accept string) bool {
 // subscription does not hold it (a reload ends the stream; the client
 // reconnects to the new one).
 func (s *Server) serveSSE(w http.ResponseWriter, r *http.Request, g *generation, op *gateway.Operation, leave func()) {
+	if op.Type == gateway.Subscription {
+		release, qErr := s.quota.take(subscriptionKey(auth.FromContext(r.Context()), s.clientIP(r)))
+		if qErr != nil {
+			s.reject(w, http.StatusTooManyRequests, qErr.Code, qErr.Message)
+			return
+		}
+		defer release()
+	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	remove, ok := s.live.add(cancel)

@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/myshop/supergraph/router/compose"
+	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
 )
@@ -439,4 +440,38 @@ func TestEverySubscriptionHasItsOwnUpstream(t *testing.T) {
 	if len(h.live.headers) != 1 {
 		t.Errorf("upstream connections %d, want 1 shared", len(h.live.headers))
 	}
+}
+
+// TestSubscriptionQuotas (P24): a user's subscriptions are capped across
+// connections, and a completed one frees its place.
+func TestSubscriptionQuotas(t *testing.T) {
+	t.Parallel()
+	set := config.Defaults()
+	set.Introspection = nil
+	set.Subscriptions.MaxPerUser = 1
+	h := newSubsHarness(t, func(c *server.Config) { c.Settings = &set })
+	token := h.issuer.Token("usr_ada")
+	a, b := h.dial(t), h.dial(t)
+	a.init(`{"Authorization":"Bearer ` + token + `"}`)
+	b.init(`{"Authorization":"Bearer ` + token + `"}`)
+	a.send(subscribeMsg("1"))
+	h.live.waitSubs(t, 1)
+	b.send(subscribeMsg("2"))
+	if m := b.read(); m.Type != "error" || m.ID != "2" || !strings.Contains(string(m.Payload), "SUBSCRIPTION_LIMIT_EXCEEDED") {
+		t.Fatalf("second subscription of one user: %+v %s", m, m.Payload)
+	}
+	// Another user is not affected.
+	c := h.dial(t)
+	c.init(`{"Authorization":"Bearer ` + h.issuer.Token("usr_grace") + `"}`)
+	c.send(subscribeMsg("3"))
+	h.live.waitSubs(t, 2)
+	// Completing the first frees the place.
+	a.send(`{"id":"1","type":"complete"}`)
+	select {
+	case <-h.live.completed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first subscription did not end upstream")
+	}
+	b.send(subscribeMsg("4"))
+	h.live.waitSubs(t, 2) // grace's and the new one
 }

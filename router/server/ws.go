@@ -81,7 +81,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c := &wsConn{
 		s: s, conn: conn, ctx: ctx, cancel: cancel, id: gateway.NewConnectionID(),
-		header: forwardable(r.Header), claims: auth.FromContext(r.Context()),
+		header: forwardable(r.Header), claims: auth.FromContext(r.Context()), ip: s.clientIP(r),
 		subs: map[string]*wsSub{}, gens: map[*generation]bool{}, closeDone: make(chan struct{}),
 	}
 	remove, ok := s.live.add(func() { c.close(closeGoingAway, "server shutting down") })
@@ -115,6 +115,7 @@ type wsConn struct {
 	mu       sync.Mutex
 	header   http.Header  // forwarded to subgraphs; Authorization from connection_init
 	claims   *auth.Claims // the verified token, nil when anonymous
+	ip       string       // the client's address, for anonymous quotas
 	initSeen bool
 	acked    bool
 	subs     map[string]*wsSub
@@ -128,11 +129,12 @@ type wsConn struct {
 
 // wsSub is one operation of a connection; it is the engine's sink.
 type wsSub struct {
-	c    *wsConn
-	id   string
-	num  int64
-	gen  *generation
-	done atomic.Bool
+	c       *wsConn
+	id      string
+	num     int64
+	gen     *generation
+	done    atomic.Bool
+	release func() // gives back the subscription quota; nil for queries
 }
 
 func (c *wsConn) serve() {
@@ -295,6 +297,16 @@ func (c *wsConn) subscribe(m wsMessage) bool {
 		sub.fail(reqErr.MarshalResponse())
 		return true
 	}
+	if op.Type == gateway.Subscription {
+		release, qErr := c.s.quota.take(subscriptionKey(claims, c.ip))
+		if qErr != nil {
+			g.leave()
+			c.s.cfg.Metrics.Rejected(qErr.Code)
+			sub.fail(qErr.MarshalResponse())
+			return true
+		}
+		sub.release = release
+	}
 	if op.Type != gateway.Subscription {
 		// Queries and mutations too, as graphql-ws allows: one next, then
 		// complete, off the read loop.
@@ -336,6 +348,9 @@ func (c *wsConn) complete(id string) {
 	c.mu.Unlock()
 	if sub == nil || !sub.done.CompareAndSwap(false, true) {
 		return
+	}
+	if sub.release != nil {
+		sub.release()
 	}
 	if sub.gen != nil {
 		sub.gen.engine.StopSubscription(c.id, sub.num)
@@ -422,7 +437,9 @@ func (c *wsConn) cleanup() {
 	gens := c.gens
 	c.gens = map[*generation]bool{}
 	for _, sub := range c.subs {
-		sub.done.Store(true)
+		if sub.done.CompareAndSwap(false, true) && sub.release != nil {
+			sub.release() // the connection's quota goes with it
+		}
 	}
 	c.subs = map[string]*wsSub{}
 	c.mu.Unlock()
@@ -440,6 +457,9 @@ func (c *wsConn) cleanup() {
 func (s *wsSub) finish() bool {
 	if !s.done.CompareAndSwap(false, true) {
 		return false
+	}
+	if s.release != nil {
+		s.release()
 	}
 	s.c.mu.Lock()
 	if s.c.subs[s.id] == s {
