@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,16 +19,29 @@ import (
 )
 
 // BenchmarkOrderStatusFanOut: N WebSocket clients watch one order through
-// the router (the shopper's tabs: one token, so the router shares one
-// upstream subscription among them); staff move the order; an op is the
+// the router (the shopper's tabs, one token; the router listens to the
+// order's Redis channel once for all of them); staff move the order; an op is the
 // time from sending the mutation to the last client receiving the event,
 // with lines' SKUs and the payment status fetched for it. afterCommit-ms is
 // the part after the mutation answered (the change was committed and
 // published). Each op uses a fresh order; setting it up is not timed.
 //
 //	go test -run '^$' -bench OrderStatusFanOut -benchtime 5x ./bench/
+//
+// BENCH_FANOUT=10,100,1000,5000 chooses the subscriber counts.
 func BenchmarkOrderStatusFanOut(b *testing.B) {
-	for _, n := range []int{10, 100} {
+	counts := []int{10, 100, 1000}
+	if v := os.Getenv("BENCH_FANOUT"); v != "" {
+		counts = nil
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				b.Fatalf("BENCH_FANOUT: %q", v)
+			}
+			counts = append(counts, n)
+		}
+	}
+	for _, n := range counts {
 		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) { fanOut(b, n) })
 	}
 }
