@@ -73,6 +73,7 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 	urlOf := func(name string) string { urlsMu.Lock(); defer urlsMu.Unlock(); return urls[name] }
 	getenv = withUpstreams(getenv, urlOf)
 	var adminPassword string
+	var deps subgraph.Deps // any subgraph's: the router shares their Redis
 	for _, d := range subgraphs {
 		cfg, err := subgraph.ConfigFromEnv(d, getenv)
 		if err != nil {
@@ -96,6 +97,7 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 				return err
 			}
 		}
+		deps = sg.Deps
 		urlsMu.Lock()
 		urls[d.Name] = sg.URL
 		urlsMu.Unlock()
@@ -106,7 +108,10 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 	// The router verifies tokens with the users subgraph's keys before it
 	// plans anything; subgraphs verify them again.
 	verifier := auth.NewVerifier(auth.NewJWKS(strings.TrimSuffix(urls[users.Def.Name], "/graphql")+users.JWKSPath, nil))
-	router, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: urls, Verifier: verifier}, log.With("component", "router"))
+	// With the subgraphs' Redis the router serves live order status from
+	// orders' channels itself (and keeps rate limits and APQ there).
+	router, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: urls, Verifier: verifier,
+		Redis: deps.Redis, RedisPrefix: deps.RedisPrefix + "router:", LivePrefix: deps.RedisPrefix}, log.With("component", "router"))
 	if err != nil {
 		return fmt.Errorf("router: %w", err)
 	}
