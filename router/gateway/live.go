@@ -1,7 +1,7 @@
 package gateway
 
 // Live order status at the router (research/subscriptions.md, option B):
-// for Subscription.orderStatusChanged and Subscription.myOrderUpdates the
+// for Subscription.orderStatusChanged, myOrderUpdates and orderEvents the
 // router listens to the orders subgraph's Redis channels itself, on one
 // Redis connection however many orders are watched, instead of holding an
 // upstream WebSocket per user. A subscription starts with the order's
@@ -55,6 +55,8 @@ type liveSpec struct {
 	rootKey     string // response key of the root field
 	orderIDLit  string // orderStatusChanged's literal orderId
 	orderIDVar  string // or the variable holding it
+	whereJSON   []byte // orderEvents' literal where argument
+	whereVar    string // or the variable holding it
 	fields      []liveField
 	orderQuery  string // the client's selection on `order`, as a query by id; "" when only id/__typename
 	orderFields []liveField
@@ -90,7 +92,7 @@ func liveSpecFor(doc *ast.Document, schema *ast.Document, query string, variable
 	}
 	root := roots[0]
 	name := strings.Clone(doc.FieldNameString(root))
-	if name != "orderStatusChanged" && name != "myOrderUpdates" {
+	if name != "orderStatusChanged" && name != "myOrderUpdates" && name != "orderEvents" {
 		return nil
 	}
 	// Strings are cloned: the document's are views of a pooled buffer, and
@@ -108,6 +110,21 @@ func liveSpecFor(doc *ast.Document, schema *ast.Document, query string, variable
 			spec.orderIDVar = strings.Clone(doc.VariableValueNameString(v.Ref))
 		default:
 			return nil
+		}
+	}
+	if name == "orderEvents" {
+		if ref, ok := doc.FieldArgument(root, []byte("where")); ok {
+			switch v := doc.ArgumentValue(ref); v.Kind {
+			case ast.ValueKindVariable:
+				spec.whereVar = strings.Clone(doc.VariableValueNameString(v.Ref))
+			case ast.ValueKindNull:
+			default:
+				b, err := doc.ValueToJSON(v)
+				if err != nil || bytes.Contains(b, []byte(`"$`)) {
+					return nil // variables inside the literal: left to the subgraph
+				}
+				spec.whereJSON = b
+			}
 		}
 	}
 	if !doc.Fields[root].HasSelections {
@@ -244,6 +261,8 @@ type liveRun struct {
 	claims *auth.Claims
 	sink   SubscriptionSink
 
+	statuses map[string]bool // orderEvents' filter; nil passes all
+
 	mu      sync.Mutex
 	pending map[string]*liveChange // newest undelivered change per order: older ones are moot
 	wake    chan struct{}
@@ -295,6 +314,13 @@ func (e *Engine) runLive(ctx context.Context, op *Operation, header http.Header,
 			_ = json.Unmarshal(vars[r.spec.orderIDVar], &orderID)
 		}
 		channel = e.live.prefix + "order:" + orderID
+	case "orderEvents":
+		if !r.claims.HasScope("READ_ORDERS") {
+			sink.Error(errorResponse("FORBIDDEN", "the order feed needs the READ_ORDERS permission"))
+			return nil
+		}
+		channel = e.live.prefix + "orders:all"
+		r.statuses = r.whereStatuses()
 	default:
 		channel = e.live.prefix + "orders:user:" + r.claims.Subject
 	}
@@ -339,6 +365,9 @@ func (e *Engine) runLive(ctx context.Context, op *Operation, header http.Header,
 			if c.Version <= last[c.OrderID] || (orderID != "" && c.OrderID != orderID) {
 				continue // not news: the client has it, or a newer state
 			}
+			if r.statuses != nil && !r.statuses[c.To] {
+				continue
+			}
 			// Checked on every event, not only at the start: a user's
 			// channel carries only their orders, but the rule must not
 			// rest on that.
@@ -351,6 +380,26 @@ func (e *Engine) runLive(ctx context.Context, op *Operation, header http.Header,
 			last[c.OrderID] = c.Version
 		}
 	}
+}
+
+// whereStatuses reads orderEvents' where.statuses from the literal or the
+// request's variables.
+func (r *liveRun) whereStatuses() map[string]bool {
+	raw := r.spec.whereJSON
+	if r.spec.whereVar != "" {
+		var vars map[string]json.RawMessage
+		_ = json.Unmarshal(r.vars, &vars)
+		raw = vars[r.spec.whereVar]
+	}
+	var where struct{ Statuses []string }
+	if json.Unmarshal(raw, &where) != nil || len(where.Statuses) == 0 {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, st := range where.Statuses {
+		out[st] = true
+	}
+	return out
 }
 
 func errorsIsDeadline(ctx context.Context) bool {

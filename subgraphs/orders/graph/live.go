@@ -43,7 +43,7 @@ func (r *Resolver) currentStatus(ctx context.Context, c *auth.Claims, orderID st
 // newer than what was sent for its order, until ctx ends; then it closes
 // out and w. A change that is not newer is one the first event already
 // showed, or a duplicate.
-func streamChanges(ctx context.Context, w *live.Watch, out chan<- *model.OrderStatusEvent, first *model.OrderStatusEvent) {
+func streamChanges(ctx context.Context, w *live.Watch, out chan<- *model.OrderStatusEvent, first *model.OrderStatusEvent, keep func(to string) bool) {
 	defer close(out)
 	defer w.Close()
 	sent := map[string]int{}
@@ -66,6 +66,9 @@ func streamChanges(ctx context.Context, w *live.Watch, out chan<- *model.OrderSt
 			if v, seen := sent[c.OrderID]; seen && c.Version <= v {
 				continue
 			}
+			if keep != nil && !keep(c.To) {
+				continue
+			}
 			ev := &model.OrderStatusEvent{OrderID: c.OrderID, Status: model.OrderStatus(c.To), Version: c.Version, OccurredAt: c.At}
 			if c.From != "" {
 				prev := model.OrderStatus(c.From)
@@ -79,4 +82,16 @@ func streamChanges(ctx context.Context, w *live.Watch, out chan<- *model.OrderSt
 			}
 		}
 	}
+}
+
+// statusFilter keeps changes to one of where's statuses; nil keeps all.
+func statusFilter(where *model.OrderEventsWhere) func(to string) bool {
+	if where == nil || len(where.Statuses) == 0 {
+		return nil
+	}
+	want := map[string]bool{}
+	for _, st := range where.Statuses {
+		want[string(st)] = true
+	}
+	return func(to string) bool { return want[to] }
 }

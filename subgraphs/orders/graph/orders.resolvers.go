@@ -426,7 +426,7 @@ func (r *subscriptionResolver) OrderStatusChanged(ctx context.Context, orderID s
 		return nil, err
 	}
 	out := make(chan *model.OrderStatusEvent, 1)
-	go streamChanges(ctx, w, out, first)
+	go streamChanges(ctx, w, out, first, nil)
 	return out, nil
 }
 
@@ -444,7 +444,28 @@ func (r *subscriptionResolver) MyOrderUpdates(ctx context.Context) (<-chan *mode
 		return nil, fmt.Errorf("watch orders of %s: %w", c.UserID(), err)
 	}
 	out := make(chan *model.OrderStatusEvent, 1)
-	go streamChanges(ctx, w, out, nil)
+	go streamChanges(ctx, w, out, nil, nil)
+	return out, nil
+}
+
+// OrderEvents is the resolver for the orderEvents field.
+func (r *subscriptionResolver) OrderEvents(ctx context.Context, where *model.OrderEventsWhere) (<-chan *model.OrderStatusEvent, error) {
+	c := auth.FromContext(ctx)
+	if c == nil {
+		return nil, errs.New(errs.Unauthenticated, "sign in first")
+	}
+	if !c.HasScope(order.ReadOrders) {
+		return nil, errs.New(errs.Forbidden, "the order feed needs the %s permission", order.ReadOrders)
+	}
+	if r.Live == nil {
+		return nil, errors.New("live order updates are not configured")
+	}
+	w, err := r.Live.Watch(ctx, live.AllChannel(r.Live.Prefix()))
+	if err != nil {
+		return nil, fmt.Errorf("watch the order feed: %w", err)
+	}
+	out := make(chan *model.OrderStatusEvent, 1)
+	go streamChanges(ctx, w, out, nil, statusFilter(where))
 	return out, nil
 }
 

@@ -39,6 +39,9 @@ func OrderChannel(prefix, orderID string) string { return prefix + "order:" + or
 // UserChannel is the channel of all changes of one customer's orders.
 func UserChannel(prefix, userID string) string { return prefix + "orders:user:" + userID }
 
+// AllChannel carries every order's changes: the staff feed.
+func AllChannel(prefix string) string { return prefix + "orders:all" }
+
 // publishTimeout bounds a publish: the change is committed already, and a
 // slow Redis must not hold up the request that made it.
 const publishTimeout = 2 * time.Second
@@ -51,7 +54,7 @@ type Publisher struct {
 	Log    *slog.Logger
 }
 
-// Publish sends c to its order's and its customer's channels. Failures are
+// Publish sends c to its order's, its customer's and the staff feed's channels. Failures are
 // logged, never returned: the change is committed, and subscribers converge
 // on their next event or resubscription.
 func (p Publisher) Publish(ctx context.Context, c Change) {
@@ -69,6 +72,7 @@ func (p Publisher) Publish(ctx context.Context, c Change) {
 	if c.UserID != "" {
 		pipe.Publish(ctx, UserChannel(p.Prefix, c.UserID), b)
 	}
+	pipe.Publish(ctx, AllChannel(p.Prefix), b)
 	if _, err := pipe.Exec(ctx); err != nil && p.Log != nil {
 		p.Log.Warn("publish order status change", "order", c.OrderID, "version", c.Version, "err", err)
 	}

@@ -114,6 +114,7 @@ type QueryResolver interface {
 type SubscriptionResolver interface {
 	OrderStatusChanged(ctx context.Context, orderID string) (<-chan *model.OrderStatusEvent, error)
 	MyOrderUpdates(ctx context.Context) (<-chan *model.OrderStatusEvent, error)
+	OrderEvents(ctx context.Context, where *model.OrderEventsWhere) (<-chan *model.OrderStatusEvent, error)
 }
 type UserResolver interface {
 	Orders(ctx context.Context, obj *model.User, first *int, after *string) (*model.OrderConnection, error)
@@ -148,6 +149,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("FulfillmentLineInput", ec.unmarshalInputFulfillmentLineInput),
 			graphql.NewInputUnmarshaler("MoneyInput", ec.unmarshalInputMoneyInput),
 			graphql.NewInputUnmarshaler("OrderByIDsInput", ec.unmarshalInputOrderByIDsInput),
+			graphql.NewInputUnmarshaler("OrderEventsWhere", ec.unmarshalInputOrderEventsWhere),
 			graphql.NewInputUnmarshaler("OrderSort", ec.unmarshalInputOrderSort),
 			graphql.NewInputUnmarshaler("OrderWhere", ec.unmarshalInputOrderWhere),
 			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
@@ -355,6 +357,18 @@ type Subscription {
   orderStatusChanged(orderId: ID!): OrderStatusEvent!
   "Every status change of the signed-in customer's orders, from now on (no initial state)."
   myOrderUpdates: OrderStatusEvent!
+  """
+  Staff feed: every order's status changes from now on (no initial
+  state), optionally only those moving to one of where.statuses. Needs
+  READ_ORDERS.
+  """
+  orderEvents(where: OrderEventsWhere): OrderStatusEvent!
+}
+
+"Which changes the staff feed carries."
+input OrderEventsWhere {
+  "Only changes to one of these statuses; null or empty for all."
+  statuses: [OrderStatus!]
 }
 
 "One status of an order: its current state when a subscription starts, then each change."
@@ -1788,6 +1802,20 @@ func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_orderEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.OrderEventsWhere, error) {
+			return ec.unmarshalOOrderEventsWhere2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderEventsWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
 	return args, nil
 }
 
@@ -5967,6 +5995,50 @@ func (ec *executionContext) fieldContext_Subscription_myOrderUpdates(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_orderEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_orderEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OrderEvents(ctx, fc.Args["where"].(*model.OrderEventsWhere))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderStatusEvent) graphql.Marshaler {
+			return ec.marshalNOrderStatusEvent2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_orderEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderStatusEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_orderEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7400,6 +7472,48 @@ func (ec *executionContext) unmarshalInputOrderByIDsInput(ctx context.Context, o
 func UnmarshalOrderByIDsInput(ctx context.Context, raw any) (model.OrderByIDsInput, error) {
 	var out model.OrderByIDsInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderByIDsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOrderEventsWhere(ctx context.Context, obj any) (model.OrderEventsWhere, error) {
+	var it model.OrderEventsWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"statuses"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "statuses":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
+			data, err := ec.unmarshalOOrderStatus2ᚕgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Statuses = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOrderEventsWhere unmarshals raw into the OrderEventsWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOrderEventsWhere(ctx context.Context, raw any) (model.OrderEventsWhere, error) {
+	var out model.OrderEventsWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderEventsWhere", raw, &out)
 	return out, err
 }
 
@@ -9493,6 +9607,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_orderStatusChanged(ctx, fields[0])
 	case "myOrderUpdates":
 		return ec._Subscription_myOrderUpdates(ctx, fields[0])
+	case "orderEvents":
+		return ec._Subscription_orderEvents(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -11094,12 +11210,56 @@ func (ec *executionContext) marshalOOrderConnection2ᚖgithubᚗcomᚋmyshopᚋs
 	return ec._OrderConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOOrderEventsWhere2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderEventsWhere(ctx context.Context, v any) (*model.OrderEventsWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputOrderEventsWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOOrderSort2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderSort(ctx context.Context, v any) (*model.OrderSort, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputOrderSort(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOOrderStatus2ᚕgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusᚄ(ctx context.Context, v any) ([]model.OrderStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.OrderStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNOrderStatus2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOOrderStatus2ᚕgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OrderStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderStatus2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOOrderStatus2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatus(ctx context.Context, v any) (*model.OrderStatus, error) {

@@ -140,6 +140,12 @@ type OrderEvent struct {
 	Version int    `json:"version"`
 }
 
+// Which changes the staff feed carries.
+type OrderEventsWhere struct {
+	// Only changes to one of these statuses; null or empty for all.
+	Statuses []OrderStatus `json:"statuses,omitempty"`
+}
+
 type OrderLine struct {
 	Variant   *ProductVariant `json:"variant"`
 	Sku       string          `json:"sku"`
