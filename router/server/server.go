@@ -104,6 +104,7 @@ type Server struct {
 	persisted *persisted
 	inFlight  chan struct{} // a slot per request being served; nil for no cap
 	quota     *quota        // running subscriptions per user and in total
+	streams   sseStreams    // single-connection SSE reservations
 	gen       atomic.Pointer[generation]
 	log       *slog.Logger
 	mux       *http.ServeMux
@@ -142,6 +143,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	}
 	s.gen.Store(g)
 	s.mux.HandleFunc("/graphql", s.graphql)
+	s.mux.HandleFunc("/graphql/stream", s.sseSingle)
 	s.mux.HandleFunc("/health", health)
 	if p := s.set.Telemetry.MetricsPath; cfg.Metrics != nil && p != "" && p != "-" {
 		s.mux.Handle("GET "+p, cfg.Metrics.Handler())
