@@ -55,6 +55,7 @@ type liveSpec struct {
 	rootKey     string // response key of the root field
 	orderIDLit  string // orderStatusChanged's literal orderId
 	orderIDVar  string // or the variable holding it
+	orderIDDef  string // and that variable's default, for a request without it
 	whereJSON   []byte // orderEvents' literal where argument
 	whereVar    string // or the variable holding it
 	fields      []liveField
@@ -108,6 +109,14 @@ func liveSpecFor(doc *ast.Document, schema *ast.Document, query string, variable
 			spec.orderIDLit = strings.Clone(doc.StringValueContentString(v.Ref))
 		case ast.ValueKindVariable:
 			spec.orderIDVar = strings.Clone(doc.VariableValueNameString(v.Ref))
+			// The request's variables are read as sent, so a default the
+			// operation declares must be kept here or the order is "".
+			for _, vd := range doc.OperationDefinitions[opRef].VariableDefinitions.Refs {
+				if dv := doc.VariableDefinitions[vd].DefaultValue; dv.IsDefined && dv.Value.Kind == ast.ValueKindString &&
+					doc.VariableDefinitionNameString(vd) == spec.orderIDVar {
+					spec.orderIDDef = strings.Clone(doc.StringValueContentString(dv.Value.Ref))
+				}
+			}
 		default:
 			return nil
 		}
@@ -309,9 +318,29 @@ func (e *Engine) runLive(ctx context.Context, op *Operation, header http.Header,
 	case "orderStatusChanged":
 		orderID = r.spec.orderIDLit
 		if r.spec.orderIDVar != "" {
+			orderID = r.spec.orderIDDef
 			var vars map[string]json.RawMessage
 			_ = json.Unmarshal(r.vars, &vars)
-			_ = json.Unmarshal(vars[r.spec.orderIDVar], &orderID)
+			if raw, ok := vars[r.spec.orderIDVar]; ok {
+				// An ID variable may be sent as a JSON number too.
+				orderID = ""
+				var v any
+				d := json.NewDecoder(bytes.NewReader(raw))
+				d.UseNumber()
+				if d.Decode(&v) == nil {
+					switch v := v.(type) {
+					case string:
+						orderID = v
+					case json.Number:
+						orderID = v.String()
+					}
+				}
+			}
+		}
+		if orderID == "" {
+			// No order, no snapshot: rather than a silent stream, an answer.
+			sink.Error(errorResponse("NOT_FOUND", "no such order"))
+			return nil
 		}
 		channel = e.live.prefix + "order:" + orderID
 	case "orderEvents":
