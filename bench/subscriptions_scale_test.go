@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -123,6 +124,7 @@ func BenchmarkSubscriptionScale(b *testing.B) {
 	open := float64(ready.Open)
 	b.Logf("held %d subscriptions (opened in %.1fs): router process heap %+.1f MiB, goroutines %+d, RSS %+.1f MiB",
 		ready.Open, ready.OpenSeconds, float64(held.heap-before.heap)/(1<<20), held.goroutines-before.goroutines, float64(held.rss-before.rss)/(1<<20))
+	b.Logf("goroutines per subscription, by what runs them:\n%s", goroutineGroups(max(ready.Open/10, 2)))
 	if ready.Open > 0 {
 		b.ReportMetric(open, "subs-held")
 		b.ReportMetric(float64(held.heap-before.heap)/1024/open, "heap-KiB/sub")
@@ -195,7 +197,13 @@ func BenchmarkSubscriptionStalledClient(b *testing.B) {
 		stalled.P50, stalled.P99, stalled.Received, stalled.Expected, stalled.Skipped, stalled.Stale, stalled.StallClose, stalled.StallErr)
 	b.ReportMetric(alone.P99, "p99-alone-ms")
 	b.ReportMetric(stalled.P99, "p99-stalled-ms")
-	b.ReportMetric(float64(stalled.StallClose), "stalled-close-code")
+	// The router's timed-out write leaves the stream mid-frame, so the
+	// client sees the connection end (EOF), not a close frame: 1 is "ended".
+	closed := 0.0
+	if stalled.StallErr != "" {
+		closed = 1
+	}
+	b.ReportMetric(closed, "stalled-closed")
 }
 
 // scaleStack starts a stack whose router listens for order changes under
@@ -313,11 +321,41 @@ func envInt(b *testing.B, name string, def int) int {
 }
 
 // processSample is what the benchmark process holds: live heap after a
-// collection, goroutines, resident memory.
+// collection, goroutines, resident memory (signed, for deltas).
 type processSample struct {
-	heap       uint64
+	heap       int64
 	goroutines int
-	rss        uint64
+	rss        int64
+}
+
+// goroutineGroups lists the goroutine stacks held at least min times, by
+// the goroutine's own function and the project frame it waits in, so the
+// per-subscription count can be read as "which goroutines".
+func goroutineGroups(min int) string {
+	var buf strings.Builder
+	_ = pprof.Lookup("goroutine").WriteTo(&buf, 1)
+	var out strings.Builder
+	_, groups, _ := strings.Cut(buf.String(), "\n") // past "goroutine profile: total N"
+	for _, block := range strings.Split(groups, "\n\n") {
+		lines := strings.Split(strings.TrimSpace(block), "\n")
+		count, err := strconv.Atoi(strings.Fields(lines[0] + " x")[0])
+		if err != nil || count < min {
+			continue
+		}
+		var entry, ours string
+		for _, l := range lines[1:] {
+			f := strings.Fields(l)
+			if len(f) < 3 || f[0] != "#" {
+				continue
+			}
+			entry = f[2]
+			if ours == "" && strings.Contains(f[2], "myshop/supergraph") {
+				ours = f[2]
+			}
+		}
+		fmt.Fprintf(&out, "  %6d  %s (in %s)\n", count, entry, ours)
+	}
+	return out.String()
 }
 
 func sampleProcess() processSample {
@@ -325,11 +363,11 @@ func sampleProcess() processSample {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	s := processSample{heap: ms.HeapAlloc, goroutines: runtime.NumGoroutine()}
+	s := processSample{heap: int64(ms.HeapAlloc), goroutines: runtime.NumGoroutine()}
 	if status, err := os.ReadFile("/proc/self/status"); err == nil {
 		for _, line := range strings.Split(string(status), "\n") {
 			if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-				kb, _ := strconv.ParseUint(f[1], 10, 64)
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
 				s.rss = kb * 1024
 			}
 		}
