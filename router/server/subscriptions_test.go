@@ -475,3 +475,42 @@ func TestSubscriptionQuotas(t *testing.T) {
 	b.send(subscribeMsg("4"))
 	h.live.waitSubs(t, 2) // grace's and the new one
 }
+
+// TestLegacyGraphQLWS: the older subscriptions-transport-ws protocol
+// (subprotocol graphql-ws): start, data, stop.
+func TestLegacyGraphQLWS(t *testing.T) {
+	t.Parallel()
+	h := newSubsHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(h.router.URL, "http")+"/graphql",
+		&websocket.DialOptions{Subprotocols: []string{"graphql-ws"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	if conn.Subprotocol() != "graphql-ws" {
+		t.Fatalf("subprotocol %q", conn.Subprotocol())
+	}
+	c := &wsClient{t: t, conn: conn}
+	c.send(`{"type":"connection_init","payload":{"Authorization":"Bearer ` + h.issuer.Token("usr_ada") + `"}}`)
+	if m := c.read(); m.Type != "connection_ack" {
+		t.Fatalf("ack: %+v", m)
+	}
+	if m := c.read(); m.Type != "ka" {
+		t.Fatalf("keep-alive: %+v", m)
+	}
+	start := strings.Replace(subscribeMsg("a"), `"type":"subscribe"`, `"type":"start"`, 1)
+	c.send(start)
+	h.live.waitSubs(t, 1)
+	h.live.send(t, "next", event("CONFIRMED", 1))
+	if m := c.read(); m.Type != "data" || m.ID != "a" || !strings.Contains(string(m.Payload), `"CONFIRMED"`) {
+		t.Fatalf("data: %+v %s", m, m.Payload)
+	}
+	c.send(`{"id":"a","type":"stop"}`)
+	select {
+	case <-h.live.completed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("stop did not end the upstream subscription")
+	}
+}

@@ -28,6 +28,11 @@ import (
 
 const wsSubprotocol = "graphql-transport-ws"
 
+// wsLegacySubprotocol is subscriptions-transport-ws's "graphql-ws", which
+// older Apollo clients still speak: the same conversation with other
+// message names (start/stop/data, ka for keep-alive).
+const wsLegacySubprotocol = "graphql-ws"
+
 // Close codes of graphql-transport-ws, and the WebSocket ones we use.
 const (
 	closeBadRequest       websocket.StatusCode = 4400 // malformed or unexpected message
@@ -64,7 +69,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		Subprotocols: []string{wsSubprotocol},
+		Subprotocols: []string{wsSubprotocol, wsLegacySubprotocol},
 		// Credentials travel in connection_init, never in cookies, so a
 		// page on another origin gains nothing from opening a socket here
 		// (no cross-site WebSocket hijacking); SPAs on other origins work.
@@ -73,7 +78,8 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept answered the request
 	}
-	if conn.Subprotocol() != wsSubprotocol {
+	legacy := conn.Subprotocol() == wsLegacySubprotocol
+	if conn.Subprotocol() != wsSubprotocol && !legacy {
 		_ = conn.Close(closeSubprotocol, "Subprotocol not acceptable: use graphql-transport-ws")
 		return
 	}
@@ -81,7 +87,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c := &wsConn{
 		s: s, conn: conn, ctx: ctx, cancel: cancel, id: gateway.NewConnectionID(),
-		header: forwardable(r.Header), claims: auth.FromContext(r.Context()), ip: s.clientIP(r),
+		header: forwardable(r.Header), claims: auth.FromContext(r.Context()), ip: s.clientIP(r), legacy: legacy,
 		subs: map[string]*wsSub{}, gens: map[*generation]bool{}, closeDone: make(chan struct{}),
 	}
 	remove, ok := s.live.add(func() { c.close(closeGoingAway, "server shutting down") })
@@ -107,6 +113,7 @@ func forwardable(h http.Header) http.Header {
 // wsConn is one client connection.
 type wsConn struct {
 	s      *Server
+	legacy bool // graphql-ws (subscriptions-transport-ws) message names
 	conn   *websocket.Conn
 	ctx    context.Context // the connection's life; its subscriptions' fetches
 	cancel context.CancelFunc
@@ -172,6 +179,19 @@ func (c *wsConn) serve() {
 
 // handle acts on one message; false ends the connection.
 func (c *wsConn) handle(m wsMessage) bool {
+	if c.legacy {
+		switch m.Type {
+		case "start":
+			m.Type = "subscribe"
+		case "stop":
+			m.Type = "complete"
+		case "connection_terminate":
+			c.close(websocket.StatusNormalClosure, "")
+			return false
+		case "ping", "pong":
+			m.Type = "invalid" // not in this protocol
+		}
+	}
 	switch m.Type {
 	case "connection_init":
 		return c.init(m)
@@ -244,6 +264,9 @@ func (c *wsConn) init(m wsMessage) bool {
 		context.AfterFunc(c.ctx, func() { t.Stop() })
 	}
 	c.write(wsMessage{Type: "connection_ack"})
+	if c.legacy {
+		c.write(wsMessage{Type: "ka"}) // legacy clients time out without one
+	}
 	return true
 }
 
@@ -393,6 +416,14 @@ func (c *wsConn) ping(every time.Duration) {
 // write sends one message under the write deadline; a client that cannot
 // take it in time is closed (coder/websocket closes on a cancelled write).
 func (c *wsConn) write(m wsMessage) error {
+	if c.legacy {
+		switch m.Type {
+		case "next":
+			m.Type = "data"
+		case "pong":
+			return nil
+		}
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
