@@ -280,6 +280,13 @@ type liveRun struct {
 // offer hands the run a change from the hub; it never blocks (the hub
 // serves every watcher of a channel from one goroutine).
 func (r *liveRun) offer(c *liveChange) {
+	// Checked on every event, not only at the start (a user's channel
+	// carries only their orders, but the rule must not rest on that), and
+	// before the mailbox: a change this caller may not see must not
+	// displace one they may.
+	if r.claims == nil || (c.UserID != r.claims.Subject && !r.claims.HasScope("READ_ORDERS")) {
+		return
+	}
 	r.mu.Lock()
 	if p := r.pending[c.OrderID]; p == nil || c.Version > p.Version {
 		r.pending[c.OrderID] = c
@@ -304,6 +311,12 @@ func (e *Engine) runLive(ctx context.Context, op *Operation, header http.Header,
 		pending: map[string]*liveChange{}, wake: make(chan struct{}, 1)}
 	if r.claims == nil {
 		sink.Error(errorResponse(codeUnauthenticated, "sign in first"))
+		return nil
+	}
+	if exp := r.claims.ExpiresAt; exp != nil && !time.Now().Before(exp.Time) {
+		// Verification allows clock skew; a stream starts only within the
+		// token's own lifetime.
+		sink.Error(errorResponse(CodeSubscriptionJWTExpired, "the access token expired: subscribe again with a fresh one"))
 		return nil
 	}
 	if exp := r.claims.ExpiresAt; exp != nil {
@@ -395,12 +408,6 @@ func (e *Engine) runLive(ctx context.Context, op *Operation, header http.Header,
 				continue // not news: the client has it, or a newer state
 			}
 			if r.statuses != nil && !r.statuses[c.To] {
-				continue
-			}
-			// Checked on every event, not only at the start: a user's
-			// channel carries only their orders, but the rule must not
-			// rest on that.
-			if c.UserID != r.claims.Subject && !r.claims.HasScope("READ_ORDERS") {
 				continue
 			}
 			if !r.deliver(ctx, c) {

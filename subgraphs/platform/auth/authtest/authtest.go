@@ -45,6 +45,11 @@ func (i *Issuer) Verifier() *auth.Verifier { return auth.NewVerifier(i) }
 // Token returns an access token for userID holding these permissions;
 // any permission makes the bearer staff.
 func (i *Issuer) Token(userID string, permissions ...string) string {
+	return i.TokenFor(userID, 15*time.Minute, permissions...)
+}
+
+// TokenFor is Token valid for ttl, for tests of what happens at expiry.
+func (i *Issuer) TokenFor(userID string, ttl time.Duration, permissions ...string) string {
 	roles := []string{"customer"}
 	if len(permissions) > 0 {
 		roles = []string{"admin"}
@@ -53,7 +58,7 @@ func (i *Issuer) Token(userID string, permissions ...string) string {
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, auth.Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: auth.Issuer, Subject: userID, Audience: jwt.ClaimStrings{auth.Audience},
-			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(15 * time.Minute)),
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		},
 		Roles: roles,
 		Scope: strings.Join(permissions, " "),
