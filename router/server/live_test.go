@@ -82,6 +82,15 @@ type OrderEvent { from: String at: String! version: Int! }`}})
 			t.Fatalf("tab %d: %+v %s", i, m, m.Payload)
 		}
 	}
+	// An operation's variable default names the order when the request
+	// sends no variables.
+	withDefault := h.dial(t)
+	withDefault.init(`{"Authorization":"Bearer ` + ada + `"}`)
+	withDefault.send(`{"id":"d","type":"subscribe","payload":{"query":"subscription($id: ID! = \"o1\") { orderStatusChanged(orderId: $id) { status version } }"}}`)
+	if m := withDefault.read(); m.Type != "next" || compact(t, string(m.Payload)) != `{"data":{"orderStatusChanged":{"status":"CONFIRMED","version":1}}}` {
+		t.Fatalf("variable default: %+v %s", m, m.Payload)
+	}
+	withDefault.send(`{"id":"d","type":"complete"}`)
 	// Another user cannot watch it.
 	grace := h.dial(t)
 	grace.init(`{"Authorization":"Bearer ` + issuer.Token("usr_grace") + `"}`)
