@@ -87,13 +87,17 @@ func Authenticated(d Deps, h http.Handler) http.Handler {
 	return auth.Middleware(d.Verifier, h)
 }
 
-// DefaultLoaderWait is LoaderWait unless LOADER_WAIT says otherwise. gqlgen
-// starts a level's resolvers together; on a busy 2-core machine the last of
-// 150 of them was seen to call Load over 2ms after the first.
-const DefaultLoaderWait = 5 * time.Millisecond
+// DefaultLoaderWait is LoaderWait unless LOADER_WAIT says otherwise. Every
+// batched level of a request waits it out once, so it adds up along a page
+// (a product page has three levels); a busy machine may start a level's
+// resolvers over a window apart and split its batch, which costs one more
+// statement, never one per item. 1ms keeps the product page within its
+// 15ms p99 (bench/product_page_test.go); tests that count statements use
+// WideLoaderWait.
+const DefaultLoaderWait = time.Millisecond
 
 // WideLoaderWait is the window tests use when they count SQL statements:
-// on a loaded CI machine a 5ms window can split a batch, which would be a
+// on a loaded CI machine a short window can split a batch, which would be a
 // timing accident, not an N+1.
 const WideLoaderWait = 50 * time.Millisecond
 
@@ -146,7 +150,7 @@ func ConfigFromEnv(d Def, getenv func(string) string) (Config, error) {
 	if v := getenv("LOADER_WAIT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
-			return Config{}, fmt.Errorf("LOADER_WAIT %q is not a duration like 5ms", v)
+			return Config{}, fmt.Errorf("LOADER_WAIT %q is not a duration like 1ms", v)
 		}
 		cfg.LoaderWait = d
 	}
