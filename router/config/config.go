@@ -39,6 +39,11 @@ type Config struct {
 	// RedisURL is shared state between router replicas (rate limits,
 	// persisted queries). Empty: each replica keeps its own in memory.
 	RedisURL string `yaml:"redis_url"`
+	// MediaURL is where the products subgraph serves /media (images, and
+	// presigned uploads with the local backend), e.g. http://products:4002;
+	// set, the router proxies /media/ to it, so a deployment that
+	// publishes only the router still serves images. Empty: no proxy.
+	MediaURL string `yaml:"media_url"`
 	// IncludeSubgraphErrors passes subgraph error messages that carry no
 	// code (or INTERNAL_SERVER_ERROR) to clients; off, they read "internal
 	// error", since they may hold SQL, file paths or stack traces.
@@ -493,6 +498,11 @@ func (c *Config) Validate() error {
 	for _, h := range c.Headers.Propagate {
 		if err := h.validate(); err != nil {
 			bad("headers.propagate: %v", err)
+		}
+	}
+	if c.MediaURL != "" {
+		if u, err := url.Parse(c.MediaURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("media_url: %q is not an http(s) URL", c.MediaURL)
 		}
 	}
 	if c.RedisURL != "" {

@@ -93,3 +93,13 @@ func TestUnknownKeyAndBadDuration(t *testing.T) {
 		}
 	}
 }
+
+// The router.yaml files shipped for Compose and Kubernetes load and
+// validate (an unknown key or bad value there would stop the router).
+func TestShippedConfigs(t *testing.T) {
+	for _, path := range []string{"../../deploy/router.yaml", "../../deploy/k8s/base/router-config.yaml"} {
+		if _, err := Load(path, noEnv); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+}

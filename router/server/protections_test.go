@@ -763,3 +763,28 @@ func TestMetricsEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// The router passes /media/ through to the products subgraph when set:
+// images and presigned uploads work where only the router is published.
+func TestMediaProxy(t *testing.T) {
+	var got string
+	var mu sync.Mutex
+	products := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = r.Method + " " + r.URL.RequestURI() + " " + string(b)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = io.WriteString(w, "png-bytes")
+	}))
+	t.Cleanup(products.Close)
+	p := newProt(t, func(c *config.Config) { c.MediaURL = products.URL })
+	r := httptest.NewRequest(http.MethodPut, "/media/upload/k1?sig=abc", strings.NewReader("image"))
+	w := httptest.NewRecorder()
+	p.h.ServeHTTP(w, r)
+	mu.Lock()
+	defer mu.Unlock()
+	if w.Code != 200 || w.Body.String() != "png-bytes" || w.Header().Get("Content-Type") != "image/png" || got != "PUT /media/upload/k1?sig=abc image" {
+		t.Errorf("proxied: %d %q %q; products saw %q", w.Code, w.Body.String(), w.Header().Get("Content-Type"), got)
+	}
+}

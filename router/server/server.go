@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -144,6 +146,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	s.gen.Store(g)
 	s.mux.HandleFunc("/graphql", s.graphql)
 	s.mux.HandleFunc("/graphql/stream", s.sseSingle)
+	if u := s.set.MediaURL; u != "" {
+		target, err := url.Parse(u)
+		if err != nil {
+			return nil, fmt.Errorf("media_url: %w", err)
+		}
+		// Images and presigned uploads are the products subgraph's; only
+		// the router is published, so it passes them through untouched.
+		s.mux.Handle("/media/", httputil.NewSingleHostReverseProxy(target))
+	}
 	s.mux.HandleFunc("/health", health)
 	if p := s.set.Telemetry.MetricsPath; cfg.Metrics != nil && p != "" && p != "-" {
 		s.mux.Handle("GET "+p, cfg.Metrics.Handler())
