@@ -264,7 +264,6 @@ func orderQuery(query, opName string, variables []byte, schema *ast.Document) (s
 type liveRun struct {
 	e      *Engine
 	spec   *liveSpec
-	op     *Operation
 	vars   []byte // the request's variables (raw JSON object)
 	header http.Header
 	claims *auth.Claims
@@ -307,7 +306,7 @@ func (e *Engine) runLive(ctx context.Context, op *Operation, header http.Header,
 	if e.live == nil || op.live == nil {
 		return errNotLive
 	}
-	r := &liveRun{e: e, spec: op.live, op: op, vars: op.rawVariables, header: header, claims: auth.FromContext(ctx), sink: sink,
+	r := &liveRun{e: e, spec: op.live, vars: op.rawVariables, header: header, claims: auth.FromContext(ctx), sink: sink,
 		pending: map[string]*liveChange{}, wake: make(chan struct{}, 1)}
 	if r.claims == nil {
 		sink.Error(errorResponse(codeUnauthenticated, "sign in first"))
