@@ -3,7 +3,9 @@
 package users
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -27,6 +29,25 @@ var Def = subgraph.Def{
 	Seed:       postgres.Seed,
 	Outbox:     true,
 	Handler:    Handler,
+	Bootstrap:  bootstrapAdmin,
+}
+
+// bootstrapAdmin gives a new deployment its first staff account: with no
+// admin in the database it makes one and logs the password once (change
+// it at once; make run does the same and prints it). Replicas starting
+// together race on the unique email: the loser's error is harmless.
+func bootstrapAdmin(ctx context.Context, d subgraph.Deps) error {
+	password, err := postgres.EnsureAdmin(ctx, d.Pool)
+	if err != nil {
+		if errors.Is(err, user.ErrEmailTaken) {
+			return nil
+		}
+		return err
+	}
+	if password != "" {
+		d.Log.Warn("created the first admin: sign in and change the password", "email", postgres.AdminEmail, "password", password)
+	}
+	return nil
 }
 
 // JWKSPath is where the users subgraph publishes its token keys.

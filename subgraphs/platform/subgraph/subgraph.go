@@ -50,6 +50,10 @@ type Def struct {
 	// Handler serves the subgraph's own endpoints: /graphql and any others
 	// (the users subgraph's JWKS). Routes adds /health and /ready.
 	Handler func(Deps) http.Handler
+	// Bootstrap, when set, runs once after start in a subgraph's own
+	// process (Run), not in stacks that set up their own state (make run,
+	// tests): the users subgraph makes the first admin there.
+	Bootstrap func(ctx context.Context, d Deps) error
 }
 
 // Deps is what a subgraph's handler is built from.
@@ -361,6 +365,11 @@ func Run(ctx context.Context, d Def, getenv func(string) string, log *slog.Logge
 	}
 	defer s.Close()
 	log.Info("subgraph ready", "subgraph", d.Name, "url", s.URL)
+	if d.Bootstrap != nil {
+		if err := d.Bootstrap(ctx, s.Deps); err != nil {
+			return fmt.Errorf("bootstrap: %w", err)
+		}
+	}
 	go Background(ctx, d, s.Deps)
 	return Serve(ctx, s.Listener, s.Handler)
 }
