@@ -536,6 +536,3 @@ func splitHostPort(hp string) (string, int, error) {
 	}
 	return strings.Trim(hp[:i], "[]"), port, nil
 }
-
-// SplitHostPort splits a subgraph's dns setting.
-func SplitHostPort(hp string) (string, int, error) { return splitHostPort(hp) }

@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -77,7 +78,7 @@ type liveChange struct {
 
 // liveSpecFor recognises a live subscription in a normalized, validated
 // document and describes it; nil for anything else.
-func liveSpecFor(doc *ast.Document, schema *ast.Document, query string, variables []byte) *liveSpec {
+func liveSpecFor(kits *sync.Pool, doc *ast.Document, schema *ast.Document, query string, variables []byte) *liveSpec {
 	opRef := -1
 	for _, n := range doc.RootNodes {
 		if n.Kind == ast.NodeKindOperationDefinition {
@@ -158,7 +159,7 @@ func liveSpecFor(doc *ast.Document, schema *ast.Document, query string, variable
 		}
 	}
 	if orderRef >= 0 && needsQuery {
-		q, err := orderQuery(query, doc.OperationDefinitionNameString(opRef), variables, schema)
+		q, err := orderQuery(kits, query, doc.OperationDefinitionNameString(opRef), variables, schema)
 		if err != nil {
 			return nil // not servable here: the subscription passes through
 		}
@@ -196,7 +197,7 @@ func responseKey(doc *ast.Document, field int) string {
 // order(id: $liveOrderId) { <the client's selection on order> } }`, on a
 // copy of the document (the caller's is planned as a subscription). The
 // printed query is prepared like any other, so it is cached.
-func orderQuery(query, opName string, variables []byte, schema *ast.Document) (string, error) {
+func orderQuery(kits *sync.Pool, query, opName string, variables []byte, schema *ast.Document) (string, error) {
 	doc := ast.NewSmallDocument()
 	doc.Input.ResetInputString(query)
 	doc.Input.Variables = variables // @skip/@include fold as in the subscription
@@ -205,8 +206,12 @@ func orderQuery(query, opName string, variables []byte, schema *ast.Document) (s
 	if report.HasErrors() {
 		return "", report
 	}
-	norm := newKit().normalizer
-	norm.NormalizeNamedOperation(doc, schema, []byte(opName), &report)
+	k, _ := kits.Get().(*kit)
+	if k == nil {
+		k = newKit()
+	}
+	defer kits.Put(k) // only its normalizer is used, on this document
+	k.normalizer.NormalizeNamedOperation(doc, schema, []byte(opName), &report)
 	if report.HasErrors() {
 		return "", report
 	}
@@ -389,7 +394,7 @@ func (e *Engine) runLive(ctx context.Context, op *Operation, header http.Header,
 	for {
 		select {
 		case <-ctx.Done():
-			if errorsIsDeadline(ctx) {
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				sink.Error(errorResponse(CodeSubscriptionJWTExpired, "the access token expired: subscribe again with a fresh one"))
 			}
 			return nil
@@ -435,10 +440,6 @@ func (r *liveRun) whereStatuses() map[string]bool {
 		out[st] = true
 	}
 	return out
-}
-
-func errorsIsDeadline(ctx context.Context) bool {
-	return ctx.Err() == context.DeadlineExceeded
 }
 
 // snapshot reads the order's current state with the caller's headers: an

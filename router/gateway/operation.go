@@ -194,7 +194,7 @@ func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation,
 	}
 	var live *liveSpec
 	if typ == Subscription && e.live != nil {
-		live = liveSpecFor(k.doc, e.clientSchema, req.Query, variables)
+		live = liveSpecFor(&e.kits, k.doc, e.clientSchema, req.Query, variables)
 	}
 	// Built before variable extraction turns literal list sizes into variables.
 	costProg := buildCost(k.doc, e.clientSchema, l.DefaultListSize)

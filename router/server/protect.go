@@ -110,7 +110,11 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	h.Add("Vary", "Origin")
 	allowed := slices.Contains(c.AllowOrigins, origin)
 	if !allowed && !slices.Contains(c.AllowOrigins, "*") {
-		return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" && s.preflightDenied(w)
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			w.WriteHeader(http.StatusForbidden) // a preflight from an unlisted origin
+			return true
+		}
+		return false
 	}
 	if allowed {
 		h.Set("Access-Control-Allow-Origin", origin)
@@ -128,11 +132,6 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request) bool {
 	h.Set("Access-Control-Allow-Headers", strings.Join(c.AllowHeaders, ", "))
 	h.Set("Access-Control-Max-Age", strconv.Itoa(int(c.MaxAge.D().Seconds())))
 	w.WriteHeader(http.StatusNoContent)
-	return true
-}
-
-func (s *Server) preflightDenied(w http.ResponseWriter) bool {
-	w.WriteHeader(http.StatusForbidden)
 	return true
 }
 

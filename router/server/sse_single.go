@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -271,12 +272,12 @@ func (s *Server) streamOperation(w http.ResponseWriter, r *http.Request, st *sse
 		out := &streamOpSink{sink: sink, id: id}
 		if op.Type != gateway.Subscription {
 			defer g.leave()
-			var buf bytesBuffer
+			var buf bytes.Buffer
 			if err := g.engine.Execute(ctx, op, st.header, &buf); err != nil {
 				out.Error(internalError())
 				return
 			}
-			if out.Next(buf.b) == nil {
+			if out.Next(buf.Bytes()) == nil {
 				out.Complete()
 			}
 			return
@@ -289,11 +290,6 @@ func (s *Server) streamOperation(w http.ResponseWriter, r *http.Request, st *sse
 		out.Complete()
 	}()
 }
-
-// bytesBuffer is the smallest io.Writer Execute needs.
-type bytesBuffer struct{ b []byte }
-
-func (b *bytesBuffer) Write(p []byte) (int, error) { b.b = append(b.b, p...); return len(p), nil }
 
 // streamOpSink puts one operation's results on the shared stream, tagged
 // with its id.
