@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/myshop/supergraph/subgraphs/platform/demo"
+
 	"github.com/myshop/supergraph/e2e/stack"
-	productstore "github.com/myshop/supergraph/subgraphs/products/postgres"
 )
 
 // The product page of issue #5: everything a storefront shows for one
@@ -127,7 +128,7 @@ func pageProducts(b *testing.B, url string) (small, big pageProduct) {
 		}
 	}
 	data := must(b)(gqlPost(url, "", `query($n: Int) { products(first: $n) { edges { node { id slug variants { id } images { url } reviews(first: 5) { edges { cursor } } } } } }`,
-		map[string]any{"n": productstore.DemoImages}))
+		map[string]any{"n": demo.DemoImages}))
 	if err := json.Unmarshal(data, &out); err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/myshop/supergraph/subgraphs/platform/demo"
+
 	"github.com/myshop/supergraph/e2e/stack"
 	"github.com/myshop/supergraph/subgraphs/products/postgres"
 	"github.com/myshop/supergraph/subgraphs/products/product"
@@ -24,7 +26,11 @@ func BenchmarkSearchAtScale(b *testing.B) {
 	st := stack.Start(b, stack.Options{})
 	ctx := context.Background()
 	pool := st.Subgraphs["products"].Pool
-	if err := postgres.SeedScale(ctx, pool, scale); err != nil {
+	w, err := demo.CatalogOnly(demo.Options{Scale: scale})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := postgres.Seed(ctx, pool, w); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, `ANALYZE`); err != nil {

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/myshop/supergraph/subgraphs/platform/demo"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/myshop/supergraph/router/server"
@@ -126,7 +128,7 @@ func Start(t testing.TB, opts Options) *Stack {
 		}
 		t.Cleanup(pool.Close)
 		sg.Pool = pool
-		if err := d.Seed(ctx, pool); err != nil {
+		if err := d.Seed(ctx, pool, demo.Default()); err != nil {
 			t.Fatalf("%s: seed: %v", d.Name, err)
 		}
 		rdb, _ := redistest.New(t)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/myshop/supergraph/subgraphs/platform/demo"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/myshop/supergraph/subgraphs/inventory"
@@ -398,7 +400,7 @@ func TestDemoSeed(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.NewPool(t, pgstore.Migrations)
 	for range 2 {
-		if err := pgstore.Seed(context.Background(), pool); err != nil {
+		if err := pgstore.Seed(context.Background(), pool, demo.Default()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/myshop/supergraph/subgraphs/platform/demo"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/myshop/supergraph/subgraphs/inventory"
@@ -65,7 +67,7 @@ func newEnv(t *testing.T, opts ...func(*subgraph.Deps)) *env {
 		staff: issuer.Token("usr_staff", order.ManageOrders, order.ReadOrders, "ADJUST_STOCK", "REFUND_PAYMENTS")}
 
 	e.productsDB = pgtest.NewPool(t, prodpg.Migrations)
-	if err := prodpg.Seed(ctx, e.productsDB); err != nil {
+	if err := prodpg.Seed(ctx, e.productsDB, demo.Default()); err != nil {
 		t.Fatal(err)
 	}
 	e.products = products.Handler(deps(e.productsDB))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/myshop/supergraph/subgraphs/platform/demo"
+
 	"github.com/myshop/supergraph/subgraphs/orders/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 )
@@ -12,7 +14,7 @@ func TestSeedIsIdempotentAndCoversEveryStatus(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.NewPool(t, postgres.Migrations)
 	for range 2 {
-		if err := postgres.Seed(context.Background(), pool); err != nil {
+		if err := postgres.Seed(context.Background(), pool, demo.Default()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/myshop/supergraph/subgraphs/platform/demo"
+
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
@@ -584,7 +586,7 @@ func TestSweepUploads(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if err := pgstore.Seed(ctx, pool); err != nil {
+	if err := pgstore.Seed(ctx, pool, demo.Default()); err != nil {
 		t.Fatal(err)
 	}
 	store := pgstore.New(pool)

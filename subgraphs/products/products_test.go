@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/myshop/supergraph/subgraphs/platform/demo"
+
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
@@ -37,7 +39,7 @@ func newSubgraphEnv(t *testing.T, env map[string]string) (http.Handler, *postgre
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if err := pgstore.Seed(ctx, pool); err != nil {
+	if err := pgstore.Seed(ctx, pool, demo.Default()); err != nil {
 		t.Fatal(err)
 	}
 	counter.Reset()
@@ -64,7 +66,7 @@ func TestProductsPaginationVisitsEveryProductOnce(t *testing.T) {
 	seen := map[string]bool{}
 	var after any
 	for pages := 0; ; pages++ {
-		if pages > pgstore.DemoProducts {
+		if pages > demo.ProductsPerScale {
 			t.Fatal("pagination does not end")
 		}
 		var resp struct {
@@ -97,7 +99,7 @@ func TestProductsPaginationVisitsEveryProductOnce(t *testing.T) {
 	}
 	// Anonymous: the 6 drafts (every 33rd) and 2 scheduled products (every
 	// 97th) are not listed.
-	if want := pgstore.DemoProducts - 8; len(seen) != want {
+	if want := demo.ProductsPerScale - 8; len(seen) != want {
 		t.Fatalf("saw %d products, want %d", len(seen), want)
 	}
 }

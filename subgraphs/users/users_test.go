@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/myshop/supergraph/subgraphs/platform/demo"
+
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
@@ -41,7 +43,7 @@ func newBenchSubgraph(t testing.TB) *subgraphUnderTest {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if err := pgstore.Seed(ctx, pool); err != nil {
+	if err := pgstore.Seed(ctx, pool, demo.Default()); err != nil {
 		t.Fatal(err)
 	}
 	counter.Reset()
@@ -83,7 +85,7 @@ func TestSeedIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, pgstore.Migrations)
 	for range 2 {
-		if err := pgstore.Seed(ctx, pool); err != nil {
+		if err := pgstore.Seed(ctx, pool, demo.Default()); err != nil {
 			t.Fatal(err)
 		}
 	}

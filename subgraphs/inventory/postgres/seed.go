@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"github.com/myshop/supergraph/subgraphs/platform/demo"
 	"math/rand/v2"
 
 	"github.com/jackc/pgx/v5"
@@ -17,7 +18,7 @@ const DemoVariants = 600
 // for the demo variants (some sold out, some with one left, some below
 // their threshold, so every state has an example) and purchase orders drafted
 // and ordered. Deterministic and idempotent.
-func Seed(ctx context.Context, pool *pgxpool.Pool) error {
+func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
 	b := &pgx.Batch{}
 	for _, w := range []struct {
 		id, name, street, city, postal, country string

@@ -18,7 +18,7 @@ import (
 // hold no stock reservation and no payment (moving them touches neither),
 // and their lines name the demo variants with placeholder SKUs and names:
 // what was copied at the time. Deterministic and idempotent.
-func Seed(ctx context.Context, pool *pgxpool.Pool) error {
+func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
 	epoch := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 	paths := [][]order.Status{
 		{order.Confirmed},

@@ -27,6 +27,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/demo"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
 	"github.com/myshop/supergraph/subgraphs/platform/outbox"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
@@ -39,8 +40,9 @@ type Def struct {
 	Name       string // "users"; also the env prefix USERS_ and the database myshop_users
 	Port       int    // default listen port
 	Migrations fs.FS  // goose SQL files at the root
-	// Seed writes the deterministic demo data; it must be idempotent.
-	Seed func(ctx context.Context, pool *pgxpool.Pool) error
+	// Seed writes the subgraph's share of a demo world (see package
+	// demo): deterministic, in bulk, and idempotent.
+	Seed func(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error
 	// Outbox says the subgraph records events in an outbox table, which a
 	// relay publishes to Redis while the subgraph runs.
 	Outbox bool
@@ -240,7 +242,7 @@ func seed(ctx context.Context, d Def, pool *pgxpool.Pool) error {
 		return err
 	}
 	defer p.Close()
-	return d.Seed(ctx, p)
+	return d.Seed(ctx, p, demo.Default())
 }
 
 // Routes is RoutesFor a subgraph whose metrics carry no subgraph label.

@@ -5,9 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"strings"
+	"time"
 
 	"github.com/myshop/supergraph/subgraphs/platform/ids"
+	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -16,35 +17,59 @@ import (
 	"github.com/myshop/supergraph/subgraphs/users/user"
 )
 
-var firstNames = []string{"Ada", "Grace", "Alan", "Barbara", "Edsger", "Frances", "Ken", "Radia", "Dennis", "Margaret", "Linus", "Hedy"}
-var lastNames = []string{"Lovelace", "Hopper", "Turing", "Liskov", "Dijkstra", "Allen", "Thompson", "Perlman", "Ritchie", "Hamilton", "Torvalds", "Lamarr"}
-
 // DemoPassword is every demo shopper's password: the demo is for trying.
 const DemoPassword = "shopper-demo-2026"
 
-// Seed writes the demo users, customers who log in with DemoPassword. It
-// is deterministic and idempotent: running it twice leaves the same rows.
-func Seed(ctx context.Context, pool *pgxpool.Pool) error {
-	// One hash for all: argon2 is slow on purpose, and these share a
+// DemoStaffPassword is the demo staff's password. No demo staff member is
+// an admin (see demo.StaffRoles).
+const DemoStaffPassword = "staff-demo-2026"
+
+// Seed writes the demo world's customers, each with a saved address as
+// default shipping and billing, and its staff, one per role, by COPY. Each
+// account is announced with user.registered, so the services that learn
+// contacts from events know them too. Idempotent: rows already there are
+// kept.
+func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
+	// One hash each for all: argon2 is slow on purpose, and these share a
 	// published password anyway.
-	hash, err := user.HashPassword(DemoPassword)
+	shopperHash, err := user.HashPassword(DemoPassword)
 	if err != nil {
 		return err
 	}
-	batch := &pgx.Batch{}
-	for i := 1; i <= demo.Users; i++ {
-		first := firstNames[(i-1)%len(firstNames)]
-		last := lastNames[(i*5)%len(lastNames)]
-		email := fmt.Sprintf("%s.%s.%d@example.com", strings.ToLower(first), strings.ToLower(last), i)
-		batch.Queue(`INSERT INTO users (id, name, email, password_hash, email_verified_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (id) DO NOTHING`,
-			demo.UserID(i), first+" "+last, email, hash)
-		batch.Queue(`INSERT INTO user_roles (user_id, role) VALUES ($1, 'customer') ON CONFLICT DO NOTHING`, demo.UserID(i))
-		// Announce the demo users as registered, so the services that
-		// learn contacts from events (notifications) know them too.
-		batch.Queue(`INSERT INTO outbox (event_id, type, payload) VALUES ($1, 'user.registered', $2) ON CONFLICT (event_id) DO NOTHING`,
-			"evt_seed_"+demo.UserID(i), map[string]any{"userId": demo.UserID(i), "email": email, "name": first + " " + last, "locale": "en"})
+	staffHash, err := user.HashPassword(DemoStaffPassword)
+	if err != nil {
+		return err
 	}
-	if err := pool.SendBatch(ctx, batch).Close(); err != nil {
+	users := postgres.Table{Name: "users", Cols: []string{"id", "name", "email", "password_hash", "email_verified_at", "created_at",
+		"phone", "locale"}}
+	addresses := postgres.Table{Name: "addresses", Cols: []string{"id", "user_id", "first_name", "last_name", "street1", "city", "region",
+		"postal_code", "country_code", "phone", "created_at"}}
+	roles := postgres.Table{Name: "user_roles", Cols: []string{"user_id", "role"}}
+	outbox := postgres.Table{Name: "outbox", Cols: []string{"event_id", "type", "payload", "created_at"}}
+	registered := func(id, email, name, locale string, at time.Time) {
+		outbox.Add("evt_seed_"+id, "user.registered", map[string]any{"userId": id, "email": email, "name": name, "locale": locale}, at)
+	}
+	for _, c := range w.Customers {
+		a := c.Address
+		addresses.Add(a.ID, c.ID, a.FirstName, a.LastName, a.Street1, a.City, a.Region, a.PostalCode, a.Country, c.Phone, c.CreatedAt)
+		users.Add(c.ID, c.Name(), c.Email, shopperHash, c.CreatedAt, c.CreatedAt, c.Phone, c.Locale)
+		roles.Add(c.ID, "customer")
+		registered(c.ID, c.Email, c.Name(), c.Locale, c.CreatedAt)
+	}
+	for _, s := range w.Staff {
+		at := w.Until.AddDate(-2, 0, 0)
+		users.Add(s.ID, s.Name, s.Email, staffHash, at, at, nil, "en")
+		roles.Add(s.ID, s.Role)
+		registered(s.ID, s.Email, s.Name, "en", at)
+	}
+	// Users and addresses point at each other: the defaults are set once
+	// both are in (and only where none is set yet).
+	err = postgres.CopyTables(ctx, pool, []postgres.Table{users, addresses, roles, outbox}, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE users u SET default_shipping_address_id = a.id, default_billing_address_id = a.id
+FROM seed_addresses a WHERE a.user_id = u.id AND u.default_shipping_address_id IS NULL AND u.default_billing_address_id IS NULL`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("seed users: %w", err)
 	}
 	return nil

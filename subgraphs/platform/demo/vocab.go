@@ -1,4 +1,4 @@
-package postgres
+package demo
 
 // The demo catalog's vocabulary. Six departments, each a product type with
 // its own nouns, sub-categories and attributes.
