@@ -17,27 +17,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/myshop/supergraph/subgraphs/all"
+
 	"github.com/myshop/supergraph/subgraphs/platform/demo"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/myshop/supergraph/router/server"
-	"github.com/myshop/supergraph/subgraphs/analytics"
-	"github.com/myshop/supergraph/subgraphs/inventory"
-	"github.com/myshop/supergraph/subgraphs/notifications"
-	"github.com/myshop/supergraph/subgraphs/orders"
-	"github.com/myshop/supergraph/subgraphs/payments"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/redistest"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
-	"github.com/myshop/supergraph/subgraphs/products"
 	"github.com/myshop/supergraph/subgraphs/users"
 )
 
-// Defs are the subgraphs a stack runs.
-var Defs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def, orders.Def, notifications.Def, analytics.Def}
 
 // Stack is a running supergraph.
 type Stack struct {
@@ -120,7 +114,7 @@ func Start(t testing.TB, opts Options) *Stack {
 	// One Redis namespace for the whole stack: the event stream is shared.
 	_, prefix := redistest.New(t)
 	urls := map[string]string{}
-	for _, d := range Defs {
+	for _, d := range all.Defs {
 		sg := &Subgraph{Statements: &postgres.StatementCounter{}}
 		pool, err := postgres.Open(ctx, pgtest.NewDatabase(t, d.Migrations), sg.Statements)
 		if err != nil {

@@ -73,3 +73,17 @@ func Analyze(ctx context.Context, pool *pgxpool.Pool, tables ...string) error {
 		return err
 	})
 }
+
+// Seeded tells whether a demo world was written here already, by the row
+// with id in table that every world has. A database holds one world:
+// worlds of another scale or another day reuse the same ids for other
+// things, so writing a second over the first would mix them (demogen
+// -reset makes room for another).
+func Seeded(ctx context.Context, pool *pgxpool.Pool, table, id string) (bool, error) {
+	var seeded bool
+	err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+pgx.Identifier{table}.Sanitize()+` WHERE id = $1)`, id).Scan(&seeded)
+	if err != nil {
+		return false, fmt.Errorf("look for demo data in %s: %w", table, err)
+	}
+	return seeded, nil
+}

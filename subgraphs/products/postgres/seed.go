@@ -15,9 +15,12 @@ import (
 // brands, 11 attributes, 6 product types), the products with their
 // variants, prices in three channels, attribute values, reviews and
 // images, and four collections. Rows go in by COPY (see
-// postgres.CopyTables): fast at any scale, and a second run changes
-// nothing.
+// postgres.CopyTables), fast at any scale. A database that holds a
+// world already keeps it (postgres.Seeded).
 func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
+	if seeded, err := postgres.Seeded(ctx, pool, "products", w.Catalog.Products[0].ID); err != nil || seeded {
+		return err
+	}
 	d := rows(w)
 	t := d.tables()
 	err := postgres.CopyTables(ctx, pool, t[:], func(tx pgx.Tx) error {

@@ -27,9 +27,12 @@ const DemoStaffPassword = "staff-demo-2026"
 // Seed writes the demo world's customers, each with a saved address as
 // default shipping and billing, and its staff, one per role, by COPY. Each
 // account is announced with user.registered, so the services that learn
-// contacts from events know them too. Idempotent: rows already there are
-// kept.
+// contacts from events know them too. A database that holds a world
+// already keeps it (postgres.Seeded).
 func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
+	if seeded, err := postgres.Seeded(ctx, pool, "users", w.Customers[0].ID); err != nil || seeded {
+		return err
+	}
 	// One hash each for all: argon2 is slow on purpose, and these share a
 	// published password anyway.
 	shopperHash, err := user.HashPassword(DemoPassword)

@@ -20,13 +20,12 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/myshop/supergraph/subgraphs/all"
+
 	"golang.org/x/sync/errgroup"
 
 	"github.com/myshop/supergraph/router/server"
-	"github.com/myshop/supergraph/subgraphs/analytics"
 	"github.com/myshop/supergraph/subgraphs/inventory"
-	"github.com/myshop/supergraph/subgraphs/notifications"
-	"github.com/myshop/supergraph/subgraphs/orders"
 	"github.com/myshop/supergraph/subgraphs/payments"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
@@ -37,7 +36,7 @@ import (
 )
 
 // subgraphs are every subgraph the stack runs, in start order.
-var subgraphs = []subgraph.Def{users.Def, products.Def, payments.Def, inventory.Def, orders.Def, notifications.Def, analytics.Def}
+var subgraphs = all.Defs
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
