@@ -396,23 +396,155 @@ func TestPurchaseOrders(t *testing.T) {
 	e.assertLedger(t)
 }
 
+// TestDemoSeed: the demo world's stock, written twice, is written once;
+// every level is the sum of its movements, what is allocated is what the
+// converted reservations have not shipped and what is reserved is held by
+// the active ones; the sold-out, last-one and low examples are on sale as
+// drawn, with their alerts open.
 func TestDemoSeed(t *testing.T) {
 	t.Parallel()
+	ctx := context.Background()
+	w := demo.Default()
 	pool := pgtest.NewPool(t, pgstore.Migrations)
-	for range 2 {
-		if err := pgstore.Seed(context.Background(), pool, demo.Default()); err != nil {
+	counts := func() string {
+		var s string
+		if err := pool.QueryRow(ctx, `SELECT concat_ws(' ', (SELECT count(*) FROM stock), (SELECT count(*) FROM movements),
+  (SELECT count(*) FROM reservations), (SELECT count(*) FROM reservation_lines), (SELECT count(*) FROM idempotency_keys),
+  (SELECT count(*) FROM low_stock_alerts), (SELECT count(*) FROM purchase_orders))`).Scan(&s); err != nil {
 			t.Fatal(err)
 		}
+		return s
 	}
-	var variants, soldOut int
-	if err := pool.QueryRow(context.Background(), `SELECT count(DISTINCT variant_id), count(*) FILTER (WHERE on_hand = 0) FROM stock`).Scan(&variants, &soldOut); err != nil {
+	var first string
+	for i := range 2 {
+		if err := pgstore.Seed(ctx, pool, w); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = counts()
+		} else if again := counts(); again != first {
+			t.Fatalf("a second seed changed the counts: %s, then %s", first, again)
+		}
+	}
+	var variants, reservations, soldOut, lastOne, unalerted int
+	if err := pool.QueryRow(ctx, `SELECT count(DISTINCT variant_id), (SELECT count(*) FROM reservations),
+  count(*) FILTER (WHERE variant_id = 'var_000050' AND on_hand - allocated - reserved = 0),
+  count(*) FILTER (WHERE variant_id = 'var_000037' AND on_hand - allocated - reserved = 1),
+  count(*) FILTER (WHERE on_hand - allocated - reserved <= low_stock_threshold AND NOT EXISTS (
+    SELECT 1 FROM low_stock_alerts a WHERE a.warehouse_id = s.warehouse_id AND a.variant_id = s.variant_id AND a.cleared_at IS NULL))
+FROM stock s`).Scan(&variants, &reservations, &soldOut, &lastOne, &unalerted); err != nil {
 		t.Fatal(err)
 	}
-	if variants != pgstore.DemoVariants || soldOut == 0 {
-		t.Fatalf("demo stock: %d variants, %d sold out", variants, soldOut)
+	levels := func(v string) (n int) {
+		for _, s := range w.Stock {
+			if s.VariantID == v {
+				n++
+			}
+		}
+		return n
+	}
+	if variants != w.Variants() || reservations != len(w.Orders) || soldOut != levels("var_000050") || lastOne != levels("var_000037") || unalerted != 0 {
+		t.Fatalf("demo stock: %d variants, %d reservations, var_000050 sold out in %d levels, var_000037 one left in %d, %d low levels without an alert",
+			variants, reservations, soldOut, lastOne, unalerted)
 	}
 	e := &env{pool: pool}
 	e.assertLedger(t)
+	assertCommitments(t, pool)
+}
+
+// assertCommitments fails unless every level's allocated units are the
+// unshipped units of its CONVERTED reservation lines and its reserved
+// units those of its ACTIVE ones.
+func assertCommitments(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	var bad int
+	if err := pool.QueryRow(context.Background(), `
+SELECT count(*) FROM stock s LEFT JOIN (
+  SELECT l.warehouse_id, l.variant_id,
+         sum(l.quantity - l.fulfilled) FILTER (WHERE r.status = 'CONVERTED') a,
+         sum(l.quantity) FILTER (WHERE r.status = 'ACTIVE') r
+  FROM reservation_lines l JOIN reservations r ON r.id = l.reservation_id GROUP BY 1, 2
+) c USING (warehouse_id, variant_id)
+WHERE s.allocated <> coalesce(c.a, 0) OR s.reserved <> coalesce(c.r, 0)`).Scan(&bad); err != nil {
+		t.Fatal(err)
+	}
+	if bad != 0 {
+		t.Fatalf("%d stock levels differ from what their reservations commit", bad)
+	}
+}
+
+// TestDemoReservationsMoveOn: a seeded order's reservation answers the
+// calls its order's next steps make: the rest of a partly shipped order
+// ships (the reservation is then FULFILLED), a confirmed order's is
+// released, and the sweeper expires the holds of orders still waiting for
+// 3-D Secure once they lapse; the ledger balances throughout.
+func TestDemoReservationsMoveOn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := demo.Default()
+	pool := pgtest.NewPool(t, pgstore.Migrations)
+	if err := pgstore.Seed(ctx, pool, w); err != nil {
+		t.Fatal(err)
+	}
+	issuer := authtest.New(t)
+	e := &env{pool: pool, tokens: issuer,
+		h: inventory.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			LoaderWait: subgraph.WideLoaderWait, Verifier: issuer.Verifier()}),
+		checkout: issuer.Token(pgstore.ServiceActor, stock.ReserveStock, stock.ManageOrders)}
+	find := func(status string) *demo.Order {
+		for i := range w.Orders {
+			if w.Orders[i].Status == status {
+				return &w.Orders[i]
+			}
+		}
+		t.Fatalf("the demo has no %s order", status)
+		return nil
+	}
+
+	partly := find(demo.PartiallyShipped)
+	l := partly.Lines[0]
+	onHand, allocated, _ := e.level(t, l.WarehouseID, l.VariantID)
+	var rest []any
+	left := 0
+	for _, x := range partly.Lines {
+		if n := x.Quantity - partly.Shipped(x.VariantID); n > 0 {
+			rest = append(rest, map[string]any{"variantId": x.VariantID, "quantity": n})
+			if x.VariantID == l.VariantID {
+				left = n
+			}
+		}
+	}
+	r := e.mutate(t, e.checkout, `mutation($id: ID!, $l: [StockLineInput!]!, $k: String!) { fulfillReservationLines(id: $id, lines: $l, idempotencyKey: $k) {
+  reservation { status } errors { code } } }`, "fulfillReservationLines", map[string]any{"id": partly.ReservationID, "l": rest, "k": "ful_rest"})
+	if code(r) != "" || r["reservation"].(map[string]any)["status"] != "FULFILLED" {
+		t.Fatalf("ship the rest of %s: %v", partly.ID, r)
+	}
+	if o, a, _ := e.level(t, l.WarehouseID, l.VariantID); o != onHand-left || a != allocated-left {
+		t.Fatalf("after shipping %d of %s: on hand %d→%d, allocated %d→%d", left, l.VariantID, onHand, o, allocated, a)
+	}
+
+	confirmed := find(demo.Confirmed)
+	r = e.mutate(t, e.checkout, `mutation($id: ID!) { releaseReservation(id: $id) { reservation { status } errors { code } } }`,
+		"releaseReservation", map[string]any{"id": confirmed.ReservationID})
+	if code(r) != "" || r["reservation"].(map[string]any)["status"] != "RELEASED" {
+		t.Fatalf("release %s: %v", confirmed.ID, r)
+	}
+
+	n, err := pgstore.New(pool).ExpireDue(ctx, w.Until.Add(25*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := 0
+	for _, o := range w.Orders {
+		if o.Status == demo.PendingPayment {
+			pending++
+		}
+	}
+	if n != pending {
+		t.Fatalf("the sweeper expired %d holds, want the %d of orders awaiting payment", n, pending)
+	}
+	e.assertLedger(t)
+	assertCommitments(t, pool)
 }
 
 func mustJSON(v any) []byte {

@@ -74,6 +74,11 @@ type Transaction struct {
 	ID, Kind, Outcome string
 	AmountMinor       int64
 	At                time.Time
+	// SettledAt is when the provider's answer came: At, except for an
+	// authorization that waited for 3-D Secure, which the provider's
+	// webhook settles when the customer finishes (the same ledger entry:
+	// payments never authorizes twice for one checkout).
+	SettledAt time.Time
 }
 
 // Fulfillment is a shipment of some of an order's units.
@@ -302,7 +307,11 @@ func (w *World) fate(rng *rand.Rand, o *Order) {
 			At: last.Add(time.Duration(2+rng.IntN(72)) * time.Hour)})
 	}
 	for k := range o.Payment.Transactions {
-		o.Payment.Transactions[k].ID = fmt.Sprintf("txn_%s_%d", o.ID[len("ord_"):], k+1)
+		t := &o.Payment.Transactions[k]
+		t.ID = fmt.Sprintf("txn_%s_%d", o.ID[len("ord_"):], k+1)
+		if t.SettledAt.IsZero() {
+			t.SettledAt = t.At
+		}
 	}
 }
 
@@ -329,10 +338,11 @@ func (w *World) play(rng *rand.Rand, o *Order, path []string) {
 			} else {
 				auth("SUCCEEDED")
 			}
-		case to == Confirmed: // 3-D Secure done
+		case to == Confirmed: // 3-D Secure done: the webhook settles the authorization
 			at = at.Add(time.Duration(2+rng.IntN(8)) * time.Minute)
 			actor = o.UserID
-			auth("SUCCEEDED")
+			t := &o.Payment.Transactions[len(o.Payment.Transactions)-1]
+			t.Outcome, t.SettledAt = "SUCCEEDED", at
 		case to == Expired:
 			at = o.ReservationExpires
 			actor = "system"
