@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 #
-# One image holds every MyShop binary: the router, the seven subgraphs and a
-# tiny health checker. Compose and Kubernetes pick the binary per service
+# One image holds every MyShop binary: the router, the seven subgraphs, the
+# demo data generator (demogen) and a tiny health checker. Compose and Kubernetes pick the binary per service
 # with `command: ["/app/<name>"]`; without one the image runs the router.
 #
 #   docker build -t myshop/supergraph:dev .
@@ -30,7 +30,7 @@ COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     GOOS=$TARGETOS GOARCH=$TARGETARCH \
-      go build -trimpath -ldflags='-s -w' -o /out/ ./router/cmd/router ./subgraphs/cmd/... \
+      go build -trimpath -ldflags='-s -w' -o /out/ ./router/cmd/router ./subgraphs/cmd/... ./tools/cmd/demogen \
  && cd deploy/check \
  && GOWORK=off GOOS=$TARGETOS GOARCH=$TARGETARCH \
       go build -trimpath -ldflags='-s -w' -o /out/healthcheck ./cmd/healthcheck
@@ -40,7 +40,7 @@ FROM gcr.io/distroless/static-debian12:nonroot
 ARG VERSION=dev
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="MyShop Supergraph" \
-      org.opencontainers.image.description="router, subgraphs (users products orders payments inventory notifications analytics) and healthcheck in /app" \
+      org.opencontainers.image.description="router, subgraphs (users products orders payments inventory notifications analytics), demogen and healthcheck in /app" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"
 WORKDIR /app

@@ -10,11 +10,17 @@ SLOW_PKGS := github.com/myshop/supergraph/tools/cmd/generate
 # compiled into the binaries.
 DEPLOY_CHECK := cd deploy/check && GOWORK=off
 
-.PHONY: run build test generate compose bench fuzz playground conformance-compose tidy fmt web test-e2e
+.PHONY: run build test generate compose bench fuzz playground conformance-compose tidy fmt web test-e2e demo
 
 ## run: build, find or start Postgres and Redis, migrate, seed, serve everything.
 run: build
 	@tools/run.sh
+
+## demo: replace the local databases with a fresh demo world of SCALE (1: the make run demo; 50: for load tests), by COPY.
+SCALE ?= 1
+demo:
+	@source tools/services.sh && trap 'tools/services.sh stop' EXIT && \
+	  go run ./tools/cmd/demogen -scale $(SCALE) -reset
 
 ## build: every binary into bin/.
 build:

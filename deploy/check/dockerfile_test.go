@@ -56,7 +56,7 @@ func TestDockerContext(t *testing.T) {
 	}
 	for _, want := range []string{"go.work", "go.work.sum", "schema/supergraph.graphql", "router/go.mod", "subgraphs/go.mod",
 		"router/cmd/router/main.go", "deploy/check/go.mod", "deploy/check/go.sum", "deploy/check/cmd/healthcheck/main.go",
-		"router/playground/dist/manifest.json"} {
+		"router/playground/dist/manifest.json", "tools/cmd/demogen/main.go"} {
 		if !in[want] {
 			t.Errorf("context lacks %s", want)
 		}
@@ -105,7 +105,7 @@ func TestDockerfile(t *testing.T) {
 	final := df[strings.LastIndex(df, "\nFROM "):]
 	for _, want := range []string{
 		"CGO_ENABLED=0",
-		"go build -trimpath -ldflags='-s -w' -o /out/ ./router/cmd/router ./subgraphs/cmd/...",
+		"go build -trimpath -ldflags='-s -w' -o /out/ ./router/cmd/router ./subgraphs/cmd/... ./tools/cmd/demogen",
 		"./cmd/healthcheck",
 	} {
 		if !strings.Contains(df, want) {

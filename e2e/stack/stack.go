@@ -77,6 +77,8 @@ type Options struct {
 	// Router adjusts the router's configuration (protections, rate
 	// limits) before it starts; the router gets the stack's Redis.
 	Router func(*server.Config)
+	// World is the demo world every subgraph seeds; nil is demo.Default().
+	World *demo.World
 }
 
 // Start runs a stack until the test ends.
@@ -84,6 +86,9 @@ func Start(t testing.TB, opts Options) *Stack {
 	t.Helper()
 	if opts.LoaderWait == 0 {
 		opts.LoaderWait = subgraph.DefaultLoaderWait
+	}
+	if opts.World == nil {
+		opts.World = demo.Default()
 	}
 	log := opts.Log
 	if log == nil {
@@ -122,7 +127,7 @@ func Start(t testing.TB, opts Options) *Stack {
 		}
 		t.Cleanup(pool.Close)
 		sg.Pool = pool
-		if err := d.Seed(ctx, pool, demo.Default()); err != nil {
+		if err := d.Seed(ctx, pool, opts.World); err != nil {
 			t.Fatalf("%s: seed: %v", d.Name, err)
 		}
 		rdb, _ := redistest.New(t)

@@ -98,8 +98,9 @@ func newWorld(o Options) (*World, error) {
 }
 
 // CatalogOnly is the world o describes with only its customers and
-// catalog: for catalog benchmarks at scales (500: 100,000 products) whose
-// orders and sessions would not fit in memory.
+// catalog: for catalog benchmarks at scales (500: 100,000 products) where
+// the orders and sessions would cost gigabytes of memory (about 16 MiB per
+// unit of scale) for nothing.
 func CatalogOnly(o Options) (*World, error) {
 	w, err := newWorld(o)
 	if err != nil {
