@@ -7,7 +7,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
 	"io/fs"
 	"strings"
 	"time"
@@ -30,9 +29,6 @@ type Store struct{ pool *pgxpool.Pool }
 
 // New returns a Store on pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
-
-// Seed has no demo data of its own: the numbers come from events.
-func Seed(context.Context, *pgxpool.Pool, *demo.World) error { return nil }
 
 // Logged is an event with who it is about.
 type Logged struct {
