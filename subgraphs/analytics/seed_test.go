@@ -161,7 +161,7 @@ func TestSeedWritesTheWorldsLogAndItsMetrics(t *testing.T) {
 		}
 	}
 	var traffic struct {
-		TrafficMetrics []struct{ Sessions, PageViews, ProductViews, Searches int }
+		TrafficMetrics   []struct{ Sessions, PageViews, ProductViews, Searches int }
 		ConversionFunnel struct{ Visits, Views, Carts, Checkouts, Orders int }
 		CustomerMetrics  struct {
 			Total struct{ Customers, NewCustomers, ReturningCustomers, RepeatCustomers int }

@@ -7,7 +7,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
 	"io/fs"
 	"time"
 
@@ -30,10 +29,6 @@ type Store struct{ pool *pgxpool.Pool }
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 var _ notify.Store = (*Store)(nil)
-
-// Seed has no demo data of its own: messages come from events, and the
-// default templates live in code until staff save their own.
-func Seed(context.Context, *pgxpool.Pool, *demo.World) error { return nil }
 
 // SaveContact records where a user can be reached.
 func (s *Store) SaveContact(ctx context.Context, c notify.Contact) error {
