@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/myshop/supergraph/subgraphs/platform/demo"
@@ -89,11 +90,24 @@ func TestSeedIsIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var n int
-	if err := pool.QueryRow(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+	w := demo.Default()
+	var n, homes, staff int
+	err := pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE default_shipping_address_id IS NOT NULL),
+  count(*) FILTER (WHERE EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role <> 'customer')) FROM users u`).Scan(&n, &homes, &staff)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 24 {
-		t.Fatalf("users = %d, want 24", n)
+	if n != len(w.Customers)+len(w.Staff) || homes != len(w.Customers) || staff != len(demo.StaffRoles) {
+		t.Fatalf("%d users, %d with a home, %d staff; want %d customers with a home and %d staff", n, homes, staff, len(w.Customers), len(w.Staff))
+	}
+	// Each staff member holds their role's permissions, never an admin's.
+	for _, s := range w.Staff {
+		var perms []string
+		if err := pool.QueryRow(ctx, `SELECT r.permissions FROM user_roles ur JOIN roles r ON r.name = ur.role WHERE ur.user_id = $1`, s.ID).Scan(&perms); err != nil {
+			t.Fatalf("%s: %v", s.ID, err)
+		}
+		if len(perms) == 0 || slices.Contains(perms, "MANAGE_STAFF") {
+			t.Errorf("%s (%s) has %v", s.ID, s.Role, perms)
+		}
 	}
 }

@@ -65,12 +65,15 @@ func people(until time.Time, scale int) ([]Customer, []Staff) {
 		first, last := firstNames[(i-1)%len(firstNames)], lastNames[(i*5)%len(lastNames)]
 		ch := Channels[0]
 		switch i % 20 {
-		case 0, 1, 2:
+		case 17, 18, 19:
 			ch = Channels[2]
-		case 3, 4, 5, 6, 7:
+		case 12, 13, 14, 15, 16:
 			ch = Channels[1]
 		}
-		country := ch.Countries[i%len(ch.Countries)]
+		country := ch.Countries[0]
+		if len(ch.Countries) > 1 && i%5 == 4 {
+			country = ch.Countries[1+(i/5)%(len(ch.Countries)-1)]
+		}
 		locale := map[string]string{"USD": "en", "EUR": "de", "JPY": "ja"}[ch.Currency]
 		if country == "FR" {
 			locale = "fr"
