@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/myshop/supergraph/subgraphs/platform/demo"
+
 	"github.com/myshop/supergraph/subgraphs/all"
 
 	"golang.org/x/sync/errgroup"
@@ -126,6 +128,8 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "  subgraph %-14s %s\n", d.Name, urls[d.Name])
 	}
 	fmt.Fprintf(stdout, "  demo shoppers: ada.allen.1@example.com (and usr_0002…) with password %s\n", userstore.DemoPassword)
+	fmt.Fprintf(stdout, "  demo staff: <role>@myshop.local for %s, with password %s\n",
+		strings.Join(demo.StaffRoles, ", "), userstore.DemoStaffPassword)
 	if adminPassword != "" {
 		// Printed this once only: just its hash is stored.
 		fmt.Fprintf(stdout, "  first admin created: %s / %s  (write it down: it is not shown again)\n", userstore.AdminEmail, adminPassword)
