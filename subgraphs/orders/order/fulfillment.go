@@ -79,11 +79,19 @@ func (o *Orders) Fulfil(ctx context.Context, in FulfilInput) (Order, Fulfillment
 	if in.IdempotencyKey == "" {
 		// The request is its own key: a resent shipment (same lines,
 		// carrier and tracking number) is the same shipment.
-		in.IdempotencyKey = "request:" + requestHash(in, false)
+		in.IdempotencyKey, _ = ShipmentKey(in.Lines, in.Carrier, in.TrackingNumber)
 	} else if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 255 || in.IdempotencyKey == shipAllKey {
 		return Order{}, Fulfillment{}, errs.New(errs.Invalid, "idempotencyKey must be 1 to 255 characters (and not %q)", shipAllKey)
 	}
 	return o.fulfil(ctx, cl.UserID(), in, false)
+}
+
+// ShipmentKey is the key and request hash fulfillOrder records a shipment
+// under when the client sends no key of its own (the request is its own
+// key): the demo seed records its shipments the same way.
+func ShipmentKey(lines []FulfillmentLine, carrier, trackingNumber string) (key, hash string) {
+	hash = requestHash(FulfilInput{Lines: lines, Carrier: carrier, TrackingNumber: trackingNumber}, false)
+	return "request:" + hash, hash
 }
 
 // requestHash is what a fulfilment asks, so a repeat of its key can be

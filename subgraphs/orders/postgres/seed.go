@@ -3,88 +3,102 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/myshop/supergraph/subgraphs/orders/order"
 	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 )
 
-// Seed writes a short order history for the first demo users, one order
-// in every status, so order pages and staff lists have something to show.
-// The seed cannot ask the other subgraphs for anything, so these orders
-// hold no stock reservation and no payment (moving them touches neither),
-// and their lines name the demo variants with placeholder SKUs and names:
-// what was copied at the time. Deterministic and idempotent.
+// Seed writes the demo world's orders as the checkout and the staff would
+// have left them: lines with the prices, products and categories of the
+// day, every status change, the shipments (recorded under the key
+// fulfillOrder gives a request without one), and the reservation and
+// payment ids inventory's and payments' seeds hold, so a seeded order can
+// be moved on through the API like any other. No outbox events: the
+// consumers' seeds start from the same world. The order-number sequence
+// moves past the seeded numbers. Rows go in by COPY; a database that
+// holds a world already keeps it.
 func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
-	epoch := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
-	paths := [][]order.Status{
-		{order.Confirmed},
-		{order.Confirmed, order.Processing},
-		{order.Confirmed, order.Processing, order.PartiallyShipped},
-		{order.Confirmed, order.Processing, order.Shipped},
-		{order.Confirmed, order.Processing, order.Shipped, order.Delivered},
-		{order.Confirmed, order.Canceled},
-		{order.PendingPayment},
-		{order.PendingPayment, order.Expired},
+	if len(w.Orders) == 0 {
+		return nil
 	}
-	b := &pgx.Batch{}
-	for i := range 16 {
-		id := fmt.Sprintf("ord_demo_%04d", i+1)
-		user := demo.UserID(i%6 + 1)
-		path := paths[i%len(paths)]
-		at := epoch.Add(time.Duration(i) * 26 * time.Hour)
-		addr := order.Address{FirstName: "Demo", LastName: fmt.Sprintf("Shopper %d", i%6+1), Street1: fmt.Sprintf("%d Market St", 10+i),
-			City: "San Francisco", Region: "CA", PostalCode: "94103", CountryCode: "US"}
-		var total int64
-		type line struct {
-			variant string
-			qty     int
-			unit    int64
-		}
-		var lines []line
-		for k := range 1 + i%3 {
-			v := 1 + (i*7+k*13)%600
-			l := line{fmt.Sprintf("var_%06d", v), 1 + (i+k)%3, int64(599 + (v%300)*100)}
-			lines = append(lines, l)
-			total += l.unit * int64(l.qty)
-		}
-		fulfilled := order.Unfulfilled
-		for _, st := range path {
-			switch st {
-			case order.PartiallyShipped:
-				fulfilled = order.PartiallyFulfilled
-			case order.Shipped:
-				fulfilled = order.Fulfilled
-			}
-		}
-		b.Queue(`INSERT INTO orders (id, user_id, channel, status, version, currency, total_minor, shipping_address, created_at, updated_at,
-  fulfillment_status)
-VALUES ($1, $2, 'default-usd', $3, $4, 'USD', $5, $6, $7, $7, $8) ON CONFLICT (id) DO NOTHING`,
-			id, user, string(path[len(path)-1]), len(path), total, addr, at, string(fulfilled))
-		for k, l := range lines {
-			b.Queue(`INSERT INTO order_lines (order_id, position, variant_id, sku, name, quantity, unit_price_minor, currency)
-VALUES ($1, $2, $3, $4, $5, $6, $7, 'USD') ON CONFLICT DO NOTHING`, id, k, l.variant, "DEMO-"+l.variant, "Demo purchase", l.qty, l.unit)
-		}
-		from := ""
-		for v, to := range path {
-			actor := user
-			if v > 0 {
-				actor = "usr_staff_demo"
-			}
-			var fromCol *string
-			if from != "" {
-				fromCol = &from
-			}
-			b.Queue(`INSERT INTO order_events (order_id, version, from_status, to_status, actor, at) VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT DO NOTHING`, id, v+1, fromCol, string(to), actor, at.Add(time.Duration(v)*20*time.Hour))
-			from = string(to)
-		}
+	if seeded, err := postgres.Seeded(ctx, pool, "orders", w.Orders[0].ID); err != nil || seeded {
+		return err
 	}
-	if err := pool.SendBatch(ctx, b).Close(); err != nil {
+	err := postgres.CopyTables(ctx, pool, orderRows(w), func(tx pgx.Tx) error {
+		// Only forward: live orders may have taken numbers above these.
+		_, err := tx.Exec(ctx, `SELECT setval('order_numbers', m) FROM (SELECT max(number) AS m FROM orders) o, order_numbers s
+WHERE o.m >= CASE WHEN s.is_called THEN s.last_value + 1 ELSE s.last_value END`)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("seed orders: %w", err)
 	}
+	if err := postgres.Analyze(ctx, pool, "orders", "order_lines", "order_events", "fulfillments", "fulfillment_lines"); err != nil {
+		return fmt.Errorf("seed orders: analyze: %w", err)
+	}
 	return nil
+}
+
+func orderRows(w *demo.World) []postgres.Table {
+	orders := postgres.Table{Name: "orders", Cols: []string{"id", "number", "user_id", "channel", "status", "version", "currency", "total_minor",
+		"shipping_address", "billing_address", "shipping_method", "shipping_minor", "reservation_id", "payment_id", "payment_status",
+		"fulfillment_status", "created_at", "updated_at"}}
+	lines := postgres.Table{Name: "order_lines", Cols: []string{"order_id", "position", "variant_id", "sku", "name", "quantity",
+		"unit_price_minor", "currency", "product_id", "category_id"}}
+	events := postgres.Table{Name: "order_events", Cols: []string{"order_id", "version", "from_status", "to_status", "actor", "note", "at"}}
+	fulfillments := postgres.Table{Name: "fulfillments", Cols: []string{"id", "order_id", "carrier", "tracking_number", "actor",
+		"idempotency_key", "request_hash", "state", "created_at"}}
+	fulfillmentLines := postgres.Table{Name: "fulfillment_lines", Cols: []string{"fulfillment_id", "variant_id", "quantity"}}
+
+	phones := make(map[string]string, len(w.Customers))
+	for _, c := range w.Customers {
+		phones[c.ID] = c.Phone
+	}
+	for i := range w.Orders {
+		o := &w.Orders[i]
+		a := o.Address
+		addr := order.Address{FirstName: a.FirstName, LastName: a.LastName, Street1: a.Street1, City: a.City, Region: a.Region,
+			PostalCode: a.PostalCode, CountryCode: a.Country, Phone: phones[o.UserID]}
+		updated := o.History[len(o.History)-1].At
+		for _, t := range o.Payment.Transactions {
+			// A refund changes the order's payment status, and so its updated_at.
+			if t.SettledAt.After(updated) {
+				updated = t.SettledAt
+			}
+		}
+		orders.Add(o.ID, o.Number, o.UserID, o.Channel, o.Status, int32(len(o.History)), o.Currency, o.TotalMinor, addr, addr,
+			o.ShippingMethod, o.ShippingMinor, o.ReservationID, o.Payment.ID, o.PaymentStatus, o.FulfillmentStatus, o.PlacedAt, updated)
+		for k, l := range o.Lines {
+			lines.Add(o.ID, int32(k), l.VariantID, l.SKU, l.Name, int32(l.Quantity), l.UnitPriceMinor, o.Currency, l.ProductID, l.CategoryID)
+		}
+		for _, h := range o.History {
+			var from any
+			if h.From != "" {
+				from = h.From
+			}
+			note := h.Note
+			switch {
+			case note != "":
+			case h.Version == 1:
+				note = "placed" // as PlaceOrder records it
+			case h.To == demo.Expired:
+				note = "payment not completed in time" // as ExpireUnpaid records it
+			}
+			events.Add(o.ID, int32(h.Version), from, h.To, h.Actor, note, h.At)
+		}
+		for _, f := range o.Fulfillments {
+			fl := make([]order.FulfillmentLine, len(f.Lines))
+			for k, l := range f.Lines {
+				fl[k] = order.FulfillmentLine{VariantID: l.VariantID, Quantity: l.Quantity}
+				fulfillmentLines.Add(f.ID, l.VariantID, int32(l.Quantity))
+			}
+			key, hash := order.ShipmentKey(fl, f.Carrier, f.TrackingNumber)
+			fulfillments.Add(f.ID, o.ID, f.Carrier, f.TrackingNumber, f.Actor, key, hash, "DONE", f.At)
+		}
+	}
+	return []postgres.Table{orders, lines, events, fulfillments, fulfillmentLines}
 }
