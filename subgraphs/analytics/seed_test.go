@@ -221,4 +221,10 @@ func TestSeedAtScale50(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("analytics seed again: %v", time.Since(start))
+	start = time.Now()
+	n, err := e.store.Backfill(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("backfill of %d events alone: %v", n, time.Since(start))
 }

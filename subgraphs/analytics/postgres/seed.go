@@ -21,25 +21,16 @@ import (
 // trackEvents logs it. The rollups are then rebuilt from the log by
 // Backfill, with ingestion's rules, so the numbers are the ones live
 // ingestion would have reached. The marketing and finance staff get a
-// dashboard each, finance a weekly sales report. Idempotent: events
-// already logged are kept, and the rollups are rebuilt only when the log
-// grew (or they are missing).
+// dashboard each, finance a weekly sales report. A database that holds a
+// world already keeps it (postgres.Seeded); below that, events already
+// logged are kept, and the rebuild counts each once.
 func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
-	var fresh int64
-	err := postgres.CopyTables(ctx, pool, staffTables(w), func(tx pgx.Tx) error {
-		n, err := copyEvents(ctx, tx, w)
-		fresh = n
+	if seeded, err := postgres.Seeded(ctx, pool, "events", demo.PlacedEventID(w.Orders[0].ID)); err != nil || seeded {
 		return err
-	})
+	}
+	err := postgres.CopyTables(ctx, pool, staffTables(w), func(tx pgx.Tx) error { return copyEvents(ctx, tx, w) })
 	if err != nil {
 		return fmt.Errorf("seed analytics: %w", err)
-	}
-	var empty bool
-	if err := pool.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM sales_hourly)`).Scan(&empty); err != nil {
-		return fmt.Errorf("seed analytics: %w", err)
-	}
-	if fresh == 0 && !empty {
-		return nil
 	}
 	if _, err := New(pool).Backfill(ctx); err != nil {
 		return fmt.Errorf("seed analytics: %w", err)
@@ -55,21 +46,21 @@ var eventColumns = []string{"id", "type", "source", "occurred_at", "session_id",
 
 // copyEvents streams the log into events through a temporary table (a
 // scale-50 world has 1.8 million events: they are made one at a time as
-// COPY asks, never all held) and returns how many were new.
-func copyEvents(ctx context.Context, tx pgx.Tx, w *demo.World) (int64, error) {
+// COPY asks, never all held).
+func copyEvents(ctx context.Context, tx pgx.Tx, w *demo.World) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE seed_events ON COMMIT DROP AS
 SELECT id, type, source, occurred_at, session_id, user_id, payload FROM events WITH NO DATA`); err != nil {
-		return 0, fmt.Errorf("seed events: %w", err)
+		return fmt.Errorf("seed events: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"seed_events"}, eventColumns, pgx.CopyFromFunc(eventRows(w))); err != nil {
-		return 0, fmt.Errorf("seed events: copy: %w", err)
+		return fmt.Errorf("seed events: copy: %w", err)
 	}
-	tag, err := tx.Exec(ctx, `INSERT INTO events (id, type, source, occurred_at, session_id, user_id, payload)
+	_, err := tx.Exec(ctx, `INSERT INTO events (id, type, source, occurred_at, session_id, user_id, payload)
 SELECT id, type, source, occurred_at, session_id, user_id, payload FROM seed_events ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
-		return 0, fmt.Errorf("seed events: insert: %w", err)
+		return fmt.Errorf("seed events: insert: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return nil
 }
 
 // eventRows yields the world's log one row at a time: accounts and stock

@@ -29,7 +29,8 @@ import (
 // message keeps its event's id, so a real event relayed later is a
 // repeat. Deliveries then play out as providers answer: most emails
 // delivered and many opened, a few retried, bounced or failed for good;
-// pushes sent and mostly delivered. Idempotent: rows already there are
+// pushes sent and mostly delivered. A database that holds a world
+// already keeps it (postgres.Seeded); below that, rows already there are
 // kept, and a message's history is written only with the message.
 func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
 	contacts := postgres.Table{Name: "contacts", Cols: []string{"user_id", "email", "phone", "name", "locale", "updated_at"}}
@@ -65,6 +66,11 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
 		}
 	}
 
+	if len(rec.out) > 0 {
+		if seeded, err := postgres.Seeded(ctx, pool, "messages", rec.out[0].ID); err != nil || seeded {
+			return err
+		}
+	}
 	messages := postgres.Table{Name: "messages", Cols: []string{"id", "event_id", "event_type", "recipient", "channel", "category",
 		"to_address", "subject", "body_text", "body_html", "status", "attempts", "last_error", "created_at"}}
 	var history [][]any
@@ -259,7 +265,9 @@ func (r *recorder) SetPreference(context.Context, string, notify.Category, notif
 	return errSeeding
 }
 
-func (r *recorder) Preferences(context.Context, string) (map[string]bool, error) { return nil, errSeeding }
+func (r *recorder) Preferences(context.Context, string) (map[string]bool, error) {
+	return nil, errSeeding
+}
 
 func (r *recorder) ClaimDue(context.Context, int, time.Duration) ([]notify.Message, error) {
 	return nil, errSeeding
@@ -269,6 +277,8 @@ func (r *recorder) Record(context.Context, string, notify.Status, time.Time, str
 	return errSeeding
 }
 
-func (r *recorder) Messages(context.Context, string, int) ([]notify.Message, error) { return nil, errSeeding }
+func (r *recorder) Messages(context.Context, string, int) ([]notify.Message, error) {
+	return nil, errSeeding
+}
 
 func (r *recorder) Stats(context.Context) (map[notify.Status]int, error) { return nil, errSeeding }

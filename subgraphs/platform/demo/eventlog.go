@@ -39,7 +39,7 @@ func LowStockEventID(warehouseID, variantID string) string {
 // OrderEvents are the events o's history published, oldest first: its
 // placement, every status change (with order.canceled beside a cancel and
 // order.fulfillment_created beside a shipment) and the settlement of every
-// payment transaction, refunds included. Payloads are as the orders and
+// payment transaction, when the provider's answer came. Payloads are as the orders and
 // payments subgraphs write them; like theirs, they carry no session id.
 func (w *World) OrderEvents(o *Order) []Event {
 	out := make([]Event, 0, 2+2*len(o.History)+len(o.Payment.Transactions))
@@ -93,7 +93,7 @@ func (w *World) OrderEvents(o *Order) []Event {
 		}
 	}
 	for _, t := range o.Payment.Transactions {
-		out = append(out, Event{ID: TransactionEventID(t.ID), Type: "payment.transaction_settled", Source: "payments", At: t.At,
+		out = append(out, Event{ID: TransactionEventID(t.ID), Type: "payment.transaction_settled", Source: "payments", At: t.SettledAt,
 			Payload: map[string]any{"paymentId": o.Payment.ID, "orderId": o.ID, "userId": o.UserID, "transactionId": t.ID, "kind": t.Kind,
 				"outcome": t.Outcome, "amountMinor": t.AmountMinor, "currency": o.Currency, "errorCode": ""}})
 	}
@@ -121,8 +121,9 @@ func (w *World) AccountEvents() []Event {
 func StaffSince(until time.Time) time.Time { return until.AddDate(-2, 0, 0) }
 
 // LowStockEvents are the inventory.low_stock alerts of the stock levels
-// the history's orders took below their threshold, each raised with the
-// last order that took from it (an alert is raised once per crossing).
+// at or below their threshold, as the inventory seed keeps them open:
+// raised when the level last fell, with the last order that took from it,
+// or with the opening stock (the day before the history) when none did.
 func (w *World) LowStockEvents() []Event {
 	last := map[[2]string]time.Time{}
 	for _, o := range w.Orders {
@@ -130,11 +131,15 @@ func (w *World) LowStockEvents() []Event {
 			last[[2]string{l.WarehouseID, l.VariantID}] = o.PlacedAt
 		}
 	}
+	opening := w.Until.AddDate(0, 0, -HistoryDays-1)
 	var out []Event
 	for _, s := range w.Stock {
-		at, ok := last[[2]string{s.WarehouseID, s.VariantID}]
-		if !ok || s.Free >= s.Threshold {
+		if s.Free > s.Threshold {
 			continue
+		}
+		at, ok := last[[2]string{s.WarehouseID, s.VariantID}]
+		if !ok {
+			at = opening
 		}
 		out = append(out, Event{ID: LowStockEventID(s.WarehouseID, s.VariantID), Type: "inventory.low_stock", Source: "inventory", At: at,
 			Payload: map[string]any{"warehouseId": s.WarehouseID, "variantId": s.VariantID, "available": s.Free, "threshold": s.Threshold}})
