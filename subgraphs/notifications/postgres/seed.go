@@ -49,28 +49,39 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
 	}
 
 	svc := notify.NewService(rec, nil, serviceConfig(), func(string) string { return "" })
-	handle := func(e demo.Event) error {
+	// The first message is this world's mark: found, the world is here
+	// and the rest of the replay (half a minute at scale 50) is spared.
+	checked := false
+	handle := func(e demo.Event) (bool, error) {
 		rec.event = e
-		return svc.Handle(ctx, events.Event{ID: e.ID, Type: e.Type, Source: e.Source, OccurredAt: e.At, Payload: e.Payload})
-	}
-	for _, e := range w.LowStockEvents() {
-		if err := handle(e); err != nil {
-			return fmt.Errorf("seed notifications: %w", err)
+		if err := svc.Handle(ctx, events.Event{ID: e.ID, Type: e.Type, Source: e.Source, OccurredAt: e.At, Payload: e.Payload}); err != nil {
+			return false, err
 		}
+		if checked || len(rec.out) == 0 {
+			return false, nil
+		}
+		checked = true
+		return postgres.Seeded(ctx, pool, "messages", rec.out[0].ID)
 	}
-	for i := range w.Orders {
-		for _, e := range w.OrderEvents(&w.Orders[i]) {
-			if err := handle(e); err != nil {
-				return fmt.Errorf("seed notifications: %w", err)
+	replay := func(evs []demo.Event) (bool, error) {
+		for _, e := range evs {
+			if seeded, err := handle(e); err != nil || seeded {
+				return seeded, err
 			}
 		}
+		return false, nil
+	}
+	seeded, err := replay(w.LowStockEvents())
+	for i := 0; i < len(w.Orders) && err == nil && !seeded; i++ {
+		seeded, err = replay(w.OrderEvents(&w.Orders[i]))
+	}
+	if err != nil {
+		return fmt.Errorf("seed notifications: %w", err)
+	}
+	if seeded {
+		return nil
 	}
 
-	if len(rec.out) > 0 {
-		if seeded, err := postgres.Seeded(ctx, pool, "messages", rec.out[0].ID); err != nil || seeded {
-			return err
-		}
-	}
 	messages := postgres.Table{Name: "messages", Cols: []string{"id", "event_id", "event_type", "recipient", "channel", "category",
 		"to_address", "subject", "body_text", "body_html", "status", "attempts", "last_error", "created_at"}}
 	var history [][]any
@@ -89,7 +100,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
 		messages.Add(m.ID, m.EventID, m.EventType, m.Recipient, string(m.Channel), string(m.Category), m.To, m.Subject, m.BodyText, m.BodyHTML,
 			string(m.Status), m.Attempts, m.LastError, m.CreatedAt)
 	}
-	err := postgres.CopyTables(ctx, pool, []postgres.Table{contacts, prefs, messages}, func(tx pgx.Tx) error {
+	err = postgres.CopyTables(ctx, pool, []postgres.Table{contacts, prefs, messages}, func(tx pgx.Tx) error {
 		return copyHistory(ctx, tx, history)
 	})
 	if err != nil {
