@@ -25,6 +25,9 @@ import (
 // world already keeps it (postgres.Seeded); below that, events already
 // logged are kept, and the rebuild counts each once.
 func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
+	if len(w.Orders) == 0 { // a catalog-only world: nothing happened yet
+		return nil
+	}
 	if seeded, err := postgres.Seeded(ctx, pool, "events", demo.PlacedEventID(w.Orders[0].ID)); err != nil || seeded {
 		return err
 	}
