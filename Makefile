@@ -48,7 +48,7 @@ compose:
 ## bench: router against the subgraphs, ratios in one run.
 bench:
 	@source tools/services.sh && trap 'tools/services.sh stop' EXIT && \
-	  go test -run '^$$' -bench . -benchmem -count=1 ./bench/... ./router/... ./subgraphs/...
+	  go test -run '^$$' -bench . -benchmem -count=1 ./bench/... ./router/... ./subgraphs/... ./tools/cmd/demogen/
 
 ## fuzz: each fuzz target for FUZZTIME (the seeds also run in make test).
 FUZZTIME ?= 60s

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -196,35 +195,4 @@ func TestSeedWritesTheWorldsLogAndItsMetrics(t *testing.T) {
 	if len(traffic.MyDashboards) != 1 || len(traffic.MyDashboards[0].Widgets) == 0 {
 		t.Errorf("marketing's dashboards: %+v", traffic.MyDashboards)
 	}
-}
-
-// TestSeedAtScale50 times the seed of a load-test world (60,000 orders,
-// 300,000 sessions). Set DEMO_SCALE50=1 to run it.
-func TestSeedAtScale50(t *testing.T) {
-	if os.Getenv("DEMO_SCALE50") == "" {
-		t.Skip("set DEMO_SCALE50=1 to seed a scale-50 world")
-	}
-	e := newEnv(t)
-	start := time.Now()
-	w, err := demo.New(demo.Options{Scale: 50, Until: seedUntil})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("world: %v", time.Since(start))
-	start = time.Now()
-	if err := pgstore.Seed(context.Background(), e.pool, w); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("analytics seed: %v", time.Since(start))
-	start = time.Now()
-	if err := pgstore.Seed(context.Background(), e.pool, w); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("analytics seed again: %v", time.Since(start))
-	start = time.Now()
-	n, err := e.store.Backfill(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("backfill of %d events alone: %v", n, time.Since(start))
 }

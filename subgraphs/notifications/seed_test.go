@@ -3,7 +3,6 @@ package notifications_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -192,27 +191,5 @@ func TestSeedWritesTheWorldsMessages(t *testing.T) {
 	e.drain(t)
 	if got := counts(); got != first {
 		t.Errorf("a relayed event already seeded added messages: %v, then %v", first, got)
-	}
-}
-
-// TestSeedAtScale50 times the seed of a load-test world (60,000 orders).
-// Set DEMO_SCALE50=1 to run it.
-func TestSeedAtScale50(t *testing.T) {
-	if os.Getenv("DEMO_SCALE50") == "" {
-		t.Skip("set DEMO_SCALE50=1 to seed a scale-50 world")
-	}
-	e := newEnv(t, "")
-	start := time.Now()
-	w, err := demo.New(demo.Options{Scale: 50, Until: seedUntil})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("world: %v", time.Since(start))
-	for range 2 {
-		start = time.Now()
-		if err := pgstore.Seed(context.Background(), e.pool, w); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("notifications seed: %v, %d messages", time.Since(start), e.count(t, `SELECT count(*) FROM messages`))
 	}
 }

@@ -2,10 +2,7 @@ package orders_test
 
 import (
 	"context"
-	"io/fs"
-	"os"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -158,33 +155,5 @@ WHERE s.on_hand <> coalesce(m.o, 0) OR s.allocated <> coalesce(m.a, 0) OR s.rese
 	}
 	if bad != 0 {
 		t.Fatalf("%d stock levels differ from the sum of their movements", bad)
-	}
-}
-
-// TestSeedScale50 writes a scale-50 world (60,000 orders) into orders,
-// inventory and payments and logs how long each took. It is a measurement,
-// not a check of speed: set DEMO_SCALE_TEST=1 to run it.
-func TestSeedScale50(t *testing.T) {
-	if os.Getenv("DEMO_SCALE_TEST") == "" {
-		t.Skip("set DEMO_SCALE_TEST=1 to seed a scale-50 world")
-	}
-	ctx := context.Background()
-	start := time.Now()
-	w, err := demo.New(demo.Options{Seed: demo.DefaultSeed, Scale: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("world: %s (%d orders, %d stock levels)", time.Since(start), len(w.Orders), len(w.Stock))
-	for _, s := range []struct {
-		name       string
-		migrations fs.FS
-		f          func(context.Context, *pgxpool.Pool, *demo.World) error
-	}{{"orders", postgres.Migrations, postgres.Seed}, {"inventory", invpg.Migrations, invpg.Seed}, {"payments", paypg.Migrations, paypg.Seed}} {
-		pool := pgtest.NewPool(t, s.migrations)
-		start := time.Now()
-		if err := s.f(ctx, pool, w); err != nil {
-			t.Fatalf("%s: %v", s.name, err)
-		}
-		t.Logf("%s: %s", s.name, time.Since(start))
 	}
 }

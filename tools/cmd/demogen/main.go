@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -76,6 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		len(w.Catalog.Products), w.Variants(), len(w.Customers), len(w.Orders), len(w.Sessions), time.Since(start).Round(time.Millisecond))
 
 	g, ctx := errgroup.WithContext(ctx)
+	var outMu sync.Mutex // the seven report as they finish
 	for _, d := range defs {
 		cfg, err := subgraph.ConfigFromEnv(d, getenv)
 		if err != nil {
@@ -86,6 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 			if err := write(ctx, d, cfg.DatabaseURL, w, *reset); err != nil {
 				return fmt.Errorf("%s: %w", d.Name, err)
 			}
+			outMu.Lock()
+			defer outMu.Unlock()
 			fmt.Fprintf(out, "  %-14s %s  (%s)\n", d.Name, postgres.Redact(cfg.DatabaseURL), time.Since(began).Round(time.Millisecond))
 			return nil
 		})

@@ -5,9 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,23 +24,7 @@ import (
 // run without -reset leaves them as they are.
 func TestWritesAWorldIntoEveryDatabase(t *testing.T) {
 	ctx := context.Background()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	env := map[string]string{}
-	urls := map[string]string{}
-	for _, d := range all.Defs {
-		u, err := postgres.WithDatabase(pgtest.AdminURL(), "demogen_"+hex.EncodeToString(b)+"_"+d.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env[strings.ToUpper(d.Name)+"_DATABASE_URL"], urls[d.Name] = u, u
-		t.Cleanup(func() {
-			if err := drop(context.Background(), u); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-	getenv := func(k string) string { return env[k] }
+	getenv, urls := freshDatabases(t)
 	count := func(name, query string) int {
 		t.Helper()
 		conn, err := pgx.Connect(ctx, urls[name])
@@ -85,6 +72,48 @@ func TestWritesAWorldIntoEveryDatabase(t *testing.T) {
 	}
 	if again := counts(); !slices.Equal(again, first) {
 		t.Errorf("second run changed the counts: %v, then %v", first, again)
+	}
+}
+
+// freshDatabases names a new database per subgraph, dropped when the test
+// ends, and the environment that points demogen at them.
+func freshDatabases(t testing.TB) (func(string) string, map[string]string) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	env := map[string]string{}
+	urls := map[string]string{}
+	for _, d := range all.Defs {
+		u, err := postgres.WithDatabase(pgtest.AdminURL(), "demogen_"+hex.EncodeToString(b)+"_"+d.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env[strings.ToUpper(d.Name)+"_DATABASE_URL"], urls[d.Name] = u, u
+		t.Cleanup(func() {
+			if err := drop(context.Background(), u); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	return func(k string) string { return env[k] }, urls
+}
+
+// BenchmarkDemogen writes a world of BENCH_DEMO_SCALE (default 10; the
+// load-test world is 50) into fresh databases and reports the seconds per
+// unit of scale; its output lists each subgraph's time (-v).
+func BenchmarkDemogen(b *testing.B) {
+	scale := 10
+	if v, err := strconv.Atoi(os.Getenv("BENCH_DEMO_SCALE")); err == nil && v > 0 {
+		scale = v
+	}
+	for b.Loop() {
+		getenv, _ := freshDatabases(b)
+		var out bytes.Buffer
+		start := time.Now()
+		if err := run(context.Background(), []string{"-scale", strconv.Itoa(scale), "-reset"}, getenv, &out); err != nil {
+			b.Fatalf("%v\n%s", err, out.String())
+		}
+		b.ReportMetric(time.Since(start).Seconds()/float64(scale), "s/scale")
+		b.Log("\n" + out.String())
 	}
 }
 
