@@ -3,11 +3,9 @@ package postgres
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,6 +13,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
 	"github.com/myshop/supergraph/subgraphs/payments/testcard"
 	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 )
@@ -193,30 +192,14 @@ func nextMonday(t time.Time) time.Time {
 	return d.AddDate(0, 0, 7-back)
 }
 
-// payoutID is an id as ids.New makes them (prefix, then milliseconds and
-// randomness in Crockford base 32), made at the payout's creation with
-// randomness drawn from its currency and week: payouts list newest first
-// by id, demo and live ones alike.
+// payoutID is the id the payout would have had when made at its cutoff,
+// with randomness drawn from its currency and week: payouts list newest
+// first by id, demo and live ones alike.
 func payoutID(currency string, cutoff time.Time) string {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(cutoff.Add(6*time.Hour).UnixMilli())<<16)
+	var entropy [10]byte
 	h := sha256.Sum256([]byte(currency + cutoff.Format(time.DateOnly)))
-	copy(b[6:], h[:10])
-	const alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
-	var out strings.Builder
-	out.WriteString("po_")
-	var acc uint32
-	bits := 0
-	for _, c := range b {
-		acc = acc<<8 | uint32(c)
-		bits += 8
-		for bits >= 5 {
-			bits -= 5
-			out.WriteByte(alphabet[(acc>>uint(bits))&31])
-		}
-	}
-	out.WriteByte(alphabet[(acc<<uint(5-bits))&31])
-	return out.String()
+	copy(entropy[:], h[:])
+	return ids.At("po", cutoff.Add(6*time.Hour), entropy)
 }
 
 // requestHash is payment.Service's hash of a request.

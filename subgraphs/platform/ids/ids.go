@@ -13,9 +13,18 @@ const alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
 
 // New returns an id such as pay_01jx4k…: prefix, "_", 26 characters.
 func New(prefix string) string {
+	var entropy [10]byte
+	_, _ = rand.Read(entropy[:])
+	return At(prefix, time.Now(), entropy)
+}
+
+// At is the id New would have made at t with that randomness: for data
+// made up after the fact (the demo seed), whose ids must sort by when it
+// happened like live ones and be the same on every run.
+func At(prefix string, t time.Time, entropy [10]byte) string {
 	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
-	_, _ = rand.Read(b[6:])
+	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
+	copy(b[6:], entropy[:])
 	out := make([]byte, 0, len(prefix)+1+26)
 	out = append(out, prefix...)
 	out = append(out, '_')
