@@ -52,11 +52,7 @@ func Service(d subgraph.Deps) *notify.Service {
 	} else {
 		senders[notify.Push] = channel.Outbox{}
 	}
-	return notify.NewService(postgres.New(d.Pool), senders, notify.Config{
-		StaffEmail:        or("NOTIFICATIONS_STAFF_EMAIL", "staff@myshop.local"),
-		UnsubscribeSecret: or("NOTIFICATIONS_UNSUBSCRIBE_SECRET", "dev-only-unsubscribe-secret"),
-		BaseURL:           or("SHOP_URL", "http://127.0.0.1:4000"),
-	}, ids.New)
+	return notify.NewService(postgres.New(d.Pool), senders, notify.ConfigFrom(d.Setting), ids.New)
 }
 
 // Run consumes the event stream and delivers messages until ctx ends.

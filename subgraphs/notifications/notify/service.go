@@ -62,6 +62,18 @@ type Config struct {
 	BaseURL           string // of the storefront, for links
 }
 
+// ConfigFrom reads the Config from the subgraph's settings
+// (NOTIFICATIONS_STAFF_EMAIL, NOTIFICATIONS_UNSUBSCRIBE_SECRET, SHOP_URL),
+// setting(key, default) giving each: the service and the demo seed, whose
+// unsubscribe links must work, read them alike.
+func ConfigFrom(setting func(key, def string) string) Config {
+	return Config{
+		StaffEmail:        setting("NOTIFICATIONS_STAFF_EMAIL", "staff@myshop.local"),
+		UnsubscribeSecret: setting("NOTIFICATIONS_UNSUBSCRIBE_SECRET", "dev-only-unsubscribe-secret"),
+		BaseURL:           setting("SHOP_URL", "http://127.0.0.1:4000"),
+	}
+}
+
 // NewService returns the notifications service.
 func NewService(store Store, senders map[Channel]Sender, cfg Config, newID func(string) string) *Service {
 	return &Service{store: store, senders: senders, staffEmail: cfg.StaffEmail, secret: []byte(cfg.UnsubscribeSecret),

@@ -112,19 +112,15 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
 	return nil
 }
 
-// serviceConfig is the running service's configuration (the settings
-// notifications.Service reads, with its defaults), so the seeded
+// serviceConfig is the running service's configuration, so the seeded
 // unsubscribe links work and staff mail goes where the service sends it.
 func serviceConfig() notify.Config {
-	or := func(k, def string) string {
+	return notify.ConfigFrom(func(k, def string) string {
 		if v := os.Getenv(k); v != "" {
 			return v
 		}
 		return def
-	}
-	return notify.Config{StaffEmail: or("NOTIFICATIONS_STAFF_EMAIL", "staff@myshop.local"),
-		UnsubscribeSecret: or("NOTIFICATIONS_UNSUBSCRIBE_SECRET", "dev-only-unsubscribe-secret"),
-		BaseURL:           or("SHOP_URL", "http://127.0.0.1:4000")}
+	})
 }
 
 // copyHistory writes the seeded messages' histories, in order, for the
