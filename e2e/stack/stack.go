@@ -32,7 +32,6 @@ import (
 	"github.com/myshop/supergraph/subgraphs/users"
 )
 
-
 // Stack is a running supergraph.
 type Stack struct {
 	Router    *httptest.Server

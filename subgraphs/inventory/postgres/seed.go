@@ -84,7 +84,6 @@ func inventoryRows(w *demo.World) []postgres.Table {
 				actor: "seed", at: opening})
 		}
 	}
-	lastTaken := map[[2]string]time.Time{}
 	for i := range w.Orders {
 		o := &w.Orders[i]
 		ms = orderMovements(ms, o)
@@ -93,7 +92,6 @@ func inventoryRows(w *demo.World) []postgres.Table {
 		for _, l := range o.Lines {
 			lines.Add(o.ReservationID, l.WarehouseID, l.VariantID, int32(l.Quantity), int32(o.Shipped(l.VariantID)))
 			needs[l.VariantID] += l.Quantity
-			lastTaken[[2]string{l.WarehouseID, l.VariantID}] = o.PlacedAt
 		}
 		// The keys the orders service reserved and shipped with (checkout
 		// step reserve, and one fulfilment id per shipment), as stock.Service
@@ -111,17 +109,11 @@ func inventoryRows(w *demo.World) []postgres.Table {
 	for _, m := range ms {
 		moves.Add(m.warehouse, m.variant, m.kind, int32(m.onHand), int32(m.allocated), int32(m.reserved), m.reason, m.actor, m.ref, m.at)
 	}
-	for _, s := range w.Stock {
-		if s.Free > s.Threshold {
-			continue
-		}
-		// Raised when the level last fell: with the last order that took
-		// from it, or with the opening stock when no order did.
-		at, ok := lastTaken[[2]string{s.WarehouseID, s.VariantID}]
-		if !ok {
-			at = opening
-		}
-		alerts.Add(s.WarehouseID, s.VariantID, int32(s.Free), int32(s.Threshold), at)
+	// The open alerts are the low-stock events analytics logs too, raised
+	// when the level last fell.
+	for _, e := range w.LowStockEvents() {
+		p := e.Payload
+		alerts.Add(p["warehouseId"], p["variantId"], int32(p["available"].(int)), int32(p["threshold"].(int)), e.At)
 	}
 	for i, po := range w.Purchases {
 		pos.Add(po.ID, po.SupplierID, po.WarehouseID, po.Status, w.Until.AddDate(0, 0, -3-i))
