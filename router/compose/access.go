@@ -157,11 +157,7 @@ func (c *composer) writeAccess(b *strings.Builder, before string, a access, afte
 
 // typeAccess is the merged access of a type's definitions.
 func typeAccess(defs []typeIn) access {
-	all := make([]typedDirectives, len(defs))
-	for i, d := range defs {
-		all[i] = typedDirectives{d.s, d.def.Directives}
-	}
-	return accessOf(all)
+	return accessOf(typeDirectives(defs))
 }
 
 // implementations are the object types that implement interface name in

@@ -36,6 +36,7 @@ func Compose(in []Subgraph) (string, error) {
 	c := &composer{subgraphs: sgs}
 	for _, s := range sgs {
 		c.checkFieldSets(s)
+		c.checkDemand(s)
 	}
 	if len(c.errs) > 0 {
 		return "", errors.Join(c.errs...)
@@ -57,6 +58,8 @@ type composer struct {
 	tag bool
 	// authenticated and requiresScopes add their specs once used.
 	authenticated, requiresScopes bool
+	// cost adds the cost spec (@cost, @listSize) once used.
+	cost bool
 	// enums records where each enum is used (enumUses), computed once.
 	enums map[string]*enumUse
 }

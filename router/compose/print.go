@@ -94,6 +94,9 @@ func (c *composer) print() string {
 	if c.authenticated {
 		b.WriteString("  @link(url: \"https://specs.apollo.dev/authenticated/v0.1\", for: SECURITY)\n")
 	}
+	if c.cost {
+		b.WriteString("  @link(url: \"https://specs.apollo.dev/cost/v0.1\", import: [\"@cost\", \"@listSize\"])\n")
+	}
 	b.WriteString("{\n  query: Query\n")
 	if len(c.definitions("Query")) == 0 {
 		c.errorf("no subgraph defines type Query")
@@ -116,6 +119,9 @@ func (c *composer) print() string {
 	}
 	if c.authenticated {
 		b.WriteString(authenticatedDefinition)
+	}
+	if c.cost {
+		b.WriteString(costDefinitions)
 	}
 	b.WriteString(joinDefinitions)
 	b.WriteString("\nenum join__Graph {\n")
@@ -171,6 +177,9 @@ func (c *composer) printComposite(b *strings.Builder, name string, kind ast.Defi
 		typeAcc = c.interfaceTypeAccess(name, typeAcc)
 	}
 	c.writeAccess(b, "  ", typeAcc, "\n")
+	if kind == ast.Object {
+		b.WriteString(c.demandOf("  ", typeDirectives(defs), "\n"))
+	}
 	b.WriteString("{\n")
 	order, byName := fields(defs)
 	for _, fname := range order {
@@ -273,6 +282,7 @@ func (c *composer) printField(b *strings.Builder, fs []*fieldIn, partial bool, a
 	}
 	c.writeBuiltinDirectives(b, fieldDirectives(fs))
 	c.writeAccess(b, " ", acc, "")
+	b.WriteString(c.demandOf(" ", fieldDirectives(fs), ""))
 	b.WriteString("\n")
 }
 
@@ -396,6 +406,7 @@ func (c *composer) printArgDefs(args ast.ArgumentDefinitionList, fs []*fieldIn) 
 			}
 		}
 		c.writeBuiltinDirectives(&p, dirs)
+		p.WriteString(c.demandOf(" ", dirs, ""))
 		parts[i] = p.String()
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
@@ -449,6 +460,7 @@ func (c *composer) printEnum(b *strings.Builder, name string, defs []typeIn) {
 	c.writeJoinTypes(b, defs)
 	c.writeTypeDirectives(b, defs)
 	c.writeAccess(b, "  ", typeAccess(defs), "\n")
+	b.WriteString(c.demandOf("  ", typeDirectives(defs), "\n"))
 	b.WriteString("{\n")
 	var order []string
 	by := map[string][]typeIn{}
@@ -518,6 +530,7 @@ func (c *composer) printInput(b *strings.Builder, name string, defs []typeIn) {
 			b.WriteString(" = " + first.DefaultValue.String())
 		}
 		c.writeBuiltinDirectives(b, fieldDirectives(fs))
+		b.WriteString(c.demandOf(" ", fieldDirectives(fs), ""))
 		b.WriteString("\n")
 	}
 	b.WriteString("}\n")
@@ -535,6 +548,7 @@ func (c *composer) printScalar(b *strings.Builder, name string, defs []typeIn) {
 	}
 	c.writeTypeDirectives(b, defs)
 	c.writeAccess(b, "  ", typeAccess(defs), "\n")
+	b.WriteString(c.demandOf("  ", typeDirectives(defs), "\n"))
 }
 
 // firstDescription picks the description of the subgraph that declares the

@@ -42,6 +42,7 @@ var federationDirectives = map[string]bool{
 	"key": true, "shareable": true, "external": true, "requires": true, "provides": true,
 	"override": true, "inaccessible": true, "extends": true, "tag": true, "interfaceObject": true,
 	"composeDirective": true, "link": true, "authenticated": true, "requiresScopes": true, "policy": true,
+	"cost": true, "listSize": true,
 }
 
 // federationTypes are definitions a subgraph may print (from `_service { sdl }`)

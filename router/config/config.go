@@ -89,9 +89,11 @@ type Limits struct {
 	MaxAliases     int   `yaml:"max_aliases"`
 	MaxRootFields  int   `yaml:"max_root_fields"`
 	MaxDirectives  int   `yaml:"max_directives"`
-	// MaxCost is the static cost estimate limit: each field costs 1,
-	// multiplied by the list sizes above it (first/last, else
-	// DefaultListSize).
+	// MaxCost is the static cost estimate limit (the IBM cost
+	// specification: object fields weigh 1 unless @cost says otherwise,
+	// times the list sizes above them from @listSize, else
+	// DefaultListSize); introspection costs nothing. The default refuses
+	// only what would fetch about a million objects.
 	MaxCost         int  `yaml:"max_cost"`
 	DefaultListSize int  `yaml:"default_list_size"`
 	Batching        bool `yaml:"batching"`
@@ -254,7 +256,7 @@ func (c *Config) fill() {
 	def(&l.MaxAliases, 30)
 	def(&l.MaxRootFields, 20)
 	def(&l.MaxDirectives, 50)
-	def(&l.MaxCost, 10000)
+	def(&l.MaxCost, 1_000_000)
 	def(&l.DefaultListSize, 10)
 	def(&l.MaxBatch, 10)
 	def(&l.Mode, "enforce")

@@ -56,7 +56,7 @@ type Options struct {
 
 // DefaultLimits are research/reliability.md's starting points.
 var DefaultLimits = Limits{ParserTokens: 15000, ParserDepth: 100, ParserFields: 5000, MaxDepth: 15, MaxHeight: 300,
-	MaxAliases: 30, MaxRootFields: 20, MaxDirectives: 50, MaxCost: 10000, DefaultListSize: 10}
+	MaxAliases: 30, MaxRootFields: 20, MaxDirectives: 50, MaxCost: 1_000_000, DefaultListSize: 10}
 
 // withDefaults fills zero limits; negative ones stay off.
 func (l Limits) withDefaults() Limits {
@@ -108,6 +108,9 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		Fields:                         append(plan.FieldConfigurations{}, sg.Fields...),
 		DisableResolveFieldPositions:   true,
 		EnableOperationNamePropagation: true,
+		// Every plan carries its cost tree (cost.go).
+		ComputeCosts:              true,
+		StaticCostDefaultListSize: opts.Limits.withDefaults().DefaultListSize,
 	}
 	opts.Traffic = opts.Traffic.withDefaults()
 	for _, sub := range sg.Subgraphs {
@@ -121,7 +124,7 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 	if err != nil {
 		return nil, fmt.Errorf("introspection: %w", err)
 	}
-	cfg.DataSources = append(cfg.DataSources, intro.BuildDataSourceConfigurations()...)
+	cfg.DataSources = append(cfg.DataSources, freeIntrospection(intro.BuildDataSourceConfigurations())...)
 	cfg.Fields = append(cfg.Fields, intro.BuildFieldConfigurations()...)
 
 	e := &Engine{
@@ -164,6 +167,8 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		DefaultErrorExtensionCode:          "DOWNSTREAM_SERVICE_ERROR",
 		AllowedErrorExtensionFields:        []string{"code"},
 		MaxRecyclableParserSize:            1 << 20,
+		// The actual cost of a response needs its real list sizes.
+		ResolvableOptions: resolve.ResolvableOptions{EnableCostControl: true},
 	})
 	return e, nil
 }

@@ -63,9 +63,14 @@ func (e *Engine) Execute(ctx context.Context, op *Operation, header http.Header,
 			out = buf
 		}
 	}
+	if op.ExposeCost {
+		buf = &bytes.Buffer{}
+		out = buf
+	}
 	if _, err := e.resolver.ArenaResolveGraphQLResponse(rc, p.Response, out); err != nil {
 		return fmt.Errorf("resolve: %w", err)
 	}
+	op.Cost.Actual = actual(op.plan, rc)
 	if buf == nil {
 		return nil
 	}
@@ -80,6 +85,11 @@ func (e *Engine) Execute(ctx context.Context, op *Operation, header http.Header,
 	if bytes.Contains(body, []byte(codeUnauthorized)) {
 		if body, err = dropErrorsUnderDenied(body); err != nil {
 			return fmt.Errorf("filter errors under denied fields: %w", err)
+		}
+	}
+	if op.ExposeCost {
+		if body, err = withCost(body, op.Cost); err != nil {
+			return fmt.Errorf("add cost to extensions: %w", err)
 		}
 	}
 	_, err = w.Write(body)

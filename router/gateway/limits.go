@@ -2,14 +2,12 @@ package gateway
 
 import (
 	"fmt"
-	"strconv"
 
-	"github.com/buger/jsonparser"
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/ast"
 )
 
 // Limits bound what one operation may ask for. Every check runs before
-// planning and before any subgraph call; an operation that fails one is
+// planning (the cost estimate right after it) and before any subgraph call; an operation that fails one is
 // never cached. Zero or negative turns a limit off.
 type Limits struct {
 	ParserTokens  int // lexical tokens in the document
@@ -20,9 +18,10 @@ type Limits struct {
 	MaxAliases    int
 	MaxRootFields int // each alias counts
 	MaxDirectives int
-	// MaxCost bounds the static cost estimate: each object field costs 1
-	// (leaves 0), times the sizes of the lists above it: a list field's
-	// first/last argument, else DefaultListSize.
+	// MaxCost bounds the static cost estimate of the IBM cost
+	// specification (cost.go): object fields weigh 1, leaves 0, unless
+	// @cost says otherwise, times the list sizes above them (@listSize's
+	// slicing arguments, its assumed size, else DefaultListSize).
 	MaxCost         int
 	DefaultListSize int
 	// Measure only reports (to the Measured hook) what enforce mode would
@@ -221,130 +220,3 @@ func (l *Limits) checkShape(st shapeStats) error {
 	return nil
 }
 
-// costNode is one object field of the operation in preorder. Its
-// multiplier is a list size: fixed, or read from a variable per request
-// (first: $n), so a cached operation is re-costed with each request's
-// variables without walking the document again.
-type costNode struct {
-	parent   int // index of the enclosing node, -1 at the root
-	weight   int // what the field itself costs
-	fixed    int // multiplier when variable is empty or absent
-	variable string
-}
-
-// costProgram is the static cost estimate of an operation.
-type costProgram []costNode
-
-// buildCost walks the normalized operation (before variable extraction, so
-// literal arguments are still literals).
-func buildCost(doc, schema *ast.Document, defaultListSize int) costProgram {
-	var prog costProgram
-	for _, n := range doc.RootNodes {
-		if n.Kind != ast.NodeKindOperationDefinition {
-			continue
-		}
-		op := doc.OperationDefinitions[n.Ref]
-		if !op.HasSelections {
-			continue
-		}
-		var walk func(set, parent int, typeName string, sized bool)
-		walk = func(set, parent int, typeName string, sized bool) {
-			for _, sel := range doc.SelectionSets[set].SelectionRefs {
-				s := doc.Selections[sel]
-				switch s.Kind {
-				case ast.SelectionKindInlineFragment:
-					fr := doc.InlineFragments[s.Ref]
-					if !fr.HasSelections {
-						continue
-					}
-					name := typeName
-					if fr.TypeCondition.Type != -1 {
-						name = doc.TypeNameString(fr.TypeCondition.Type)
-					}
-					walk(fr.SelectionSet, parent, name, sized)
-				case ast.SelectionKindField:
-					f := doc.Fields[s.Ref]
-					if !f.HasSelections {
-						continue // leaves cost nothing
-					}
-					node := costNode{parent: parent, weight: 1, fixed: 1}
-					list, childType := fieldType(schema, typeName, doc.FieldNameString(s.Ref))
-					argSized := false
-					for _, arg := range []string{"first", "last", "limit"} {
-						ref, ok := doc.FieldArgument(s.Ref, []byte(arg))
-						if !ok {
-							continue
-						}
-						argSized = true
-						v := doc.ArgumentValue(ref)
-						switch v.Kind {
-						case ast.ValueKindInteger:
-							node.fixed = int(doc.IntValueAsInt(v.Ref))
-						case ast.ValueKindVariable:
-							node.variable = doc.VariableValueNameString(v.Ref)
-							node.fixed = defaultListSize
-						}
-						break
-					}
-					if list && !argSized && !sized {
-						node.fixed = defaultListSize
-					}
-					prog = append(prog, node)
-					// A connection's first/last sizes the lists directly inside it.
-					walk(f.SelectionSet, len(prog)-1, childType, argSized)
-				}
-			}
-		}
-		walk(op.SelectionSet, -1, rootTypeName(schema, op.OperationType), false)
-	}
-	return prog
-}
-
-// fieldType reports whether typeName.field returns a list, and its named type.
-func fieldType(schema *ast.Document, typeName, field string) (list bool, named string) {
-	node, ok := schema.Index.FirstNodeByNameStr(typeName)
-	if !ok {
-		return false, ""
-	}
-	def, ok := schema.NodeFieldDefinitionByName(node, []byte(field))
-	if !ok {
-		return false, ""
-	}
-	t := schema.FieldDefinitionType(def)
-	return schema.TypeIsList(t), schema.ResolveTypeNameString(t)
-}
-
-// eval returns the cost with the request's variables (raw JSON object).
-func (p costProgram) eval(variables []byte) int {
-	const ceiling = 1 << 40 // no overflow, however hostile the sizes
-	mult := make([]int, len(p))
-	total := 0
-	for i, n := range p {
-		m := n.fixed
-		if n.variable != "" {
-			if v, err := jsonparser.GetInt(variables, n.variable); err == nil {
-				m = int(min(max(v, 0), ceiling))
-			} else if s, err := jsonparser.GetUnsafeString(variables, n.variable); err == nil {
-				if v, err := strconv.Atoi(s); err == nil {
-					m = min(max(v, 0), ceiling)
-				}
-			}
-		}
-		m = max(m, 0)
-		if n.parent >= 0 {
-			m = min(m*mult[n.parent], ceiling)
-		}
-		mult[i] = m
-		total = min(total+n.weight*m, ceiling)
-	}
-	return total
-}
-
-func (l *Limits) checkCost(cost int) error {
-	if l.MaxCost > 0 && cost > l.MaxCost {
-		if e := l.exceeded(CodeTooExpensive, fmt.Sprintf("the operation's estimated cost is %d; at most %d is allowed", cost, l.MaxCost)); e != nil {
-			return e
-		}
-	}
-	return nil
-}

@@ -43,8 +43,12 @@ type Operation struct {
 	// one per selection, so an aliased field counts each time: rate limits
 	// are weighted by them.
 	RootFields []string
-	// Cost is the static cost estimate with this request's variables.
-	Cost int
+	// Cost is the static cost estimate with this request's variables and,
+	// after Execute, the actual cost.
+	Cost Cost
+	// ExposeCost asks Execute to add the cost to the response's
+	// extensions (extensions.cost), as the client asked.
+	ExposeCost bool
 	// live is set for subscriptions the router serves from Redis itself;
 	// rawVariables are the request's variables as sent.
 	live         *liveSpec
@@ -128,12 +132,12 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 		obs.Prepared(p != nil)
 	}
 	if p != nil {
-		// Variables may size lists (first: $n): the cost is per request.
-		cost := p.cost.eval(variables)
-		if err := e.limits.checkCost(cost); err != nil {
+		vars, err := p.variables(k, e.clientSchema, variables)
+		if err != nil {
 			return nil, err
 		}
-		vars, err := p.variables(k, e.clientSchema, variables)
+		// Variables may size lists (first: $n): the cost is per request.
+		cost, err := e.estimate(p.plan, vars, p.remap)
 		if err != nil {
 			return nil, err
 		}
@@ -196,13 +200,6 @@ func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation,
 	if typ == Subscription && e.live != nil {
 		live = liveSpecFor(&e.kits, k.doc, e.clientSchema, req.Query, variables)
 	}
-	// Built before variable extraction turns literal list sizes into variables.
-	costProg := buildCost(k.doc, e.clientSchema, l.DefaultListSize)
-	cost := costProg.eval(variables)
-	if err := l.checkCost(cost); err != nil {
-		return nil, err
-	}
-
 	// Record what variable normalization will do, to replay it on cache hits.
 	kept := variableNames(k.doc)
 	replay := len(skipInclude) <= maxSkipIncludeVariables && replayable(k.doc)
@@ -242,11 +239,15 @@ func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation,
 	if err != nil {
 		return nil, err
 	}
+	cost, err := e.estimate(plan, vars, remap)
+	if err != nil {
+		return nil, err
+	}
 	op := &Operation{Type: typ, Name: opName, RootFields: stats.rootFields, Cost: cost, live: live, rawVariables: variables,
 		plan: plan, hash: hash, variables: vars, remap: copyMap(remap)}
 	if p != nil {
 		p.typ, p.plan, p.hash, p.remap = typ, plan, hash, op.remap
-		p.name, p.rootFields, p.cost, p.live = opName, stats.rootFields, costProg, live
+		p.name, p.rootFields, p.live = opName, stats.rootFields, live
 		e.storePrepared(req, variables, skipInclude, p)
 	}
 	return op, nil

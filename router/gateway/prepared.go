@@ -45,7 +45,6 @@ type prepared struct {
 	typ        OperationType
 	name       string
 	rootFields []string
-	cost       costProgram
 	live       *liveSpec
 	plan       *cachedPlan
 	hash       uint64

@@ -29,6 +29,8 @@ type Metrics struct {
 	rejected          *prometheus.CounterVec
 	ratelimitFallback prometheus.Gauge
 	inFlight          prometheus.Gauge
+	costEstimated     prometheus.Histogram
+	costActual        prometheus.Histogram
 
 	mu    sync.Mutex
 	names map[string]bool
@@ -60,8 +62,14 @@ func New() *Metrics {
 		Help: "1 while Redis is unreachable and rate limits are kept per replica in memory."})
 	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "router_requests_in_flight",
 		Help: "GraphQL requests being served."})
+	// Cost buckets from 1 to about 4 million, doubling: the default limit
+	// (a million) falls inside them.
+	m.costEstimated = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "router_operation_cost_estimated",
+		Help: "Static cost estimates of executed operations (IBM cost specification, @cost and @listSize).", Buckets: prometheus.ExponentialBuckets(1, 2, 23)})
+	m.costActual = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "router_operation_cost_actual",
+		Help: "Actual costs of executed operations, from the real list sizes of their responses.", Buckets: prometheus.ExponentialBuckets(1, 2, 23)})
 	for _, c := range []prometheus.Collector{m.requests, m.duration, m.fetches, m.fetchDuration, m.retries, m.breakerOpen,
-		m.prepared, m.rejected, m.ratelimitFallback, m.inFlight} {
+		m.prepared, m.rejected, m.ratelimitFallback, m.inFlight, m.costEstimated, m.costActual} {
 		f(c)
 	}
 	return m
@@ -106,6 +114,18 @@ func (m *Metrics) Request(operation, outcome string, d time.Duration) {
 	op := m.operation(operation)
 	m.requests.WithLabelValues(op, outcome).Inc()
 	m.duration.WithLabelValues(op).Observe(d.Seconds())
+}
+
+// Cost records an executed operation's estimated and actual cost; a
+// negative actual (not executed) is left out.
+func (m *Metrics) Cost(estimated, actual int) {
+	if m == nil {
+		return
+	}
+	m.costEstimated.Observe(float64(estimated))
+	if actual >= 0 {
+		m.costActual.Observe(float64(actual))
+	}
 }
 
 // Rejected records a request refused before any subgraph call.

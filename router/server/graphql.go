@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/buger/jsonparser"
 	"io"
 	"net/http"
 	"strconv"
@@ -194,7 +195,18 @@ func (s *Server) prepare(ctx context.Context, requestID string, g *generation, r
 		s.log.Error("prepare operation", "err", err, "request_id", requestID)
 		return nil, &gateway.RequestError{Code: gateway.CodeInternal, Message: "internal error"}
 	}
+	op.ExposeCost = wantsCost(req.Extensions)
 	return op, nil
+}
+
+// wantsCost reports whether the request asks for its cost in the
+// response: {"extensions": {"cost": true}}.
+func wantsCost(ext json.RawMessage) bool {
+	if len(ext) == 0 {
+		return false
+	}
+	v, err := jsonparser.GetBoolean(ext, "cost")
+	return err == nil && v
 }
 
 // rateLimit charges the operation's root fields to the caller: one unit
@@ -286,6 +298,7 @@ func (s *Server) serveOne(w http.ResponseWriter, r *http.Request, req body, mode
 		writeStatus(w, http.StatusInternalServerError, &gateway.RequestError{Code: gateway.CodeInternal, Message: "internal error"})
 	}
 	s.cfg.Metrics.Request(op.Name, outcome, time.Since(start))
+	s.cfg.Metrics.Cost(op.Cost.Estimated, op.Cost.Actual)
 }
 
 // requestContext bounds a request by the configured request timeout.

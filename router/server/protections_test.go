@@ -40,10 +40,11 @@ const fedLink = `extend schema @link(url: "https://specs.apollo.dev/federation/v
 func treeSupergraph(t testing.TB) string {
 	t.Helper()
 	sdl, err := compose.Compose([]compose.Subgraph{
-		{Name: "tree", URL: "http://tree.invalid", SDL: fedLink + `
-type Query { hello: String node(id: ID): Node nodes(first: Int): [Node!]! }
+		{Name: "tree", URL: "http://tree.invalid", SDL: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@listSize"])
+type Query { hello: String node(id: ID): Node nodes(first: Int): [Node!]! @listSize(slicingArguments: ["first"], requireOneSlicingArgument: false) }
 type Mutation { login(email: String!): String placeOrder: String }
-type Node @key(fields: "id") { id: ID! name: String child: Node children(first: Int): [Node!]! }`},
+type Node @key(fields: "id") { id: ID! name: String child: Node
+  children(first: Int): [Node!]! @listSize(slicingArguments: ["first"], requireOneSlicingArgument: false) }`},
 		{Name: "extra", URL: "http://extra.invalid", SDL: fedLink + `
 type Query { slow: String }`},
 	})
@@ -229,8 +230,9 @@ func TestOperationLimits(t *testing.T) {
 		{"1,000 directives", "{" + strings.Repeat(" __typename @aa", 1000) + "}", nil, "MAX_DIRECTIVES_LIMIT"},
 		{"circular fragments", `{ node { ...A } } fragment A on Node { child { ...B } } fragment B on Node { child { ...A } }`, nil, "GRAPHQL_VALIDATION_FAILED"},
 		{"cost 10^6", `{ nodes(first: 100) { children(first: 100) { children(first: 100) { id } } } }`, nil, "COST_ESTIMATED_TOO_EXPENSIVE"},
-		{"cost from a variable", `query($n: Int) { nodes(first: $n) { children { children { id } } } }`, map[string]any{"n": 2000}, "COST_ESTIMATED_TOO_EXPENSIVE"},
-		{"cost with default list sizes", `{ nodes { children { children { children { children { id } } } } } }`, nil, "COST_ESTIMATED_TOO_EXPENSIVE"},
+		{"cost from a variable", `query($n: Int) { nodes(first: $n) { children { children { id } } } }`, map[string]any{"n": 20000}, "COST_ESTIMATED_TOO_EXPENSIVE"},
+		{"cost with default list sizes", `{ nodes { children { children { children { children { children { children { id } } } } } } } }`, nil, "COST_ESTIMATED_TOO_EXPENSIVE"},
+		{"cost overflowing 64 bits", `query($n: Int) { nodes(first: $n) { children(first: $n) { children(first: $n) { id } } } }`, map[string]any{"n": 2147483647}, "COST_ESTIMATED_TOO_EXPENSIVE"},
 		{"introspection off", `{ __schema { types { name } } }`, nil, "INTROSPECTION_DISABLED"},
 		{"_entities is not public", `{ _entities(representations: []) { __typename } }`, nil, "GRAPHQL_VALIDATION_FAILED"},
 	} {
@@ -251,6 +253,7 @@ func TestOperationLimits(t *testing.T) {
 		{"20 root fields", aliases(20, "hello")},
 		{"500 identical fields merge into one", "{" + strings.Repeat(" hello", 500) + "}"},
 		{"cost 100 x 10", `{ nodes(first: 100) { children { id } } }`},
+		{"cost 100 x 100 x 10", `{ nodes(first: 100) { children(first: 100) { children { id } } } }`},
 	} {
 		if r := gql(p.h, tt.query, nil); r.status != 200 || strings.Contains(r.body, `"errors"`) {
 			t.Errorf("%s: %d %.300s", tt.name, r.status, r.body)
@@ -261,7 +264,8 @@ func TestOperationLimits(t *testing.T) {
 	if r := gql(p.h, q, map[string]any{"n": 5}); r.status != 200 {
 		t.Errorf("cheap variables: %d %s", r.status, r.body)
 	}
-	if r := gql(p.h, q, map[string]any{"n": 1000}); r.code() != "COST_ESTIMATED_TOO_EXPENSIVE" {
+	if r := gql(p.h, q, map[string]any{"n": 10000}); r.code() != "COST_ESTIMATED_TOO_EXPENSIVE" ||
+		!strings.Contains(r.body, "at most 1000000") || !strings.Contains(r.body, "Query.nodes.children.children (Node.children), estimated to be fetched 1000000 times") {
 		t.Errorf("expensive variables on a cached operation: %d %s", r.status, r.body)
 	}
 }

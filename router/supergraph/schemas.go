@@ -35,6 +35,7 @@ func (g *graph) routerDoc() *ast.SchemaDocument {
 			fc.Arguments = nil
 			for _, a := range f.Arguments {
 				ac := *a
+				ac.Directives = withoutMachinery(a.Directives)
 				fc.Arguments = append(fc.Arguments, &ac)
 			}
 			c.Fields = append(c.Fields, &fc)

@@ -78,6 +78,7 @@ func (g *graph) subgraph(gr joinGraph) (Subgraph, error) {
 		}
 		doc.Definitions = append(doc.Definitions, out)
 	}
+	meta.CostConfig = g.costConfig(gr)
 	if err := meta.Init(); err != nil {
 		return Subgraph{}, fmt.Errorf("supergraph: subgraph %s: %w", gr.name, err)
 	}

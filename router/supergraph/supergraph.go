@@ -122,6 +122,10 @@ func checkLinks(dirs ast.DirectiveList) error {
 			}
 			join = version
 		case "link", "inaccessible", "tag":
+		case costSpec:
+			if version != "0.1" {
+				return fmt.Errorf("supergraph: @link(url: %q): only v0.1 of %s is supported", url, name)
+			}
 		case authenticatedSpec, requiresScopesSpec:
 			if version != "0.1" {
 				return fmt.Errorf("supergraph: @link(url: %q): only v0.1 of %s is supported", url, name)
@@ -189,7 +193,7 @@ func (g *graph) readGraphs() error {
 // machinery reports definitions that only describe composition.
 func machinery(name string) bool {
 	return strings.HasPrefix(name, "join__") || strings.HasPrefix(name, "link__") ||
-		name == "link" || name == "core" || strings.HasPrefix(name, "core__") || securityMachinery(name)
+		name == "link" || name == "core" || strings.HasPrefix(name, "core__") || securityMachinery(name) || costMachinery(name)
 }
 
 // fieldConfigurations lists every object and interface field that has

@@ -13,10 +13,17 @@ import (
 // modification time or content hash changes. Polling (not inotify) needs no
 // dependency and works on bind mounts and ConfigMap symlink swaps alike.
 // reload's error is logged; the file is not retried until it changes again.
+// A change is read once the file has looked the same (modification time and
+// size) for one whole interval, so a file caught halfway through being
+// rewritten in place (truncated, then written) is never loaded.
 func watchFile(ctx context.Context, path string, every time.Duration, current []byte, reload func([]byte) error, log *slog.Logger) {
-	// The zero mtime makes the first tick read the file: a change made
+	type stamp struct {
+		mtime time.Time
+		size  int64
+	}
+	// The zero stamps make the first ticks read the file: a change made
 	// between loading current and starting to watch is not missed.
-	var mtime time.Time
+	var seen, read stamp
 	sum := sha256.Sum256(current)
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -31,7 +38,12 @@ func watchFile(ctx context.Context, path string, every time.Duration, current []
 			log.Warn("supergraph file unreadable; still serving the loaded one", "path", path, "err", err)
 			continue
 		}
-		if info.ModTime().Equal(mtime) {
+		now := stamp{info.ModTime(), info.Size()}
+		if now == read {
+			continue
+		}
+		if now != seen {
+			seen = now // still settling, or just changed: look again next tick
 			continue
 		}
 		data, err := os.ReadFile(path)
@@ -39,7 +51,7 @@ func watchFile(ctx context.Context, path string, every time.Duration, current []
 			log.Warn("supergraph file unreadable; still serving the loaded one", "path", path, "err", err)
 			continue
 		}
-		mtime = info.ModTime()
+		read = now
 		if s := sha256.Sum256(data); s != sum {
 			sum = s
 			if err := reload(data); err != nil {

@@ -170,7 +170,7 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../../../../schema/analytics/analytics.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
+  @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@authenticated", "@requiresScopes", "@cost", "@listSize"])
 
 type Query {
   """
@@ -180,9 +180,9 @@ type Query {
   """
   salesMetrics(from: String!, to: String!, bucket: MetricBucket = DAY, currency: String = "USD", channel: String): [SalesPoint!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "The best-selling variants over [from, to] in one currency, by revenue or units (first at most 100)."
-  topProducts(from: String!, to: String!, currency: String = "USD", channel: String, by: SalesRank = REVENUE, first: Int = 10): [ProductSales!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
+  topProducts(from: String!, to: String!, currency: String = "USD", channel: String, by: SalesRank = REVENUE, first: Int = 10): [ProductSales!]! @listSize(slicingArguments: ["first"]) @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "The best-selling categories over [from, to] in one currency, by revenue or units (first at most 100). A line counts in the category its product was in when the order was placed; lines of uncategorised products are left out."
-  topCategories(from: String!, to: String!, currency: String = "USD", channel: String, by: SalesRank = REVENUE, first: Int = 10): [CategorySales!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
+  topCategories(from: String!, to: String!, currency: String = "USD", channel: String, by: SalesRank = REVENUE, first: Int = 10): [CategorySales!]! @listSize(slicingArguments: ["first"]) @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "Traffic per bucket over [from, to]; sessions and unique visitors are distinct per bucket."
   trafficMetrics(from: String!, to: String!, bucket: MetricBucket = DAY, channel: String): [TrafficPoint!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "Sessions that reached each step over [from, to]."
@@ -192,7 +192,7 @@ type Query {
   "The signed-in staff member's dashboards."
   myDashboards: [Dashboard!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
   "The signed-in staff member's reports, newest first (at most 100)."
-  myReports(first: Int = 20): [Report!]! @requiresScopes(scopes: [["READ_ANALYTICS"]])
+  myReports(first: Int = 20): [Report!]! @listSize(slicingArguments: ["first"]) @requiresScopes(scopes: [["READ_ANALYTICS"]])
   report(id: ID!): Report @requiresScopes(scopes: [["READ_ANALYTICS"]])
 }
 
@@ -421,6 +421,13 @@ type ReportSchedule {
   every: ReportEvery!
   nextRunAt: String!
 }
+`, BuiltIn: false},
+	{Name: "../../../../schema/analytics/demand.graphqls", Input: `# Demand control (the IBM GraphQL Cost Directive specification, imported
+# from Federation v2.9): the router estimates an operation's cost from these
+# before it runs it. Every subgraph declares them identically.
+directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+
+directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
 `, BuiltIn: false},
 	{Name: "../../../../schema/analytics/shared.graphqls", Input: `# Types every subgraph that speaks of money or pages declares identically (they are @shareable).
 

@@ -182,8 +182,15 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../../../schema/inventory/demand.graphqls", Input: `# Demand control (the IBM GraphQL Cost Directive specification, imported
+# from Federation v2.9): the router estimates an operation's cost from these
+# before it runs it. Every subgraph declares them identically.
+directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+
+directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
+`, BuiltIn: false},
 	{Name: "../../../../schema/inventory/inventory.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
+  @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@authenticated", "@requiresScopes", "@cost", "@listSize"])
 
 type Query {
   "Warehouses in the order reservations take from them. Staff with ADJUST_STOCK."
@@ -193,7 +200,7 @@ type Query {
   "Low-stock alerts, newest first; open ones only unless open is false. Staff with ADJUST_STOCK."
   lowStockAlerts(open: Boolean = true): [LowStockAlert!]! @requiresScopes(scopes: [["ADJUST_STOCK"]])
   "A level's movements, newest first (at most 100). Staff with ADJUST_STOCK."
-  stockMovements(warehouseId: ID!, variantId: ID!, first: Int = 50): [StockMovement!]! @requiresScopes(scopes: [["ADJUST_STOCK"]])
+  stockMovements(warehouseId: ID!, variantId: ID!, first: Int = 50): [StockMovement!]! @listSize(slicingArguments: ["first"]) @requiresScopes(scopes: [["ADJUST_STOCK"]])
   "Needs RESERVE_STOCK or MANAGE_ORDERS."
   reservation(id: ID!): Reservation @requiresScopes(scopes: [["RESERVE_STOCK"], ["MANAGE_ORDERS"]])
   "Staff with ADJUST_STOCK."

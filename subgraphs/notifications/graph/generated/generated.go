@@ -158,12 +158,19 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../../../schema/notifications/demand.graphqls", Input: `# Demand control (the IBM GraphQL Cost Directive specification, imported
+# from Federation v2.9): the router estimates an operation's cost from these
+# before it runs it. Every subgraph declares them identically.
+directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+
+directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
+`, BuiltIn: false},
 	{Name: "../../../../schema/notifications/notifications.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
+  @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@authenticated", "@requiresScopes", "@cost", "@listSize"])
 
 type Query {
   "The signed-in user's notifications, newest first, with their delivery history (at most 100)."
-  myNotifications(first: Int = 20): [Notification!]! @authenticated
+  myNotifications(first: Int = 20): [Notification!]! @listSize(slicingArguments: ["first"]) @authenticated
   "The signed-in user's choices; every category and channel not listed is on."
   myNotificationPreferences: [NotificationPreference!]! @authenticated
   "Saved templates (newest version of each); events without one use the built-in default."
@@ -171,7 +178,7 @@ type Query {
   "Messages by delivery status."
   notificationStats: [NotificationStat!]! @requiresScopes(scopes: [["MANAGE_NOTIFICATIONS"]])
   "Messages to staff (low stock and the like), newest first; in development also where every email can be read."
-  staffNotifications(first: Int = 20): [Notification!]! @requiresScopes(scopes: [["MANAGE_NOTIFICATIONS"]])
+  staffNotifications(first: Int = 20): [Notification!]! @listSize(slicingArguments: ["first"]) @requiresScopes(scopes: [["MANAGE_NOTIFICATIONS"]])
   "Event types that send notifications, with the variables their templates may use."
   notificationEventTypes: [NotificationEventType!]! @requiresScopes(scopes: [["MANAGE_NOTIFICATIONS"]])
 }

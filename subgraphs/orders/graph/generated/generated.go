@@ -250,8 +250,15 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../../../schema/orders/demand.graphqls", Input: `# Demand control (the IBM GraphQL Cost Directive specification, imported
+# from Federation v2.9): the router estimates an operation's cost from these
+# before it runs it. Every subgraph declares them identically.
+directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+
+directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
+`, BuiltIn: false},
 	{Name: "../../../../schema/orders/orders.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+  @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@cost", "@listSize"])
 
 type Query {
   """
@@ -264,13 +271,13 @@ type Query {
   "An order: visible to its customer and to staff with READ_ORDERS; null for anyone else, exactly as for an order that does not exist."
   order(id: ID!): Order
   "The signed-in customer's orders, newest first. first is at most 100."
-  myOrders(first: Int = 20, after: String): OrderConnection!
+  myOrders(first: Int = 20, after: String): OrderConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
   """
   Every order matching where, in sortBy order (default: newest first). Staff
   with READ_ORDERS. A cursor only pages the list (sort and filter) it came
   from: another one is INVALID_CURSOR.
   """
-  orders(where: OrderWhere, sortBy: OrderSort, first: Int = 20, after: String): OrderConnection!
+  orders(where: OrderWhere, sortBy: OrderSort, first: Int = 20, after: String): OrderConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
 }
 
 type Mutation {
@@ -398,7 +405,7 @@ type Payment @key(fields: "id", resolvable: false) {
 type User @key(fields: "id") {
   id: ID!
   "Newest first. Visible to the user and staff with READ_ORDERS; null with FORBIDDEN for anyone else."
-  orders(first: Int = 20, after: String): OrderConnection
+  orders(first: Int = 20, after: String): OrderConnection @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
 }
 
 "A customer's basket in one channel, priced live from the catalog."

@@ -182,8 +182,15 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../../../schema/payments/demand.graphqls", Input: `# Demand control (the IBM GraphQL Cost Directive specification, imported
+# from Federation v2.9): the router estimates an operation's cost from these
+# before it runs it. Every subgraph declares them identically.
+directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+
+directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
+`, BuiltIn: false},
 	{Name: "../../../../schema/payments/payments.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
+  @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@authenticated", "@requiresScopes", "@cost", "@listSize"])
 
 type Query {
   "A payment: visible to its payer and to staff with READ_ORDERS; null otherwise."
@@ -193,7 +200,7 @@ type Query {
   "The signed-in user's saved payment methods, default first."
   myPaymentMethods: [PaymentMethod!]! @authenticated
   "Settlements to the shop's bank account, newest first. Needs REFUND_PAYMENTS."
-  payouts(first: Int = 20, after: String): PayoutConnection! @requiresScopes(scopes: [["REFUND_PAYMENTS"]])
+  payouts(first: Int = 20, after: String): PayoutConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"]) @requiresScopes(scopes: [["REFUND_PAYMENTS"]])
 }
 
 type Mutation {

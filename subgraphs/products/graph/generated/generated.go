@@ -273,7 +273,7 @@ var sources = []*ast.Source{
   categories: [Category!]!
   category(id: ID!): Category
   "Brands in id order. first is at most 100."
-  brands(first: Int = 20, after: String): BrandConnection!
+  brands(first: Int = 20, after: String): BrandConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
   collection(id: ID!): Collection
   "Every product type with its attributes."
   productTypes: [ProductType!]!
@@ -315,7 +315,7 @@ type Collection {
   name: String!
   slug: String!
   "The products in the collection's order; drafts only for staff. first is at most 100."
-  products(first: Int = 20, after: String): ProductConnection!
+  products(first: Int = 20, after: String): ProductConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
 }
 
 "A kind of product: which attributes its products have."
@@ -482,6 +482,13 @@ enum ProductErrorCode {
   "Products (or their values) still use it: remove those first."
   IN_USE
 }
+`, BuiltIn: false},
+	{Name: "../../../../schema/products/demand.graphqls", Input: `# Demand control (the IBM GraphQL Cost Directive specification, imported
+# from Federation v2.9): the router estimates an operation's cost from these
+# before it runs it. Every subgraph declares them identically.
+directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+
+directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
 `, BuiltIn: false},
 	{Name: "../../../../schema/products/manage.graphqls", Input: `# Staff mutations for collections, attributes and product types. Every one
 # needs MANAGE_PRODUCTS; rule failures come back in the payload's errors.
@@ -689,7 +696,7 @@ extend type Mutation {
 }
 `, BuiltIn: false},
 	{Name: "../../../../schema/products/products.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])
+  @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@cost", "@listSize"])
 
 type Query {
   """
@@ -708,7 +715,7 @@ type Query {
     channel: String
     first: Int = 20
     after: String
-  ): ProductConnection!
+  ): ProductConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
   "The product with this id, or null when there is none (or it is a draft and the caller is not staff)."
   product(id: ID!): Product
   "The product with this SEO slug (slugs are unique across all channels)."
@@ -744,7 +751,7 @@ type Product @key(fields: "id") {
   "Aggregate of the visible reviews, kept up to date as reviews change."
   rating: ProductRating!
   "Reviews of this product, oldest first; hidden ones only for staff. first is at most 100."
-  reviews(first: Int = 10, after: String): ReviewConnection!
+  reviews(first: Int = 10, after: String): ReviewConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
   "The product's images in position order: the first is the main image."
   images: [ProductImage!]!
 }
@@ -835,7 +842,7 @@ enum ReviewStatus {
 type User @key(fields: "id") {
   id: ID!
   "Reviews this user wrote, oldest first; hidden ones only for the author and staff. first is at most 100."
-  reviews(first: Int = 10, after: String): ReviewConnection!
+  reviews(first: Int = 10, after: String): ReviewConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
 }
 
 "Average and spread of a product's visible ratings."

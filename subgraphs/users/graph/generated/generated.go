@@ -190,8 +190,15 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../../../schema/users/demand.graphqls", Input: `# Demand control (the IBM GraphQL Cost Directive specification, imported
+# from Federation v2.9): the router estimates an operation's cost from these
+# before it runs it. Every subgraph declares them identically.
+directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR
+
+directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION
+`, BuiltIn: false},
 	{Name: "../../../../schema/users/users.graphqls", Input: `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@authenticated", "@requiresScopes"])
+  @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@authenticated", "@requiresScopes", "@cost", "@listSize"])
 
 type Query {
   "The user with this id, or null when there is none."
@@ -199,7 +206,7 @@ type Query {
   "The signed-in user; null when the request carries no access token."
   me: User
   "Users for staff with READ_USERS, in id order. first is at most 100."
-  users(where: UserWhere, first: Int = 20, after: String): UserConnection! @requiresScopes(scopes: [["READ_USERS"]])
+  users(where: UserWhere, first: Int = 20, after: String): UserConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"]) @requiresScopes(scopes: [["READ_USERS"]])
   "Roles that can be given to users."
   roles: [String!]!
 }
@@ -6365,6 +6372,20 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	res := graphql.MarshalID(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
+	res, err := graphql.UnmarshalInt(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
 }
