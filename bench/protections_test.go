@@ -8,16 +8,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/myshop/supergraph/e2e/stack"
+	"github.com/myshop/supergraph/router"
 	"github.com/myshop/supergraph/router/config"
-	"github.com/myshop/supergraph/router/metrics"
-	"github.com/myshop/supergraph/router/server"
-	"github.com/myshop/supergraph/subgraphs/platform/redistest"
 )
 
 // BenchmarkProtections: the storefront query through two routers over the
@@ -26,12 +23,9 @@ import (
 // and one with all of them off, requests alternating so both see the same
 // machine. The goal: on/off p50 ≤ 1.05.
 func BenchmarkProtections(b *testing.B) {
-	rdb, prefix := redistest.New(b)
-	on := config.Defaults()
-	on.RateLimit.Enabled = true
-	on.RateLimit.Rate, on.RateLimit.Burst = 1_000_000, 1_000_000 // measured, never hit
-	st := stack.Start(b, stack.Options{Router: func(c *server.Config) {
-		c.Settings, c.Redis, c.RedisPrefix, c.Metrics = &on, rdb, prefix, metrics.New()
+	st := stack.Start(b, stack.Options{Router: func(c *config.Config) {
+		c.RateLimit.Enabled = true
+		c.RateLimit.Rate, c.RateLimit.Burst = 1_000_000, 1_000_000 // measured, never hit
 	}})
 
 	off := config.Defaults()
@@ -42,20 +36,19 @@ func BenchmarkProtections(b *testing.B) {
 	off.Traffic.MaxInFlight, off.Traffic.Retry.MaxAttempts = -1, -1
 	off.Traffic.RequestTimeout, off.Traffic.SubgraphTimeout = -1, -1
 	off.Traffic.Breaker.Disabled = true
-	sdl, err := os.ReadFile("../schema/supergraph.graphql")
-	if err != nil {
-		b.Fatal(err)
-	}
-	urls := map[string]string{}
+	off.Supergraph.Path, off.Supergraph.PollInterval = "../schema/supergraph.graphql", -1
+	off.Telemetry.MetricsPath = "-"
+	off.Subgraphs = map[string]config.Subgraph{}
 	for name, sg := range st.Subgraphs {
-		urls[name] = sg.Server.URL + "/graphql"
+		off.Subgraphs[name] = config.Subgraph{URLs: []string{sg.Server.URL + "/graphql"}}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
-	bare, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: urls, Settings: &off}, slog.New(slog.DiscardHandler))
+	bare, err := router.New(ctx, off, router.Options{Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { _ = bare.Close() })
 	bareSrv := httptest.NewServer(bare)
 	b.Cleanup(bareSrv.Close)
 

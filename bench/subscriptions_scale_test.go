@@ -25,7 +25,6 @@ import (
 
 	"github.com/myshop/supergraph/e2e/stack"
 	"github.com/myshop/supergraph/router/config"
-	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/subgraphs/platform/redistest"
 	userstore "github.com/myshop/supergraph/subgraphs/users/postgres"
 )
@@ -197,7 +196,7 @@ func BenchmarkSubscriptionScale(b *testing.B) {
 // the write timeout, lowered here to 1s from 5s so the run stays short).
 func BenchmarkSubscriptionStalledClient(b *testing.B) {
 	secs := envInt(b, "BENCH_SUBS_SECONDS", 3)
-	st, pub, prefix := scaleStack(b, func(c *server.Config) { c.SubscriptionWriteTimeout = time.Second })
+	st, pub, prefix := scaleStack(b, func(c *config.Config) { c.Subscriptions.WriteTimeout = config.Duration(time.Second) })
 	tokens, users := scaleUsers(b, st, 1)
 	orders := scaleOrders(b, st, users, 1)
 	versions := map[string]int{} // versions only go up, across runs too
@@ -233,12 +232,11 @@ func BenchmarkSubscriptionStalledClient(b *testing.B) {
 // scaleStack starts a stack whose router listens for order changes under
 // a prefix of our own (we publish them there), with no subscription quota
 // (a few users hold them all).
-func scaleStack(b *testing.B, adjust func(*server.Config)) (*stack.Stack, redisPublisher, string) {
+func scaleStack(b *testing.B, adjust func(*config.Config)) (*stack.Stack, redisPublisher, string) {
 	pub, prefix := redistest.New(b)
-	set := config.Defaults()
-	set.Subscriptions.MaxPerUser, set.Subscriptions.MaxTotal = -1, -1
-	st := stack.Start(b, stack.Options{Router: func(c *server.Config) {
-		c.Settings, c.LivePrefix = &set, prefix
+	st := stack.Start(b, stack.Options{Router: func(c *config.Config) {
+		c.Subscriptions.MaxPerUser, c.Subscriptions.MaxTotal = -1, -1
+		c.Subscriptions.ChannelPrefix = prefix
 		if adjust != nil {
 			adjust(c)
 		}

@@ -17,13 +17,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/myshop/supergraph/router"
+	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/subgraphs/all"
 
 	"github.com/myshop/supergraph/subgraphs/platform/demo"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
@@ -74,8 +75,9 @@ type Options struct {
 	// want no traffic they did not cause.
 	Background bool
 	// Router adjusts the router's configuration (protections, rate
-	// limits) before it starts; the router gets the stack's Redis.
-	Router func(*server.Config)
+	// limits) before it starts. It starts as `make run`'s: dev on, the
+	// stack's subgraphs, users' key set and the stack's Redis.
+	Router func(*config.Config)
 	// World is the demo world every subgraph seeds; nil is demo.Default().
 	World *demo.World
 }
@@ -153,29 +155,37 @@ func Start(t testing.TB, opts Options) *Stack {
 		}
 	}
 
-	sdl, err := os.ReadFile(filepath.Join(RepoRoot(t), "schema", "supergraph.graphql"))
-	if err != nil {
-		t.Fatal(err)
+	// The router is built as `make run` builds it (router.New); it refuses
+	// a bad token itself, before any subgraph call, with keys from the
+	// users subgraph's JWKS, and listens to orders' status channels itself
+	// (live order tracking), under the stack's prefix.
+	rcfg := config.Defaults()
+	rcfg.Introspection, rcfg.Playground = ptr(true), ptr(true)
+	rcfg.Supergraph.Path = filepath.Join(RepoRoot(t), "schema", "supergraph.graphql")
+	rcfg.Supergraph.PollInterval = -1
+	rcfg.JWKSURL = st.Subgraphs[users.Def.Name].Server.URL + users.JWKSPath
+	rcfg.RedisURL, rcfg.RedisPrefix, rcfg.Subscriptions.ChannelPrefix = redistest.URL(), prefix+"router:", prefix
+	rcfg.Subgraphs = map[string]config.Subgraph{}
+	for name, u := range urls {
+		rcfg.Subgraphs[name] = config.Subgraph{URLs: []string{u}}
 	}
-	// The router refuses a bad token itself, before any subgraph call, with
-	// keys from the users subgraph's JWKS; subgraphs verify it again.
-	verifier := auth.NewVerifier(auth.NewJWKS(st.Subgraphs["users"].Server.URL+users.JWKSPath, nil))
-	// The router listens to orders' status channels itself (live order
-	// tracking), under the stack's prefix.
-	routerRedis, _ := redistest.New(t)
-	rcfg := server.Config{Supergraph: string(sdl), SubgraphURLs: urls, Verifier: verifier, Redis: routerRedis,
-		RedisPrefix: prefix + "router:", LivePrefix: prefix}
 	if opts.Router != nil {
 		opts.Router(&rcfg)
 	}
-	router, err := server.New(ctx, rcfg, log)
+	rt, err := router.New(ctx, rcfg, router.Options{Log: log})
 	if err != nil {
 		t.Fatalf("router: %v", err)
 	}
-	st.Router = httptest.NewServer(router)
+	t.Cleanup(func() { _ = rt.Close() })
+	st.Router = httptest.NewUnstartedServer(nil)
+	st.Router.Config = rt.HTTPServer(rt)
+	st.Router.Start()
+
 	t.Cleanup(st.Router.Close)
 	return st
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // RepoRoot is the directory holding go.work, found from the working
 // directory up.

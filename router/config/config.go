@@ -39,6 +39,8 @@ type Config struct {
 	// RedisURL is shared state between router replicas (rate limits,
 	// persisted queries). Empty: each replica keeps its own in memory.
 	RedisURL string `yaml:"redis_url"`
+	// RedisPrefix starts every key the router writes there.
+	RedisPrefix string `yaml:"redis_prefix"`
 	// MediaURL is where the products subgraph serves /media (images, and
 	// presigned uploads with the local backend), e.g. http://products:4002;
 	// set, the router proxies /media/ to it, so a deployment that
@@ -212,7 +214,11 @@ type Subscriptions struct {
 	MaxPerConnection int      `yaml:"max_per_connection"`
 	MaxPerUser       int      `yaml:"max_per_user"` // per user id, else per client IP
 	MaxTotal         int      `yaml:"max_total"`    // per router process
-	PingInterval     Duration `yaml:"ping_interval"`
+	PingInterval     Duration `yaml:"ping_interval"` // negative: never
+	// ChannelPrefix starts the Redis channels the subgraphs publish live
+	// events on (the orders subgraph's REDIS_PREFIX): with redis_url set
+	// the router serves those subscriptions from them itself.
+	ChannelPrefix string `yaml:"channel_prefix"`
 }
 
 // Telemetry: Prometheus metrics and OpenTelemetry traces.
@@ -315,6 +321,8 @@ func (c *Config) fill() {
 	def(&s.MaxPerUser, 50)
 	def(&s.MaxTotal, 20000)
 	def(&s.PingInterval, Duration(25*time.Second))
+	def(&s.ChannelPrefix, "myshop:")
+	def(&c.RedisPrefix, "myshop:router:")
 	def(&c.Telemetry.MetricsPath, "/metrics")
 	def(&c.Telemetry.Tracing.Exporter, "none")
 	def(&c.Telemetry.Tracing.SampleRatio, 1)
@@ -367,6 +375,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	strEnv(getenv("ROUTER_SUPERGRAPH"), &c.Supergraph.Path)
 	strEnv(getenv("ROUTER_JWKS_URL"), &c.JWKSURL)
 	strEnv(getenv("ROUTER_REDIS_URL"), &c.RedisURL)
+	if v := getenv("ROUTER_DEV"); v != "" {
+		dev, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("ROUTER_DEV: want true or false, got %q", v)
+		}
+		c.Dev = dev
+	}
 	if v := getenv("ROUTER_SUPERGRAPH_POLL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {

@@ -106,7 +106,11 @@ func runCases(t *testing.T, sc *conformance.Scenario, supergraph string) {
 			set := config.Defaults()
 			set.IncludeSubgraphErrors = true
 			set.Introspection = &[]bool{true}[0]
-			h, err := server.New(ctx, server.Config{Supergraph: supergraph, SubgraphURLs: urls, Verifier: issuer.Verifier(), Settings: &set}, slog.New(slog.DiscardHandler))
+			set.Subgraphs = map[string]config.Subgraph{}
+			for name, u := range urls {
+				set.Subgraphs[name] = config.Subgraph{URLs: []string{u}}
+			}
+			h, err := server.New(ctx, server.Config{Supergraph: supergraph, Verifier: issuer.Verifier(), Settings: &set}, slog.New(slog.DiscardHandler))
 			if c.LoadError != "" {
 				if err == nil || !strings.Contains(err.Error(), c.LoadError) {
 					t.Fatalf("loading the supergraph: got error %v, want one containing %q", err, c.LoadError)

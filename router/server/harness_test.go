@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/server"
 )
 
@@ -96,15 +98,52 @@ func newRouter(t testing.TB, urls map[string]string, opts ...func(*server.Config
 func newRouterFor(t testing.TB, sdl string, urls map[string]string, opts ...func(*server.Config)) *server.Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	cfg := server.Config{Supergraph: sdl, SubgraphURLs: urls}
+	cfg := server.Config{Supergraph: sdl}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	set := devSettings()
+	if cfg.Settings != nil {
+		set = *cfg.Settings
+	}
+	set.Subgraphs = maps.Clone(set.Subgraphs)
+	if set.Subgraphs == nil {
+		set.Subgraphs = map[string]config.Subgraph{}
+	}
+	for name, u := range urls {
+		if sub := set.Subgraphs[name]; len(sub.URLs) == 0 { // a test's own instances win
+			sub.URLs = []string{u}
+			set.Subgraphs[name] = sub
+		}
+	}
+	cfg.Settings = &set
 	s, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// devSettings are the defaults with introspection and the playground on,
+// as a developer runs the router.
+func devSettings() config.Config {
+	set := config.Defaults()
+	on := true
+	set.Introspection, set.Playground = &on, &on
+	return set
+}
+
+// settings adjusts the router's settings (devSettings unless an earlier
+// option set others).
+func settings(adjust func(*config.Config)) func(*server.Config) {
+	return func(c *server.Config) {
+		set := devSettings()
+		if c.Settings != nil {
+			set = *c.Settings
+		}
+		adjust(&set)
+		c.Settings = &set
+	}
 }
 
 type response struct {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/server"
 )
 
@@ -19,7 +20,9 @@ func TestIntrospectionDisabled(t *testing.T) {
 	users := newFakeSubgraph(t, usersResponse)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	h, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: map[string]string{"users": users.URL}, DisableIntrospection: true}, slog.New(slog.DiscardHandler))
+	set := config.Defaults() // introspection is off unless dev
+	set.Subgraphs = map[string]config.Subgraph{"users": {URLs: []string{users.URL}}}
+	h, err := server.New(ctx, server.Config{Supergraph: string(sdl), Settings: &set}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/router/compose"
+	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/platform/redistest"
@@ -49,8 +50,8 @@ type OrderEvent { from: String at: String! version: Int! }`}})
 		t.Fatal(err)
 	}
 	srv := newRouterFor(t, sdl, map[string]string{"orders": orders.URL}, func(c *server.Config) {
-		c.Verifier, c.Redis, c.RedisPrefix, c.LivePrefix = issuer.Verifier(), rdb, prefix+"router:", prefix
-	})
+		c.Verifier, c.Redis = issuer.Verifier(), rdb
+	}, settings(func(c *config.Config) { c.RedisPrefix, c.Subscriptions.ChannelPrefix = prefix+"router:", prefix }))
 	h := &subsHarness{srv: srv, router: httptest.NewServer(srv), issuer: issuer}
 	t.Cleanup(h.router.Close)
 	const sub = `{"id":"a","type":"subscribe","payload":{"query":"subscription { orderStatusChanged(orderId: \"o1\") { status previousStatus version order { number } } }"}}`

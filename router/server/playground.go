@@ -25,6 +25,6 @@ func playgroundAssets() http.Handler {
 // wantsPlayground: a browser opening /graphql (GET, HTML accepted, no query)
 // gets GraphiQL instead of a "no query" error.
 func (s *Server) wantsPlayground(r *http.Request) bool {
-	return !s.cfg.DisablePlayground && r.Method == http.MethodGet &&
+	return *s.set.Playground && r.Method == http.MethodGet &&
 		r.URL.Query().Get("query") == "" && strings.Contains(r.Header.Get("Accept"), "text/html")
 }

@@ -205,10 +205,7 @@ func (s *Server) protections() error {
 	} else {
 		s.set = config.Defaults()
 	}
-	prefix := s.cfg.RedisPrefix
-	if prefix == "" {
-		prefix = "myshop:router:"
-	}
+	prefix := s.set.RedisPrefix
 	s.quota = &quota{perUser: s.set.Subscriptions.MaxPerUser, total: s.set.Subscriptions.MaxTotal, byUser: map[string]int{}}
 	if n := s.set.Traffic.MaxInFlight; n > 0 {
 		s.inFlight = make(chan struct{}, n)
@@ -235,7 +232,7 @@ func (s *Server) engineOptions() gateway.Options {
 	l, t := s.set.Limits, s.set.Traffic
 	opts := gateway.Options{
 		HTTPClient:           s.cfg.HTTPClient,
-		DisableIntrospection: s.cfg.DisableIntrospection,
+		DisableIntrospection: !*s.set.Introspection,
 		Limits: gateway.Limits{
 			ParserTokens: l.ParserTokens, ParserDepth: l.ParserDepth, MaxDepth: l.MaxDepth, MaxHeight: l.MaxHeight,
 			MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields, MaxDirectives: l.MaxDirectives,
@@ -263,10 +260,7 @@ func (s *Server) engineOptions() gateway.Options {
 		opts.Traffic.Observer = s.cfg.Metrics
 	}
 	if s.cfg.Redis != nil {
-		opts.Live = gateway.LiveOptions{Redis: s.cfg.Redis, Prefix: s.cfg.LivePrefix}
-		if opts.Live.Prefix == "" {
-			opts.Live.Prefix = "myshop:"
-		}
+		opts.Live = gateway.LiveOptions{Redis: s.cfg.Redis, Prefix: s.set.Subscriptions.ChannelPrefix}
 	}
 	for _, r := range s.set.Headers.Propagate {
 		opts.Headers = append(opts.Headers, gateway.HeaderRule(r))

@@ -393,7 +393,7 @@ func TestPersistedOperations(t *testing.T) {
 
 	// APQ: register by sending the document once, then the hash suffices.
 	rdb, prefix := redistest.New(t)
-	p = newProt(t, func(c *config.Config) { c.Persisted.APQ = true }, func(c *server.Config) { c.Redis, c.RedisPrefix = rdb, prefix })
+	p = newProt(t, func(c *config.Config) { c.Persisted.APQ, c.RedisPrefix = true, prefix }, func(c *server.Config) { c.Redis = rdb })
 	const doc = `{ node(id: "1") { id } }`
 	if r := do(p.h, "POST", hashOnly(sha(doc)), nil); r.code() != server.CodePersistedNotFound {
 		t.Errorf("unregistered: %s", r.body)
@@ -403,7 +403,7 @@ func TestPersistedOperations(t *testing.T) {
 		t.Errorf("register: %d %s", r.status, r.body)
 	}
 	// Another replica sharing Redis knows it too.
-	other := newProt(t, func(c *config.Config) { c.Persisted.APQ = true }, func(c *server.Config) { c.Redis, c.RedisPrefix = rdb, prefix })
+	other := newProt(t, func(c *config.Config) { c.Persisted.APQ, c.RedisPrefix = true, prefix }, func(c *server.Config) { c.Redis = rdb })
 	if r := do(other.h, "POST", hashOnly(sha(doc)), nil); r.status != 200 || strings.Contains(r.body, "errors") {
 		t.Errorf("hash only on another replica: %d %s", r.status, r.body)
 	}
@@ -417,7 +417,7 @@ func TestRateLimits(t *testing.T) {
 		c.RateLimit.Enabled = true
 		c.RateLimit.Rate, c.RateLimit.Burst, c.RateLimit.Period = 10, 10, config.Duration(time.Minute)
 	}
-	shared := func(c *server.Config) { c.Redis, c.RedisPrefix = rdb, prefix }
+	shared := func(c *server.Config) { c.Redis = rdb; c.Settings.RedisPrefix = prefix }
 	a, b := newProt(t, set, shared), newProt(t, set, shared)
 	var ok, limited int
 	for i := range 12 {
@@ -439,7 +439,7 @@ func TestRateLimits(t *testing.T) {
 	}
 
 	// 20 aliased logins against a login limit of 5: refused whole, no call.
-	p := newProt(t, func(c *config.Config) { c.RateLimit.Enabled = true }, func(c *server.Config) { c.Redis, c.RedisPrefix = rdb, prefix+"logins:" })
+	p := newProt(t, func(c *config.Config) { c.RateLimit.Enabled, c.RedisPrefix = true, prefix+"logins:" }, func(c *server.Config) { c.Redis = rdb })
 	var q strings.Builder
 	q.WriteString("mutation {")
 	for i := range 20 {

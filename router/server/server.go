@@ -11,7 +11,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"sync/atomic"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -23,21 +22,18 @@ import (
 	"github.com/myshop/supergraph/subgraphs/platform/auth"
 )
 
-// Config is what a Server serves.
+// Config is what a Server serves: a supergraph, the settings (router.yaml,
+// the one configuration type: its defaults are written once, in package
+// config) and the clients the settings call for. Package router builds it
+// from the settings alone; tests fill it directly.
 type Config struct {
-	Supergraph   string            // supergraph SDL text
-	SubgraphURLs map[string]string // optional override of join__graph url, keyed by subgraph name ("users")
-	HTTPClient   *http.Client      // optional; for subgraph calls
-	// SubgraphURL optionally overrides a subgraph's URL by name on every
-	// load, including reloads that add subgraphs; "" keeps SubgraphURLs or
-	// the join__graph url.
-	SubgraphURL func(name string) string
-	// DisableIntrospection rejects __schema and __type with the error code
-	// INTROSPECTION_DISABLED; __typename still works.
-	DisableIntrospection bool
-	// DisablePlayground stops serving GraphiQL on GET / and browser GETs of
-	// /graphql.
-	DisablePlayground bool
+	Supergraph string // supergraph SDL text
+	// Settings are router.yaml with its defaults filled; nil means
+	// config.Defaults(). Settings.Subgraphs[name].URLs override the
+	// supergraph's URLs.
+	Settings *config.Config
+	// HTTPClient is optional; for subgraph calls.
+	HTTPClient *http.Client
 	// Verifier checks the bearer token of /graphql requests before anything
 	// else happens: a request with an Authorization header that is not a
 	// valid token is answered 401 UNAUTHENTICATED, without parsing,
@@ -46,55 +42,14 @@ type Config struct {
 	// header is forwarded to subgraphs. nil accepts no token: every
 	// request with an Authorization header gets 401.
 	Verifier *auth.Verifier
-
-	// Subscriptions (WebSocket: graphql-transport-ws on GET /graphql with
-	// Upgrade; SSE: POST /graphql with Accept: text/event-stream).
-	// SubscriptionInitTimeout is how long a WebSocket may wait before
-	// connection_init (then 4408); default 10s.
-	SubscriptionInitTimeout time.Duration
-	// SubscriptionWriteTimeout bounds every write of an event: a client
-	// that does not take it in time is disconnected, so it cannot hold up
-	// the others on the same upstream subscription; default 5s.
-	SubscriptionWriteTimeout time.Duration
-	// MaxSubscriptionsPerConnection caps a WebSocket's running operations
-	// (more get an error); default 100, negative for no cap.
-	MaxSubscriptionsPerConnection int
-	// WebSocketPingInterval is how often the router pings WebSocket
-	// clients (keeps proxies from closing idle sockets); default 25s,
-	// negative for never.
-	WebSocketPingInterval time.Duration
-
-	// Settings are router.yaml's protections, traffic rules and header
-	// rules, defaults filled; nil means config.Defaults(). Introspection,
-	// playground and subscription fields above take precedence.
-	Settings *config.Config
-	// Redis shares rate limits and APQ documents between router replicas;
-	// nil keeps them per process.
+	// Redis shares rate limits and APQ documents between router replicas
+	// (under Settings.RedisPrefix) and carries the events the router serves
+	// subscriptions from (Settings.Subscriptions.ChannelPrefix); nil keeps
+	// them per process.
 	Redis redis.UniversalClient
-	// RedisPrefix starts every key the router writes; default "myshop:router:".
-	RedisPrefix string
-	// LivePrefix starts the orders subgraph's channel names (its
-	// REDIS prefix, default "myshop:"): with Redis set, the router serves
-	// orderStatusChanged and myOrderUpdates from them itself.
-	LivePrefix string
 	// Metrics records requests and subgraph fetches and is served at
 	// Settings.Telemetry.MetricsPath; nil records nothing.
 	Metrics *metrics.Metrics
-}
-
-func (c *Config) defaults() {
-	if c.SubscriptionInitTimeout <= 0 {
-		c.SubscriptionInitTimeout = 10 * time.Second
-	}
-	if c.SubscriptionWriteTimeout <= 0 {
-		c.SubscriptionWriteTimeout = 5 * time.Second
-	}
-	if c.MaxSubscriptionsPerConnection == 0 {
-		c.MaxSubscriptionsPerConnection = 100
-	}
-	if c.WebSocketPingInterval == 0 {
-		c.WebSocketPingInterval = 25 * time.Second
-	}
 }
 
 // Server serves GraphQL for one supergraph at a time. It is an http.Handler.
@@ -120,12 +75,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cfg.defaults()
-	if set := cfg.Settings; set != nil {
-		// router.yaml can turn them off; the explicit fields still can too.
-		cfg.DisableIntrospection = cfg.DisableIntrospection || (set.Introspection != nil && !*set.Introspection)
-		cfg.DisablePlayground = cfg.DisablePlayground || (set.Playground != nil && !*set.Playground)
-	}
 	s := &Server{ctx: ctx, cfg: cfg, log: log, mux: http.NewServeMux()}
 	if err := s.protections(); err != nil {
 		return nil, err
@@ -134,9 +83,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load supergraph: %w", err)
 	}
-	for name := range cfg.SubgraphURLs {
-		if !hasSubgraph(sg, name) {
-			return nil, fmt.Errorf("subgraph URL override for %q: no such subgraph in the supergraph", name)
+	for name, sub := range s.set.Subgraphs {
+		if len(sub.URLs) > 0 && !hasSubgraph(sg, name) {
+			return nil, fmt.Errorf("subgraphs.%s.urls: no such subgraph in the supergraph", name)
 		}
 	}
 	g, err := s.newGeneration(sg)
@@ -160,7 +109,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 		s.mux.Handle("GET "+p, cfg.Metrics.Handler())
 		cfg.Metrics.GaugeFunc("router_streams_open", "Open WebSockets and SSE streams.", func() float64 { return float64(s.OpenStreams()) })
 	}
-	if !cfg.DisablePlayground {
+	if *s.set.Playground {
 		s.mux.HandleFunc("GET /{$}", s.playground)
 		s.mux.Handle("GET /playground/", playgroundAssets())
 	}
@@ -172,13 +121,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
 func (s *Server) newGeneration(sg *supergraph.Supergraph) (*generation, error) {
 	urls := map[string]string{}
 	for _, sub := range sg.Subgraphs {
-		if u, ok := s.cfg.SubgraphURLs[sub.Name]; ok {
-			urls[sub.Name] = u
-		}
-		if s.cfg.SubgraphURL != nil {
-			if u := s.cfg.SubgraphURL(sub.Name); u != "" {
-				urls[sub.Name] = u
-			}
+		if u := s.set.Subgraphs[sub.Name].URLs; len(u) > 0 {
+			urls[sub.Name] = u[0]
 		}
 	}
 	ctx, cancel := context.WithCancel(s.ctx)

@@ -57,7 +57,7 @@ func (s *Server) serveSSE(w http.ResponseWriter, r *http.Request, g *generation,
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no") // proxies must not buffer the stream
 	w.WriteHeader(http.StatusOK)
-	sink := &sseSink{w: w, rc: http.NewResponseController(w), timeout: s.cfg.SubscriptionWriteTimeout}
+	sink := &sseSink{w: w, rc: http.NewResponseController(w), timeout: s.set.Subscriptions.WriteTimeout.D()}
 	if err := sink.flush(); err != nil {
 		return
 	}

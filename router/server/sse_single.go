@@ -114,7 +114,7 @@ func (s *Server) reserveStream(w http.ResponseWriter, r *http.Request) {
 	s.streams.m[token] = st
 	s.streams.mu.Unlock()
 	// A reservation nobody connects to is dropped.
-	time.AfterFunc(s.cfg.SubscriptionInitTimeout, func() {
+	time.AfterFunc(s.set.Subscriptions.InitTimeout.D(), func() {
 		select {
 		case <-st.connected:
 		default:
@@ -166,7 +166,7 @@ func (s *Server) connectStream(w http.ResponseWriter, r *http.Request, token str
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	sink := &sseSink{w: w, rc: http.NewResponseController(w), timeout: s.cfg.SubscriptionWriteTimeout}
+	sink := &sseSink{w: w, rc: http.NewResponseController(w), timeout: s.set.Subscriptions.WriteTimeout.D()}
 	// Flushed before operations can see the sink: after this, every write
 	// is theirs or a heartbeat, all under the sink's lock.
 	if err := sink.flush(); err != nil {

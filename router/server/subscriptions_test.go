@@ -298,7 +298,7 @@ func TestWebSocketSubscription(t *testing.T) {
 // the connection with the code the protocol gives it.
 func TestWebSocketProtocolErrors(t *testing.T) {
 	t.Parallel()
-	h := newSubsHarness(t, func(c *server.Config) { c.SubscriptionInitTimeout = 200 * time.Millisecond })
+	h := newSubsHarness(t, settings(func(c *config.Config) { c.Subscriptions.InitTimeout = config.Duration(200 * time.Millisecond) }))
 	cases := []struct {
 		name string
 		do   func(c *wsClient)
@@ -325,10 +325,10 @@ func TestWebSocketProtocolErrors(t *testing.T) {
 }
 
 // TestWebSocketLimitAndDrain: a connection runs at most
-// MaxSubscriptionsPerConnection operations; Drain closes sockets with 1001.
+// subscriptions.max_per_connection operations; Drain closes sockets with 1001.
 func TestWebSocketLimitAndDrain(t *testing.T) {
 	t.Parallel()
-	h := newSubsHarness(t, func(c *server.Config) { c.MaxSubscriptionsPerConnection = 1 })
+	h := newSubsHarness(t, settings(func(c *config.Config) { c.Subscriptions.MaxPerConnection = 1 }))
 	c := h.dial(t)
 	c.init(`{}`)
 	c.send(subscribeMsg("1"))
@@ -446,10 +446,7 @@ func TestEverySubscriptionHasItsOwnUpstream(t *testing.T) {
 // connections, and a completed one frees its place.
 func TestSubscriptionQuotas(t *testing.T) {
 	t.Parallel()
-	set := config.Defaults()
-	set.Introspection = nil
-	set.Subscriptions.MaxPerUser = 1
-	h := newSubsHarness(t, func(c *server.Config) { c.Settings = &set })
+	h := newSubsHarness(t, settings(func(c *config.Config) { c.Subscriptions.MaxPerUser = 1 }))
 	token := h.issuer.Token("usr_ada")
 	a, b := h.dial(t), h.dial(t)
 	a.init(`{"Authorization":"Bearer ` + token + `"}`)

@@ -146,7 +146,7 @@ type wsSub struct {
 
 func (c *wsConn) serve() {
 	defer c.cleanup()
-	initTimer := time.AfterFunc(c.s.cfg.SubscriptionInitTimeout, func() {
+	initTimer := time.AfterFunc(c.s.set.Subscriptions.InitTimeout.D(), func() {
 		c.mu.Lock()
 		seen := c.initSeen
 		c.mu.Unlock()
@@ -155,7 +155,7 @@ func (c *wsConn) serve() {
 		}
 	})
 	defer initTimer.Stop()
-	if every := c.s.cfg.WebSocketPingInterval; every > 0 {
+	if every := c.s.set.Subscriptions.PingInterval.D(); every > 0 {
 		go c.ping(every)
 	}
 	for {
@@ -296,7 +296,7 @@ func (c *wsConn) subscribe(m wsMessage) bool {
 		c.close(closeDuplicate, "Subscriber for "+m.ID+" already exists")
 		return false
 	}
-	if max := c.s.cfg.MaxSubscriptionsPerConnection; max > 0 && len(c.subs) >= max {
+	if max := c.s.set.Subscriptions.MaxPerConnection; max > 0 && len(c.subs) >= max {
 		c.mu.Unlock()
 		c.sendErrors(m.ID, (&gateway.RequestError{Code: codeSubscriptionLimit,
 			Message: "too many operations on this connection; complete some first"}).MarshalResponse())
@@ -428,11 +428,11 @@ func (c *wsConn) write(m wsMessage) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, c.s.cfg.SubscriptionWriteTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.set.Subscriptions.WriteTimeout.D())
 	defer cancel()
 	err = c.conn.Write(ctx, websocket.MessageText, b)
 	if err != nil && ctx.Err() != nil && c.ctx.Err() == nil {
-		c.s.log.Warn("websocket client too slow: closing", "timeout", c.s.cfg.SubscriptionWriteTimeout.String())
+		c.s.log.Warn("websocket client too slow: closing", "timeout", c.s.set.Subscriptions.WriteTimeout.D().String())
 		c.close(closeTryAgainLater, "too slow")
 	}
 	return err

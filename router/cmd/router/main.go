@@ -14,27 +14,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/http"
+	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
-	"time"
 
-	"github.com/redis/go-redis/v9"
-
+	"github.com/myshop/supergraph/router"
 	"github.com/myshop/supergraph/router/compose"
 	"github.com/myshop/supergraph/router/config"
-	"github.com/myshop/supergraph/router/metrics"
-	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/router/supergraph"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
-	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
 )
 
 func main() {
@@ -64,6 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if *path != "" {
 		set.Supergraph.Path = *path
 	}
+	// The subgraph names the environment may give URLs for.
 	sdl, err := os.ReadFile(set.Supergraph.Path)
 	if err != nil {
 		return fmt.Errorf("read supergraph: %w", err)
@@ -83,103 +75,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if *printConfig {
 		return set.Print(stdout)
 	}
-	// Records logged with a request's context carry its trace_id and span_id.
-	log := slog.New(telemetry.LogHandler(slog.NewJSONHandler(stdout, nil)))
-	tr := set.Telemetry.Tracing
-	shutdownTracing, err := telemetry.Setup(ctx, telemetry.Config{ServiceName: "router", Exporter: tr.Exporter,
-		Endpoint: tr.Endpoint, SampleRatio: tr.SampleRatio, Stdout: stdout})
+	r, err := router.New(ctx, set, router.Options{Stdout: stdout})
 	if err != nil {
 		return err
 	}
-	defer func() {
-		// Spans still buffered go out before the process ends.
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := shutdownTracing(sctx); err != nil {
-			log.Warn("flush traces", "err", err)
-		}
-	}()
-
-	var rdb redis.UniversalClient
-	if set.RedisURL != "" {
-		opts, err := redis.ParseURL(set.RedisURL)
-		if err != nil {
-			return fmt.Errorf("redis_url: %w", err)
-		}
-		// Short timeouts: a slow Redis must cost a request milliseconds, not
-		// seconds; the rate limiter then decides locally.
-		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = time.Second, 100*time.Millisecond, 100*time.Millisecond
-		rdb = redis.NewClient(opts)
-		defer rdb.Close()
-	}
-	cfg := server.Config{
-		Supergraph: string(sdl),
-		SubgraphURL: func(name string) string {
-			if s := set.Subgraphs[name]; len(s.URLs) > 0 {
-				return s.URLs[0]
-			}
-			return ""
-		},
-		DisableIntrospection:          !*set.Introspection,
-		DisablePlayground:             !*set.Playground,
-		SubscriptionInitTimeout:       set.Subscriptions.InitTimeout.D(),
-		SubscriptionWriteTimeout:      set.Subscriptions.WriteTimeout.D(),
-		MaxSubscriptionsPerConnection: set.Subscriptions.MaxPerConnection,
-		WebSocketPingInterval:         set.Subscriptions.PingInterval.D(),
-		// Keys are fetched on first use, so the router starts before the
-		// users subgraph; tokens fail verification until it answers.
-		Verifier: auth.NewVerifier(auth.NewJWKS(set.JWKSURL, nil)),
-		Settings: &set,
-		Redis:    rdb,
-		Metrics:  metrics.New(),
-	}
-	srv, err := server.New(ctx, cfg, log)
+	defer r.Close()
+	ln, err := net.Listen("tcp", set.ListenAddr)
 	if err != nil {
-		return err
-	}
-	subgraphs := map[string]string{}
-	for _, sub := range sg.Subgraphs {
-		subgraphs[sub.Name] = sub.URL
-		if u := cfg.SubgraphURL(sub.Name); u != "" {
-			subgraphs[sub.Name] = strings.Join(set.Subgraphs[sub.Name].URLs, ",")
-		}
-	}
-	log.Info("config", "listen_addr", set.ListenAddr, "config", *configPath, "supergraph", set.Supergraph.Path, "subgraphs", subgraphs,
-		"introspection", *set.Introspection, "playground", *set.Playground, "supergraph_poll", set.Supergraph.PollInterval.String(),
-		"jwks_url", set.JWKSURL, "redis", rdb != nil, "rate_limit", set.RateLimit.Enabled, "persisted_operations", set.Persisted.Mode,
-		"tracing", tr.Exporter)
-	if poll := set.Supergraph.PollInterval.D(); poll > 0 {
-		go watchFile(ctx, set.Supergraph.Path, poll, sdl, func(b []byte) error { return srv.Reload(string(b)) }, log)
-	}
-
-	httpServer := &http.Server{
-		Addr: set.ListenAddr,
-		// Each request continues the client's trace (traceparent) in a
-		// server span, which the subgraph fetches carry on; probes and
-		// scrapes are not traced.
-		Handler: telemetry.Middleware(srv, "/health", set.Telemetry.MetricsPath),
-		// Slowloris: a client dripping its headers is cut off.
-		ReadHeaderTimeout: 5 * time.Second,
-		MaxHeaderBytes:    set.Limits.MaxHeaderBytes,
-		IdleTimeout:       2 * time.Minute,
-	}
-	// Shutdown neither closes WebSockets nor waits for SSE streams: Drain
-	// closes them (1001), so clients reconnect to another instance.
-	httpServer.RegisterOnShutdown(srv.Drain)
-	errc := make(chan error, 1)
-	go func() { errc <- httpServer.ListenAndServe() }()
-	select {
-	case err := <-errc:
 		return fmt.Errorf("listen: %w", err)
-	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	return r.Serve(ctx, ln, r)
 }
 
 // runCompose writes (or with -check, verifies) the supergraph.

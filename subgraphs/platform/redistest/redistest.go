@@ -18,14 +18,7 @@ import (
 // deleted when it ends.
 func New(t testing.TB) (*redis.Client, string) {
 	t.Helper()
-	u := os.Getenv("TEST_REDIS_URL")
-	if u == "" {
-		u = os.Getenv("REDIS_URL")
-	}
-	if u == "" {
-		u = subgraph.DefaultRedisURL
-	}
-	rdb, err := subgraph.OpenRedis(context.Background(), u)
+	rdb, err := subgraph.OpenRedis(context.Background(), URL())
 	if err != nil {
 		t.Fatalf("redistest: is Redis running? see README: %v", err)
 	}
@@ -41,4 +34,16 @@ func New(t testing.TB) (*redis.Client, string) {
 		rdb.Close()
 	})
 	return rdb, prefix
+}
+
+// URL is the Redis tests use: TEST_REDIS_URL, else REDIS_URL, else the
+// default.
+func URL() string {
+	if u := os.Getenv("TEST_REDIS_URL"); u != "" {
+		return u
+	}
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		return u
+	}
+	return subgraph.DefaultRedisURL
 }

@@ -12,10 +12,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,10 +28,10 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/myshop/supergraph/router/server"
+	"github.com/myshop/supergraph/router"
+	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/subgraphs/inventory"
 	"github.com/myshop/supergraph/subgraphs/payments"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 	"github.com/myshop/supergraph/subgraphs/products"
 	"github.com/myshop/supergraph/subgraphs/users"
@@ -52,18 +54,6 @@ func main() {
 func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	getenv := withServiceSecret(env)
-	supergraphPath := getenv("ROUTER_SUPERGRAPH")
-	if supergraphPath == "" {
-		supergraphPath = "schema/supergraph.graphql"
-	}
-	sdl, err := os.ReadFile(supergraphPath)
-	if err != nil {
-		return fmt.Errorf("read supergraph: %w", err)
-	}
-	routerAddr := getenv("ROUTER_LISTEN_ADDR")
-	if routerAddr == "" {
-		routerAddr = "127.0.0.1:4000"
-	}
 
 	g, ctx := errgroup.WithContext(ctx)
 	urls := map[string]string{}
@@ -73,8 +63,7 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 	var urlsMu sync.Mutex // subgraphs started earlier read urls from their goroutines
 	urlOf := func(name string) string { urlsMu.Lock(); defer urlsMu.Unlock(); return urls[name] }
 	getenv = withUpstreams(getenv, urlOf)
-	var adminPassword string
-	var deps subgraph.Deps // any subgraph's: the router shares their Redis
+	var adminPassword, redisURL string
 	for _, d := range subgraphs {
 		cfg, err := subgraph.ConfigFromEnv(d, getenv)
 		if err != nil {
@@ -98,7 +87,7 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 				return err
 			}
 		}
-		deps = sg.Deps
+		redisURL = cfg.RedisURL // the router shares the subgraphs' Redis
 		urlsMu.Lock()
 		urls[d.Name] = sg.URL
 		urlsMu.Unlock()
@@ -106,21 +95,22 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 		g.Go(func() error { return subgraph.Serve(ctx, sg.Listener, sg.Handler) })
 	}
 
-	// The router verifies tokens with the users subgraph's keys before it
-	// plans anything; subgraphs verify them again.
-	verifier := auth.NewVerifier(auth.NewJWKS(strings.TrimSuffix(urls[users.Def.Name], "/graphql")+users.JWKSPath, nil))
-	// With the subgraphs' Redis the router serves live order status from
-	// orders' channels itself (and keeps rate limits and APQ there).
-	router, err := server.New(ctx, server.Config{Supergraph: string(sdl), SubgraphURLs: urls, Verifier: verifier,
-		Redis: deps.Redis, RedisPrefix: deps.RedisPrefix + "router:", LivePrefix: deps.RedisPrefix}, log.With("component", "router"))
+	rcfg, err := routerConfig(getenv, urls, redisURL)
 	if err != nil {
 		return fmt.Errorf("router: %w", err)
 	}
-	ln, err := net.Listen("tcp", routerAddr)
+	// The same assembly as the router binary: /metrics, /health, limits,
+	// traces and the playground, from the same configuration type.
+	rt, err := router.New(ctx, rcfg, router.Options{Log: log.With("component", "router")})
+	if err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
+	defer rt.Close()
+	ln, err := net.Listen("tcp", rcfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("router: listen: %w", err)
 	}
-	g.Go(func() error { return subgraph.Serve(ctx, ln, withShop(router)) })
+	g.Go(func() error { return rt.Serve(ctx, ln, withShop(rt)) })
 
 	fmt.Fprintf(stdout, "\nMyShop Supergraph is up: http://%s/graphql  (Ctrl-C stops it)\n", ln.Addr())
 	fmt.Fprintf(stdout, "  storefront demo:        http://%s%s\n", ln.Addr(), shop.Prefix)
@@ -140,6 +130,41 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 	}
 	log.Info("stopped")
 	return err
+}
+
+// routerConfig is router.yaml's configuration (ROUTER_CONFIG, then the
+// router's environment variables) with what `make run` knows better: the
+// subgraphs where they really listen, users' key set, the subgraphs' Redis,
+// and dev on (introspection and the playground) unless the environment
+// says otherwise.
+func routerConfig(getenv func(string) string, urls map[string]string, redisURL string) (config.Config, error) {
+	env := func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		switch k {
+		case "ROUTER_DEV":
+			return "true"
+		case "ROUTER_JWKS_URL":
+			return strings.TrimSuffix(urls[users.Def.Name], "/graphql") + users.JWKSPath
+		case "ROUTER_REDIS_URL":
+			return redisURL
+		}
+		if name, ok := strings.CutPrefix(k, "ROUTER_SUBGRAPH_"); ok {
+			for sub, u := range urls {
+				if name == config.EnvName(sub)+"_URL" {
+					return u
+				}
+			}
+		}
+		return ""
+	}
+	cfg, err := config.Load(getenv("ROUTER_CONFIG"), env)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.SubgraphURLsFromEnv(slices.Collect(maps.Keys(urls)), env)
+	return cfg, cfg.Validate()
 }
 
 // withShop serves the storefront demo SPA at /shop/ next to the router, on
