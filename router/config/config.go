@@ -212,8 +212,8 @@ type Subscriptions struct {
 	InitTimeout      Duration `yaml:"init_timeout"`
 	WriteTimeout     Duration `yaml:"write_timeout"`
 	MaxPerConnection int      `yaml:"max_per_connection"`
-	MaxPerUser       int      `yaml:"max_per_user"` // per user id, else per client IP
-	MaxTotal         int      `yaml:"max_total"`    // per router process
+	MaxPerUser       int      `yaml:"max_per_user"`  // per user id, else per client IP
+	MaxTotal         int      `yaml:"max_total"`     // per router process
 	PingInterval     Duration `yaml:"ping_interval"` // negative: never
 	// ChannelPrefix starts the Redis channels the subgraphs publish live
 	// events on (the orders subgraph's REDIS_PREFIX): with redis_url set

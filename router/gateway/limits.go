@@ -219,4 +219,3 @@ func (l *Limits) checkShape(st shapeStats) error {
 	}
 	return nil
 }
-
