@@ -38,11 +38,10 @@ import (
 // and payments subgraphs on loopback servers, each over its own database,
 // all trusting one test token issuer.
 type env struct {
-	h          http.Handler
-	svc        orders.Services
-	pool       *pgxpool.Pool
-	statements *postgres.StatementCounter
-	tokens     *authtest.Issuer
+	h      http.Handler
+	svc    orders.Services
+	pool   *pgxpool.Pool
+	tokens *authtest.Issuer
 
 	products, inventory, payments http.Handler
 	productsDB, inventoryDB       *pgxpool.Pool
@@ -93,8 +92,7 @@ func newEnv(t *testing.T, opts ...func(*subgraph.Deps)) *env {
 	t.Cleanup(invSrv.Close)
 	t.Cleanup(paySrv.Close)
 
-	e.statements = &postgres.StatementCounter{}
-	pool, err := postgres.Open(ctx, pgtest.NewDatabase(t, pgstore.Migrations), e.statements)
+	pool, err := postgres.Open(ctx, pgtest.NewDatabase(t, pgstore.Migrations), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,6 +132,21 @@ func gql(t *testing.T, h http.Handler, token, query string, vars map[string]any,
 		t.Fatalf("%s: %+v", query, resp.Errors)
 	}
 	gqltest.Decode(t, resp.Data, out)
+}
+
+// statementsOf runs an operation like gql and returns the SQL statements
+// it ran: its own, counted in its context, not whatever else the pool ran
+// meanwhile.
+func (e *env) statementsOf(t *testing.T, token, query string, vars map[string]any, out any) int64 {
+	t.Helper()
+	var n *atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, count := postgres.CountStatements(r.Context())
+		n = count
+		e.h.ServeHTTP(w, r.WithContext(ctx))
+	})
+	gql(t, h, token, query, vars, out)
+	return n.Load()
 }
 
 // receive books qty units of variant into the US warehouse.

@@ -256,9 +256,12 @@ func (r *Resolver) connection(ctx context.Context, list string, f order.ListFilt
 		return nil, err
 	}
 	conn := &model.OrderConnection{Edges: make([]*model.OrderEdge, len(os)), PageInfo: &model.PageInfo{HasNextPage: more, HasPreviousPage: pos != nil}}
+	ids := make([]string, len(os))
 	for i, o := range os {
 		conn.Edges[i] = &model.OrderEdge{Cursor: cursor.Encode(list, sort.Key(o)), Node: toOrder(o)}
+		ids[i] = o.ID
 	}
+	loader.For(ctx).Page(ids)
 	if len(os) > 0 {
 		start, end := conn.Edges[0].Cursor, conn.Edges[len(os)-1].Cursor
 		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &start, &end
