@@ -8,7 +8,6 @@ import (
 
 	"github.com/tidwall/sjson"
 	"github.com/wundergraph/astjson"
-	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/plan"
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/resolve"
 )
 
@@ -87,21 +86,22 @@ func withCost(body []byte, c Cost) ([]byte, error) {
 	return sjson.SetRawBytes(body, "extensions.cost", []byte(v))
 }
 
-// dominant names the field that makes an estimate large: the one reached
-// the most times (the product of the list sizes above it and its own). The
-// engine keeps its cost tree private, so this reads the tree from its
-// debug print ("· Type.field …, path=a.b" then "  mult = N" per node,
-// indented four spaces a level); it runs only for refused operations.
+// dominant names the field that makes an estimate large: the list reached
+// the most times (the product of the list sizes above it and its own),
+// named by the field whose arguments size it (Product.reviews for
+// reviews(first: 100) { edges }), else by itself. The engine keeps its cost tree private,
+// so this reads the tree from its debug print ("· Type.field …, path=a.b",
+// then "  mult = N" and "  args: {…}" per node, indented four spaces a
+// level); it runs only for refused operations.
 func dominant(tree string) string {
 	type node struct {
 		coord, path string
 		leaf        bool // a scalar or enum: what it costs is its parent's
+		args        bool // has arguments (a slicing argument sizes it)
+		list        bool
 		times       float64
 	}
-	var stack []node // ancestors of the current line, by depth
-	var best node
-	var cur *node
-	depth := 0
+	var stack, best []node // the current line's ancestors and itself; best's
 	sc := bufio.NewScanner(strings.NewReader(tree))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -110,64 +110,40 @@ func dominant(tree string) string {
 		indent := len(line) - len(trimmed)
 		switch {
 		case strings.HasPrefix(trimmed, "· "):
-			depth = indent / 4
-			n := node{coord: strings.Fields(strings.TrimPrefix(trimmed, "· "))[0], leaf: strings.Contains(trimmed, "simple]")}
+			depth := min(indent/4, len(stack))
+			n := node{coord: strings.Fields(strings.TrimPrefix(trimmed, "· "))[0], leaf: strings.Contains(trimmed, "simple]"),
+				list: strings.Contains(trimmed, "[list")}
 			if i := strings.Index(trimmed, "path="); i >= 0 {
 				n.path, _, _ = strings.Cut(trimmed[i+len("path="):], ",")
 			}
-			if depth > len(stack) {
-				depth = len(stack)
-			}
 			stack = append(stack[:depth], n)
-			cur = &stack[depth]
-		case strings.HasPrefix(trimmed, "mult = ") && cur != nil:
+		case len(stack) == 0:
+		case strings.HasPrefix(trimmed, "args: {"):
+			stack[len(stack)-1].args = true
+		case strings.HasPrefix(trimmed, "mult = "):
 			v, _, _ := strings.Cut(strings.TrimPrefix(trimmed, "mult = "), ",")
 			m, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 			if err != nil {
 				continue
 			}
-			parent := 1.0
-			if depth > 0 {
-				parent = stack[depth-1].times
+			cur := &stack[len(stack)-1]
+			cur.times = m
+			if len(stack) > 1 {
+				cur.times *= stack[len(stack)-2].times
 			}
-			cur.times = parent * m
-			if !cur.leaf && cur.times >= best.times {
-				best = *cur
+			if !cur.leaf && (len(best) == 0 || cur.times > best[len(best)-1].times) {
+				best = append(best[:0], stack...)
 			}
-			cur = nil
 		}
 	}
-	if best.coord == "" || best.times <= 1 {
+	if len(best) == 0 || best[len(best)-1].times <= 1 {
 		return ""
 	}
-	where := best.coord
-	if best.path != "" {
-		where = best.path + " (" + best.coord + ")"
+	at := best[len(best)-1]
+	sizer := at
+	// A connection's edges are sized by the connection field's arguments.
+	if parent := len(best) - 2; !at.args && parent >= 0 && best[parent].args && !best[parent].list {
+		sizer = best[parent]
 	}
-	return fmt.Sprintf("most of it is %s, estimated to be fetched %.0f times", where, best.times)
-}
-
-// zeroCost keeps a data source's planning and gives it a cost configuration
-// of its own: introspection is answered from the router's memory, so its
-// types weigh nothing and no introspection query is ever refused for cost.
-type zeroCost struct {
-	plan.DataSource
-	cfg *plan.DataSourceCostConfig
-}
-
-func (z zeroCost) GetCostConfig() *plan.DataSourceCostConfig { return z.cfg }
-
-// introspectionTypes are the types of the introspection system.
-var introspectionTypes = []string{"__Schema", "__Type", "__Field", "__InputValue", "__EnumValue", "__Directive", "__TypeKind", "__DirectiveLocation"}
-
-func freeIntrospection(ds []plan.DataSource) []plan.DataSource {
-	cfg := plan.NewDataSourceCostConfig()
-	for _, t := range introspectionTypes {
-		cfg.Types[t] = 0
-	}
-	out := make([]plan.DataSource, len(ds))
-	for i, d := range ds {
-		out[i] = zeroCost{DataSource: d, cfg: cfg}
-	}
-	return out
+	return fmt.Sprintf("most of it comes from %s at %s, estimated to be fetched %.0f times", sizer.coord, at.path, at.times)
 }

@@ -120,11 +120,17 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		}
 		cfg.DataSources = append(cfg.DataSources, ds)
 	}
+	addIsOneOf(routerSchema)
+	addIsOneOf(clientSchema)
 	intro, err := introspection_datasource.NewIntrospectionConfigFactory(clientSchema)
 	if err != nil {
 		return nil, fmt.Errorf("introspection: %w", err)
 	}
-	cfg.DataSources = append(cfg.DataSources, freeIntrospection(intro.BuildDataSourceConfigurations())...)
+	introSource, err := introspectionDataSource(clientSchema)
+	if err != nil {
+		return nil, fmt.Errorf("introspection: %w", err)
+	}
+	cfg.DataSources = append(cfg.DataSources, introSource)
 	cfg.Fields = append(cfg.Fields, intro.BuildFieldConfigurations()...)
 
 	e := &Engine{
