@@ -42,7 +42,9 @@ query TestQuery {
 	r := do(h, http.MethodPost, string(body), nil)
 	var resp struct {
 		Errors     []struct{ Extensions struct{ Code string } }
-		Extensions struct{ Cost struct{ Estimated, Limit int } }
+		Extensions struct {
+			Cost struct{ Estimated, Limit int }
+		}
 	}
 	if err := json.Unmarshal([]byte(r.body), &resp); err != nil || r.status != 200 || strings.Contains(r.body, "COST_ESTIMATED_TOO_EXPENSIVE") {
 		t.Fatalf("heavy query: %d %s", r.status, r.body)
