@@ -6,7 +6,8 @@
 // searches, adds to the cart, checks out with the test card and lands on the
 // order page; staff, in a second browser context, ships the order; the
 // shopper's page must show "shipped" within 2 s, without a reload, through
-// the orderStatusChanged subscription.
+// the orderStatusChanged subscription. A developer then opens the playground
+// and finds Query.products in its docs explorer.
 //
 // Needs: DATABASE_URL and REDIS_URL (tools/services.sh exports them), psql,
 // bin/devstack (make build) and Chromium (CHROMIUM, else `chromium` on PATH).
@@ -292,6 +293,22 @@ async function main() {
     log('the order is in the history, shipped');
     await shop.getByTestId('nav-orders').click();
     await shop.getByTestId('orders').locator('tr', { hasText: `#${number}` }).filter({ hasText: 'shipped' }).waitFor();
+
+    log('a developer opens the playground: its docs explorer lists Query.products');
+    const devCtx = await browser.newContext({ viewport: { width: 1300, height: 800 } });
+    const dev = (pages.playground = await devCtx.newPage());
+    dev.setDefaultTimeout(20_000);
+    const devErrors = [];
+    dev.on('pageerror', (e) => devErrors.push(String(e)));
+    await dev.goto(`${base}/`);
+    await dev.getByLabel('Show Documentation Explorer').click();
+    const docs = dev.locator('section[aria-label="Documentation Explorer"]');
+    // The explorer fills from the playground's own introspection query,
+    // which the router's cost limit must never refuse.
+    await docs.locator('a.graphiql-doc-explorer-type-name', { hasText: /^Query$/ }).first().click();
+    await docs.locator('a.graphiql-doc-explorer-field-name', { hasText: /^products$/ }).first().waitFor();
+    if (devErrors.length) fail(`the playground threw: ${devErrors.join('; ')}`);
+    await dev.screenshot({ path: path.join(artifacts, 'playground-docs.png') });
 
     if (process.env.SHOP_E2E_DOCS === '1') {
       await shop.goto(`${base}/shop/?q=kettle`);
