@@ -79,6 +79,7 @@ require (
 
 require (
 	github.com/coder/websocket v1.8.15
+	github.com/myshop/supergraph/platform v0.0.0
 	github.com/myshop/supergraph/subgraphs v0.0.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/redis/go-redis/v9 v9.23.0
@@ -89,3 +90,5 @@ require (
 )
 
 replace github.com/myshop/supergraph/subgraphs => ../subgraphs
+
+replace github.com/myshop/supergraph/platform => ../platform

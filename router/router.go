@@ -22,8 +22,8 @@ import (
 	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/metrics"
 	"github.com/myshop/supergraph/router/server"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
-	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/telemetry"
 )
 
 // Options are what a process gives the router besides its configuration.

@@ -86,6 +86,7 @@ type Limits struct {
 	MaxHeaders     int   `yaml:"max_headers"`
 	ParserTokens   int   `yaml:"parser_max_tokens"` // approximated by fields+depth in the tokenizer
 	ParserDepth    int   `yaml:"parser_max_depth"`
+	ParserFields   int   `yaml:"parser_max_fields"` // field names while tokenizing
 	MaxDepth       int   `yaml:"max_depth"`
 	MaxHeight      int   `yaml:"max_height"` // distinct fields after merging
 	MaxAliases     int   `yaml:"max_aliases"`
@@ -184,6 +185,9 @@ type Traffic struct {
 		Interval Duration `yaml:"interval"` // 0 disables active checks
 		Path     string   `yaml:"path"`
 	} `yaml:"health_check"`
+	// MaxResponseBytes caps a subgraph response body
+	// (SUBREQUEST_RESPONSE_TOO_LARGE).
+	MaxResponseBytes int64 `yaml:"max_response_bytes"`
 	// EjectAfter consecutive failures takes an instance out for EjectFor.
 	EjectAfter int      `yaml:"eject_after"`
 	EjectFor   Duration `yaml:"eject_for"`
@@ -257,6 +261,7 @@ func (c *Config) fill() {
 	def(&l.MaxHeaders, 100)
 	def(&l.ParserTokens, 15000)
 	def(&l.ParserDepth, 100)
+	def(&l.ParserFields, 5000)
 	def(&l.MaxDepth, 15)
 	def(&l.MaxHeight, 300)
 	def(&l.MaxAliases, 30)
@@ -308,6 +313,7 @@ func (c *Config) fill() {
 	def(&t.DNSRefresh, Duration(10*time.Second))
 	def(&t.HealthCheck.Path, "/health")
 	def(&t.EjectAfter, 3)
+	def(&t.MaxResponseBytes, 10<<20)
 	def(&t.EjectFor, Duration(10*time.Second))
 	if c.Headers.Propagate == nil {
 		for _, h := range []string{"Authorization", "X-Channel", "X-Cart-Token", "Accept-Language", "User-Agent", "X-Request-Id", "Traceparent", "Tracestate"} {

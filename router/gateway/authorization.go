@@ -7,8 +7,8 @@ import (
 
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/resolve"
 
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/router/supergraph"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
 )
 
 // authorizer decides @authenticated and @requiresScopes for one request,

@@ -22,12 +22,6 @@ import (
 	"github.com/myshop/supergraph/router/supergraph"
 )
 
-// DefaultForwardHeaders are what subgraphs need from the client's request:
-// the token (verified again there), the sales channel and the guest cart
-// (orders), the language (notifications' locale), the user agent
-// (analytics drops bots) and the request id (logs).
-var DefaultForwardHeaders = []string{"Authorization", "X-Channel", "X-Cart-Token", "Accept-Language", "User-Agent", "X-Request-Id"}
-
 // Options configure an Engine.
 type Options struct {
 	// SubgraphURLs overrides join__graph URLs, keyed by subgraph name.
@@ -35,9 +29,8 @@ type Options struct {
 	// HTTPClient is used for subgraph requests; nil means a client with
 	// sensible timeouts.
 	HTTPClient *http.Client
-	// Headers are rules for the headers of every subgraph request; nil
-	// propagates DefaultForwardHeaders. SubgraphHeaders add rules per
-	// subgraph name.
+	// Headers are rules for the headers of every subgraph request;
+	// SubgraphHeaders add rules per subgraph name.
 	Headers         []HeaderRule
 	SubgraphHeaders map[string][]HeaderRule
 	// PlanCacheSize bounds the number of cached plans; 0 means 1024.
@@ -45,31 +38,13 @@ type Options struct {
 	// DisableIntrospection rejects operations selecting __schema or __type
 	// before planning; __typename keeps working.
 	DisableIntrospection bool
-	// Limits bound operations before planning; zero values mean
-	// DefaultLimits' values.
+	// Limits bound operations before planning; zero or negative turns a
+	// limit off.
 	Limits Limits
-	// Traffic shapes subgraph fetches; zero values mean defaults.
+	// Traffic shapes subgraph fetches.
 	Traffic Traffic
 	// Live serves order status subscriptions from Redis at the router.
 	Live LiveOptions
-}
-
-// DefaultLimits are research/reliability.md's starting points.
-var DefaultLimits = Limits{ParserTokens: 15000, ParserDepth: 100, ParserFields: 5000, MaxDepth: 15, MaxHeight: 300,
-	MaxAliases: 30, MaxRootFields: 20, MaxDirectives: 50, MaxCost: 1_000_000, DefaultListSize: 10}
-
-// withDefaults fills zero limits; negative ones stay off.
-func (l Limits) withDefaults() Limits {
-	d := DefaultLimits
-	for _, p := range []struct{ v, def *int }{{&l.ParserTokens, &d.ParserTokens}, {&l.ParserDepth, &d.ParserDepth},
-		{&l.ParserFields, &d.ParserFields}, {&l.MaxDepth, &d.MaxDepth}, {&l.MaxHeight, &d.MaxHeight},
-		{&l.MaxAliases, &d.MaxAliases}, {&l.MaxRootFields, &d.MaxRootFields}, {&l.MaxDirectives, &d.MaxDirectives},
-		{&l.MaxCost, &d.MaxCost}, {&l.DefaultListSize, &d.DefaultListSize}} {
-		if *p.v == 0 {
-			*p.v = *p.def
-		}
-	}
-	return l
 }
 
 // Engine runs operations for one supergraph. It is safe for concurrent use.
@@ -110,9 +85,8 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		EnableOperationNamePropagation: true,
 		// Every plan carries its cost tree (cost.go).
 		ComputeCosts:              true,
-		StaticCostDefaultListSize: opts.Limits.withDefaults().DefaultListSize,
+		StaticCostDefaultListSize: opts.Limits.DefaultListSize,
 	}
-	opts.Traffic = opts.Traffic.withDefaults()
 	for _, sub := range sg.Subgraphs {
 		ds, err := dataSource(ctx, sub, opts, log)
 		if err != nil {
@@ -143,14 +117,9 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		headers:      headerRules{all: opts.Headers, perSubgraph: opts.SubgraphHeaders},
 		rules:        sg.Authorization,
 		noIntrospect: opts.DisableIntrospection,
-		limits:       opts.Limits.withDefaults(),
+		limits:       opts.Limits,
 		observer:     opts.Traffic.Observer,
 		log:          log,
-	}
-	if e.headers.all == nil {
-		for _, h := range DefaultForwardHeaders {
-			e.headers.all = append(e.headers.all, HeaderRule{Named: h})
-		}
 	}
 	// Fail at startup, not on the first request, when the config is unusable.
 	if _, err := plan.NewPlanner(cfg); err != nil {

@@ -17,7 +17,7 @@ import (
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/plan"
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/resolve"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
 )
 
 // ErrSubscriptionsUnsupported is returned by Execute for subscription operations.

@@ -24,7 +24,7 @@ func FuzzPrepare(f *testing.F) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	f.Cleanup(cancel)
-	e, err := New(ctx, sg, Options{}, slog.New(slog.DiscardHandler))
+	e, err := New(ctx, sg, OptionsFrom(devConfig()), slog.New(slog.DiscardHandler))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/supergraph"
 )
 
@@ -22,7 +23,7 @@ func TestPlanCacheSharesNormalizedOperations(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	e, err := New(ctx, sg, Options{}, slog.New(slog.DiscardHandler))
+	e, err := New(ctx, sg, OptionsFrom(devConfig()), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,4 +39,12 @@ func TestPlanCacheSharesNormalizedOperations(t *testing.T) {
 	if n := e.plans.len(); n != 1 {
 		t.Fatalf("%d plans cached, want 1", n)
 	}
+}
+
+// devConfig is the router's defaults with introspection on.
+func devConfig() config.Config {
+	c := config.Defaults()
+	on := true
+	c.Introspection = &on
+	return c
 }

@@ -36,7 +36,7 @@ func newTestEngine(t testing.TB) *Engine {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	e, err := New(ctx, sg, Options{}, slog.New(slog.DiscardHandler))
+	e, err := New(ctx, sg, OptionsFrom(devConfig()), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/plan"
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/resolve"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
 )
 
 // ErrNotSubscription is returned by Subscribe for queries and mutations.

@@ -16,9 +16,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/myshop/supergraph/platform/telemetry"
 	"github.com/myshop/supergraph/router/compose"
 	"github.com/myshop/supergraph/router/supergraph"
-	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
 )
 
 // A subgraph fetch carries the client's trace: the subgraph receives a
@@ -50,7 +50,7 @@ func TestSubgraphFetchCarriesTraceparent(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	e, err := New(ctx, sg, Options{}, slog.New(slog.DiscardHandler))
+	e, err := New(ctx, sg, OptionsFrom(devConfig()), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ type Traffic struct {
 	DNS       map[string]string
 	// ExposeErrors keeps the messages of subgraph errors without a code.
 	ExposeErrors bool
-	// MaxResponseBytes caps a subgraph response body; zero means 10 MB.
+	// MaxResponseBytes caps a subgraph response body; zero for no cap.
 	MaxResponseBytes int64
 	// Observer hears about fetches and breaker changes (metrics); may be nil.
 	Observer Observer
@@ -78,42 +78,6 @@ var (
 	errFetchTimeout  = errors.New("subgraph timeout")
 	errResponseLarge = errors.New("subgraph response too large")
 )
-
-func (t *Traffic) withDefaults() Traffic {
-	c := *t
-	if c.SubgraphTimeout == 0 {
-		c.SubgraphTimeout = 3 * time.Second
-	}
-	if c.Retry.MaxAttempts == 0 {
-		c.Retry.MaxAttempts = 2
-	}
-	if c.Retry.Backoff <= 0 {
-		c.Retry.Backoff = 20 * time.Millisecond
-	}
-	if c.Retry.Budget == 0 {
-		c.Retry.Budget = 0.1
-	}
-	if c.Retry.MinPerSec == 0 {
-		c.Retry.MinPerSec = 10
-	}
-	b := &c.Breaker
-	if b.ErrorThreshold == 0 {
-		b.ErrorThreshold = 0.5
-	}
-	if b.RequestThreshold == 0 {
-		b.RequestThreshold = 20
-	}
-	if b.Window <= 0 {
-		b.Window = 10 * time.Second
-	}
-	if b.SleepWindow <= 0 {
-		b.SleepWindow = 5 * time.Second
-	}
-	if c.MaxResponseBytes == 0 {
-		c.MaxResponseBytes = 10 << 20
-	}
-	return c
-}
 
 type opTypeKey struct{}
 

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
+	"github.com/myshop/supergraph/platform/telemetry"
 )
 
 // subgraphClient returns the client for one subgraph's fetches: timeout,

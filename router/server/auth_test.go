@@ -15,8 +15,8 @@ import (
 
 	"github.com/myshop/supergraph/router/compose"
 	"github.com/myshop/supergraph/router/server"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
-	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/auth/authtest"
 )
 
 const authLink = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@authenticated", "@requiresScopes"])

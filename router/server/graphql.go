@@ -16,7 +16,7 @@ import (
 
 	"github.com/myshop/supergraph/router/gateway"
 	"github.com/myshop/supergraph/router/ratelimit"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
 )
 
 const (

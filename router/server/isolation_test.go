@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/myshop/supergraph/router/server"
-	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
+	"github.com/myshop/supergraph/platform/auth/authtest"
 )
 
 // TestConcurrentUsersGetTheirOwnData sends one cached operation with

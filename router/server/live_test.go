@@ -12,7 +12,7 @@ import (
 	"github.com/myshop/supergraph/router/compose"
 	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/server"
-	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
+	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/platform/redistest"
 )
 

@@ -16,10 +16,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/gateway"
 	"github.com/myshop/supergraph/router/ratelimit"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
 )
 
 // Codes of the router's HTTP-level rejections.
@@ -227,57 +227,20 @@ func (s *Server) protections() error {
 	return nil
 }
 
-// engineOptions turns Settings into the engine's limits, traffic and header rules.
+// engineOptions are the settings' engine options with what only the
+// server holds: its HTTP client, metrics, log and Redis.
 func (s *Server) engineOptions() gateway.Options {
-	l, t := s.set.Limits, s.set.Traffic
-	opts := gateway.Options{
-		HTTPClient:           s.cfg.HTTPClient,
-		DisableIntrospection: !*s.set.Introspection,
-		Limits: gateway.Limits{
-			ParserTokens: l.ParserTokens, ParserDepth: l.ParserDepth, MaxDepth: l.MaxDepth, MaxHeight: l.MaxHeight,
-			MaxAliases: l.MaxAliases, MaxRootFields: l.MaxRootFields, MaxDirectives: l.MaxDirectives,
-			MaxCost: l.MaxCost, DefaultListSize: l.DefaultListSize, Measure: l.Mode == "measure",
-			Measured: func(code string) {
-				s.log.Warn("operation over a limit (measure mode)", "code", code)
-				s.cfg.Metrics.Rejected("measured_" + code)
-			},
-		},
-		Traffic: gateway.Traffic{
-			SubgraphTimeout: t.SubgraphTimeout.D(),
-			Retry:           gateway.RetryPolicy{MaxAttempts: t.Retry.MaxAttempts, Backoff: t.Retry.Backoff.D(), Budget: t.Retry.Budget, MinPerSec: t.Retry.MinPerSec},
-			Breaker: gateway.BreakerPolicy{Disabled: t.Breaker.Disabled, ErrorThreshold: t.Breaker.ErrorThreshold,
-				RequestThreshold: t.Breaker.RequestThreshold, Window: t.Breaker.Window.D(), SleepWindow: t.Breaker.SleepWindow.D()},
-			Balance: gateway.BalancePolicy{LeastInFlight: t.LoadBalancing == "least_in_flight", DNSRefresh: t.DNSRefresh.D(),
-				HealthInterval: max(t.HealthCheck.Interval.D(), 0), HealthPath: t.HealthCheck.Path, EjectAfter: t.EjectAfter, EjectFor: t.EjectFor.D()},
-			ExposeErrors: s.set.IncludeSubgraphErrors,
-			Timeouts:     map[string]time.Duration{},
-			Instances:    map[string][]string{},
-			DNS:          map[string]string{},
-		},
-		SubgraphHeaders: map[string][]gateway.HeaderRule{},
+	opts := gateway.OptionsFrom(s.set)
+	opts.HTTPClient = s.cfg.HTTPClient
+	opts.Limits.Measured = func(code string) {
+		s.log.Warn("operation over a limit (measure mode)", "code", code)
+		s.cfg.Metrics.Rejected("measured_" + code)
 	}
 	if s.cfg.Metrics != nil {
 		opts.Traffic.Observer = s.cfg.Metrics
 	}
 	if s.cfg.Redis != nil {
 		opts.Live = gateway.LiveOptions{Redis: s.cfg.Redis, Prefix: s.set.Subscriptions.ChannelPrefix}
-	}
-	for _, r := range s.set.Headers.Propagate {
-		opts.Headers = append(opts.Headers, gateway.HeaderRule(r))
-	}
-	for name, sub := range s.set.Subgraphs {
-		if sub.Timeout != 0 {
-			opts.Traffic.Timeouts[name] = sub.Timeout.D()
-		}
-		if len(sub.URLs) > 0 {
-			opts.Traffic.Instances[name] = sub.URLs
-		}
-		if sub.DNS != "" {
-			opts.Traffic.DNS[name] = sub.DNS
-		}
-		for _, r := range sub.Headers {
-			opts.SubgraphHeaders[name] = append(opts.SubgraphHeaders[name], gateway.HeaderRule(r))
-		}
 	}
 	return opts
 }

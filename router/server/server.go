@@ -19,7 +19,7 @@ import (
 	"github.com/myshop/supergraph/router/metrics"
 	"github.com/myshop/supergraph/router/ratelimit"
 	"github.com/myshop/supergraph/router/supergraph"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
 )
 
 // Config is what a Server serves: a supergraph, the settings (router.yaml,

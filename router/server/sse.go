@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/router/gateway"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
 )
 
 // GraphQL over Server-Sent Events, graphql-sse's distinct connections mode

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/router/gateway"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
 )
 
 // GraphQL over SSE, single connection mode (graphql-sse PROTOCOL.md): one

@@ -17,7 +17,7 @@ import (
 	"github.com/myshop/supergraph/router/compose"
 	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/server"
-	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
+	"github.com/myshop/supergraph/platform/auth/authtest"
 )
 
 // subsSupergraph: "live" serves the subscription and Order.number; "pay"

@@ -15,7 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/myshop/supergraph/router/gateway"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
 )
 
 // GraphQL over WebSocket, graphql-transport-ws (the graphql-ws library's
