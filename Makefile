@@ -1,7 +1,7 @@
 # The two commands a new machine needs: `make run` and `make test`.
 # Everything else is for developers.
 SHELL := bash
-MODULES := subgraphs router tools e2e bench web
+MODULES := platform subgraphs router tools e2e bench web
 PKGS := $(foreach m,$(MODULES),./$(m)/...)
 # gqlgen under the race detector takes minutes; its staleness test runs without it.
 SLOW_PKGS := github.com/myshop/supergraph/tools/cmd/generate
@@ -55,7 +55,7 @@ FUZZTIME ?= 60s
 fuzz:
 	cd router && go test -run '^$$' -fuzz '^FuzzGraphQLHandler$$' -fuzztime $(FUZZTIME) ./server/
 	cd router && go test -run '^$$' -fuzz '^FuzzPrepare$$' -fuzztime $(FUZZTIME) ./gateway/
-	cd subgraphs && go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./platform/auth/
+	cd platform && go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./auth/
 	cd subgraphs && go test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./platform/webhook/
 
 ## playground: rebuild the router's embedded GraphiQL from npm (output is checked in; CI needs no Node).

@@ -19,11 +19,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/telemetry"
 	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/metrics"
 	"github.com/myshop/supergraph/router/server"
-	"github.com/myshop/supergraph/platform/auth"
-	"github.com/myshop/supergraph/platform/telemetry"
 )
 
 // Options are what a process gives the router besides its configuration.

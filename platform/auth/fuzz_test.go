@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
-	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/auth/authtest"
 )
 
 // FuzzVerify: whatever the token text, Verify accepts only what the

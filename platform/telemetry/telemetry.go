@@ -56,7 +56,7 @@ type Config struct {
 }
 
 // scope names this package's tracer in the spans it makes.
-const scope = "github.com/myshop/supergraph/subgraphs/platform/telemetry"
+const scope = "github.com/myshop/supergraph/platform/telemetry"
 
 // propagator is W3C Trace Context, used directly by Middleware and
 // Transport rather than through the global, so propagation works in tests

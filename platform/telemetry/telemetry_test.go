@@ -18,7 +18,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
+	"github.com/myshop/supergraph/platform/telemetry"
 )
 
 const (

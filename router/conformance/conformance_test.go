@@ -13,11 +13,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/router/compose"
 	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/conformance"
 	"github.com/myshop/supergraph/router/server"
-	"github.com/myshop/supergraph/platform/auth/authtest"
 )
 
 func scenarios(t *testing.T) []*conformance.Scenario {

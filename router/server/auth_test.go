@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/myshop/supergraph/router/compose"
-	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/auth/authtest"
+	"github.com/myshop/supergraph/router/compose"
+	"github.com/myshop/supergraph/router/server"
 )
 
 const authLink = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@authenticated", "@requiresScopes"])

@@ -14,9 +14,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/router/gateway"
 	"github.com/myshop/supergraph/router/ratelimit"
-	"github.com/myshop/supergraph/platform/auth"
 )
 
 const (

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/myshop/supergraph/router/server"
 	"github.com/myshop/supergraph/platform/auth/authtest"
+	"github.com/myshop/supergraph/router/server"
 )
 
 // TestConcurrentUsersGetTheirOwnData sends one cached operation with

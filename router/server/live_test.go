@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/router/compose"
 	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/server"
-	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/platform/redistest"
 )
 

@@ -14,12 +14,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/gateway"
 	"github.com/myshop/supergraph/router/metrics"
 	"github.com/myshop/supergraph/router/ratelimit"
 	"github.com/myshop/supergraph/router/supergraph"
-	"github.com/myshop/supergraph/platform/auth"
 )
 
 // Config is what a Server serves: a supergraph, the settings (router.yaml,

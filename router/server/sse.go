@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/myshop/supergraph/router/gateway"
 	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/router/gateway"
 )
 
 // GraphQL over Server-Sent Events, graphql-sse's distinct connections mode

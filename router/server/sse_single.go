@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/myshop/supergraph/router/gateway"
 	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/router/gateway"
 )
 
 // GraphQL over SSE, single connection mode (graphql-sse PROTOCOL.md): one

@@ -14,10 +14,10 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/router/compose"
 	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/router/server"
-	"github.com/myshop/supergraph/platform/auth/authtest"
 )
 
 // subsSupergraph: "live" serves the subscription and Order.number; "pay"

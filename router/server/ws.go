@@ -14,8 +14,8 @@ import (
 	"github.com/buger/jsonparser"
 	"github.com/coder/websocket"
 
-	"github.com/myshop/supergraph/router/gateway"
 	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/router/gateway"
 )
 
 // GraphQL over WebSocket, graphql-transport-ws (the graphql-ws library's

@@ -15,9 +15,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/analytics"
 	pgstore "github.com/myshop/supergraph/subgraphs/analytics/postgres"
-	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/platform/events"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"

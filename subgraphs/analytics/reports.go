@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/analytics/metrics"
 	"github.com/myshop/supergraph/subgraphs/analytics/postgres"
-	"github.com/myshop/supergraph/subgraphs/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 

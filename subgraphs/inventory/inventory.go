@@ -8,13 +8,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/inventory/graph"
 	"github.com/myshop/supergraph/subgraphs/inventory/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/inventory/loader"
 	"github.com/myshop/supergraph/subgraphs/inventory/postgres"
 	"github.com/myshop/supergraph/subgraphs/inventory/stock"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
-	"github.com/myshop/supergraph/subgraphs/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 )
 

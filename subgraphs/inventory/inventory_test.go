@@ -16,10 +16,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/inventory"
 	pgstore "github.com/myshop/supergraph/subgraphs/inventory/postgres"
 	"github.com/myshop/supergraph/subgraphs/inventory/stock"
-	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"

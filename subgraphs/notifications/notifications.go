@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/notifications/channel"
 	"github.com/myshop/supergraph/subgraphs/notifications/graph"
 	"github.com/myshop/supergraph/subgraphs/notifications/graph/generated"
@@ -17,7 +18,6 @@ import (
 	"github.com/myshop/supergraph/subgraphs/notifications/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/events"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
-	"github.com/myshop/supergraph/subgraphs/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 )
 

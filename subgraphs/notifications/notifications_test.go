@@ -16,11 +16,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/notifications"
 	"github.com/myshop/supergraph/subgraphs/notifications/channel"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
 	pgstore "github.com/myshop/supergraph/subgraphs/notifications/postgres"
-	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/platform/events"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 	"github.com/myshop/supergraph/subgraphs/platform/outbox"

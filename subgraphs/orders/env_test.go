@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/inventory"
 	invpg "github.com/myshop/supergraph/subgraphs/inventory/postgres"
 	"github.com/myshop/supergraph/subgraphs/orders"
@@ -25,7 +26,6 @@ import (
 	"github.com/myshop/supergraph/subgraphs/payments"
 	paypg "github.com/myshop/supergraph/subgraphs/payments/postgres"
 	"github.com/myshop/supergraph/subgraphs/payments/testcard"
-	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"

@@ -14,6 +14,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/orders/graph"
 	"github.com/myshop/supergraph/subgraphs/orders/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/orders/live"
@@ -21,9 +23,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/orders/order"
 	"github.com/myshop/supergraph/subgraphs/orders/postgres"
 	"github.com/myshop/supergraph/subgraphs/orders/upstream"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
-	"github.com/myshop/supergraph/subgraphs/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 )
 

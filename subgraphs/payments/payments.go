@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/ids"
+	"github.com/myshop/supergraph/platform/ids"
 
 	"github.com/myshop/supergraph/subgraphs/payments/graph"
 	"github.com/myshop/supergraph/subgraphs/payments/graph/generated"

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 )
 

@@ -13,7 +13,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 	"github.com/myshop/supergraph/subgraphs/products/graph"

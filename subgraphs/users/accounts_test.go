@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 	"github.com/myshop/supergraph/subgraphs/users"
 	pgstore "github.com/myshop/supergraph/subgraphs/users/postgres"

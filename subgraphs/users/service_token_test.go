@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/redistest"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"

@@ -12,13 +12,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/myshop/supergraph/platform/errs"
+	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/analytics/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/analytics/graph/model"
 	"github.com/myshop/supergraph/subgraphs/analytics/metrics"
 	"github.com/myshop/supergraph/subgraphs/analytics/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
-	"github.com/myshop/supergraph/subgraphs/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 

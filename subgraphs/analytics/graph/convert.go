@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/analytics/graph/model"
 	"github.com/myshop/supergraph/subgraphs/analytics/metrics"
 	"github.com/myshop/supergraph/subgraphs/analytics/postgres"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 

@@ -11,12 +11,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/notifications/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/notifications/graph/model"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
 )
 
 // SetNotificationPreference is the resolver for the setNotificationPreference field.

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/errs"
 )
 
 // ManageNotifications is the staff permission for templates and stats.

@@ -10,13 +10,13 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/orders/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/orders/graph/model"
 	"github.com/myshop/supergraph/subgraphs/orders/live"
 	"github.com/myshop/supergraph/subgraphs/orders/loader"
 	"github.com/myshop/supergraph/subgraphs/orders/order"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/platform/errs"
 )
 
 // FulfillmentStatus is how much of an order has shipped.

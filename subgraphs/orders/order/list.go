@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 

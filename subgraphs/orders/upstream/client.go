@@ -13,8 +13,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/myshop/supergraph/platform/telemetry"
 	"github.com/myshop/supergraph/subgraphs/orders/order"
-	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
 )
 
 // Client posts GraphQL operations to one subgraph.

@@ -10,8 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/myshop/supergraph/platform/telemetry"
 	"github.com/myshop/supergraph/subgraphs/orders/order"
-	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
 )
 
 // TokenSource gives the orders service's own access token.

@@ -6,11 +6,11 @@ import (
 	"context"
 	"errors"
 
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/payments/graph/model"
 	"github.com/myshop/supergraph/subgraphs/payments/loader"
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 

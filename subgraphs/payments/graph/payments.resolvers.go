@@ -9,13 +9,13 @@ import (
 	"context"
 	"time"
 
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/payments/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/payments/graph/model"
 	"github.com/myshop/supergraph/subgraphs/payments/loader"
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 

@@ -9,8 +9,8 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
 )
 
 // Store is what the loaders read from.

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/errs"
 )
 
 // Method is a saved payment method: the provider's token and what may be

@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 

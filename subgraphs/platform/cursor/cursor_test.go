@@ -3,7 +3,7 @@ package cursor
 import (
 	"testing"
 
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/platform/errs"
 )
 
 func TestRoundTrip(t *testing.T) {

@@ -14,8 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
-
-	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
 )
 
 // Limits every pooled connection starts with. A request's statements must
@@ -30,7 +28,7 @@ const (
 )
 
 // Open connects a pool to databaseURL and checks that it answers. Its
-// statements are traced (telemetry.PgxTracer), counted per request
+// statements are traced (PgxTracer), counted per request
 // (CountStatements) and limited by
 // StatementTimeout and LockTimeout. tracer may be nil; tests pass a
 // StatementCounter.
@@ -39,7 +37,7 @@ func Open(ctx context.Context, databaseURL string, tracer pgx.QueryTracer) (*pgx
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	tracers := []pgx.QueryTracer{telemetry.PgxTracer{Database: cfg.ConnConfig.Database}, requestStatements{}}
+	tracers := []pgx.QueryTracer{PgxTracer{Database: cfg.ConnConfig.Database}, requestStatements{}}
 	if tracer != nil {
 		tracers = append(tracers, tracer)
 	}

@@ -1,10 +1,11 @@
-package telemetry
+package postgres
 
 import (
 	"context"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -124,4 +125,10 @@ func operation(sql string) string {
 		return "SQL"
 	}
 	return strings.ToUpper(s)
+}
+
+// tracer is looked up on every use, not cached at init: the global
+// provider's delegation is set once only, and tests install their own.
+func tracer() trace.Tracer {
+	return otel.GetTracerProvider().Tracer("github.com/myshop/supergraph/subgraphs/platform/postgres")
 }

@@ -26,12 +26,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/telemetry"
 	"github.com/myshop/supergraph/subgraphs/platform/demo"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
 	"github.com/myshop/supergraph/subgraphs/platform/outbox"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
-	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
 )
 
 // Def is what a subgraph is to the code that starts it. Each subgraph

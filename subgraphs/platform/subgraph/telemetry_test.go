@@ -17,13 +17,13 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/myshop/supergraph/platform/auth/authtest"
+	"github.com/myshop/supergraph/platform/telemetry"
 	"github.com/myshop/supergraph/subgraphs/inventory"
 	pgstore "github.com/myshop/supergraph/subgraphs/inventory/postgres"
 	"github.com/myshop/supergraph/subgraphs/inventory/stock"
-	"github.com/myshop/supergraph/subgraphs/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
-	"github.com/myshop/supergraph/subgraphs/platform/telemetry"
 )
 
 // inventoryRoutes is the inventory subgraph as Start serves it (metrics,

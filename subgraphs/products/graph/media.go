@@ -12,7 +12,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/myshop/supergraph/subgraphs/platform/ids"
+	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/media"
 	"github.com/myshop/supergraph/subgraphs/products/product"

@@ -8,7 +8,7 @@ package graph
 import (
 	"context"
 
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 	"github.com/myshop/supergraph/subgraphs/products/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"

@@ -10,7 +10,7 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/products/postgres"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/myshop/supergraph/subgraphs/platform/ids"
+	"github.com/myshop/supergraph/platform/ids"
 
 	"github.com/jackc/pgx/v5"
 

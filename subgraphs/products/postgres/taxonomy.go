@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/myshop/supergraph/subgraphs/platform/ids"
+	"github.com/myshop/supergraph/platform/ids"
 
 	"github.com/jackc/pgx/v5"
 

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/users/graph/model"
 	"github.com/myshop/supergraph/subgraphs/users/loader"
 	"github.com/myshop/supergraph/subgraphs/users/user"

@@ -8,7 +8,7 @@ package graph
 import (
 	"context"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/users/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/users/graph/model"

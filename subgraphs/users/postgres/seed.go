@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/ids"
+	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 
 	"github.com/jackc/pgx/v5"

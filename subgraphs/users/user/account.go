@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/ids"
+	"github.com/myshop/supergraph/platform/ids"
 
-	"github.com/myshop/supergraph/subgraphs/platform/auth"
-	"github.com/myshop/supergraph/subgraphs/platform/errs"
+	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/users/token"
 )
 
