@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/demo"
 
 	"github.com/myshop/supergraph/e2e/stack"
 )

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/demo"
 
 	"github.com/myshop/supergraph/e2e/stack"
 	"github.com/myshop/supergraph/subgraphs/products/postgres"

@@ -21,7 +21,7 @@ import (
 	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/subgraphs/all"
 
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/demo"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	pgstore "github.com/myshop/supergraph/subgraphs/analytics/postgres"
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/demo"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/demo"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/myshop/supergraph/subgraphs/demo"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
 	pgstore "github.com/myshop/supergraph/subgraphs/notifications/postgres"
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 )
 

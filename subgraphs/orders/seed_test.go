@@ -6,10 +6,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/myshop/supergraph/subgraphs/demo"
 	invpg "github.com/myshop/supergraph/subgraphs/inventory/postgres"
 	"github.com/myshop/supergraph/subgraphs/orders/postgres"
 	paypg "github.com/myshop/supergraph/subgraphs/payments/postgres"
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 )
 

@@ -8,11 +8,11 @@ import (
 
 	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/platform/ids"
+	"github.com/myshop/supergraph/subgraphs/demo"
 	"github.com/myshop/supergraph/subgraphs/payments"
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
 	pgstore "github.com/myshop/supergraph/subgraphs/payments/postgres"
 	"github.com/myshop/supergraph/subgraphs/payments/testcard"
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 )

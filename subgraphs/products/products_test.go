@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/demo"
 
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/demo"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 

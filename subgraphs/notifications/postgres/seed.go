@@ -13,8 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/myshop/supergraph/subgraphs/demo"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
 	"github.com/myshop/supergraph/subgraphs/platform/events"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 )

@@ -11,9 +11,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/myshop/supergraph/platform/ids"
+	"github.com/myshop/supergraph/subgraphs/demo"
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
 	"github.com/myshop/supergraph/subgraphs/payments/testcard"
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 )

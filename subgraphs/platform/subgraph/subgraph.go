@@ -28,7 +28,7 @@ import (
 
 	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/telemetry"
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/demo"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
 	"github.com/myshop/supergraph/subgraphs/platform/outbox"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"

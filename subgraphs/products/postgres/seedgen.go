@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/demo"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 	"github.com/myshop/supergraph/subgraphs/products/media"
 	"github.com/myshop/supergraph/subgraphs/products/product"

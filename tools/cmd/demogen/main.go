@@ -28,7 +28,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/myshop/supergraph/subgraphs/all"
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/demo"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 )

@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/myshop/supergraph/subgraphs/all"
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/demo"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 )

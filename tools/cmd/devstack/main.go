@@ -22,7 +22,7 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/myshop/supergraph/subgraphs/platform/demo"
+	"github.com/myshop/supergraph/subgraphs/demo"
 
 	"github.com/myshop/supergraph/subgraphs/all"
 
