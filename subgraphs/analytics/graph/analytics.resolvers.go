@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/analytics/graph/generated"
@@ -50,7 +51,7 @@ func (r *mutationResolver) TrackEvents(ctx context.Context, events []*model.Trac
 
 // SaveDashboard is the resolver for the saveDashboard field.
 func (r *mutationResolver) SaveDashboard(ctx context.Context, input model.DashboardInput) (*model.Dashboard, error) {
-	c, err := metrics.Staff(ctx)
+	c, err := auth.Require(ctx, metrics.ReadAnalytics)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +81,7 @@ func (r *mutationResolver) SaveDashboard(ctx context.Context, input model.Dashbo
 
 // ExportEvents is the resolver for the exportEvents field.
 func (r *mutationResolver) ExportEvents(ctx context.Context, from string, to string, format *model.ExportFormat) (*model.ExportLink, error) {
-	if _, err := metrics.Staff(ctx); err != nil {
+	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
 		return nil, err
 	}
 	r0, err := parseRange(from, to)
@@ -97,7 +98,7 @@ func (r *mutationResolver) ExportEvents(ctx context.Context, from string, to str
 
 // RequestReport is the resolver for the requestReport field.
 func (r *mutationResolver) RequestReport(ctx context.Context, input model.ReportInput) (*model.Report, error) {
-	c, err := metrics.Staff(ctx)
+	c, err := auth.Require(ctx, metrics.ReadAnalytics)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +120,7 @@ func (r *mutationResolver) RequestReport(ctx context.Context, input model.Report
 
 // ScheduleReport is the resolver for the scheduleReport field.
 func (r *mutationResolver) ScheduleReport(ctx context.Context, input model.ReportScheduleInput) (*model.ReportSchedule, error) {
-	c, err := metrics.Staff(ctx)
+	c, err := auth.Require(ctx, metrics.ReadAnalytics)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +152,7 @@ func (r *mutationResolver) ScheduleReport(ctx context.Context, input model.Repor
 
 // RebuildMetrics is the resolver for the rebuildMetrics field.
 func (r *mutationResolver) RebuildMetrics(ctx context.Context) (int, error) {
-	if _, err := metrics.Staff(ctx); err != nil {
+	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
 		return 0, err
 	}
 	return r.Store.Backfill(ctx)
@@ -159,7 +160,7 @@ func (r *mutationResolver) RebuildMetrics(ctx context.Context) (int, error) {
 
 // SalesMetrics is the resolver for the salesMetrics field.
 func (r *queryResolver) SalesMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, currency *string, channel *string) ([]*model.SalesPoint, error) {
-	if _, err := metrics.Staff(ctx); err != nil {
+	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
 		return nil, err
 	}
 	rg, trunc, err := rangeAndBucket(from, to, bucket)
@@ -189,7 +190,7 @@ func (r *queryResolver) SalesMetrics(ctx context.Context, from string, to string
 
 // TopProducts is the resolver for the topProducts field.
 func (r *queryResolver) TopProducts(ctx context.Context, from string, to string, currency *string, channel *string, by *model.SalesRank, first *int) ([]*model.ProductSales, error) {
-	if _, err := metrics.Staff(ctx); err != nil {
+	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
 		return nil, err
 	}
 	rg, err := parseRange(from, to)
@@ -226,7 +227,7 @@ func (r *queryResolver) TopProducts(ctx context.Context, from string, to string,
 
 // TopCategories is the resolver for the topCategories field.
 func (r *queryResolver) TopCategories(ctx context.Context, from string, to string, currency *string, channel *string, by *model.SalesRank, first *int) ([]*model.CategorySales, error) {
-	if _, err := metrics.Staff(ctx); err != nil {
+	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
 		return nil, err
 	}
 	rg, err := parseRange(from, to)
@@ -262,7 +263,7 @@ func (r *queryResolver) TopCategories(ctx context.Context, from string, to strin
 
 // TrafficMetrics is the resolver for the trafficMetrics field.
 func (r *queryResolver) TrafficMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, channel *string) ([]*model.TrafficPoint, error) {
-	if _, err := metrics.Staff(ctx); err != nil {
+	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
 		return nil, err
 	}
 	rg, trunc, err := rangeAndBucket(from, to, bucket)
@@ -287,7 +288,7 @@ func (r *queryResolver) TrafficMetrics(ctx context.Context, from string, to stri
 
 // ConversionFunnel is the resolver for the conversionFunnel field.
 func (r *queryResolver) ConversionFunnel(ctx context.Context, from string, to string, channel *string) (*model.Funnel, error) {
-	if _, err := metrics.Staff(ctx); err != nil {
+	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
 		return nil, err
 	}
 	rg, err := parseRange(from, to)
@@ -307,7 +308,7 @@ func (r *queryResolver) ConversionFunnel(ctx context.Context, from string, to st
 
 // CustomerMetrics is the resolver for the customerMetrics field.
 func (r *queryResolver) CustomerMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, channel *string) (*model.CustomerMetrics, error) {
-	if _, err := metrics.Staff(ctx); err != nil {
+	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
 		return nil, err
 	}
 	rg, trunc, err := rangeAndBucket(from, to, bucket)
@@ -335,7 +336,7 @@ func (r *queryResolver) CustomerMetrics(ctx context.Context, from string, to str
 
 // MyDashboards is the resolver for the myDashboards field.
 func (r *queryResolver) MyDashboards(ctx context.Context) ([]*model.Dashboard, error) {
-	c, err := metrics.Staff(ctx)
+	c, err := auth.Require(ctx, metrics.ReadAnalytics)
 	if err != nil {
 		return nil, err
 	}
@@ -356,7 +357,7 @@ func (r *queryResolver) MyDashboards(ctx context.Context) ([]*model.Dashboard, e
 
 // MyReports is the resolver for the myReports field.
 func (r *queryResolver) MyReports(ctx context.Context, first *int) ([]*model.Report, error) {
-	c, err := metrics.Staff(ctx)
+	c, err := auth.Require(ctx, metrics.ReadAnalytics)
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +378,7 @@ func (r *queryResolver) MyReports(ctx context.Context, first *int) ([]*model.Rep
 
 // Report is the resolver for the report field.
 func (r *queryResolver) Report(ctx context.Context, id string) (*model.Report, error) {
-	c, err := metrics.Staff(ctx)
+	c, err := auth.Require(ctx, metrics.ReadAnalytics)
 	if err != nil {
 		return nil, err
 	}

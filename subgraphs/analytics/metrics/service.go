@@ -108,15 +108,3 @@ func Track(ctx context.Context, store Ingester, limiter Limiter, batch []Tracked
 	}
 	return accepted, dropped, nil
 }
-
-// Staff checks the caller may read analytics.
-func Staff(ctx context.Context) (*auth.Claims, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return nil, errs.New(errs.Unauthenticated, "sign in first")
-	}
-	if !c.HasScope(ReadAnalytics) {
-		return nil, errs.New(errs.Forbidden, "this needs the %s permission", ReadAnalytics)
-	}
-	return c, nil
-}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/inventory/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/inventory/graph/model"
 	"github.com/myshop/supergraph/subgraphs/inventory/loader"
@@ -113,7 +114,7 @@ func (r *productVariantResolver) InStock(ctx context.Context, obj *model.Product
 
 // Stock is the resolver for the stock field.
 func (r *productVariantResolver) Stock(ctx context.Context, obj *model.ProductVariant) ([]*model.StockLevel, error) {
-	if err := stock.Require(ctx, stock.AdjustStock); err != nil {
+	if _, err := auth.Require(ctx, stock.AdjustStock); err != nil {
 		return nil, err
 	}
 	ls, err := loader.For(ctx).LevelsByVariant.Load(ctx, obj.ID)()
@@ -129,7 +130,7 @@ func (r *productVariantResolver) Stock(ctx context.Context, obj *model.ProductVa
 
 // Warehouses is the resolver for the warehouses field.
 func (r *queryResolver) Warehouses(ctx context.Context) ([]*model.Warehouse, error) {
-	if err := stock.Require(ctx, stock.AdjustStock); err != nil {
+	if _, err := auth.Require(ctx, stock.AdjustStock); err != nil {
 		return nil, err
 	}
 	ws, err := r.Store.Warehouses(ctx)
@@ -146,7 +147,7 @@ func (r *queryResolver) Warehouses(ctx context.Context) ([]*model.Warehouse, err
 
 // Suppliers is the resolver for the suppliers field.
 func (r *queryResolver) Suppliers(ctx context.Context) ([]*model.Supplier, error) {
-	if err := stock.Require(ctx, stock.AdjustStock); err != nil {
+	if _, err := auth.Require(ctx, stock.AdjustStock); err != nil {
 		return nil, err
 	}
 	ss, err := r.Store.Suppliers(ctx)
@@ -162,7 +163,7 @@ func (r *queryResolver) Suppliers(ctx context.Context) ([]*model.Supplier, error
 
 // LowStockAlerts is the resolver for the lowStockAlerts field.
 func (r *queryResolver) LowStockAlerts(ctx context.Context, open *bool) ([]*model.LowStockAlert, error) {
-	if err := stock.Require(ctx, stock.AdjustStock); err != nil {
+	if _, err := auth.Require(ctx, stock.AdjustStock); err != nil {
 		return nil, err
 	}
 	as, err := r.Store.Alerts(ctx, open == nil || *open)
@@ -183,7 +184,7 @@ func (r *queryResolver) LowStockAlerts(ctx context.Context, open *bool) ([]*mode
 
 // StockMovements is the resolver for the stockMovements field.
 func (r *queryResolver) StockMovements(ctx context.Context, warehouseID string, variantID string, first *int) ([]*model.StockMovement, error) {
-	if err := stock.Require(ctx, stock.AdjustStock); err != nil {
+	if _, err := auth.Require(ctx, stock.AdjustStock); err != nil {
 		return nil, err
 	}
 	n, err := cursor.PageSize(first, 50)
@@ -205,7 +206,7 @@ func (r *queryResolver) StockMovements(ctx context.Context, warehouseID string, 
 
 // Reservation is the resolver for the reservation field.
 func (r *queryResolver) Reservation(ctx context.Context, id string) (*model.Reservation, error) {
-	if err := stock.Require(ctx, stock.ReserveStock, stock.ManageOrders); err != nil {
+	if _, err := auth.RequireAny(ctx, stock.ReserveStock, stock.ManageOrders); err != nil {
 		return nil, err
 	}
 	rs, err := r.Store.ReservationsByIDs(ctx, []string{id})
@@ -217,7 +218,7 @@ func (r *queryResolver) Reservation(ctx context.Context, id string) (*model.Rese
 
 // PurchaseOrder is the resolver for the purchaseOrder field.
 func (r *queryResolver) PurchaseOrder(ctx context.Context, id string) (*model.PurchaseOrder, error) {
-	if err := stock.Require(ctx, stock.AdjustStock); err != nil {
+	if _, err := auth.Require(ctx, stock.AdjustStock); err != nil {
 		return nil, err
 	}
 	pos, err := r.Store.PurchaseOrders(ctx, []string{id})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/myshop/supergraph/platform/auth"
 )
 
 // Warehouse is a place stock is kept and shipped from.
@@ -84,7 +86,7 @@ func NewPurchasing(store PurchasingStore, newID func(string) string) *Purchasing
 
 // Create drafts a purchase order.
 func (p *Purchasing) Create(ctx context.Context, supplierID, warehouseID string, lines []Line) (PurchaseOrder, error) {
-	if _, err := permitted(ctx, AdjustStock); err != nil {
+	if _, err := auth.Require(ctx, AdjustStock); err != nil {
 		return PurchaseOrder{}, err
 	}
 	needs, err := Needs(lines)
@@ -114,7 +116,7 @@ func (p *Purchasing) Cancel(ctx context.Context, id string) (PurchaseOrder, erro
 }
 
 func (p *Purchasing) transition(ctx context.Context, id string, from []POStatus, to POStatus) (PurchaseOrder, error) {
-	if _, err := permitted(ctx, AdjustStock); err != nil {
+	if _, err := auth.Require(ctx, AdjustStock); err != nil {
 		return PurchaseOrder{}, err
 	}
 	switch err := p.store.SetPOStatus(ctx, id, from, to); {
@@ -134,7 +136,7 @@ func (p *Purchasing) transition(ctx context.Context, id string, from []POStatus,
 
 // Receive books delivered units into the order's warehouse.
 func (p *Purchasing) Receive(ctx context.Context, id string, lines []Line) (PurchaseOrder, error) {
-	c, err := permitted(ctx, AdjustStock)
+	c, err := auth.Require(ctx, AdjustStock)
 	if err != nil {
 		return PurchaseOrder{}, err
 	}

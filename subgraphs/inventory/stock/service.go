@@ -122,23 +122,12 @@ func NewService(store Store, newID func(string) string) *Service {
 	return &Service{store: store, newID: newID, now: time.Now}
 }
 
-func permitted(ctx context.Context, perm string) (*auth.Claims, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return nil, errs.New(errs.Unauthenticated, "sign in first")
-	}
-	if !c.HasScope(perm) {
-		return nil, errs.New(errs.Forbidden, "this needs the %s permission", perm)
-	}
-	return c, nil
-}
-
 // Reserve holds a cart's units for ttl (DefaultTTL when zero), from the
 // warehouses that ship to country (any, when empty). The whole cart is
 // checked at once, per variant summed over its lines, under row locks:
 // two checkouts for the last unit cannot both get it.
 func (s *Service) Reserve(ctx context.Context, reference, country string, lines []Line, ttl time.Duration, key string) (Reservation, error) {
-	c, err := permitted(ctx, ReserveStock)
+	c, err := auth.Require(ctx, ReserveStock)
 	if err != nil {
 		return Reservation{}, err
 	}
@@ -190,7 +179,7 @@ func (s *Service) Fulfill(ctx context.Context, id string) (Reservation, error) {
 // shipped (one shipment of an order that ships in parts). The same key
 // with the same lines replays; with other lines it is refused.
 func (s *Service) FulfillLines(ctx context.Context, id string, lines []Line, key string) (Reservation, error) {
-	c, err := permitted(ctx, ManageOrders)
+	c, err := auth.Require(ctx, ManageOrders)
 	if err != nil {
 		return Reservation{}, err
 	}
@@ -216,7 +205,7 @@ func (s *Service) FulfillLines(ctx context.Context, id string, lines []Line, key
 }
 
 func (s *Service) move(ctx context.Context, perm, id string, from []Status, to Status) (Reservation, error) {
-	c, err := permitted(ctx, perm)
+	c, err := auth.Require(ctx, perm)
 	if err != nil {
 		return Reservation{}, err
 	}
@@ -232,7 +221,7 @@ func (s *Service) move(ctx context.Context, perm, id string, from []Status, to S
 
 // Adjust corrects on-hand units (a count, damage, a return to stock).
 func (s *Service) Adjust(ctx context.Context, warehouseID, variantID string, delta int, reason, key string) (Level, error) {
-	c, err := permitted(ctx, AdjustStock)
+	c, err := auth.Require(ctx, AdjustStock)
 	if err != nil {
 		return Level{}, err
 	}
@@ -257,7 +246,7 @@ func (s *Service) Adjust(ctx context.Context, warehouseID, variantID string, del
 
 // Transfer moves available units from one warehouse to another.
 func (s *Service) Transfer(ctx context.Context, from, to, variantID string, qty int, key string) error {
-	c, err := permitted(ctx, AdjustStock)
+	c, err := auth.Require(ctx, AdjustStock)
 	if err != nil {
 		return err
 	}
@@ -281,7 +270,7 @@ func (s *Service) Transfer(ctx context.Context, from, to, variantID string, qty 
 
 // SetThreshold sets the level at which a low-stock alert is raised.
 func (s *Service) SetThreshold(ctx context.Context, warehouseID, variantID string, threshold int) (Level, error) {
-	if _, err := permitted(ctx, AdjustStock); err != nil {
+	if _, err := auth.Require(ctx, AdjustStock); err != nil {
 		return Level{}, err
 	}
 	if threshold < 0 {
@@ -323,19 +312,4 @@ func hash(parts ...any) string {
 		fmt.Fprintf(h, "%v\x00", p)
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// Require returns nil when the caller holds any of perms, else the
-// top-level UNAUTHENTICATED or FORBIDDEN error. Read-only queries use it.
-func Require(ctx context.Context, perms ...string) error {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return errs.New(errs.Unauthenticated, "sign in first")
-	}
-	for _, p := range perms {
-		if c.HasScope(p) {
-			return nil
-		}
-	}
-	return errs.New(errs.Forbidden, "this needs one of the permissions %s", strings.Join(perms, ", "))
 }

@@ -89,7 +89,7 @@ func (r *queryResolver) MyNotificationPreferences(ctx context.Context) ([]*model
 
 // NotificationTemplates is the resolver for the notificationTemplates field.
 func (r *queryResolver) NotificationTemplates(ctx context.Context) ([]*model.NotificationTemplate, error) {
-	if err := notify.RequireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, notify.ManageNotifications); err != nil {
 		return nil, err
 	}
 	ts, err := r.Store.Templates(ctx)
@@ -105,7 +105,7 @@ func (r *queryResolver) NotificationTemplates(ctx context.Context) ([]*model.Not
 
 // NotificationStats is the resolver for the notificationStats field.
 func (r *queryResolver) NotificationStats(ctx context.Context) ([]*model.NotificationStat, error) {
-	if err := notify.RequireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, notify.ManageNotifications); err != nil {
 		return nil, err
 	}
 	stats, err := r.Store.Stats(ctx)
@@ -121,7 +121,7 @@ func (r *queryResolver) NotificationStats(ctx context.Context) ([]*model.Notific
 
 // StaffNotifications is the resolver for the staffNotifications field.
 func (r *queryResolver) StaffNotifications(ctx context.Context, first *int) ([]*model.Notification, error) {
-	if err := notify.RequireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, notify.ManageNotifications); err != nil {
 		return nil, err
 	}
 	n, err := cursor.PageSize(first, 20)
@@ -134,7 +134,7 @@ func (r *queryResolver) StaffNotifications(ctx context.Context, first *int) ([]*
 
 // NotificationEventTypes is the resolver for the notificationEventTypes field.
 func (r *queryResolver) NotificationEventTypes(ctx context.Context) ([]*model.NotificationEventType, error) {
-	if err := notify.RequireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, notify.ManageNotifications); err != nil {
 		return nil, err
 	}
 	out := []*model.NotificationEventType{}

@@ -272,9 +272,9 @@ func (s *Service) Unsubscribe(ctx context.Context, token string) (Category, Chan
 // SetPreference opts the caller in or out of a category on a channel.
 // Security messages cannot be turned off.
 func (s *Service) SetPreference(ctx context.Context, cat Category, ch Channel, enabled bool) error {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return errs.New(errs.Unauthenticated, "sign in first")
+	c, err := auth.SignedIn(ctx)
+	if err != nil {
+		return err
 	}
 	if err := checkCategory(cat); err != nil {
 		return errs.New(errs.Invalid, "%s", err)
@@ -290,7 +290,7 @@ func (s *Service) SetPreference(ctx context.Context, cat Category, ch Channel, e
 
 // SaveTemplate stores a new version of a template after checking it.
 func (s *Service) SaveTemplate(ctx context.Context, t Template) (Template, error) {
-	c, err := staff(ctx)
+	c, err := auth.Require(ctx, ManageNotifications)
 	if err != nil {
 		return Template{}, err
 	}
@@ -305,7 +305,7 @@ func (s *Service) SaveTemplate(ctx context.Context, t Template) (Template, error
 
 // Preview renders a template with sample data (or given data), unsaved.
 func (s *Service) Preview(ctx context.Context, t Template, data map[string]any) (Rendered, error) {
-	if _, err := staff(ctx); err != nil {
+	if _, err := auth.Require(ctx, ManageNotifications); err != nil {
 		return Rendered{}, err
 	}
 	if err := t.Check(); err != nil {
@@ -320,17 +320,3 @@ func (s *Service) Preview(ctx context.Context, t Template, data map[string]any) 
 	}
 	return t.Render(sample)
 }
-
-func staff(ctx context.Context) (*auth.Claims, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return nil, errs.New(errs.Unauthenticated, "sign in first")
-	}
-	if !c.HasScope(ManageNotifications) {
-		return nil, errs.New(errs.Forbidden, "this needs the %s permission", ManageNotifications)
-	}
-	return c, nil
-}
-
-// RequireStaff checks the caller may see templates and delivery stats.
-func RequireStaff(ctx context.Context) error { _, err := staff(ctx); return err }

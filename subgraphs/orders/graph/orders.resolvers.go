@@ -378,21 +378,18 @@ func (r *queryResolver) Order(ctx context.Context, id string) (*model.Order, err
 
 // MyOrders is the resolver for the myOrders field.
 func (r *queryResolver) MyOrders(ctx context.Context, first *int, after *string) (*model.OrderConnection, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return nil, errs.New(errs.Unauthenticated, "sign in first")
+	c, err := auth.SignedIn(ctx)
+	if err != nil {
+		return nil, err
 	}
 	return r.connection(ctx, "myOrders", order.ListFilter{UserID: c.UserID()}, order.NewestFirst, first, after)
 }
 
 // Orders is the resolver for the orders field.
 func (r *queryResolver) Orders(ctx context.Context, where *model.OrderWhere, sortBy *model.OrderSort, first *int, after *string) (*model.OrderConnection, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return nil, errs.New(errs.Unauthenticated, "sign in first")
-	}
-	if !c.HasScope(order.ReadOrders) {
-		return nil, errs.New(errs.Forbidden, "this needs the %s permission", order.ReadOrders)
+	_, err := auth.Require(ctx, order.ReadOrders)
+	if err != nil {
+		return nil, err
 	}
 	f, list, err := staffFilter(where)
 	if err != nil {
@@ -407,9 +404,9 @@ func (r *queryResolver) Orders(ctx context.Context, where *model.OrderWhere, sor
 
 // OrderStatusChanged is the resolver for the orderStatusChanged field.
 func (r *subscriptionResolver) OrderStatusChanged(ctx context.Context, orderID string) (<-chan *model.OrderStatusEvent, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return nil, errs.New(errs.Unauthenticated, "sign in first")
+	c, err := auth.SignedIn(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if r.Live == nil {
 		return nil, errors.New("live order updates are not configured")
@@ -432,9 +429,9 @@ func (r *subscriptionResolver) OrderStatusChanged(ctx context.Context, orderID s
 
 // MyOrderUpdates is the resolver for the myOrderUpdates field.
 func (r *subscriptionResolver) MyOrderUpdates(ctx context.Context) (<-chan *model.OrderStatusEvent, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return nil, errs.New(errs.Unauthenticated, "sign in first")
+	c, err := auth.SignedIn(ctx)
+	if err != nil {
+		return nil, err
 	}
 	if r.Live == nil {
 		return nil, errors.New("live order updates are not configured")
@@ -450,12 +447,9 @@ func (r *subscriptionResolver) MyOrderUpdates(ctx context.Context) (<-chan *mode
 
 // OrderEvents is the resolver for the orderEvents field.
 func (r *subscriptionResolver) OrderEvents(ctx context.Context, where *model.OrderEventsWhere) (<-chan *model.OrderStatusEvent, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return nil, errs.New(errs.Unauthenticated, "sign in first")
-	}
-	if !c.HasScope(order.ReadOrders) {
-		return nil, errs.New(errs.Forbidden, "the order feed needs the %s permission", order.ReadOrders)
+	_, err := auth.Require(ctx, order.ReadOrders)
+	if err != nil {
+		return nil, err
 	}
 	if r.Live == nil {
 		return nil, errors.New("live order updates are not configured")

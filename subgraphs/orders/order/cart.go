@@ -95,14 +95,6 @@ func NewCarts(store Store, catalog Catalog, inventory Inventory, newID func(stri
 	return &Carts{store: store, catalog: catalog, inventory: inventory, newID: newID}
 }
 
-func signedIn(ctx context.Context) (*auth.Claims, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return nil, errs.New(errs.Unauthenticated, "sign in first")
-	}
-	return c, nil
-}
-
 // CheckChannel returns channel, or DefaultChannel when empty, if it exists.
 func CheckChannel(channel string) (string, error) {
 	if channel == "" {
@@ -120,7 +112,7 @@ func (c *Carts) Mine(ctx context.Context, channel string) (Cart, error) {
 	if tok := cartToken(ctx); tok != "" {
 		return c.store.CartByToken(ctx, HashCartToken(tok))
 	}
-	cl, err := signedIn(ctx)
+	cl, err := auth.SignedIn(ctx)
 	if err != nil {
 		return Cart{}, err
 	}

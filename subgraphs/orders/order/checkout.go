@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
@@ -89,7 +90,7 @@ func NewCheckout(store Store, catalog Catalog, inventory Inventory, payments Pay
 // the same order however often they are sent, and a cart gives at most one
 // order; the same key with another cart is IDEMPOTENCY_KEY_REUSED.
 func (c *Checkout) Place(ctx context.Context, in PlaceInput) (Order, error) {
-	cl, err := signedIn(ctx)
+	cl, err := auth.SignedIn(ctx)
 	if err != nil {
 		return Order{}, err
 	}

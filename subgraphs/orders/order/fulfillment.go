@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
 )
 
@@ -65,7 +66,7 @@ const shipAllKey = "ship-all"
 // order to PARTIALLY_SHIPPED, or to SHIPPED when nothing is left to ship
 // (which first fulfils the stock and captures the payment, like Move).
 func (o *Orders) Fulfil(ctx context.Context, in FulfilInput) (Order, Fulfillment, error) {
-	cl, err := staff(ctx)
+	cl, err := auth.Require(ctx, ManageOrders)
 	if err != nil {
 		return Order{}, Fulfillment{}, err
 	}

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+
+	"github.com/myshop/supergraph/platform/auth"
 )
 
 type cartTokenKey struct{}
@@ -63,7 +65,7 @@ func (c *Carts) opener(ctx context.Context, channel string) (cartOpener, string,
 	if err != nil {
 		return cartOpener{}, "", err
 	}
-	if cl, err := signedIn(ctx); err == nil {
+	if cl, err := auth.SignedIn(ctx); err == nil {
 		userID := cl.UserID()
 		return cartOpener{channel, func(ctx context.Context) (Cart, error) {
 			return c.store.OpenCart(ctx, userID, channel, c.newID("cart"))
@@ -78,7 +80,7 @@ func (c *Carts) opener(ctx context.Context, channel string) (cartOpener, string,
 // Merge moves the guest cart of token into the signed-in caller's open
 // cart in its channel (see Store.MergeCart) and returns that cart.
 func (c *Carts) Merge(ctx context.Context, token string) (Cart, error) {
-	cl, err := signedIn(ctx)
+	cl, err := auth.SignedIn(ctx)
 	if err != nil {
 		return Cart{}, problem("", CodeSignInRequired, "sign in to merge a guest cart into your own")
 	}

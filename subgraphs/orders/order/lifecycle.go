@@ -34,7 +34,7 @@ func NewOrders(store Store, inventory Inventory, payments Payments, newID func(s
 // SHIPPED records a fulfilment of whatever had not shipped yet (with no
 // carrier); PARTIALLY_SHIPPED needs fulfillOrder, which says what shipped.
 func (o *Orders) Move(ctx context.Context, id string, to Status, note string) (Order, error) {
-	cl, err := staff(ctx)
+	cl, err := auth.Require(ctx, ManageOrders)
 	if err != nil {
 		return Order{}, err
 	}
@@ -68,18 +68,6 @@ func (o *Orders) Move(ctx context.Context, id string, to Status, note string) (O
 		return os[0], invalidTransition(os[0].Status, to)
 	}
 	return moved, err
-}
-
-// staff is the caller, if they may manage orders.
-func staff(ctx context.Context) (*auth.Claims, error) {
-	cl, err := signedIn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if !cl.HasScope(ManageOrders) {
-		return nil, errs.New(errs.Forbidden, "this needs the %s permission", ManageOrders)
-	}
-	return cl, nil
 }
 
 // byID is the order, or a NOT_FOUND problem.
@@ -223,7 +211,7 @@ type RefundInput struct {
 // payment's key is derived from the order and the caller's key, so a
 // repeat refunds once.
 func (o *Orders) Refund(ctx context.Context, in RefundInput) (Order, error) {
-	if _, err := staff(ctx); err != nil {
+	if _, err := auth.Require(ctx, ManageOrders); err != nil {
 		return Order{}, err
 	}
 	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 255 {

@@ -180,9 +180,9 @@ func (r *queryResolver) PaymentsByOrder(ctx context.Context, orderID string) ([]
 
 // MyPaymentMethods is the resolver for the myPaymentMethods field.
 func (r *queryResolver) MyPaymentMethods(ctx context.Context) ([]*model.PaymentMethod, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return nil, errs.New(errs.Unauthenticated, "sign in first")
+	c, err := auth.SignedIn(ctx)
+	if err != nil {
+		return nil, err
 	}
 	ms, err := r.Store.MethodsByUsers(ctx, []string{c.UserID()})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/myshop/supergraph/platform/auth"
-	"github.com/myshop/supergraph/platform/errs"
 )
 
 // Method is a saved payment method: the provider's token and what may be
@@ -44,9 +43,9 @@ func NewMethods(store MethodStore, provider Provider, newID func(string) string)
 
 // Add saves a token from the provider's card form for the caller.
 func (m *Methods) Add(ctx context.Context, token string) (Method, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return Method{}, errs.New(errs.Unauthenticated, "sign in first")
+	c, err := auth.SignedIn(ctx)
+	if err != nil {
+		return Method{}, err
 	}
 	card, err := m.provider.Card(ctx, token)
 	if errors.Is(err, ErrUnknownToken) {
@@ -69,9 +68,9 @@ func (m *Methods) SetDefault(ctx context.Context, id string) error {
 }
 
 func (m *Methods) own(ctx context.Context, id string, f func(context.Context, string, string) error) error {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return errs.New(errs.Unauthenticated, "sign in first")
+	c, err := auth.SignedIn(ctx)
+	if err != nil {
+		return err
 	}
 	if err := f(ctx, c.UserID(), id); errors.Is(err, ErrNotFound) {
 		return &FieldError{Field: "id", Code: CodeNotFound, Message: "no such payment method"}
@@ -83,9 +82,9 @@ func (m *Methods) own(ctx context.Context, id string, f func(context.Context, st
 
 // Token returns the token of one of the caller's methods.
 func (m *Methods) Token(ctx context.Context, id string) (string, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return "", errs.New(errs.Unauthenticated, "sign in first")
+	c, err := auth.SignedIn(ctx)
+	if err != nil {
+		return "", err
 	}
 	ms, err := m.store.MethodsByUsers(ctx, []string{c.UserID()})
 	if err != nil {

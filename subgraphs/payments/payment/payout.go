@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/platform/auth"
-	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 
@@ -61,26 +60,15 @@ func (p *Payouts) Settle(ctx context.Context, cutoff time.Time) ([]Payout, error
 
 // SettleNow is what the scheduler does, on a staff member's demand.
 func (p *Payouts) SettleNow(ctx context.Context) ([]Payout, error) {
-	if err := mayManagePayouts(ctx); err != nil {
+	if _, err := auth.Require(ctx, RefundPayments); err != nil {
 		return nil, err
 	}
 	return p.Settle(ctx, time.Now().UTC().Truncate(24*time.Hour))
 }
 
-func mayManagePayouts(ctx context.Context) error {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return errs.New(errs.Unauthenticated, "sign in first")
-	}
-	if !c.HasScope(RefundPayments) {
-		return errs.New(errs.Forbidden, "payouts need the %s permission", RefundPayments)
-	}
-	return nil
-}
-
 // List is the payout report, newest first; finance staff only.
 func (p *Payouts) List(ctx context.Context, after string, first int) ([]Payout, bool, error) {
-	if err := mayManagePayouts(ctx); err != nil {
+	if _, err := auth.Require(ctx, RefundPayments); err != nil {
 		return nil, false, err
 	}
 	return p.store.Payouts(ctx, after, first)

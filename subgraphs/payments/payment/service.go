@@ -156,12 +156,9 @@ func (s *Service) Void(ctx context.Context, paymentID, key string) (Payment, err
 // then the provider call outside it.
 func (s *Service) follow(ctx context.Context, perm string, kind Kind, paymentID string, requested *money.Money, key string,
 	check func(Totals, *int64) error, call func(context.Context, ProviderRequest) (ProviderResult, error)) (Payment, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return Payment{}, errs.New(errs.Unauthenticated, "sign in first")
-	}
-	if !c.HasScope(perm) {
-		return Payment{}, errs.New(errs.Forbidden, "this needs the %s permission", perm)
+	c, err := auth.Require(ctx, perm)
+	if err != nil {
+		return Payment{}, err
 	}
 	if err := checkKey(key); err != nil {
 		return Payment{}, err

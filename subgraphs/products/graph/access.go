@@ -11,19 +11,6 @@ import (
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
-// requireStaff lets through only callers holding MANAGE_PRODUCTS; the
-// others get a top-level error, not a payload error: they may not ask.
-func requireStaff(ctx context.Context) error {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return errs.New(errs.Unauthenticated, "sign in as staff to change the catalog")
-	}
-	if !c.HasScope(product.ManageProducts) {
-		return errs.New(errs.Forbidden, "changing the catalog needs %s", product.ManageProducts)
-	}
-	return nil
-}
-
 // requireUser returns the signed-in user's id.
 func requireUser(ctx context.Context) (string, error) {
 	c := auth.FromContext(ctx)

@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/products/graph/generated"
@@ -50,7 +51,7 @@ func (r *collectionResolver) Products(ctx context.Context, obj *model.Collection
 
 // CreateProduct is the resolver for the createProduct field.
 func (r *mutationResolver) CreateProduct(ctx context.Context, input model.CreateProductInput) (*model.ProductPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	in, err := newProduct(input)
@@ -66,7 +67,7 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input model.Create
 
 // UpdateProduct is the resolver for the updateProduct field.
 func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input model.UpdateProductInput) (*model.ProductPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	u, err := productUpdate(input)
@@ -82,7 +83,7 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input m
 
 // CreateVariant is the resolver for the createVariant field.
 func (r *mutationResolver) CreateVariant(ctx context.Context, input model.CreateVariantInput) (*model.VariantPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	in, err := newVariant(input)
@@ -98,7 +99,7 @@ func (r *mutationResolver) CreateVariant(ctx context.Context, input model.Create
 
 // SetVariantPrice is the resolver for the setVariantPrice field.
 func (r *mutationResolver) SetVariantPrice(ctx context.Context, variantID string, channel string, amount *string) (*model.VariantPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	minor, err := channelAmount([]string{"amount"}, channel, amount)
@@ -114,7 +115,7 @@ func (r *mutationResolver) SetVariantPrice(ctx context.Context, variantID string
 
 // CreateCategory is the resolver for the createCategory field.
 func (r *mutationResolver) CreateCategory(ctx context.Context, input model.CreateCategoryInput) (*model.CategoryPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	slug, err := nameAndSlug(input.Name, input.Slug)
@@ -130,7 +131,7 @@ func (r *mutationResolver) CreateCategory(ctx context.Context, input model.Creat
 
 // MoveCategory is the resolver for the moveCategory field.
 func (r *mutationResolver) MoveCategory(ctx context.Context, id string, parentID *string, position *int) (*model.CategoryPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	c, err := r.Store.MoveCategory(ctx, id, deref(parentID), position)
@@ -143,7 +144,7 @@ func (r *mutationResolver) MoveCategory(ctx context.Context, id string, parentID
 
 // CreateBrand is the resolver for the createBrand field.
 func (r *mutationResolver) CreateBrand(ctx context.Context, input model.CreateBrandInput) (*model.BrandPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	slug, err := nameAndSlug(input.Name, input.Slug)

@@ -8,13 +8,14 @@ package graph
 import (
 	"context"
 
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
 // CreateCollection is the resolver for the createCollection field.
 func (r *mutationResolver) CreateCollection(ctx context.Context, input model.CreateCollectionInput) (*model.CollectionPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	slug, err := nameAndSlug(input.Name, input.Slug)
@@ -30,7 +31,7 @@ func (r *mutationResolver) CreateCollection(ctx context.Context, input model.Cre
 
 // UpdateCollection is the resolver for the updateCollection field.
 func (r *mutationResolver) UpdateCollection(ctx context.Context, id string, input model.UpdateCollectionInput) (*model.CollectionPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	err := optionalNameAndSlug(input.Name, input.Slug)
@@ -46,7 +47,7 @@ func (r *mutationResolver) UpdateCollection(ctx context.Context, id string, inpu
 
 // DeleteCollection is the resolver for the deleteCollection field.
 func (r *mutationResolver) DeleteCollection(ctx context.Context, id string) (*model.DeletePayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	return deletePayload(id, r.Store.DeleteCollection(ctx, id))
@@ -54,7 +55,7 @@ func (r *mutationResolver) DeleteCollection(ctx context.Context, id string) (*mo
 
 // AddCollectionProducts is the resolver for the addCollectionProducts field.
 func (r *mutationResolver) AddCollectionProducts(ctx context.Context, collectionID string, productIds []string, position *int) (*model.CollectionPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	err := checkIDList("productIds", productIds)
@@ -70,7 +71,7 @@ func (r *mutationResolver) AddCollectionProducts(ctx context.Context, collection
 
 // RemoveCollectionProducts is the resolver for the removeCollectionProducts field.
 func (r *mutationResolver) RemoveCollectionProducts(ctx context.Context, collectionID string, productIds []string) (*model.CollectionPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	err := checkIDList("productIds", productIds)
@@ -86,7 +87,7 @@ func (r *mutationResolver) RemoveCollectionProducts(ctx context.Context, collect
 
 // CreateAttribute is the resolver for the createAttribute field.
 func (r *mutationResolver) CreateAttribute(ctx context.Context, input model.CreateAttributeInput) (*model.AttributePayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	slug, err := nameAndSlug(input.Name, input.Slug)
@@ -106,7 +107,7 @@ func (r *mutationResolver) CreateAttribute(ctx context.Context, input model.Crea
 
 // UpdateAttribute is the resolver for the updateAttribute field.
 func (r *mutationResolver) UpdateAttribute(ctx context.Context, id string, input model.UpdateAttributeInput) (*model.AttributePayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	err := optionalNameAndSlug(input.Name, input.Slug)
@@ -122,7 +123,7 @@ func (r *mutationResolver) UpdateAttribute(ctx context.Context, id string, input
 
 // DeleteAttribute is the resolver for the deleteAttribute field.
 func (r *mutationResolver) DeleteAttribute(ctx context.Context, id string) (*model.DeletePayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	return deletePayload(id, r.Store.DeleteAttribute(ctx, id))
@@ -130,7 +131,7 @@ func (r *mutationResolver) DeleteAttribute(ctx context.Context, id string) (*mod
 
 // CreateProductType is the resolver for the createProductType field.
 func (r *mutationResolver) CreateProductType(ctx context.Context, input model.CreateProductTypeInput) (*model.ProductTypePayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	err := requiredName(input.Name)
@@ -149,7 +150,7 @@ func (r *mutationResolver) CreateProductType(ctx context.Context, input model.Cr
 
 // UpdateProductType is the resolver for the updateProductType field.
 func (r *mutationResolver) UpdateProductType(ctx context.Context, id string, input model.UpdateProductTypeInput) (*model.ProductTypePayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	var err error
@@ -175,7 +176,7 @@ func (r *mutationResolver) UpdateProductType(ctx context.Context, id string, inp
 
 // DeleteProductType is the resolver for the deleteProductType field.
 func (r *mutationResolver) DeleteProductType(ctx context.Context, id string) (*model.DeletePayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	return deletePayload(id, r.Store.DeleteProductType(ctx, id))
@@ -183,7 +184,7 @@ func (r *mutationResolver) DeleteProductType(ctx context.Context, id string) (*m
 
 // AssignProductTypeAttributes is the resolver for the assignProductTypeAttributes field.
 func (r *mutationResolver) AssignProductTypeAttributes(ctx context.Context, productTypeID string, attributeIds []string) (*model.ProductTypePayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	err := checkIDList("attributeIds", attributeIds)
@@ -199,7 +200,7 @@ func (r *mutationResolver) AssignProductTypeAttributes(ctx context.Context, prod
 
 // UnassignProductTypeAttributes is the resolver for the unassignProductTypeAttributes field.
 func (r *mutationResolver) UnassignProductTypeAttributes(ctx context.Context, productTypeID string, attributeIds []string) (*model.ProductTypePayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	err := checkIDList("attributeIds", attributeIds)
@@ -215,7 +216,7 @@ func (r *mutationResolver) UnassignProductTypeAttributes(ctx context.Context, pr
 
 // SetProductAttributeValues is the resolver for the setProductAttributeValues field.
 func (r *mutationResolver) SetProductAttributeValues(ctx context.Context, productID string, values []*model.AttributeValueInput, remove []string) (*model.ProductPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	var err error

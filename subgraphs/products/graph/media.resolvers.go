@@ -10,13 +10,14 @@ import (
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
 // CreateProductImageUpload is the resolver for the createProductImageUpload field.
 func (r *mutationResolver) CreateProductImageUpload(ctx context.Context, productID string, filename string, contentType string, size int) (*model.ProductImageUploadPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	u, err := r.createUpload(ctx, productID, filename, contentType, size)
@@ -29,7 +30,7 @@ func (r *mutationResolver) CreateProductImageUpload(ctx context.Context, product
 
 // ConfirmProductImageUpload is the resolver for the confirmProductImageUpload field.
 func (r *mutationResolver) ConfirmProductImageUpload(ctx context.Context, uploadID string, alt *string) (*model.ProductImagePayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	img, err := r.confirmUpload(ctx, uploadID, deref(alt))
@@ -42,7 +43,7 @@ func (r *mutationResolver) ConfirmProductImageUpload(ctx context.Context, upload
 
 // UpdateProductImage is the resolver for the updateProductImage field.
 func (r *mutationResolver) UpdateProductImage(ctx context.Context, id string, alt *string, position *int) (*model.ProductImagePayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	if alt != nil && len(*alt) > product.MaxAltLength {
@@ -59,7 +60,7 @@ func (r *mutationResolver) UpdateProductImage(ctx context.Context, id string, al
 
 // DeleteProductImage is the resolver for the deleteProductImage field.
 func (r *mutationResolver) DeleteProductImage(ctx context.Context, id string) (*model.DeleteProductImagePayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	img, err := r.Store.DeleteImage(ctx, id)
@@ -73,7 +74,7 @@ func (r *mutationResolver) DeleteProductImage(ctx context.Context, id string) (*
 
 // UploadProductImage is the resolver for the uploadProductImage field.
 func (r *mutationResolver) UploadProductImage(ctx context.Context, productID string, file graphql.Upload, alt *string) (*model.ProductImagePayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	img, err := r.uploadMultipart(ctx, productID, file, deref(alt))

@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 
+	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/products/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/loader"
@@ -50,7 +51,7 @@ func (r *mutationResolver) UpdateReview(ctx context.Context, id string, input mo
 
 // SetReviewStatus is the resolver for the setReviewStatus field.
 func (r *mutationResolver) SetReviewStatus(ctx context.Context, id string, status model.ReviewStatus) (*model.ReviewPayload, error) {
-	if err := requireStaff(ctx); err != nil {
+	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
 		return nil, err
 	}
 	rev, err := r.Store.SetReviewStatus(ctx, id, product.ReviewStatus(status))

@@ -11,7 +11,6 @@ import (
 	"github.com/myshop/supergraph/platform/ids"
 
 	"github.com/myshop/supergraph/platform/auth"
-	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/users/token"
 )
 
@@ -29,18 +28,9 @@ const (
 	EventRegistered                 = "user.registered"
 )
 
-// signedIn returns the caller's claims or UNAUTHENTICATED.
-func signedIn(ctx context.Context) (*auth.Claims, error) {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return nil, errs.New(errs.Unauthenticated, "sign in first")
-	}
-	return c, nil
-}
-
 // UpdateProfile changes the caller's name and profile.
 func (s *Service) UpdateProfile(ctx context.Context, name string, p Profile) error {
-	c, err := signedIn(ctx)
+	c, err := auth.SignedIn(ctx)
 	if err != nil {
 		return err
 	}
@@ -57,7 +47,7 @@ func (s *Service) UpdateProfile(ctx context.Context, name string, p Profile) err
 
 // SaveAddress adds (empty a.ID) or changes one of the caller's addresses.
 func (s *Service) SaveAddress(ctx context.Context, a Address, defaultShipping, defaultBilling bool) (Address, error) {
-	c, err := signedIn(ctx)
+	c, err := auth.SignedIn(ctx)
 	if err != nil {
 		return Address{}, err
 	}
@@ -80,7 +70,7 @@ func (s *Service) SaveAddress(ctx context.Context, a Address, defaultShipping, d
 
 // DeleteAddress removes one of the caller's addresses.
 func (s *Service) DeleteAddress(ctx context.Context, id string) error {
-	c, err := signedIn(ctx)
+	c, err := auth.SignedIn(ctx)
 	if err != nil {
 		return err
 	}
@@ -94,7 +84,7 @@ func (s *Service) DeleteAddress(ctx context.Context, id string) error {
 
 // RequestEmailVerification mails the caller a link to verify their email.
 func (s *Service) RequestEmailVerification(ctx context.Context) error {
-	c, err := signedIn(ctx)
+	c, err := auth.SignedIn(ctx)
 	if err != nil {
 		return err
 	}
@@ -157,7 +147,7 @@ func (s *Service) ResetPassword(ctx context.Context, tok, password string) error
 // reauthenticate checks the caller's current password before a sensitive
 // change: a stolen access token alone cannot take the account over.
 func (s *Service) reauthenticate(ctx context.Context, current string) (*auth.Claims, error) {
-	c, err := signedIn(ctx)
+	c, err := auth.SignedIn(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -219,12 +209,9 @@ func (s *Service) DeleteAccount(ctx context.Context, current string) error {
 // SetRoles replaces another user's roles; it needs MANAGE_STAFF, and
 // nobody changes their own (an admin cannot lock the shop out by accident).
 func (s *Service) SetRoles(ctx context.Context, userID string, roles []string) error {
-	c, err := signedIn(ctx)
+	c, err := auth.Require(ctx, ManageStaff)
 	if err != nil {
 		return err
-	}
-	if !c.HasScope(ManageStaff) {
-		return errs.New(errs.Forbidden, "changing roles needs the %s permission", ManageStaff)
 	}
 	if userID == c.UserID() {
 		return &FieldError{Field: "userId", Code: CodeCannotChangeSelf, Message: "you cannot change your own roles"}
@@ -250,12 +237,9 @@ func (s *Service) SetRoles(ctx context.Context, userID string, roles []string) e
 
 // Users lists users for staff with READ_USERS.
 func (s *Service) Users(ctx context.Context, f UserFilter, after string, first int) ([]User, bool, error) {
-	c, err := signedIn(ctx)
+	_, err := auth.Require(ctx, ReadUsers)
 	if err != nil {
 		return nil, false, err
-	}
-	if !c.HasScope(ReadUsers) {
-		return nil, false, errs.New(errs.Forbidden, "listing users needs the %s permission", ReadUsers)
 	}
 	return s.store.Users(ctx, f, after, first)
 }
