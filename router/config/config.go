@@ -162,6 +162,11 @@ type FieldLimit struct {
 type Traffic struct {
 	RequestTimeout  Duration `yaml:"request_timeout"`
 	SubgraphTimeout Duration `yaml:"subgraph_timeout"`
+	// Deduplicate shares one execution between identical in-flight
+	// requests of the same caller (inbound) and one subgraph fetch between
+	// identical fetches of one operation; off is for benchmarking the
+	// engine, or for subgraphs whose answers must not be shared.
+	Deduplicate *bool `yaml:"deduplicate"`
 	// MaxInFlight caps concurrent GraphQL requests; beyond it requests get
 	// 503 with Retry-After instead of queueing.
 	MaxInFlight int `yaml:"max_in_flight"`
@@ -301,6 +306,9 @@ func (c *Config) fill() {
 	def(&t.RequestTimeout, Duration(10*time.Second))
 	def(&t.SubgraphTimeout, Duration(3*time.Second))
 	def(&t.MaxInFlight, 256)
+	if t.Deduplicate == nil {
+		t.Deduplicate = ptr(true)
+	}
 	def(&t.Retry.MaxAttempts, 2)
 	def(&t.Retry.Backoff, Duration(20*time.Millisecond))
 	def(&t.Retry.Budget, 0.1)

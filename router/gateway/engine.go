@@ -60,6 +60,7 @@ type Engine struct {
 	headers      headerRules
 	rules        map[supergraph.Coordinate]supergraph.Rule // @authenticated/@requiresScopes
 	noIntrospect bool
+	noDedup      bool
 	limits       Limits
 	observer     Observer
 	live         *liveHub // nil: every subscription passes through
@@ -117,6 +118,7 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		headers:      headerRules{all: opts.Headers, perSubgraph: opts.SubgraphHeaders},
 		rules:        sg.Authorization,
 		noIntrospect: opts.DisableIntrospection,
+		noDedup:      opts.Traffic.NoDeduplication,
 		limits:       opts.Limits,
 		observer:     opts.Traffic.Observer,
 		log:          log,

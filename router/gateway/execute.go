@@ -46,6 +46,10 @@ func (e *Engine) Execute(ctx context.Context, op *Operation, header http.Header,
 	rc.VariablesHash = xxhash.Sum64(op.variables)
 	rc.Request = resolve.Request{ID: op.hash, Header: header}
 	rc.SubgraphHeadersBuilder = newForwardedHeaders(header, &e.headers)
+	if e.noDedup {
+		rc.ExecutionOptions.DisableInboundRequestDeduplication = true
+		rc.ExecutionOptions.DisableSubgraphRequestDeduplication = true
+	}
 	out := w
 	var buf *bytes.Buffer
 	if len(op.plan.renamed) > 0 {

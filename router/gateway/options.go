@@ -27,6 +27,7 @@ func OptionsFrom(set config.Config) Options {
 			Balance: BalancePolicy{LeastInFlight: t.LoadBalancing == "least_in_flight", DNSRefresh: t.DNSRefresh.D(),
 				HealthInterval: max(t.HealthCheck.Interval.D(), 0), HealthPath: t.HealthCheck.Path, EjectAfter: t.EjectAfter, EjectFor: t.EjectFor.D()},
 			MaxResponseBytes: max(t.MaxResponseBytes, 0),
+			NoDeduplication:  t.Deduplicate != nil && !*t.Deduplicate,
 			ExposeErrors:     set.IncludeSubgraphErrors,
 			Timeouts:         map[string]time.Duration{},
 			Instances:        map[string][]string{},

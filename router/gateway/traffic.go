@@ -29,6 +29,9 @@ type Traffic struct {
 	DNS       map[string]string
 	// ExposeErrors keeps the messages of subgraph errors without a code.
 	ExposeErrors bool
+	// NoDeduplication turns off sharing one execution between identical
+	// in-flight requests and one fetch between identical fetches.
+	NoDeduplication bool
 	// MaxResponseBytes caps a subgraph response body; zero for no cap.
 	MaxResponseBytes int64
 	// Observer hears about fetches and breaker changes (metrics); may be nil.

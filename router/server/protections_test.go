@@ -626,10 +626,16 @@ func TestLoadShedding(t *testing.T) {
 	}
 }
 
-// P22: identical in-flight queries of one caller share one fetch.
+// P22: identical in-flight queries of one caller share one fetch; with
+// traffic.deduplicate off each makes its own.
 func TestInflightDeduplication(t *testing.T) {
+	t.Run("on", func(t *testing.T) { testInflightDeduplication(t, true, 1) })
+	t.Run("off", func(t *testing.T) { testInflightDeduplication(t, false, 20) })
+}
+
+func testInflightDeduplication(t *testing.T, dedup bool, wantCalls int64) {
 	m := metrics.New()
-	p := newProt(t, nil, func(c *server.Config) { c.Metrics = m })
+	p := newProt(t, func(c *config.Config) { c.Traffic.Deduplicate = &dedup }, func(c *server.Config) { c.Metrics = m })
 	release := make(chan struct{})
 	p.tree.set(func(w http.ResponseWriter, r *http.Request) {
 		<-release
@@ -657,8 +663,8 @@ func TestInflightDeduplication(t *testing.T) {
 			t.Fatalf("a follower got %s", b)
 		}
 	}
-	if got := p.tree.calls.Load(); got != 1 {
-		t.Errorf("%d identical in-flight queries made %d subgraph calls, want 1", n, got)
+	if got := p.tree.calls.Load(); got != wantCalls {
+		t.Errorf("%d identical in-flight queries made %d subgraph calls, want %d", n, got, wantCalls)
 	}
 }
 
