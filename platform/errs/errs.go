@@ -44,3 +44,49 @@ func CodeOf(err error) Code {
 	}
 	return Internal
 }
+
+// Problem is a business-rule failure the client can act on. It goes into a
+// mutation payload's errors (every schema's XxxError: field, code,
+// message), not the top-level GraphQL errors, which are for callers who
+// may not ask and requests that went wrong.
+type Problem struct {
+	// Field is the path of the input field at fault, e.g. ["input",
+	// "slug"]; nil for the input as a whole.
+	Field []string
+	// Code is a value of the subgraph's XxxErrorCode enum.
+	Code    string
+	Message string
+	// Err is the failure behind a code a payload says more about (which
+	// variants lack stock, where an order may go instead); errors.As finds
+	// it through the Problem.
+	Err error
+}
+
+func (p *Problem) Error() string { return p.Message }
+
+func (p *Problem) Unwrap() error { return p.Err }
+
+// Problemf returns a Problem with a formatted message.
+func Problemf(field []string, code, format string, args ...any) *Problem {
+	return &Problem{Field: field, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Field is the path of one input field for Problem.Field: nil for "", the
+// input as a whole.
+func Field(name string) []string {
+	if name == "" {
+		return nil
+	}
+	return []string{name}
+}
+
+// AsProblem splits a rule failure, for a payload's errors, from any other
+// error, for the top-level errors: exactly one of its results is non-nil
+// when err is.
+func AsProblem(err error) (*Problem, error) {
+	var p *Problem
+	if errors.As(err, &p) {
+		return p, nil
+	}
+	return nil, err
+}

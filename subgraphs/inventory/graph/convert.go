@@ -4,8 +4,10 @@ import (
 	"errors"
 	"time"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/inventory/graph/model"
 	"github.com/myshop/supergraph/subgraphs/inventory/stock"
+	"github.com/myshop/supergraph/subgraphs/platform/payload"
 )
 
 func available(ls []stock.Level) int {
@@ -45,18 +47,15 @@ func toPurchaseOrder(po stock.PurchaseOrder) *model.PurchaseOrder {
 // stockErrors puts a business-rule failure into payload errors; other
 // errors (permissions, faults) go to the top level.
 func stockErrors(err error) ([]*model.StockError, error) {
-	if err == nil {
-		return []*model.StockError{}, nil
-	}
-	var p *stock.Problem
-	if !errors.As(err, &p) {
-		return nil, err
-	}
-	e := &model.StockError{Message: p.Message, Code: model.StockErrorCode(p.Code), Shortages: []*model.StockShortage{}}
-	for _, s := range p.Shortages {
-		e.Shortages = append(e.Shortages, &model.StockShortage{VariantID: s.VariantID, Requested: s.Requested, Available: s.Available})
-	}
-	return []*model.StockError{e}, nil
+	return payload.Errors(err, func(p *errs.Problem, code model.StockErrorCode) *model.StockError {
+		e := &model.StockError{Message: p.Message, Code: code, Shortages: []*model.StockShortage{}}
+		if ins := (*stock.ErrInsufficient)(nil); errors.As(p, &ins) {
+			for _, s := range ins.Shortages {
+				e.Shortages = append(e.Shortages, &model.StockShortage{VariantID: s.VariantID, Requested: s.Requested, Available: s.Available})
+			}
+		}
+		return e
+	})
 }
 
 func reservationPayload(r stock.Reservation, err error) (*model.ReservationPayload, error) {

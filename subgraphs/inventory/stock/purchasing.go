@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/errs"
 )
 
 // Warehouse is a place stock is kept and shipped from.
@@ -91,14 +92,14 @@ func (p *Purchasing) Create(ctx context.Context, supplierID, warehouseID string,
 	}
 	needs, err := Needs(lines)
 	if err != nil {
-		return PurchaseOrder{}, problem(CodeInvalid, "%s", err)
+		return PurchaseOrder{}, errs.Problemf(nil, CodeInvalid, "%s", err)
 	}
 	po := PurchaseOrder{ID: p.newID("po"), SupplierID: supplierID, WarehouseID: warehouseID, Status: PODraft}
 	for v, q := range needs {
 		po.Lines = append(po.Lines, POLine{VariantID: v, Ordered: q})
 	}
 	if err := p.store.CreatePurchaseOrder(ctx, po); errors.Is(err, ErrNotFound) {
-		return PurchaseOrder{}, problem(CodeNotFound, "no such supplier or warehouse")
+		return PurchaseOrder{}, errs.Problemf(nil, CodeNotFound, "no such supplier or warehouse")
 	} else if err != nil {
 		return PurchaseOrder{}, err
 	}
@@ -121,9 +122,9 @@ func (p *Purchasing) transition(ctx context.Context, id string, from []POStatus,
 	}
 	switch err := p.store.SetPOStatus(ctx, id, from, to); {
 	case errors.Is(err, ErrNotFound):
-		return PurchaseOrder{}, problem(CodeNotFound, "no purchase order %s", id)
+		return PurchaseOrder{}, errs.Problemf(nil, CodeNotFound, "no purchase order %s", id)
 	case errors.Is(err, ErrWrongStatus):
-		return PurchaseOrder{}, problem(CodeInvalidState, "purchase order %s cannot become %s from its current state", id, to)
+		return PurchaseOrder{}, errs.Problemf(nil, CodeInvalidState, "purchase order %s cannot become %s from its current state", id, to)
 	case err != nil:
 		return PurchaseOrder{}, err
 	}
@@ -141,16 +142,16 @@ func (p *Purchasing) Receive(ctx context.Context, id string, lines []Line) (Purc
 		return PurchaseOrder{}, err
 	}
 	if _, err := Needs(lines); err != nil {
-		return PurchaseOrder{}, problem(CodeInvalid, "%s", err)
+		return PurchaseOrder{}, errs.Problemf(nil, CodeInvalid, "%s", err)
 	}
 	po, err := p.store.Receive(ctx, id, lines, c.UserID())
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return PurchaseOrder{}, problem(CodeNotFound, "no purchase order %s, or a variant not on it", id)
+		return PurchaseOrder{}, errs.Problemf(nil, CodeNotFound, "no purchase order %s, or a variant not on it", id)
 	case errors.Is(err, ErrWrongStatus):
-		return PurchaseOrder{}, problem(CodeInvalidState, "purchase order %s is not awaiting delivery", id)
+		return PurchaseOrder{}, errs.Problemf(nil, CodeInvalidState, "purchase order %s is not awaiting delivery", id)
 	case errors.Is(err, ErrBelowCommitted):
-		return PurchaseOrder{}, problem(CodeInvalid, "more received than ordered")
+		return PurchaseOrder{}, errs.Problemf(nil, CodeInvalid, "more received than ordered")
 	}
 	return po, err
 }

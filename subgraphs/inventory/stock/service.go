@@ -86,17 +86,8 @@ type Store interface {
 	Movements(ctx context.Context, warehouseID, variantID string, limit int) ([]Movement, error)
 }
 
-// Problem is a business-rule failure for a mutation payload's errors;
-// permission failures stay top-level GraphQL errors.
-type Problem struct {
-	Code      string
-	Message   string
-	Shortages []Shortage // for CodeInsufficientStock
-}
-
-func (p *Problem) Error() string { return p.Message }
-
-// Problem codes (StockErrorCode).
+// The codes of the rule failures (errs.Problem) in mutation payloads
+// (StockErrorCode); permission failures stay top-level GraphQL errors.
 const (
 	CodeInsufficientStock = "INSUFFICIENT_STOCK"
 	CodeBelowCommitted    = "BELOW_COMMITTED"
@@ -105,10 +96,6 @@ const (
 	CodeKeyReused         = "IDEMPOTENCY_KEY_REUSED"
 	CodeInvalid           = "INVALID"
 )
-
-func problem(code, format string, args ...any) *Problem {
-	return &Problem{Code: code, Message: fmt.Sprintf(format, args...)}
-}
 
 // Service is the inventory use cases.
 type Service struct {
@@ -136,13 +123,13 @@ func (s *Service) Reserve(ctx context.Context, reference, country string, lines 
 	}
 	needs, err := Needs(lines)
 	if err != nil {
-		return Reservation{}, problem(CodeInvalid, "%s", err)
+		return Reservation{}, errs.Problemf(nil, CodeInvalid, "%s", err)
 	}
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
 	if ttl > 24*time.Hour {
-		return Reservation{}, problem(CodeInvalid, "a reservation holds stock for at most 24 hours")
+		return Reservation{}, errs.Problemf(nil, CodeInvalid, "a reservation holds stock for at most 24 hours")
 	}
 	r := Reservation{ID: s.newID("res"), Reference: reference, Status: Active, ExpiresAt: s.now().Add(ttl)}
 	r, err = s.store.Reserve(ctx, r, strings.ToUpper(country), needs, func(levels []Level) ([]Line, error) { return Allocate(needs, levels) },
@@ -150,9 +137,9 @@ func (s *Service) Reserve(ctx context.Context, reference, country string, lines 
 	var ins *ErrInsufficient
 	switch {
 	case errors.As(err, &ins):
-		return Reservation{}, &Problem{Code: CodeInsufficientStock, Message: ins.Error(), Shortages: ins.Shortages}
+		return Reservation{}, &errs.Problem{Code: CodeInsufficientStock, Message: ins.Error(), Err: ins}
 	case errors.Is(err, ErrKeyReused):
-		return Reservation{}, problem(CodeKeyReused, "this idempotency key was used for a different request")
+		return Reservation{}, errs.Problemf(nil, CodeKeyReused, "this idempotency key was used for a different request")
 	}
 	return r, err
 }
@@ -188,18 +175,18 @@ func (s *Service) FulfillLines(ctx context.Context, id string, lines []Line, key
 	}
 	needs, err := Needs(lines)
 	if err != nil || len(needs) == 0 {
-		return Reservation{}, problem(CodeInvalid, "say which units shipped, each quantity positive")
+		return Reservation{}, errs.Problemf(nil, CodeInvalid, "say which units shipped, each quantity positive")
 	}
 	r, err := s.store.FulfillLines(ctx, id, needs, c.UserID(), Key{Value: key, Hash: hash("fulfil", id, needs)})
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return Reservation{}, problem(CodeNotFound, "no reservation %s", id)
+		return Reservation{}, errs.Problemf(nil, CodeNotFound, "no reservation %s", id)
 	case errors.Is(err, ErrWrongStatus):
-		return r, problem(CodeInvalidState, "reservation %s is %s; only a CONVERTED one ships", id, r.Status)
+		return r, errs.Problemf(nil, CodeInvalidState, "reservation %s is %s; only a CONVERTED one ships", id, r.Status)
 	case errors.Is(err, ErrOverFulfil):
-		return r, problem(CodeInvalid, "%s", err)
+		return r, errs.Problemf(nil, CodeInvalid, "%s", err)
 	case errors.Is(err, ErrKeyReused):
-		return Reservation{}, problem(CodeKeyReused, "this idempotency key was used for a different request")
+		return Reservation{}, errs.Problemf(nil, CodeKeyReused, "this idempotency key was used for a different request")
 	}
 	return r, err
 }
@@ -212,9 +199,9 @@ func (s *Service) move(ctx context.Context, perm, id string, from []Status, to S
 	r, err := s.store.Move(ctx, id, from, to, c.UserID())
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return Reservation{}, problem(CodeNotFound, "no reservation %s", id)
+		return Reservation{}, errs.Problemf(nil, CodeNotFound, "no reservation %s", id)
 	case errors.Is(err, ErrWrongStatus):
-		return r, problem(CodeInvalidState, "reservation %s is %s; it cannot become %s", id, r.Status, to)
+		return r, errs.Problemf(nil, CodeInvalidState, "reservation %s is %s; it cannot become %s", id, r.Status, to)
 	}
 	return r, err
 }
@@ -229,17 +216,17 @@ func (s *Service) Adjust(ctx context.Context, warehouseID, variantID string, del
 		return Level{}, err
 	}
 	if delta == 0 || strings.TrimSpace(reason) == "" {
-		return Level{}, problem(CodeInvalid, "an adjustment needs a non-zero delta and a reason")
+		return Level{}, errs.Problemf(nil, CodeInvalid, "an adjustment needs a non-zero delta and a reason")
 	}
 	l, err := s.store.Adjust(ctx, warehouseID, variantID, delta, reason, c.UserID(),
 		Key{Value: key, Hash: hash("adjust", warehouseID, variantID, delta, reason)})
 	switch {
 	case errors.Is(err, ErrBelowCommitted):
-		return Level{}, problem(CodeBelowCommitted, "%s in %s: on hand cannot fall below zero or below what is allocated and reserved", variantID, warehouseID)
+		return Level{}, errs.Problemf(nil, CodeBelowCommitted, "%s in %s: on hand cannot fall below zero or below what is allocated and reserved", variantID, warehouseID)
 	case errors.Is(err, ErrNotFound):
-		return Level{}, problem(CodeNotFound, "no warehouse %s", warehouseID)
+		return Level{}, errs.Problemf(nil, CodeNotFound, "no warehouse %s", warehouseID)
 	case errors.Is(err, ErrKeyReused):
-		return Level{}, problem(CodeKeyReused, "this idempotency key was used for a different request")
+		return Level{}, errs.Problemf(nil, CodeKeyReused, "this idempotency key was used for a different request")
 	}
 	return l, err
 }
@@ -254,16 +241,16 @@ func (s *Service) Transfer(ctx context.Context, from, to, variantID string, qty 
 		return err
 	}
 	if qty <= 0 || from == to {
-		return problem(CodeInvalid, "a transfer needs a positive quantity between two warehouses")
+		return errs.Problemf(nil, CodeInvalid, "a transfer needs a positive quantity between two warehouses")
 	}
 	err = s.store.Transfer(ctx, from, to, variantID, qty, c.UserID(), Key{Value: key, Hash: hash("transfer", from, to, variantID, qty)})
 	switch {
 	case errors.Is(err, ErrBelowCommitted):
-		return problem(CodeBelowCommitted, "%s has fewer than %d available units of %s", from, qty, variantID)
+		return errs.Problemf(nil, CodeBelowCommitted, "%s has fewer than %d available units of %s", from, qty, variantID)
 	case errors.Is(err, ErrNotFound):
-		return problem(CodeNotFound, "no such warehouse")
+		return errs.Problemf(nil, CodeNotFound, "no such warehouse")
 	case errors.Is(err, ErrKeyReused):
-		return problem(CodeKeyReused, "this idempotency key was used for a different request")
+		return errs.Problemf(nil, CodeKeyReused, "this idempotency key was used for a different request")
 	}
 	return err
 }
@@ -274,11 +261,11 @@ func (s *Service) SetThreshold(ctx context.Context, warehouseID, variantID strin
 		return Level{}, err
 	}
 	if threshold < 0 {
-		return Level{}, problem(CodeInvalid, "the threshold cannot be negative")
+		return Level{}, errs.Problemf(nil, CodeInvalid, "the threshold cannot be negative")
 	}
 	l, err := s.store.SetThreshold(ctx, warehouseID, variantID, threshold)
 	if errors.Is(err, ErrNotFound) {
-		return Level{}, problem(CodeNotFound, "no warehouse %s", warehouseID)
+		return Level{}, errs.Problemf(nil, CodeNotFound, "no warehouse %s", warehouseID)
 	}
 	return l, err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/orders/loader"
 	"github.com/myshop/supergraph/subgraphs/orders/order"
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
+	"github.com/myshop/supergraph/subgraphs/platform/payload"
 )
 
 type channelKey struct{}
@@ -83,22 +84,6 @@ func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 func number(n int64) string { return strconv.FormatInt(n, 10) }
 
-// asProblem splits a rule failure (for the payload) from other errors.
-func asProblem(err error) (*order.Problem, error) {
-	var p *order.Problem
-	if errors.As(err, &p) {
-		return p, nil
-	}
-	return nil, err
-}
-
-func field(f string) []string {
-	if f == "" {
-		return nil
-	}
-	return []string{f}
-}
-
 func cartPayload(r *Resolver, ctx context.Context, c order.Cart, err error) (*model.CartPayload, error) {
 	return guestCartPayload(r, ctx, c, "", err)
 }
@@ -117,15 +102,12 @@ func guestCartPayload(r *Resolver, ctx context.Context, c order.Cart, token stri
 		}
 		return out, nil
 	}
-	p, err := asProblem(err)
+	out.Errors, err = payload.Errors(err, func(p *errs.Problem, code model.CartErrorCode) *model.CartError {
+		return &model.CartError{Field: p.Field, Message: p.Message, Code: code}
+	})
 	if err != nil {
 		return nil, err
 	}
-	code := model.CartErrorCode(p.Code)
-	if !code.IsValid() {
-		return nil, errors.New("cart: unexpected problem " + p.Code)
-	}
-	out.Errors = append(out.Errors, &model.CartError{Field: field(p.Field), Message: p.Message, Code: code})
 	return out, nil
 }
 
@@ -135,19 +117,18 @@ func placeOrderPayload(o order.Order, err error) (*model.PlaceOrderPayload, erro
 		out.Order = toOrder(o)
 		return out, nil
 	}
-	p, err := asProblem(err)
+	out.Errors, err = payload.Errors(err, func(p *errs.Problem, code model.CheckoutErrorCode) *model.CheckoutError {
+		e := &model.CheckoutError{Field: p.Field, Message: p.Message, Code: code, Shortages: []*model.CheckoutShortage{}}
+		if short := (*order.ShortageError)(nil); errors.As(p, &short) {
+			for _, s := range short.Shortages {
+				e.Shortages = append(e.Shortages, &model.CheckoutShortage{VariantID: s.VariantID, Requested: s.Requested, Available: s.Available})
+			}
+		}
+		return e
+	})
 	if err != nil {
 		return nil, err
 	}
-	code := model.CheckoutErrorCode(p.Code)
-	if !code.IsValid() {
-		return nil, errors.New("checkout: unexpected problem " + p.Code)
-	}
-	e := &model.CheckoutError{Field: field(p.Field), Message: p.Message, Code: code, Shortages: []*model.CheckoutShortage{}}
-	for _, s := range p.Shortages {
-		e.Shortages = append(e.Shortages, &model.CheckoutShortage{VariantID: s.VariantID, Requested: s.Requested, Available: s.Available})
-	}
-	out.Errors = append(out.Errors, e)
 	return out, nil
 }
 
@@ -181,18 +162,13 @@ func fulfilPayload(o order.Order, f order.Fulfillment, err error) (*model.Fulfil
 // orderErrors turns a rule failure into payload errors; other errors stay
 // errors.
 func orderErrors(err error) ([]*model.OrderError, error) {
-	if err == nil {
-		return []*model.OrderError{}, nil
-	}
-	p, err := asProblem(err)
-	if err != nil {
-		return nil, err
-	}
-	code := model.OrderErrorCode(p.Code)
-	if !code.IsValid() {
-		return nil, errors.New("order: unexpected problem " + p.Code)
-	}
-	return []*model.OrderError{{Field: field(p.Field), Message: p.Message, Code: code, AllowedTransitions: statuses(p.Allowed)}}, nil
+	return payload.Errors(err, func(p *errs.Problem, code model.OrderErrorCode) *model.OrderError {
+		e := &model.OrderError{Field: p.Field, Message: p.Message, Code: code, AllowedTransitions: statuses(nil)}
+		if t := (*order.TransitionError)(nil); errors.As(p, &t) {
+			e.AllowedTransitions = statuses(t.From.Allowed())
+		}
+		return e
+	})
 }
 
 func toFulfillment(f order.Fulfillment) *model.Fulfillment {

@@ -362,7 +362,7 @@ func (r *queryResolver) MyCart(ctx context.Context, channel *string, cartToken *
 	if errors.Is(err, order.ErrNotFound) {
 		return nil, nil
 	}
-	if p, perr := asProblem(err); perr == nil && p != nil {
+	if p, perr := errs.AsProblem(err); perr == nil && p != nil {
 		return nil, errs.New(errs.Invalid, "%s", p.Message)
 	}
 	if err != nil {

@@ -2,6 +2,8 @@ package order
 
 import (
 	"strings"
+
+	"github.com/myshop/supergraph/platform/errs"
 )
 
 // Address is where an order ships. An order keeps its own copy.
@@ -36,7 +38,7 @@ func (a Address) Validate() error {
 		{"city", a.City}, {"postalCode", a.PostalCode}, {"countryCode", a.CountryCode},
 	} {
 		if f.value == "" {
-			return problem("address."+f.name, CodeInvalidAddress, "%s is required", f.name)
+			return errs.Problemf(errs.Field("address."+f.name), CodeInvalidAddress, "%s is required", f.name)
 		}
 	}
 	for _, f := range []struct{ name, value string }{
@@ -44,14 +46,14 @@ func (a Address) Validate() error {
 		{"street2", a.Street2}, {"city", a.City}, {"region", a.Region}, {"postalCode", a.PostalCode}, {"phone", a.Phone},
 	} {
 		if len(f.value) > 200 {
-			return problem("address."+f.name, CodeInvalidAddress, "%s is longer than 200 characters", f.name)
+			return errs.Problemf(errs.Field("address."+f.name), CodeInvalidAddress, "%s is longer than 200 characters", f.name)
 		}
 	}
 	if len(a.CountryCode) != 2 || !strings.Contains(countries, " "+a.CountryCode+" ") {
-		return problem("address.countryCode", CodeInvalidAddress, "%q is not an ISO 3166-1 alpha-2 country code", a.CountryCode)
+		return errs.Problemf(errs.Field("address.countryCode"), CodeInvalidAddress, "%q is not an ISO 3166-1 alpha-2 country code", a.CountryCode)
 	}
 	if strings.Contains(" US CA AU JP BR MX IN ", " "+a.CountryCode+" ") && a.Region == "" {
-		return problem("address.region", CodeInvalidAddress, "region (state, province or prefecture) is required in %s", a.CountryCode)
+		return errs.Problemf(errs.Field("address.region"), CodeInvalidAddress, "region (state, province or prefecture) is required in %s", a.CountryCode)
 	}
 	return nil
 }

@@ -101,7 +101,7 @@ func CheckChannel(channel string) (string, error) {
 		return DefaultChannel, nil
 	}
 	if _, ok := Channels[channel]; !ok {
-		return "", problem("channel", CodeInvalidChannel, "unknown channel %q", channel)
+		return "", errs.Problemf(errs.Field("channel"), CodeInvalidChannel, "unknown channel %q", channel)
 	}
 	return channel, nil
 }
@@ -129,7 +129,7 @@ func (c *Carts) Mine(ctx context.Context, channel string) (Cart, error) {
 // exist in the catalog.
 func (c *Carts) Add(ctx context.Context, channel, variantID string, quantity int) (Cart, string, error) {
 	if quantity < 1 || quantity > MaxQuantity {
-		return Cart{}, "", problem("quantity", CodeInvalidQuantity, "quantity must be between 1 and %d", MaxQuantity)
+		return Cart{}, "", errs.Problemf(errs.Field("quantity"), CodeInvalidQuantity, "quantity must be between 1 and %d", MaxQuantity)
 	}
 	open, token, err := c.opener(ctx, channel)
 	if err != nil {
@@ -140,14 +140,14 @@ func (c *Carts) Add(ctx context.Context, channel, variantID string, quantity int
 		return Cart{}, "", fmt.Errorf("look up variant: %w", err)
 	}
 	if _, ok := vs[variantID]; !ok {
-		return Cart{}, "", problem("variantId", CodeVariantNotFound, "no variant %s", variantID)
+		return Cart{}, "", errs.Problemf(errs.Field("variantId"), CodeVariantNotFound, "no variant %s", variantID)
 	}
 	cart, err := open.open(ctx)
 	if err != nil {
 		return Cart{}, "", err
 	}
 	if err := c.store.AddCartLine(ctx, cart.ID, variantID, quantity); errors.Is(err, ErrQuantity) {
-		return Cart{}, "", problem("quantity", CodeInvalidQuantity, "a line holds at most %d units", MaxQuantity)
+		return Cart{}, "", errs.Problemf(errs.Field("quantity"), CodeInvalidQuantity, "a line holds at most %d units", MaxQuantity)
 	} else if err != nil {
 		return Cart{}, "", err
 	}
@@ -158,7 +158,7 @@ func (c *Carts) Add(ctx context.Context, channel, variantID string, quantity int
 // Update sets a line's quantity (1 to MaxQuantity).
 func (c *Carts) Update(ctx context.Context, cartID, variantID string, quantity int) (Cart, error) {
 	if quantity < 1 || quantity > MaxQuantity {
-		return Cart{}, problem("quantity", CodeInvalidQuantity, "quantity must be between 1 and %d", MaxQuantity)
+		return Cart{}, errs.Problemf(errs.Field("quantity"), CodeInvalidQuantity, "quantity must be between 1 and %d", MaxQuantity)
 	}
 	return c.change(ctx, cartID, func(cart Cart) error {
 		for _, l := range cart.Lines {
@@ -166,7 +166,7 @@ func (c *Carts) Update(ctx context.Context, cartID, variantID string, quantity i
 				return c.store.SetCartLine(ctx, cartID, variantID, quantity)
 			}
 		}
-		return problem("variantId", CodeNotFound, "the cart has no line for %s", variantID)
+		return errs.Problemf(errs.Field("variantId"), CodeNotFound, "the cart has no line for %s", variantID)
 	})
 }
 
@@ -189,7 +189,9 @@ func (c *Carts) SetBilling(ctx context.Context, cartID string, a *Address) (Cart
 	if a != nil {
 		n := a.Normalize()
 		if err := n.Validate(); err != nil {
-			err.(*Problem).Field = strings.Replace(err.(*Problem).Field, "address.", "billingAddress.", 1)
+			if p, _ := errs.AsProblem(err); p != nil && len(p.Field) == 1 {
+				p.Field = []string{strings.Replace(p.Field[0], "address.", "billingAddress.", 1)}
+			}
 			return Cart{}, err
 		}
 		a = &n
@@ -201,10 +203,10 @@ func (c *Carts) SetBilling(ctx context.Context, cartID string, a *Address) (Cart
 func (c *Carts) SetMethod(ctx context.Context, cartID string, m ShippingMethod) (Cart, error) {
 	return c.change(ctx, cartID, func(cart Cart) error {
 		if cart.Address == nil {
-			return problem("method", CodeMethodNotAvailable, "set a shipping address first: methods depend on it")
+			return errs.Problemf(errs.Field("method"), CodeMethodNotAvailable, "set a shipping address first: methods depend on it")
 		}
 		if _, ok := QuoteFor(m, cart.Address.CountryCode, Channels[cart.Channel]); !ok {
-			return problem("method", CodeMethodNotAvailable, "%s does not ship to %s", m, cart.Address.CountryCode)
+			return errs.Problemf(errs.Field("method"), CodeMethodNotAvailable, "%s does not ship to %s", m, cart.Address.CountryCode)
 		}
 		return c.store.SetCartMethod(ctx, cartID, m)
 	})
@@ -218,7 +220,7 @@ func (c *Carts) change(ctx context.Context, cartID string, f func(Cart) error) (
 		return Cart{}, err
 	}
 	if cart.Ordered {
-		return Cart{}, problem("cartId", CodeNotFound, "cart %s was checked out; it takes no more changes", cartID)
+		return Cart{}, errs.Problemf(errs.Field("cartId"), CodeNotFound, "cart %s was checked out; it takes no more changes", cartID)
 	}
 	if err := f(cart); err != nil {
 		return Cart{}, err
@@ -236,7 +238,7 @@ func (c *Carts) Own(ctx context.Context, cartID string) (Cart, error) {
 	}
 	cart, err := c.store.CartByID(ctx, cartID)
 	if errors.Is(err, ErrNotFound) || (err == nil && !owns(cart, cl, tok)) {
-		return Cart{}, problem("cartId", CodeNotFound, "no cart %s", cartID)
+		return Cart{}, errs.Problemf(errs.Field("cartId"), CodeNotFound, "no cart %s", cartID)
 	}
 	return cart, err
 }

@@ -48,7 +48,7 @@ type Saga struct {
 	Step            Step
 	ReservationID   string
 	PaymentID       string
-	Failure         *Problem // set from COMPENSATING on
+	Failure         *errs.Problem // set from COMPENSATING on
 	UpdatedAt       time.Time
 }
 
@@ -98,7 +98,7 @@ func (c *Checkout) Place(ctx context.Context, in PlaceInput) (Order, error) {
 		return Order{}, errs.New(errs.Invalid, "idempotencyKey must be 1 to 255 characters")
 	}
 	if (in.PaymentMethodID == "") == (in.PaymentToken == "") {
-		return Order{}, problem("paymentMethodId", CodePaymentRequired, "give exactly one of paymentMethodId and paymentToken")
+		return Order{}, errs.Problemf(errs.Field("paymentMethodId"), CodePaymentRequired, "give exactly one of paymentMethodId and paymentToken")
 	}
 	s, err := c.store.SagaByKey(ctx, cl.UserID(), in.IdempotencyKey)
 	if errors.Is(err, ErrNotFound) {
@@ -108,7 +108,7 @@ func (c *Checkout) Place(ctx context.Context, in PlaceInput) (Order, error) {
 		return Order{}, err
 	}
 	if s.CartID != in.CartID {
-		return Order{}, problem("idempotencyKey", CodeKeyReused, "this idempotency key was used for another cart")
+		return Order{}, errs.Problemf(errs.Field("idempotencyKey"), CodeKeyReused, "this idempotency key was used for another cart")
 	}
 	return c.drive(ctx, s.ID, true)
 }
@@ -118,7 +118,7 @@ func (c *Checkout) Place(ctx context.Context, in PlaceInput) (Order, error) {
 func (c *Checkout) start(ctx context.Context, userID string, in PlaceInput) (Saga, error) {
 	cart, err := c.store.CartByID(ctx, in.CartID)
 	if errors.Is(err, ErrNotFound) || (err == nil && cart.UserID != userID) {
-		return Saga{}, problem("cartId", CodeNotFound, "no cart %s", in.CartID)
+		return Saga{}, errs.Problemf(errs.Field("cartId"), CodeNotFound, "no cart %s", in.CartID)
 	}
 	if err != nil {
 		return Saga{}, err
@@ -147,10 +147,10 @@ func (c *Checkout) start(ctx context.Context, userID string, in PlaceInput) (Sag
 // never says what anything costs.
 func (c *Checkout) price(ctx context.Context, cart Cart) (Saga, error) {
 	if len(cart.Lines) == 0 {
-		return Saga{}, problem("cartId", CodeCartEmpty, "the cart is empty")
+		return Saga{}, errs.Problemf(errs.Field("cartId"), CodeCartEmpty, "the cart is empty")
 	}
 	if cart.Address == nil {
-		return Saga{}, problem("cartId", CodeAddressRequired, "the cart has no shipping address")
+		return Saga{}, errs.Problemf(errs.Field("cartId"), CodeAddressRequired, "the cart has no shipping address")
 	}
 	ids := make([]string, len(cart.Lines))
 	for i, l := range cart.Lines {
@@ -163,14 +163,14 @@ func (c *Checkout) price(ctx context.Context, cart Cart) (Saga, error) {
 	currency := Channels[cart.Channel]
 	ship, ok := shippingFor(cart)
 	if !ok {
-		return Saga{}, problem("cartId", CodeAddressRequired, "nothing ships to %s", cart.Address.CountryCode)
+		return Saga{}, errs.Problemf(errs.Field("cartId"), CodeAddressRequired, "nothing ships to %s", cart.Address.CountryCode)
 	}
 	s := Saga{CartID: cart.ID, Channel: cart.Channel, Address: *cart.Address, Billing: *cart.BillingAddress(),
 		ShippingMethod: ship.Method, ShippingPrice: ship.Price, Total: money.Money{Minor: ship.Price.Minor, Currency: currency}}
 	for _, l := range cart.Lines {
 		v, ok := vs[l.VariantID]
 		if !ok || v.Price == nil || v.Price.Currency != currency {
-			return Saga{}, problem("lines", CodeVariantNotAvailable, "%s is not sold in %s", l.VariantID, cart.Channel)
+			return Saga{}, errs.Problemf(errs.Field("lines"), CodeVariantNotAvailable, "%s is not sold in %s", l.VariantID, cart.Channel)
 		}
 		line := Line{VariantID: v.ID, SKU: v.SKU, Name: v.Name, Quantity: l.Quantity, UnitPrice: *v.Price,
 			ProductID: v.ProductID, CategoryID: v.CategoryID}
@@ -225,7 +225,7 @@ func (c *Checkout) lease(ctx context.Context, id string, wait bool) (Saga, error
 			return s, err
 		}
 		if !wait || c.now().After(deadline) {
-			return Saga{}, problem("idempotencyKey", CodeInProgress, "this checkout is still running; retry with the same idempotency key")
+			return Saga{}, errs.Problemf(errs.Field("idempotencyKey"), CodeInProgress, "this checkout is still running; retry with the same idempotency key")
 		}
 		select {
 		case <-ctx.Done():

@@ -75,7 +75,7 @@ func (o *Orders) Fulfil(ctx context.Context, in FulfilInput) (Order, Fulfillment
 		return Order{}, Fulfillment{}, errs.New(errs.Invalid, "carrier and trackingNumber hold at most %d characters", maxFulfillmentField)
 	}
 	if len(in.Lines) == 0 {
-		return Order{}, Fulfillment{}, problem("lines", CodeInvalidFulfillment, "say which units shipped")
+		return Order{}, Fulfillment{}, errs.Problemf(errs.Field("lines"), CodeInvalidFulfillment, "say which units shipped")
 	}
 	if in.IdempotencyKey == "" {
 		// The request is its own key: a resent shipment (same lines,
@@ -136,7 +136,7 @@ func (o *Orders) fulfil(ctx context.Context, actor string, in FulfilInput, rest 
 		return ord, Fulfillment{}, err
 	}
 	if f.RequestHash != hash {
-		return ord, Fulfillment{}, problem("idempotencyKey", CodeKeyReused, "this idempotency key was used for another shipment of this order")
+		return ord, Fulfillment{}, errs.Problemf(errs.Field("idempotencyKey"), CodeKeyReused, "this idempotency key was used for another shipment of this order")
 	}
 	if !f.Pending {
 		return ord, f, nil
@@ -200,7 +200,7 @@ func (o *Orders) beginFulfilment(ctx context.Context, ord Order, actor string, i
 		Lines: lines, Key: key, RequestHash: hash}
 	f, err = o.store.BeginFulfilment(ctx, f)
 	if errors.Is(err, ErrConflict) {
-		return Fulfillment{}, problem("lines", CodeInvalidFulfillment, "another shipment took some of these units while this was recorded; read the order and try again")
+		return Fulfillment{}, errs.Problemf(errs.Field("lines"), CodeInvalidFulfillment, "another shipment took some of these units while this was recorded; read the order and try again")
 	}
 	return f, err
 }
@@ -248,7 +248,7 @@ func shipping(in []FulfillmentLine, left map[string]int, rest bool) ([]Fulfillme
 			}
 		}
 		if len(out) == 0 {
-			return nil, problem("status", CodeInvalidFulfillment, "everything on this order has shipped")
+			return nil, errs.Problemf(errs.Field("status"), CodeInvalidFulfillment, "everything on this order has shipped")
 		}
 		slices.SortFunc(out, func(a, b FulfillmentLine) int { return strings.Compare(a.VariantID, b.VariantID) })
 		return out, nil
@@ -259,11 +259,11 @@ func shipping(in []FulfillmentLine, left map[string]int, rest bool) ([]Fulfillme
 		n, ok := left[l.VariantID]
 		switch {
 		case !ok:
-			return nil, problem("lines", CodeInvalidFulfillment, "%s is not on this order", l.VariantID)
+			return nil, errs.Problemf(errs.Field("lines"), CodeInvalidFulfillment, "%s is not on this order", l.VariantID)
 		case l.Quantity < 1:
-			return nil, problem("lines", CodeInvalidFulfillment, "quantity must be at least 1")
+			return nil, errs.Problemf(errs.Field("lines"), CodeInvalidFulfillment, "quantity must be at least 1")
 		case l.Quantity > n:
-			return nil, problem("lines", CodeInvalidFulfillment, "only %d of %s are left to ship", max(n, 0), l.VariantID)
+			return nil, errs.Problemf(errs.Field("lines"), CodeInvalidFulfillment, "only %d of %s are left to ship", max(n, 0), l.VariantID)
 		}
 		left[l.VariantID] -= l.Quantity
 		if i, seen := at[l.VariantID]; seen {

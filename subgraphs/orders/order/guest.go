@@ -9,6 +9,7 @@ import (
 	"errors"
 
 	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/errs"
 )
 
 type cartTokenKey struct{}
@@ -51,13 +52,13 @@ func (c *Carts) opener(ctx context.Context, channel string) (cartOpener, string,
 	if tok := cartToken(ctx); tok != "" {
 		cart, err := c.store.CartByToken(ctx, HashCartToken(tok))
 		if errors.Is(err, ErrNotFound) {
-			return cartOpener{}, "", problem("cartToken", CodeNotFound, "no open guest cart for this token")
+			return cartOpener{}, "", errs.Problemf(errs.Field("cartToken"), CodeNotFound, "no open guest cart for this token")
 		}
 		if err != nil {
 			return cartOpener{}, "", err
 		}
 		if channel != "" && channel != cart.Channel {
-			return cartOpener{}, "", problem("channel", CodeInvalidChannel, "this guest cart is in channel %s", cart.Channel)
+			return cartOpener{}, "", errs.Problemf(errs.Field("channel"), CodeInvalidChannel, "this guest cart is in channel %s", cart.Channel)
 		}
 		return cartOpener{cart.Channel, func(context.Context) (Cart, error) { return cart, nil }}, tok, nil
 	}
@@ -82,11 +83,11 @@ func (c *Carts) opener(ctx context.Context, channel string) (cartOpener, string,
 func (c *Carts) Merge(ctx context.Context, token string) (Cart, error) {
 	cl, err := auth.SignedIn(ctx)
 	if err != nil {
-		return Cart{}, problem("", CodeSignInRequired, "sign in to merge a guest cart into your own")
+		return Cart{}, errs.Problemf(nil, CodeSignInRequired, "sign in to merge a guest cart into your own")
 	}
 	guest, err := c.store.CartByToken(ctx, HashCartToken(token))
 	if errors.Is(err, ErrNotFound) {
-		return Cart{}, problem("cartToken", CodeNotFound, "no open guest cart for this token")
+		return Cart{}, errs.Problemf(errs.Field("cartToken"), CodeNotFound, "no open guest cart for this token")
 	}
 	if err != nil {
 		return Cart{}, err
@@ -96,7 +97,7 @@ func (c *Carts) Merge(ctx context.Context, token string) (Cart, error) {
 		return Cart{}, err
 	}
 	if err := c.store.MergeCart(ctx, guest.ID, mine.ID); errors.Is(err, ErrNotFound) {
-		return Cart{}, problem("cartToken", CodeNotFound, "no open guest cart for this token")
+		return Cart{}, errs.Problemf(errs.Field("cartToken"), CodeNotFound, "no open guest cart for this token")
 	} else if err != nil {
 		return Cart{}, err
 	}

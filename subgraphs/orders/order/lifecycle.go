@@ -53,7 +53,7 @@ func (o *Orders) Move(ctx context.Context, id string, to Status, note string) (O
 		return ord, invalidTransition(ord.Status, to)
 	}
 	if to == PartiallyShipped {
-		return ord, problem("status", CodeInvalidFulfillment, "use fulfillOrder to say which units shipped")
+		return ord, errs.Problemf(errs.Field("status"), CodeInvalidFulfillment, "use fulfillOrder to say which units shipped")
 	}
 	paid, err := o.effects(ctx, ord, to)
 	if err != nil {
@@ -77,14 +77,14 @@ func (o *Orders) byID(ctx context.Context, id string) (Order, error) {
 		return Order{}, err
 	}
 	if len(os) == 0 {
-		return Order{}, problem("orderId", CodeNotFound, "no order %s", id)
+		return Order{}, errs.Problemf(errs.Field("orderId"), CodeNotFound, "no order %s", id)
 	}
 	return os[0], nil
 }
 
-func invalidTransition(from, to Status) *Problem {
-	p := problem("status", CodeInvalidTransition, "an order in %s cannot become %s", from, to)
-	p.Allowed = from.Allowed()
+func invalidTransition(from, to Status) *errs.Problem {
+	p := errs.Problemf(errs.Field("status"), CodeInvalidTransition, "an order in %s cannot become %s", from, to)
+	p.Err = &TransitionError{From: from, To: to}
 	return p
 }
 
@@ -100,7 +100,7 @@ func (o *Orders) effects(ctx context.Context, ord Order, to Status) (PaymentStat
 				return "", upstream("read the payment", err)
 			}
 			if st != PaymentAuthorized {
-				return "", problem("status", CodeUpstreamRefused, "the payment is %s, not AUTHORIZED", st)
+				return "", errs.Problemf(errs.Field("status"), CodeUpstreamRefused, "the payment is %s, not AUTHORIZED", st)
 			}
 			paid = PaidAuthorized
 		}
@@ -152,7 +152,7 @@ func (o *Orders) reservation(ctx context.Context, ord Order, f func(context.Cont
 func refused(err error, what string) error {
 	var st *StateError
 	if errors.As(err, &st) {
-		return problem("status", CodeUpstreamRefused, "could not %s: %s", what, st.Message)
+		return errs.Problemf(errs.Field("status"), CodeUpstreamRefused, "could not %s: %s", what, st.Message)
 	}
 	if err != nil {
 		return upstream(what, err)
@@ -162,7 +162,7 @@ func refused(err error, what string) error {
 
 func upstream(what string, err error) error {
 	if errors.Is(err, ErrUnavailable) {
-		return problem("", CodeUnavailable, "could not %s just now; try again", what)
+		return errs.Problemf(nil, CodeUnavailable, "could not %s just now; try again", what)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
@@ -225,7 +225,7 @@ func (o *Orders) Refund(ctx context.Context, in RefundInput) (Order, error) {
 		return ord, errs.New(errs.Invalid, "amount must be positive and in %s", ord.Total.Currency)
 	}
 	if ord.PaymentID == "" {
-		return ord, problem("orderId", CodeUpstreamRefused, "order %s has no payment to refund", ord.ID)
+		return ord, errs.Problemf(errs.Field("orderId"), CodeUpstreamRefused, "order %s has no payment to refund", ord.ID)
 	}
 	st, err := o.payments.RefundAmount(ctx, ord.PaymentID, ord.ID+":refund:"+in.IdempotencyKey, in.Amount)
 	if err := refused(err, "refund the payment"); err != nil {

@@ -126,20 +126,12 @@ const (
 	CodeSignInRequired      = "SIGN_IN_REQUIRED"
 )
 
-// Problem is a business-rule failure for a mutation payload's errors.
-// Permission and input-shape failures stay top-level GraphQL errors.
-type Problem struct {
-	Field     string
-	Code      string
-	Message   string
-	Shortages []Shortage // INSUFFICIENT_STOCK
-	Allowed   []Status   // INVALID_TRANSITION
-}
+// TransitionError is the failure behind an INVALID_TRANSITION problem:
+// the payload says where the order may go instead.
+type TransitionError struct{ From, To Status }
 
-func (p *Problem) Error() string { return p.Message }
-
-func problem(field, code, format string, args ...any) *Problem {
-	return &Problem{Field: field, Code: code, Message: fmt.Sprintf(format, args...)}
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("an order in %s cannot become %s", e.From, e.To)
 }
 
 // Shortage is what one variant lacks for a checkout.

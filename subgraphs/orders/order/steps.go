@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/myshop/supergraph/platform/errs"
 )
 
 // step runs the saga's current step and saves where it got. It reports
@@ -45,7 +47,7 @@ func (c *Checkout) reserve(ctx context.Context, s *Saga) error {
 	var short *ShortageError
 	if errors.As(err, &short) {
 		// Nothing was held: nothing to undo.
-		s.Failure = &Problem{Field: "cartId", Code: CodeInsufficientStock, Message: "not enough stock for this cart", Shortages: short.Shortages}
+		s.Failure = &errs.Problem{Field: errs.Field("cartId"), Code: CodeInsufficientStock, Message: "not enough stock for this cart", Err: short}
 		return c.save(ctx, s, StepFailed)
 	}
 	if err != nil {
@@ -122,7 +124,7 @@ func (c *Checkout) compensate(ctx context.Context, s *Saga) error {
 
 // fail records why the saga cannot finish and moves it to COMPENSATING.
 func (c *Checkout) fail(ctx context.Context, s *Saga, code, msg string) error {
-	s.Failure = &Problem{Code: code, Message: msg}
+	s.Failure = &errs.Problem{Code: code, Message: msg}
 	return c.save(ctx, s, StepCompensating)
 }
 
@@ -139,7 +141,7 @@ func (c *Checkout) save(ctx context.Context, s *Saga, step Step) error {
 // retry: the saga stays where it was, and the same key carries on from there.
 func (c *Checkout) unavailable(what string, err error) error {
 	c.log.Warn("checkout: "+what, "err", err)
-	return problem("", CodeUnavailable, "could not %s just now; retry with the same idempotency key", what)
+	return errs.Problemf(nil, CodeUnavailable, "could not %s just now; retry with the same idempotency key", what)
 }
 
 // Resume carries on sagas nobody has touched for olderThan: it finishes
@@ -152,7 +154,7 @@ func (c *Checkout) Resume(ctx context.Context, olderThan time.Duration) (int, er
 	}
 	for _, s := range ss {
 		_, err := c.drive(ctx, s.ID, false)
-		var p *Problem
+		var p *errs.Problem
 		if err != nil && !errors.As(err, &p) {
 			c.log.Warn("checkout: resume", "order", s.ID, "err", err)
 		}

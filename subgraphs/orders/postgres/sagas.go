@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/orders/order"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
@@ -44,7 +45,10 @@ func scanSaga(row pgx.CollectableRow) (order.Saga, error) {
 			UnitPrice: money.Money{Minor: l.UnitMinor, Currency: s.Total.Currency}, ProductID: l.ProductID, CategoryID: l.CategoryID})
 	}
 	if code != "" {
-		s.Failure = &order.Problem{Code: code, Message: msg, Shortages: shortages}
+		s.Failure = &errs.Problem{Code: code, Message: msg}
+		if len(shortages) > 0 {
+			s.Failure.Err = &order.ShortageError{Shortages: shortages}
+		}
 	}
 	return s, err
 }
@@ -139,8 +143,8 @@ func (s *Store) SaveSaga(ctx context.Context, saga order.Saga) error {
 	code, msg, shortages := "", "", []order.Shortage{}
 	if saga.Failure != nil {
 		code, msg = saga.Failure.Code, saga.Failure.Message
-		if saga.Failure.Shortages != nil {
-			shortages = saga.Failure.Shortages
+		if short := (*order.ShortageError)(nil); errors.As(saga.Failure, &short) {
+			shortages = short.Shortages
 		}
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE order_sagas SET step = $2, reservation_id = $3, payment_id = $4,

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"context"
-	"errors"
 
 	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
@@ -12,6 +11,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/payments/loader"
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
+	"github.com/myshop/supergraph/subgraphs/platform/payload"
 )
 
 // visiblePayment is the payment if the caller may see it (its payer, or
@@ -65,24 +65,15 @@ func paymentPayload(p payment.Payment, err error) (*model.PaymentPayload, error)
 }
 
 func paymentErrors(err error) ([]*model.PaymentError, error) {
-	if err == nil {
-		return []*model.PaymentError{}, nil
-	}
-	var fe *payment.FieldError
-	if !errors.As(err, &fe) {
-		return nil, err
-	}
-	e := &model.PaymentError{Message: fe.Message, Code: model.PaymentErrorCode(fe.Code)}
-	if fe.Field != "" {
-		e.Field = []string{fe.Field}
-	}
-	return []*model.PaymentError{e}, nil
+	return payload.Errors(err, func(p *errs.Problem, code model.PaymentErrorCode) *model.PaymentError {
+		return &model.PaymentError{Field: p.Field, Message: p.Message, Code: code}
+	})
 }
 
 func parseMoney(in *model.MoneyInput, field string) (money.Money, error) {
 	m, err := money.Parse(in.Amount, in.CurrencyCode)
 	if err != nil {
-		return money.Money{}, &payment.FieldError{Field: field, Code: payment.CodeInvalidAmount, Message: err.Error()}
+		return money.Money{}, &errs.Problem{Field: errs.Field(field), Code: payment.CodeInvalidAmount, Message: err.Error()}
 	}
 	return m, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/errs"
 )
 
 // Method is a saved payment method: the provider's token and what may be
@@ -49,7 +50,7 @@ func (m *Methods) Add(ctx context.Context, token string) (Method, error) {
 	}
 	card, err := m.provider.Card(ctx, token)
 	if errors.Is(err, ErrUnknownToken) {
-		return Method{}, &FieldError{Field: "token", Code: CodeNotFound, Message: "the provider does not know this token"}
+		return Method{}, &errs.Problem{Field: errs.Field("token"), Code: CodeNotFound, Message: "the provider does not know this token"}
 	}
 	if err != nil {
 		return Method{}, err
@@ -73,7 +74,7 @@ func (m *Methods) own(ctx context.Context, id string, f func(context.Context, st
 		return err
 	}
 	if err := f(ctx, c.UserID(), id); errors.Is(err, ErrNotFound) {
-		return &FieldError{Field: "id", Code: CodeNotFound, Message: "no such payment method"}
+		return &errs.Problem{Field: errs.Field("id"), Code: CodeNotFound, Message: "no such payment method"}
 	} else if err != nil {
 		return err
 	}
@@ -95,5 +96,5 @@ func (m *Methods) Token(ctx context.Context, id string) (string, error) {
 			return x.Token, nil
 		}
 	}
-	return "", &FieldError{Field: "paymentMethodId", Code: CodeNotFound, Message: "no such payment method"}
+	return "", &errs.Problem{Field: errs.Field("paymentMethodId"), Code: CodeNotFound, Message: "no such payment method"}
 }

@@ -32,13 +32,6 @@ const (
 	CodeProviderUnavailable = "PROVIDER_UNAVAILABLE"
 )
 
-// FieldError is a rule failure for the mutation payload.
-type FieldError struct {
-	Field, Code, Message string
-}
-
-func (e *FieldError) Error() string { return e.Message }
-
 // Entry is a ledger entry about to be written, with what makes it
 // idempotent: who asked, their key, and a hash of what they asked.
 type Entry struct {
@@ -99,7 +92,7 @@ func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Payment, er
 		return Payment{}, err
 	}
 	if in.Amount.Minor <= 0 {
-		return Payment{}, &FieldError{Field: "amount", Code: CodeInvalidAmount, Message: "the amount must be positive"}
+		return Payment{}, &errs.Problem{Field: errs.Field("amount"), Code: CodeInvalidAmount, Message: "the amount must be positive"}
 	}
 	hash := requestHash("authorize", in.OrderID, in.Amount, in.Token)
 	if p, done, err := s.replay(ctx, c.UserID(), in.IdempotencyKey, hash); done {
@@ -123,7 +116,7 @@ func (s *Service) Capture(ctx context.Context, paymentID string, amount *money.M
 	return s.follow(ctx, ManageOrders, Capture, paymentID, amount, key, func(t Totals, amt *int64) error {
 		left := t.Authorized - t.Captured - t.PendingCapture
 		if t.Voided || t.Authorized == 0 {
-			return &FieldError{Code: CodeInvalidState, Message: "only an authorized payment can be captured"}
+			return &errs.Problem{Code: CodeInvalidState, Message: "only an authorized payment can be captured"}
 		}
 		return fit(amt, left, "amount", CodeExceedsAuthorized, "capture more than is authorized and not yet captured")
 	}, s.provider.Capture)
@@ -144,7 +137,7 @@ func (s *Service) Refund(ctx context.Context, paymentID string, amount *money.Mo
 func (s *Service) Void(ctx context.Context, paymentID, key string) (Payment, error) {
 	return s.follow(ctx, ManageOrders, Void, paymentID, nil, key, func(t Totals, amt *int64) error {
 		if t.Voided || t.Authorized == 0 || t.Captured > 0 || t.PendingCapture > 0 {
-			return &FieldError{Code: CodeInvalidState, Message: "only an authorized payment with nothing captured can be voided"}
+			return &errs.Problem{Code: CodeInvalidState, Message: "only an authorized payment with nothing captured can be voided"}
 		}
 		*amt = t.Authorized
 		return nil
@@ -168,16 +161,16 @@ func (s *Service) follow(ctx context.Context, perm string, kind Kind, paymentID 
 		return Payment{}, err
 	}
 	if len(ps) == 0 {
-		return Payment{}, &FieldError{Field: "paymentId", Code: CodeNotFound, Message: "no such payment"}
+		return Payment{}, &errs.Problem{Field: errs.Field("paymentId"), Code: CodeNotFound, Message: "no such payment"}
 	}
 	p := ps[0]
 	var amount int64 // 0: all that is left
 	if requested != nil {
 		if requested.Currency != p.Amount.Currency {
-			return Payment{}, &FieldError{Field: "amount", Code: CodeInvalidAmount, Message: "the amount must be in the payment's currency, " + string(p.Amount.Currency)}
+			return Payment{}, &errs.Problem{Field: errs.Field("amount"), Code: CodeInvalidAmount, Message: "the amount must be in the payment's currency, " + string(p.Amount.Currency)}
 		}
 		if requested.Minor <= 0 {
-			return Payment{}, &FieldError{Field: "amount", Code: CodeInvalidAmount, Message: "the amount must be positive"}
+			return Payment{}, &errs.Problem{Field: errs.Field("amount"), Code: CodeInvalidAmount, Message: "the amount must be positive"}
 		}
 		amount = requested.Minor
 	}
@@ -211,7 +204,7 @@ func (s *Service) call(ctx context.Context, paymentID string, e Entry, r Provide
 	r.Amount = e.Amount
 	res, err := f(ctx, r)
 	if err != nil {
-		return Payment{}, &FieldError{Code: CodeProviderUnavailable,
+		return Payment{}, &errs.Problem{Code: CodeProviderUnavailable,
 			Message: "the payment provider did not answer; retry with the same idempotency key to learn the outcome"}
 	}
 	// A provider may itself answer "pending" (a refund in progress): the
@@ -226,7 +219,7 @@ func (s *Service) call(ctx context.Context, paymentID string, e Entry, r Provide
 		return Payment{}, errors.Join(errors.New("payment vanished"), err)
 	}
 	if res.Outcome == Failed {
-		return ps[0], &FieldError{Code: CodeDeclined, Message: "the provider declined: " + res.ErrorCode}
+		return ps[0], &errs.Problem{Code: CodeDeclined, Message: "the provider declined: " + res.ErrorCode}
 	}
 	return ps[0], nil
 }
@@ -243,7 +236,7 @@ func (s *Service) replay(ctx context.Context, principal, key, hash string) (Paym
 		return Payment{}, true, err
 	}
 	if e.RequestHash != hash {
-		return Payment{}, true, &FieldError{Field: "idempotencyKey", Code: CodeKeyReused,
+		return Payment{}, true, &errs.Problem{Field: errs.Field("idempotencyKey"), Code: CodeKeyReused,
 			Message: "this idempotency key was used for a different request"}
 	}
 	ps, err := s.store.PaymentsByIDs(ctx, []string{e.PaymentID})
@@ -275,7 +268,7 @@ func fit(amt *int64, left int64, field, code, what string) error {
 		*amt = left
 	}
 	if *amt <= 0 || *amt > left {
-		return &FieldError{Field: field, Code: code, Message: fmt.Sprintf("cannot %s (%d left)", what, left)}
+		return &errs.Problem{Field: errs.Field(field), Code: code, Message: fmt.Sprintf("cannot %s (%d left)", what, left)}
 	}
 	return nil
 }

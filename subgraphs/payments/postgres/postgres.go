@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 	"github.com/myshop/supergraph/subgraphs/platform/outbox"
@@ -151,7 +152,7 @@ func (s *Store) AppendPending(ctx context.Context, paymentID string, e payment.E
 		e.Amount.Minor = amount
 		return insertEntry(ctx, tx, e)
 	})
-	var fe *payment.FieldError
+	var fe *errs.Problem
 	if errors.As(err, &fe) {
 		return payment.Entry{}, fe
 	}

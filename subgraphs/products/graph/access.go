@@ -2,10 +2,10 @@ package graph
 
 import (
 	"context"
-	"errors"
 
 	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/payload"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/loader"
 	"github.com/myshop/supergraph/subgraphs/products/product"
@@ -23,11 +23,9 @@ func requireUser(ctx context.Context) (string, error) {
 // problems turns a rule failure into payload errors; any other error is
 // returned for the top-level errors.
 func problems(err error) ([]*model.ProductError, error) {
-	var p *product.Problem
-	if !errors.As(err, &p) {
-		return nil, err
-	}
-	return []*model.ProductError{{Field: p.Field, Message: p.Message, Code: model.ProductErrorCode(p.Code)}}, nil
+	return payload.Errors(err, func(p *errs.Problem, code model.ProductErrorCode) *model.ProductError {
+		return &model.ProductError{Field: p.Field, Message: p.Message, Code: code}
+	})
 }
 
 // channelArg is a channel argument, the default channel when null.

@@ -4,17 +4,18 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
 // The parsers below turn GraphQL inputs into domain inputs; a rule broken
-// on the way is a *product.Problem for the payload.
+// on the way is a *errs.Problem for the payload.
 
 func newProduct(in model.CreateProductInput) (product.NewProduct, error) {
 	price, err := product.ParseAmount(in.BasePrice, product.Channels[product.DefaultChannel])
 	if err != nil {
-		return product.NewProduct{}, product.Problemf([]string{"input", "basePrice"}, product.InvalidPrice, "%v", err)
+		return product.NewProduct{}, errs.Problemf([]string{"input", "basePrice"}, product.InvalidPrice, "%v", err)
 	}
 	np := product.NewProduct{Name: in.Name, Slug: deref(in.Slug), Description: deref(in.Description),
 		PublishedAt: in.PublishedAt, CategoryID: deref(in.CategoryID), BrandID: deref(in.BrandID),
@@ -38,7 +39,7 @@ func productUpdate(in model.UpdateProductInput) (product.ProductUpdate, error) {
 	if in.BasePrice != nil {
 		p, err := product.ParseAmount(*in.BasePrice, product.Channels[product.DefaultChannel])
 		if err != nil {
-			return u, product.Problemf([]string{"input", "basePrice"}, product.InvalidPrice, "%v", err)
+			return u, errs.Problemf([]string{"input", "basePrice"}, product.InvalidPrice, "%v", err)
 		}
 		u.BasePrice = &p
 	}
@@ -70,14 +71,14 @@ func newVariant(in model.CreateVariantInput) (product.NewVariant, error) {
 func channelAmount(field []string, channel string, amount *string) (*int64, error) {
 	currency, ok := product.Channels[channel]
 	if !ok {
-		return nil, product.Problemf(field, product.UnknownChannel, "unknown channel %q", channel)
+		return nil, errs.Problemf(field, product.UnknownChannel, "unknown channel %q", channel)
 	}
 	if amount == nil {
 		return nil, nil
 	}
 	minor, err := product.ParseAmount(*amount, currency)
 	if err != nil {
-		return nil, product.Problemf(field, product.InvalidPrice, "%v", err)
+		return nil, errs.Problemf(field, product.InvalidPrice, "%v", err)
 	}
 	return &minor, nil
 }
@@ -85,7 +86,7 @@ func channelAmount(field []string, channel string, amount *string) (*int64, erro
 // nameAndSlug checks a name and returns the slug given or derived from it.
 func nameAndSlug(name string, slug *string) (string, error) {
 	if name == "" {
-		return "", product.Problemf([]string{"input", "name"}, product.Required, "name is required")
+		return "", errs.Problemf([]string{"input", "name"}, product.Required, "name is required")
 	}
 	s := deref(slug)
 	if s == "" {
@@ -100,14 +101,14 @@ const maxIDList = 500
 
 func checkIDList(field string, ids []string) error {
 	if len(ids) > maxIDList {
-		return product.Problemf([]string{field}, product.Invalid, "at most %d ids at once", maxIDList)
+		return errs.Problemf([]string{field}, product.Invalid, "at most %d ids at once", maxIDList)
 	}
 	return nil
 }
 
 func requiredName(name string) error {
 	if name == "" {
-		return product.Problemf([]string{"input", "name"}, product.Required, "name is required")
+		return errs.Problemf([]string{"input", "name"}, product.Required, "name is required")
 	}
 	return nil
 }

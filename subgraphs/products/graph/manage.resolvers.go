@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
@@ -159,7 +160,7 @@ func (r *mutationResolver) UpdateProductType(ctx context.Context, id string, inp
 		var ts []product.ProductType
 		if ts, err = r.Store.ProductTypes(ctx, []string{id}); err == nil {
 			if len(ts) == 0 {
-				err = product.Problemf([]string{"id"}, product.NotFound, "no product type %s", id)
+				err = errs.Problemf([]string{"id"}, product.NotFound, "no product type %s", id)
 			} else {
 				return productTypePayload(ts[0]), nil
 			}
@@ -221,7 +222,7 @@ func (r *mutationResolver) SetProductAttributeValues(ctx context.Context, produc
 	}
 	var err error
 	if len(values)+len(remove) > maxIDList {
-		err = product.Problemf([]string{"values"}, product.Invalid, "at most %d values and removals at once", maxIDList)
+		err = errs.Problemf([]string{"values"}, product.Invalid, "at most %d values and removals at once", maxIDList)
 	}
 	if err == nil {
 		in := make([]product.AttributeInput, len(values))

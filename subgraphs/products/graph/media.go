@@ -12,6 +12,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/media"
@@ -38,20 +39,20 @@ func (r *Resolver) createUpload(ctx context.Context, productID, filename, conten
 	ext, ok := media.ImageTypes[contentType]
 	switch {
 	case !ok:
-		return nil, product.Problemf([]string{"contentType"}, product.InvalidImage, "%q is not image/jpeg, image/png, image/gif or image/webp", contentType)
+		return nil, errs.Problemf([]string{"contentType"}, product.InvalidImage, "%q is not image/jpeg, image/png, image/gif or image/webp", contentType)
 	case size <= 0:
-		return nil, product.Problemf([]string{"size"}, product.Invalid, "size must be the file's size in bytes")
+		return nil, errs.Problemf([]string{"size"}, product.Invalid, "size must be the file's size in bytes")
 	case size > media.MaxImageBytes:
-		return nil, product.Problemf([]string{"size"}, product.ImageTooLarge, "an image may be at most %d MB", media.MaxImageBytes>>20)
+		return nil, errs.Problemf([]string{"size"}, product.ImageTooLarge, "an image may be at most %d MB", media.MaxImageBytes>>20)
 	case strings.TrimSpace(filename) == "" || len(filename) > 255:
-		return nil, product.Problemf([]string{"filename"}, product.Invalid, "filename must be 1 to 255 characters")
+		return nil, errs.Problemf([]string{"filename"}, product.Invalid, "filename must be 1 to 255 characters")
 	}
 	ps, err := r.Store.ProductsByIDs(ctx, true, []string{productID})
 	if err != nil {
 		return nil, err
 	}
 	if len(ps) == 0 {
-		return nil, product.Problemf([]string{"productId"}, product.NotFound, "no product %s", productID)
+		return nil, errs.Problemf([]string{"productId"}, product.NotFound, "no product %s", productID)
 	}
 	u := product.ImageUpload{ID: ids.New("upl"), ProductID: productID, Filename: filename, ContentType: contentType, Size: int64(size)}
 	u.Key = "uploads/" + u.ID + ext
@@ -83,7 +84,7 @@ func (r *Resolver) createUpload(ctx context.Context, productID, filename, conten
 // there yet.
 func (r *Resolver) confirmUpload(ctx context.Context, uploadID, alt string) (product.Image, error) {
 	if len(alt) > product.MaxAltLength {
-		return product.Image{}, product.Problemf([]string{"alt"}, product.Invalid, "alt may be at most %d characters", product.MaxAltLength)
+		return product.Image{}, errs.Problemf([]string{"alt"}, product.Invalid, "alt may be at most %d characters", product.MaxAltLength)
 	}
 	u, err := r.Store.ImageUpload(ctx, uploadID)
 	if err != nil {
@@ -91,7 +92,7 @@ func (r *Resolver) confirmUpload(ctx context.Context, uploadID, alt string) (pro
 	}
 	body, info, err := r.Media.Get(ctx, u.Key)
 	if errors.Is(err, media.ErrNotFound) {
-		return product.Image{}, product.Problemf([]string{"uploadId"}, product.UploadIncomplete, "nothing was uploaded for %s yet", uploadID)
+		return product.Image{}, errs.Problemf([]string{"uploadId"}, product.UploadIncomplete, "nothing was uploaded for %s yet", uploadID)
 	}
 	if err != nil {
 		return product.Image{}, err
@@ -112,11 +113,11 @@ func (r *Resolver) confirmUpload(ctx context.Context, uploadID, alt string) (pro
 	}
 	if info.Size > media.MaxImageBytes || len(data) > media.MaxImageBytes {
 		discard()
-		return product.Image{}, product.Problemf([]string{"uploadId"}, product.ImageTooLarge, "an image may be at most %d MB", media.MaxImageBytes>>20)
+		return product.Image{}, errs.Problemf([]string{"uploadId"}, product.ImageTooLarge, "an image may be at most %d MB", media.MaxImageBytes>>20)
 	}
 	p, err := processImage(data, []string{"uploadId"})
 	if err != nil {
-		var refused *product.Problem
+		var refused *errs.Problem
 		if errors.As(err, &refused) {
 			discard()
 		}
@@ -135,9 +136,9 @@ func (r *Resolver) confirmUpload(ctx context.Context, uploadID, alt string) (pro
 // the file part's declared name and type ignored.
 func (r *Resolver) uploadMultipart(ctx context.Context, productID string, file graphql.Upload, alt string) (product.Image, error) {
 	if len(alt) > product.MaxAltLength {
-		return product.Image{}, product.Problemf([]string{"alt"}, product.Invalid, "alt may be at most %d characters", product.MaxAltLength)
+		return product.Image{}, errs.Problemf([]string{"alt"}, product.Invalid, "alt may be at most %d characters", product.MaxAltLength)
 	}
-	tooLarge := product.Problemf([]string{"file"}, product.ImageTooLarge, "an image may be at most %d MB", media.MaxImageBytes>>20)
+	tooLarge := errs.Problemf([]string{"file"}, product.ImageTooLarge, "an image may be at most %d MB", media.MaxImageBytes>>20)
 	if file.Size > media.MaxImageBytes {
 		return product.Image{}, tooLarge
 	}
@@ -153,7 +154,7 @@ func (r *Resolver) uploadMultipart(ctx context.Context, productID string, file g
 		return product.Image{}, err
 	}
 	if len(ps) == 0 {
-		return product.Image{}, product.Problemf([]string{"productId"}, product.NotFound, "no product %s", productID)
+		return product.Image{}, errs.Problemf([]string{"productId"}, product.NotFound, "no product %s", productID)
 	}
 	p, err := processImage(data, []string{"file"})
 	if err != nil {
@@ -169,9 +170,9 @@ func processImage(data []byte, field []string) (media.Processed, error) {
 	p, err := media.Process(data)
 	switch {
 	case errors.Is(err, media.ErrTooLarge):
-		return p, product.Problemf(field, product.ImageTooLarge, "%v", err)
+		return p, errs.Problemf(field, product.ImageTooLarge, "%v", err)
 	case errors.Is(err, media.ErrInvalidImage):
-		return p, product.Problemf(field, product.InvalidImage, "%v", err)
+		return p, errs.Problemf(field, product.InvalidImage, "%v", err)
 	case err != nil:
 		return p, fmt.Errorf("process image: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/platform/ids"
 
 	"github.com/jackc/pgx/v5"
@@ -52,7 +53,7 @@ func (s *Store) UpdateProduct(ctx context.Context, id string, u product.ProductU
 			return conflict(err, "update product")
 		}
 		if tag.RowsAffected() == 0 {
-			return product.Problemf([]string{"id"}, product.NotFound, "no product %s", id)
+			return errs.Problemf([]string{"id"}, product.NotFound, "no product %s", id)
 		}
 		return refreshPrices(ctx, tx, id)
 	})
@@ -97,7 +98,7 @@ func (s *Store) SetVariantPrice(ctx context.Context, variantID, channel string, 
 		var productID string
 		err := tx.QueryRow(ctx, `SELECT product_id FROM product_variants WHERE id = $1 FOR UPDATE`, variantID).Scan(&productID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return product.Problemf([]string{"variantId"}, product.NotFound, "no variant %s", variantID)
+			return errs.Problemf([]string{"variantId"}, product.NotFound, "no variant %s", variantID)
 		}
 		if err != nil {
 			return fmt.Errorf("lock variant: %w", err)
@@ -179,7 +180,7 @@ func writeAttributes(ctx context.Context, tx pgx.Tx, productID, typeID string, i
 		field := append(field[:len(field):len(field)], fmt.Sprint(i))
 		a, ok := bySlug[v.Slug]
 		if !ok {
-			return product.Problemf(field, product.InvalidAttribute, "the product type has no attribute %q", v.Slug)
+			return errs.Problemf(field, product.InvalidAttribute, "the product type has no attribute %q", v.Slug)
 		}
 		if err := a.CheckValue(field, v.Value); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/platform/ids"
 
 	"github.com/jackc/pgx/v5"
@@ -64,7 +65,7 @@ func categoryIn(ctx context.Context, tx pgx.Tx, id string, field []string) (prod
 	}
 	c, err := pgx.CollectExactlyOneRow(rows, scanCategory)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return c, product.Problemf(field, product.NotFound, "no category %s", id)
+		return c, errs.Problemf(field, product.NotFound, "no category %s", id)
 	}
 	if err != nil {
 		return c, fmt.Errorf("category: %w", err)
@@ -115,7 +116,7 @@ func (s *Store) MoveCategory(ctx context.Context, id, parentID string, position 
 				return err
 			}
 			if parent.Within(c) {
-				return product.Problemf([]string{"parentId"}, product.CategoryCycle, "a category cannot move under itself or its descendants")
+				return errs.Problemf([]string{"parentId"}, product.CategoryCycle, "a category cannot move under itself or its descendants")
 			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE categories SET position = position - 1

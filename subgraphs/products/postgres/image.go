@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
@@ -49,7 +50,7 @@ func (s *Store) Image(ctx context.Context, id string) (product.Image, error) {
 	}
 	i, err := pgx.CollectExactlyOneRow(rows, scanImage)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return product.Image{}, product.Problemf([]string{"id"}, product.NotFound, "no image %s", id)
+		return product.Image{}, errs.Problemf([]string{"id"}, product.NotFound, "no image %s", id)
 	}
 	if err != nil {
 		return product.Image{}, fmt.Errorf("image: %w", err)
@@ -73,7 +74,7 @@ func (s *Store) ImageUpload(ctx context.Context, id string) (product.ImageUpload
 	err := s.pool.QueryRow(ctx, `SELECT id, product_id, object_key, filename, content_type, size_bytes, expires_at
 		FROM product_image_uploads WHERE id = $1`, id).Scan(&u.ID, &u.ProductID, &u.Key, &u.Filename, &u.ContentType, &u.Size, &u.ExpiresAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return u, product.Problemf([]string{"uploadId"}, product.NotFound, "no upload %s waits for confirmation", id)
+		return u, errs.Problemf([]string{"uploadId"}, product.NotFound, "no upload %s waits for confirmation", id)
 	}
 	if err != nil {
 		return u, fmt.Errorf("image upload: %w", err)
@@ -123,7 +124,7 @@ func (s *Store) AddImage(ctx context.Context, uploadID string, img product.Image
 				return err
 			}
 			if tag.RowsAffected() == 0 {
-				return product.Problemf([]string{"uploadId"}, product.NotFound, "upload %s was confirmed already", uploadID)
+				return errs.Problemf([]string{"uploadId"}, product.NotFound, "upload %s was confirmed already", uploadID)
 			}
 		}
 		// The product row's lock orders concurrent additions of positions.
@@ -141,7 +142,7 @@ func (s *Store) AddImage(ctx context.Context, uploadID string, img product.Image
 		return err
 	})
 	if err != nil {
-		var p *product.Problem
+		var p *errs.Problem
 		if errors.As(err, &p) {
 			return product.Image{}, p
 		}
@@ -158,7 +159,7 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u product.ImageUpdat
 		var productID string
 		if err := tx.QueryRow(ctx, `SELECT product_id FROM product_images WHERE id = $1`, id).Scan(&productID); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
-				return product.Problemf([]string{"id"}, product.NotFound, "no image %s", id)
+				return errs.Problemf([]string{"id"}, product.NotFound, "no image %s", id)
 			}
 			return err
 		}
@@ -191,7 +192,7 @@ func (s *Store) UpdateImage(ctx context.Context, id string, u product.ImageUpdat
 		return err
 	})
 	if err != nil {
-		var p *product.Problem
+		var p *errs.Problem
 		if errors.As(err, &p) {
 			return product.Image{}, p
 		}
@@ -211,7 +212,7 @@ func (s *Store) DeleteImage(ctx context.Context, id string) (product.Image, erro
 		}
 		img, err = pgx.CollectExactlyOneRow(rows, scanImage)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return product.Problemf([]string{"id"}, product.NotFound, "no image %s", id)
+			return errs.Problemf([]string{"id"}, product.NotFound, "no image %s", id)
 		}
 		if err != nil {
 			return err
@@ -226,7 +227,7 @@ func (s *Store) DeleteImage(ctx context.Context, id string) (product.Image, erro
 		return setImageOrder(ctx, tx, order)
 	})
 	if err != nil {
-		var p *product.Problem
+		var p *errs.Problem
 		if errors.As(err, &p) {
 			return product.Image{}, p
 		}

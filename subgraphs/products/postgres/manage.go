@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
@@ -19,7 +20,7 @@ func lockRow(ctx context.Context, tx pgx.Tx, table, id string, field []string) e
 	var one int
 	err := tx.QueryRow(ctx, `SELECT 1 FROM `+table+` WHERE id = $1 FOR UPDATE`, id).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return product.Problemf(field, product.NotFound, "no such %s %s", table, id)
+		return errs.Problemf(field, product.NotFound, "no such %s %s", table, id)
 	}
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", table, err)
@@ -37,7 +38,7 @@ func missing(ctx context.Context, tx pgx.Tx, table string, ids []string, field s
 		return fmt.Errorf("check %s: %w", table, err)
 	}
 	if len(absent) > 0 {
-		return product.Problemf([]string{field, fmt.Sprint(slices.Index(ids, absent[0]))}, product.NotFound, "no such %s %s", table, absent[0])
+		return errs.Problemf([]string{field, fmt.Sprint(slices.Index(ids, absent[0]))}, product.NotFound, "no such %s %s", table, absent[0])
 	}
 	return nil
 }
@@ -57,7 +58,7 @@ func (s *Store) UpdateCollection(ctx context.Context, id string, name, slug *str
 	err := s.pool.QueryRow(ctx, `UPDATE collections SET name = coalesce($2, name), slug = coalesce($3, slug)
 		WHERE id = $1 RETURNING id, name, slug`, id, name, slug).Scan(&c.ID, &c.Name, &c.Slug)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return c, product.Problemf([]string{"id"}, product.NotFound, "no collection %s", id)
+		return c, errs.Problemf([]string{"id"}, product.NotFound, "no collection %s", id)
 	}
 	if err != nil {
 		return c, conflict(err, "update collection")
@@ -93,7 +94,7 @@ func (s *Store) AddCollectionProducts(ctx context.Context, id string, productIDs
 		at := len(list)
 		if position != nil {
 			if *position < 0 {
-				return nil, product.Problemf([]string{"position"}, product.Invalid, "position must not be negative")
+				return nil, errs.Problemf([]string{"position"}, product.Invalid, "position must not be negative")
 			}
 			at = min(*position, len(list))
 		}
@@ -115,7 +116,7 @@ func (s *Store) reorderCollection(ctx context.Context, id string, change func(pg
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT id, name, slug FROM collections WHERE id = $1 FOR UPDATE`, id).Scan(&c.ID, &c.Name, &c.Slug)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return product.Problemf([]string{"collectionId"}, product.NotFound, "no collection %s", id)
+			return errs.Problemf([]string{"collectionId"}, product.NotFound, "no collection %s", id)
 		}
 		if err != nil {
 			return fmt.Errorf("lock collection: %w", err)
@@ -169,13 +170,13 @@ func (s *Store) UpdateAttribute(ctx context.Context, id string, name, slug *stri
 			return fmt.Errorf("lock attribute: %w", err)
 		}
 		if a, err = pgx.CollectExactlyOneRow(row, scanAttribute); errors.Is(err, pgx.ErrNoRows) {
-			return product.Problemf([]string{"id"}, product.NotFound, "no attribute %s", id)
+			return errs.Problemf([]string{"id"}, product.NotFound, "no attribute %s", id)
 		} else if err != nil {
 			return fmt.Errorf("lock attribute: %w", err)
 		}
 		if choices != nil {
 			if a.Kind != product.Choice {
-				return product.Problemf([]string{"input", "choices"}, product.Invalid, "only a CHOICE attribute has choices")
+				return errs.Problemf([]string{"input", "choices"}, product.Invalid, "only a CHOICE attribute has choices")
 			}
 			if err := product.CheckAttribute([]string{"input"}, a.Kind, choices); err != nil {
 				return err
@@ -184,7 +185,7 @@ func (s *Store) UpdateAttribute(ctx context.Context, id string, name, slug *stri
 			err := tx.QueryRow(ctx, `SELECT value FROM product_attribute_values WHERE attribute_id = $1 AND value <> ALL($2::text[])
 				ORDER BY value LIMIT 1`, id, choices).Scan(&used)
 			if err == nil {
-				return product.Problemf([]string{"input", "choices"}, product.InUse, "products still have the choice %q", used)
+				return errs.Problemf([]string{"input", "choices"}, product.InUse, "products still have the choice %q", used)
 			}
 			if !errors.Is(err, pgx.ErrNoRows) {
 				return fmt.Errorf("choices in use: %w", err)
@@ -216,7 +217,7 @@ func (s *Store) DeleteAttribute(ctx context.Context, id string) error {
 			return fmt.Errorf("attribute in use: %w", err)
 		}
 		if used {
-			return product.Problemf([]string{"id"}, product.InUse, "products have values of attribute %s", id)
+			return errs.Problemf([]string{"id"}, product.InUse, "products have values of attribute %s", id)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM product_type_attributes WHERE attribute_id = $1`, id); err != nil {
 			return fmt.Errorf("unassign attribute: %w", err)
@@ -248,7 +249,7 @@ func (s *Store) UpdateProductType(ctx context.Context, id, name string) (product
 		return t, fmt.Errorf("update product type: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return t, product.Problemf([]string{"id"}, product.NotFound, "no product type %s", id)
+		return t, errs.Problemf([]string{"id"}, product.NotFound, "no product type %s", id)
 	}
 	return t, nil
 }
@@ -266,7 +267,7 @@ func (s *Store) DeleteProductType(ctx context.Context, id string) error {
 			return fmt.Errorf("product type in use: %w", err)
 		}
 		if used {
-			return product.Problemf([]string{"id"}, product.InUse, "products have product type %s", id)
+			return errs.Problemf([]string{"id"}, product.InUse, "products have product type %s", id)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM product_type_attributes WHERE product_type_id = $1`, id); err != nil {
 			return fmt.Errorf("delete product type attributes: %w", err)
@@ -294,7 +295,7 @@ func (s *Store) UnassignAttributes(ctx context.Context, typeID string, attribute
 			JOIN products p ON p.id = v.product_id JOIN attributes a ON a.id = v.attribute_id
 			WHERE p.product_type_id = $1 AND v.attribute_id = ANY($2) ORDER BY a.slug LIMIT 1`, typeID, attributeIDs).Scan(&used)
 		if err == nil {
-			return product.Problemf([]string{"attributeIds"}, product.InUse, "products of the type have values of %s", used)
+			return errs.Problemf([]string{"attributeIds"}, product.InUse, "products of the type have values of %s", used)
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("attributes in use: %w", err)
@@ -315,7 +316,7 @@ func (s *Store) changeType(ctx context.Context, typeID string, change func(pgx.T
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT name FROM product_types WHERE id = $1 FOR UPDATE`, typeID).Scan(&t.Name)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return product.Problemf([]string{"productTypeId"}, product.NotFound, "no product type %s", typeID)
+			return errs.Problemf([]string{"productTypeId"}, product.NotFound, "no product type %s", typeID)
 		}
 		if err != nil {
 			return fmt.Errorf("lock product type: %w", err)
@@ -328,7 +329,7 @@ func (s *Store) changeType(ctx context.Context, typeID string, change func(pgx.T
 func assign(ctx context.Context, tx pgx.Tx, typeID string, attributeIDs []string, field []string) error {
 	attributeIDs = product.Dedupe(attributeIDs)
 	if err := missing(ctx, tx, "attributes", attributeIDs, field[len(field)-1]); err != nil {
-		var p *product.Problem
+		var p *errs.Problem
 		if errors.As(err, &p) {
 			p.Field = append(field[:len(field)-1:len(field)-1], p.Field...)
 		}
@@ -351,7 +352,7 @@ func (s *Store) SetAttributeValues(ctx context.Context, productID string, values
 		var typeID string
 		err := tx.QueryRow(ctx, `SELECT coalesce(product_type_id, '') FROM products WHERE id = $1 FOR NO KEY UPDATE`, productID).Scan(&typeID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return product.Problemf([]string{"productId"}, product.NotFound, "no product %s", productID)
+			return errs.Problemf([]string{"productId"}, product.NotFound, "no product %s", productID)
 		}
 		if err != nil {
 			return fmt.Errorf("lock product: %w", err)
@@ -363,7 +364,7 @@ func (s *Store) SetAttributeValues(ctx context.Context, productID string, values
 				return fmt.Errorf("remove attribute value: %w", err)
 			}
 			if tag.RowsAffected() == 0 {
-				return product.Problemf([]string{"remove", fmt.Sprint(i)}, product.InvalidAttribute, "the product has no value of %q", slug)
+				return errs.Problemf([]string{"remove", fmt.Sprint(i)}, product.InvalidAttribute, "the product has no value of %q", slug)
 			}
 		}
 		return writeAttributes(ctx, tx, productID, typeID, values, []string{"values"})

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
@@ -62,7 +63,7 @@ func (s *Store) ProductBySlug(ctx context.Context, staff bool, slug string) (pro
 	}
 	p, err := pgx.CollectExactlyOneRow(rows, scanProduct)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return product.Product{}, product.Problemf(nil, product.NotFound, "no product has slug %q", slug)
+		return product.Product{}, errs.Problemf(nil, product.NotFound, "no product has slug %q", slug)
 	}
 	if err != nil {
 		return product.Product{}, fmt.Errorf("product by slug: %w", err)
@@ -97,16 +98,16 @@ func conflict(err error, what string) error {
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		switch pgErr.ConstraintName {
 		case "products_slug_key", "categories_slug_key", "brands_slug_key", "collections_slug_key", "attributes_slug_key":
-			return product.Problemf([]string{"input", "slug"}, product.SlugTaken, "the slug is taken")
+			return errs.Problemf([]string{"input", "slug"}, product.SlugTaken, "the slug is taken")
 		case "product_variants_sku_key":
-			return product.Problemf([]string{"input", "sku"}, product.SKUTaken, "the SKU is taken")
+			return errs.Problemf([]string{"input", "sku"}, product.SKUTaken, "the SKU is taken")
 		case "reviews_product_author_key":
-			return product.Problemf([]string{"input", "productId"}, product.AlreadyReviewed, "you have reviewed this product already: update that review")
+			return errs.Problemf([]string{"input", "productId"}, product.AlreadyReviewed, "you have reviewed this product already: update that review")
 		}
 	}
 	if errors.As(err, &pgErr) && pgErr.Code == "23503" { // a referenced row does not exist
 		field := foreignKeyFields[pgErr.ConstraintName]
-		return product.Problemf([]string{"input", field}, product.NotFound, "no such %s", field)
+		return errs.Problemf([]string{"input", field}, product.NotFound, "no such %s", field)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/platform/ids"
 
 	"github.com/jackc/pgx/v5"
@@ -144,7 +145,7 @@ func (s *Store) CreateReview(ctx context.Context, authorID, productID string, ra
 			return conflict(err, "insert review")
 		}
 		if tag.RowsAffected() == 0 {
-			return product.Problemf([]string{"input", "productId"}, product.NotFound, "no product %s", productID)
+			return errs.Problemf([]string{"input", "productId"}, product.NotFound, "no product %s", productID)
 		}
 		return refreshRating(ctx, tx, productID)
 	})
@@ -164,7 +165,7 @@ func (s *Store) UpdateReview(ctx context.Context, authorID, id string, in produc
 			WHERE id = $1 AND author_id = $2 RETURNING product_id`, id, authorID, in.Rating, in.Title, in.Body).Scan(&productID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Someone else's review is as good as absent to this user.
-			return product.Problemf([]string{"id"}, product.NotFound, "you have no review %s", id)
+			return errs.Problemf([]string{"id"}, product.NotFound, "you have no review %s", id)
 		}
 		if err != nil {
 			return fmt.Errorf("update review: %w", err)
@@ -183,7 +184,7 @@ func (s *Store) SetReviewStatus(ctx context.Context, id string, status product.R
 		var productID string
 		err := tx.QueryRow(ctx, `UPDATE reviews SET status = $2 WHERE id = $1 RETURNING product_id`, id, string(status)).Scan(&productID)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return product.Problemf([]string{"id"}, product.NotFound, "no review %s", id)
+			return errs.Problemf([]string{"id"}, product.NotFound, "no review %s", id)
 		}
 		if err != nil {
 			return fmt.Errorf("set review status: %w", err)
@@ -206,7 +207,7 @@ func (s *Store) MarkHelpful(ctx context.Context, v Viewer, id string) (product.R
 			return fmt.Errorf("find review: %w", err)
 		}
 		if !exists {
-			return product.Problemf([]string{"id"}, product.NotFound, "no review %s", id)
+			return errs.Problemf([]string{"id"}, product.NotFound, "no review %s", id)
 		}
 		// The vote row and the counter change together, so the count is
 		// exactly the number of voters.

@@ -59,7 +59,7 @@ const MaxAltLength = 500
 
 // Image error codes.
 const (
-	InvalidImage     Code = "INVALID_IMAGE"
-	ImageTooLarge    Code = "IMAGE_TOO_LARGE"
-	UploadIncomplete Code = "UPLOAD_INCOMPLETE"
+	InvalidImage     = "INVALID_IMAGE"
+	ImageTooLarge    = "IMAGE_TOO_LARGE"
+	UploadIncomplete = "UPLOAD_INCOMPLETE"
 )

@@ -3,6 +3,8 @@ package product
 import (
 	"strconv"
 	"time"
+
+	"github.com/myshop/supergraph/platform/errs"
 )
 
 // NewProduct is what staff give to create a product. Slug and Status are
@@ -44,7 +46,7 @@ type NewVariant struct {
 // Normalize fills defaults and checks the rules that need no database.
 func (n *NewProduct) Normalize(now time.Time) error {
 	if n.Name == "" {
-		return Problemf([]string{"input", "name"}, Required, "name is required")
+		return errs.Problemf([]string{"input", "name"}, Required, "name is required")
 	}
 	if n.Slug == "" {
 		n.Slug = Slugify(n.Name)
@@ -64,7 +66,7 @@ func (n *NewProduct) Normalize(now time.Time) error {
 // Check checks the rules of an update that need no database.
 func (u ProductUpdate) Check() error {
 	if u.Name != nil && *u.Name == "" {
-		return Problemf([]string{"input", "name"}, Required, "name must not be empty")
+		return errs.Problemf([]string{"input", "name"}, Required, "name must not be empty")
 	}
 	if u.Slug != nil {
 		return CheckSlug([]string{"input", "slug"}, *u.Slug)
@@ -75,13 +77,13 @@ func (u ProductUpdate) Check() error {
 // Check checks a new variant's own fields.
 func (v NewVariant) Check() error {
 	if v.SKU == "" || len(v.SKU) > 64 {
-		return Problemf([]string{"input", "sku"}, Invalid, "sku must be 1 to 64 characters")
+		return errs.Problemf([]string{"input", "sku"}, Invalid, "sku must be 1 to 64 characters")
 	}
 	if v.Name == "" {
-		return Problemf([]string{"input", "name"}, Required, "name is required")
+		return errs.Problemf([]string{"input", "name"}, Required, "name is required")
 	}
 	if v.WeightGrams < 0 {
-		return Problemf([]string{"input", "weightGrams"}, Invalid, "weight must not be negative")
+		return errs.Problemf([]string{"input", "weightGrams"}, Invalid, "weight must not be negative")
 	}
 	return nil
 }
@@ -104,7 +106,7 @@ func (a Attribute) CheckValue(field []string, v string) error {
 		ok = v != "" && len(v) <= 500
 	}
 	if !ok {
-		return Problemf(field, InvalidAttribute, "%q is not a valid %s value of %s", v, a.Kind, a.Slug)
+		return errs.Problemf(field, InvalidAttribute, "%q is not a valid %s value of %s", v, a.Kind, a.Slug)
 	}
 	return nil
 }

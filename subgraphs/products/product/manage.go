@@ -3,6 +3,8 @@ package product
 import (
 	"fmt"
 	"slices"
+
+	"github.com/myshop/supergraph/platform/errs"
 )
 
 // MaxChoices caps a CHOICE attribute's list: it is shown as a filter.
@@ -14,26 +16,26 @@ func CheckAttribute(field []string, kind AttributeKind, choices []string) error 
 	switch kind {
 	case Text, Number, Boolean, Choice:
 	default:
-		return Problemf(append(field, "kind"), Invalid, "unknown attribute kind %q", kind)
+		return errs.Problemf(append(field, "kind"), Invalid, "unknown attribute kind %q", kind)
 	}
 	if kind != Choice {
 		if len(choices) > 0 {
-			return Problemf(append(field, "choices"), Invalid, "only a CHOICE attribute has choices")
+			return errs.Problemf(append(field, "choices"), Invalid, "only a CHOICE attribute has choices")
 		}
 		return nil
 	}
 	if len(choices) == 0 {
-		return Problemf(append(field, "choices"), Required, "a CHOICE attribute needs choices")
+		return errs.Problemf(append(field, "choices"), Required, "a CHOICE attribute needs choices")
 	}
 	if len(choices) > MaxChoices {
-		return Problemf(append(field, "choices"), Invalid, "at most %d choices", MaxChoices)
+		return errs.Problemf(append(field, "choices"), Invalid, "at most %d choices", MaxChoices)
 	}
 	for i, c := range choices {
 		if c == "" || len(c) > 100 {
-			return Problemf(append(field, "choices", fmt.Sprint(i)), Invalid, "a choice is 1 to 100 bytes")
+			return errs.Problemf(append(field, "choices", fmt.Sprint(i)), Invalid, "a choice is 1 to 100 bytes")
 		}
 		if slices.Contains(choices[:i], c) {
-			return Problemf(append(field, "choices", fmt.Sprint(i)), Invalid, "choice %q is listed twice", c)
+			return errs.Problemf(append(field, "choices", fmt.Sprint(i)), Invalid, "choice %q is listed twice", c)
 		}
 	}
 	return nil

@@ -1,6 +1,10 @@
 package product
 
-import "time"
+import (
+	"time"
+
+	"github.com/myshop/supergraph/platform/errs"
+)
 
 // ReviewStatus is a review's moderation state.
 type ReviewStatus string
@@ -55,13 +59,13 @@ const (
 // Check refuses a rating outside 1..5 and over-long text.
 func (in ReviewInput) Check() error {
 	if in.Rating != nil && (*in.Rating < 1 || *in.Rating > 5) {
-		return Problemf([]string{"input", "rating"}, InvalidRating, "rating must be from 1 to 5, got %d", *in.Rating)
+		return errs.Problemf([]string{"input", "rating"}, InvalidRating, "rating must be from 1 to 5, got %d", *in.Rating)
 	}
 	if in.Title != nil && len(*in.Title) > MaxReviewTitle {
-		return Problemf([]string{"input", "title"}, Invalid, "title is longer than %d bytes", MaxReviewTitle)
+		return errs.Problemf([]string{"input", "title"}, Invalid, "title is longer than %d bytes", MaxReviewTitle)
 	}
 	if in.Body != nil && len(*in.Body) > MaxReviewBody {
-		return Problemf([]string{"input", "body"}, Invalid, "body is longer than %d bytes", MaxReviewBody)
+		return errs.Problemf([]string{"input", "body"}, Invalid, "body is longer than %d bytes", MaxReviewBody)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package product
 import (
 	"regexp"
 	"strings"
+
+	"github.com/myshop/supergraph/platform/errs"
 )
 
 var (
@@ -26,7 +28,7 @@ func Slugify(name string) string {
 // CheckSlug refuses anything but lowercase words joined by hyphens.
 func CheckSlug(field []string, slug string) error {
 	if len(slug) > MaxSlug || !slugPattern.MatchString(slug) {
-		return Problemf(field, InvalidSlug, "slug %q must be lowercase letters and digits joined by hyphens, at most %d characters", slug, MaxSlug)
+		return errs.Problemf(field, InvalidSlug, "slug %q must be lowercase letters and digits joined by hyphens, at most %d characters", slug, MaxSlug)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/payload"
 	"github.com/myshop/supergraph/subgraphs/users/graph/model"
 	"github.com/myshop/supergraph/subgraphs/users/loader"
 	"github.com/myshop/supergraph/subgraphs/users/user"
@@ -44,15 +45,9 @@ func mayReadPrivate(ctx context.Context, userID string) error {
 // accountErrors turns a rule failure into payload errors; any other error
 // is returned for the top-level errors.
 func accountErrors(err error) ([]*model.AccountError, error) {
-	var fe *user.FieldError
-	if !errors.As(err, &fe) {
-		return nil, err
-	}
-	e := &model.AccountError{Message: fe.Message, Code: model.AccountErrorCode(fe.Code)}
-	if fe.Field != "" {
-		e.Field = []string{fe.Field}
-	}
-	return []*model.AccountError{e}, nil
+	return payload.Errors(err, func(p *errs.Problem, code model.AccountErrorCode) *model.AccountError {
+		return &model.AccountError{Field: p.Field, Message: p.Message, Code: code}
+	})
 }
 
 func toAuthToken(ctx context.Context, t user.Tokens) (*model.AuthToken, error) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/platform/ids"
 
 	"github.com/myshop/supergraph/platform/auth"
@@ -36,7 +37,7 @@ func (s *Service) UpdateProfile(ctx context.Context, name string, p Profile) err
 	}
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return &FieldError{Field: "name", Code: CodeRequired, Message: "a name is required"}
+		return &errs.Problem{Field: errs.Field("name"), Code: CodeRequired, Message: "a name is required"}
 	}
 	p.Phone = strings.TrimSpace(p.Phone)
 	if p.Locale == "" {
@@ -61,7 +62,7 @@ func (s *Service) SaveAddress(ctx context.Context, a Address, defaultShipping, d
 		a.ID = ids.New("adr")
 	}
 	if err := s.store.SaveAddress(ctx, a, isNew, defaultShipping, defaultBilling); errors.Is(err, ErrNotFound) {
-		return Address{}, &FieldError{Field: "id", Code: CodeNotFound, Message: "no such address in your address book"}
+		return Address{}, &errs.Problem{Field: errs.Field("id"), Code: CodeNotFound, Message: "no such address in your address book"}
 	} else if err != nil {
 		return Address{}, err
 	}
@@ -75,7 +76,7 @@ func (s *Service) DeleteAddress(ctx context.Context, id string) error {
 		return err
 	}
 	if err := s.store.DeleteAddress(ctx, c.UserID(), id); errors.Is(err, ErrNotFound) {
-		return &FieldError{Field: "id", Code: CodeNotFound, Message: "no such address in your address book"}
+		return &errs.Problem{Field: errs.Field("id"), Code: CodeNotFound, Message: "no such address in your address book"}
 	} else if err != nil {
 		return err
 	}
@@ -156,7 +157,7 @@ func (s *Service) reauthenticate(ctx context.Context, current string) (*auth.Cla
 		return nil, err
 	}
 	if !PasswordMatches(hash, current) {
-		return nil, &FieldError{Field: "currentPassword", Code: CodeInvalidPassword, Message: "the current password is wrong"}
+		return nil, &errs.Problem{Field: errs.Field("currentPassword"), Code: CodeInvalidPassword, Message: "the current password is wrong"}
 	}
 	return c, nil
 }
@@ -189,7 +190,7 @@ func (s *Service) ChangeEmail(ctx context.Context, current, email string) error 
 		return err
 	}
 	if err := s.store.SetEmail(ctx, c.UserID(), email); errors.Is(err, ErrEmailTaken) {
-		return &FieldError{Field: "email", Code: CodeEmailTaken, Message: "an account with this email exists"}
+		return &errs.Problem{Field: errs.Field("email"), Code: CodeEmailTaken, Message: "an account with this email exists"}
 	} else if err != nil {
 		return err
 	}
@@ -214,7 +215,7 @@ func (s *Service) SetRoles(ctx context.Context, userID string, roles []string) e
 		return err
 	}
 	if userID == c.UserID() {
-		return &FieldError{Field: "userId", Code: CodeCannotChangeSelf, Message: "you cannot change your own roles"}
+		return &errs.Problem{Field: errs.Field("userId"), Code: CodeCannotChangeSelf, Message: "you cannot change your own roles"}
 	}
 	known, err := s.store.RoleNames(ctx)
 	if err != nil {
@@ -222,7 +223,7 @@ func (s *Service) SetRoles(ctx context.Context, userID string, roles []string) e
 	}
 	for _, r := range roles {
 		if !slices.Contains(known, r) {
-			return &FieldError{Field: "roles", Code: CodeUnknownRole, Message: fmt.Sprintf("there is no role %q", r)}
+			return &errs.Problem{Field: errs.Field("roles"), Code: CodeUnknownRole, Message: fmt.Sprintf("there is no role %q", r)}
 		}
 	}
 	us, err := s.store.UsersByIDs(ctx, []string{userID})
@@ -230,7 +231,7 @@ func (s *Service) SetRoles(ctx context.Context, userID string, roles []string) e
 		return err
 	}
 	if len(us) == 0 || us[0].Deleted {
-		return &FieldError{Field: "userId", Code: CodeNotFound, Message: "no such user"}
+		return &errs.Problem{Field: errs.Field("userId"), Code: CodeNotFound, Message: "no such user"}
 	}
 	return s.store.SetRoles(ctx, userID, roles)
 }
@@ -256,5 +257,5 @@ func (s *Service) mailToken(ctx context.Context, u User, purpose string, ttl tim
 }
 
 func invalidToken(field string) error {
-	return &FieldError{Field: field, Code: CodeInvalidToken, Message: "the token is invalid, expired or already used"}
+	return &errs.Problem{Field: errs.Field(field), Code: CodeInvalidToken, Message: "the token is invalid, expired or already used"}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/myshop/supergraph/platform/errs"
 )
 
 // Address is an entry of a user's address book.
@@ -58,24 +60,24 @@ func (a *Address) Normalize() {
 	a.PostalCode = strings.ToUpper(a.PostalCode)
 }
 
-// Check applies the address rules of a's country; errors are *FieldError.
+// Check applies the address rules of a's country; errors are *errs.Problem.
 func (a Address) Check() error {
 	c, ok := countries[a.CountryCode]
 	if !ok {
-		return &FieldError{Field: "countryCode", Code: CodeInvalid, Message: fmt.Sprintf("we do not ship to %q", a.CountryCode)}
+		return &errs.Problem{Field: errs.Field("countryCode"), Code: CodeInvalid, Message: fmt.Sprintf("we do not ship to %q", a.CountryCode)}
 	}
 	for _, r := range []struct{ field, value string }{
 		{"firstName", a.FirstName}, {"lastName", a.LastName}, {"street1", a.Street1}, {"city", a.City},
 	} {
 		if r.value == "" {
-			return &FieldError{Field: r.field, Code: CodeRequired, Message: r.field + " is required"}
+			return &errs.Problem{Field: errs.Field(r.field), Code: CodeRequired, Message: r.field + " is required"}
 		}
 	}
 	if c.regionRequired && a.Region == "" {
-		return &FieldError{Field: "region", Code: CodeRequired, Message: fmt.Sprintf("a %s is required in %s", c.regionLabel, a.CountryCode)}
+		return &errs.Problem{Field: errs.Field("region"), Code: CodeRequired, Message: fmt.Sprintf("a %s is required in %s", c.regionLabel, a.CountryCode)}
 	}
 	if c.postal != nil && !c.postal.MatchString(a.PostalCode) {
-		return &FieldError{Field: "postalCode", Code: CodeInvalid, Message: fmt.Sprintf("%q is not a postal code of %s", a.PostalCode, a.CountryCode)}
+		return &errs.Problem{Field: errs.Field("postalCode"), Code: CodeInvalid, Message: fmt.Sprintf("%q is not a postal code of %s", a.PostalCode, a.CountryCode)}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package user
 
-// Codes of the typed errors in mutation payloads (AccountErrorCode).
+// Codes of the rule failures (errs.Problem) in mutation payloads
+// (AccountErrorCode).
 const (
 	CodeInvalidEmail       = "INVALID_EMAIL"
 	CodeEmailTaken         = "EMAIL_TAKEN"
@@ -10,16 +11,6 @@ const (
 	CodeInvalidCredentials = "INVALID_CREDENTIALS"
 	CodeInvalidToken       = "INVALID_TOKEN"
 )
-
-// FieldError is a business-rule failure the client can act on; it goes
-// into the mutation payload's errors, not the top-level GraphQL errors.
-type FieldError struct {
-	Field   string // input field at fault, "" for the whole input
-	Code    string
-	Message string
-}
-
-func (e *FieldError) Error() string { return e.Message }
 
 // More payload error codes.
 const (

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/myshop/supergraph/platform/errs"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -42,14 +43,14 @@ var commonPasswords = func() map[string]bool {
 	return m
 }()
 
-// CheckPassword applies the password policy; the error is a *FieldError.
+// CheckPassword applies the password policy; the error is a *errs.Problem.
 func CheckPassword(password string) error {
 	if utf8.RuneCountInString(password) < MinPasswordLength {
-		return &FieldError{Field: "password", Code: CodePasswordTooShort,
+		return &errs.Problem{Field: errs.Field("password"), Code: CodePasswordTooShort,
 			Message: fmt.Sprintf("the password must have at least %d characters", MinPasswordLength)}
 	}
 	if commonPasswords[strings.ToLower(password)] {
-		return &FieldError{Field: "password", Code: CodePasswordTooCommon,
+		return &errs.Problem{Field: errs.Field("password"), Code: CodePasswordTooCommon,
 			Message: "this password is too common; choose another"}
 	}
 	return nil

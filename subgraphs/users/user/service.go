@@ -51,7 +51,7 @@ func NewService(store Store, keys *token.Ring, limiter Limiter) *Service {
 	return &Service{store: store, keys: keys, limiter: limiter, now: time.Now}
 }
 
-// Register creates a customer account. Rule failures are *FieldError.
+// Register creates a customer account. Rule failures are *errs.Problem.
 func (s *Service) Register(ctx context.Context, email, password, name string) (User, error) {
 	email = strings.TrimSpace(email)
 	name = strings.TrimSpace(name)
@@ -59,7 +59,7 @@ func (s *Service) Register(ctx context.Context, email, password, name string) (U
 		return User{}, err
 	}
 	if name == "" {
-		return User{}, &FieldError{Field: "name", Code: CodeRequired, Message: "a name is required"}
+		return User{}, &errs.Problem{Field: errs.Field("name"), Code: CodeRequired, Message: "a name is required"}
 	}
 	if err := CheckPassword(password); err != nil {
 		return User{}, err
@@ -71,7 +71,7 @@ func (s *Service) Register(ctx context.Context, email, password, name string) (U
 	u := User{ID: ids.New("usr"), Name: name, Email: email, Roles: []string{RoleCustomer}, Profile: Profile{Locale: "en"}}
 	registered := Event{Type: EventRegistered, Payload: map[string]any{"userId": u.ID, "email": u.Email, "name": u.Name, "locale": u.Locale}}
 	if err := s.store.Create(ctx, u, hash, registered); errors.Is(err, ErrEmailTaken) {
-		return User{}, &FieldError{Field: "email", Code: CodeEmailTaken, Message: "an account with this email exists"}
+		return User{}, &errs.Problem{Field: errs.Field("email"), Code: CodeEmailTaken, Message: "an account with this email exists"}
 	} else if err != nil {
 		return User{}, fmt.Errorf("register: %w", err)
 	}
@@ -85,7 +85,7 @@ func (s *Service) Register(ctx context.Context, email, password, name string) (U
 func CheckEmail(email string) error {
 	a, err := mail.ParseAddress(email)
 	if err != nil || a.Address != email || !strings.Contains(email[strings.LastIndexByte(email, '@'):], ".") {
-		return &FieldError{Field: "email", Code: CodeInvalidEmail, Message: "this is not an email address"}
+		return &errs.Problem{Field: errs.Field("email"), Code: CodeInvalidEmail, Message: "this is not an email address"}
 	}
 	return nil
 }
@@ -115,7 +115,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (Tokens, er
 		if err := s.limiter.Fail(ctx, key); err != nil {
 			return Tokens{}, fmt.Errorf("login: %w", err)
 		}
-		return Tokens{}, &FieldError{Code: CodeInvalidCredentials, Message: "the email or the password is wrong"}
+		return Tokens{}, &errs.Problem{Code: CodeInvalidCredentials, Message: "the email or the password is wrong"}
 	}
 	if err := s.limiter.Reset(ctx, key); err != nil {
 		return Tokens{}, fmt.Errorf("login: %w", err)
@@ -135,7 +135,7 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (Tokens, error) {
 	userID, err := s.store.RotateRefreshToken(ctx, token.HashRefresh(refresh),
 		RefreshToken{Hash: hash, ExpiresAt: s.now().Add(token.RefreshTTL)})
 	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrTokenReuse) {
-		return Tokens{}, &FieldError{Field: "refreshToken", Code: CodeInvalidToken, Message: "the refresh token is invalid, expired or already used"}
+		return Tokens{}, &errs.Problem{Field: errs.Field("refreshToken"), Code: CodeInvalidToken, Message: "the refresh token is invalid, expired or already used"}
 	}
 	if err != nil {
 		return Tokens{}, fmt.Errorf("refresh: %w", err)
