@@ -276,8 +276,18 @@ func TestMeasureModeOnlyCounts(t *testing.T) {
 	if r := gql(p.h, "{"+nested("node", 1, nested("child", 14, "id"))+"}", nil); r.status != 200 {
 		t.Errorf("measure mode rejected: %d %s", r.status, r.body)
 	}
-	if body := scrape(t, p.h); !strings.Contains(body, `router_rejected_total{reason="measured_MAX_DEPTH_LIMIT"} 1`) {
-		t.Errorf("measured depth not counted:\n%s", grepLines(body, "router_rejected"))
+	costly := `{ nodes(first: 100) { children(first: 100) { children(first: 100) { id } } } }`
+	if r := gql(p.h, costly, nil); r.status != 200 || strings.Contains(r.body, "COST_ESTIMATED_TOO_EXPENSIVE") {
+		t.Errorf("measure mode rejected a costly query: %d %s", r.status, r.body)
+	}
+	body := scrape(t, p.h)
+	for _, want := range []string{`router_rejected_total{reason="measured_MAX_DEPTH_LIMIT"} 1`, `router_rejected_total{reason="measured_COST_ESTIMATED_TOO_EXPENSIVE"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("not counted: %s\n%s", want, grepLines(body, "router_rejected"))
+		}
+	}
+	if !strings.Contains(body, "router_operation_cost_estimated_count 2") {
+		t.Errorf("estimates not recorded:\n%s", grepLines(body, "router_operation_cost"))
 	}
 }
 
