@@ -10,15 +10,22 @@ import (
 
 	"github.com/myshop/supergraph/subgraphs/inventory/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/inventory/graph/model"
+	"github.com/myshop/supergraph/subgraphs/inventory/loader"
 )
 
 // FindManyProductVariantByIDs is the resolver for the findManyProductVariantByIDs field.
 func (r *entityResolver) FindManyProductVariantByIDs(ctx context.Context, reps []*model.ProductVariantByIDsInput) ([]*model.ProductVariant, error) {
 	// Every variant id may have stock (or none yet): the fields load it.
+	// Each of them reads the variant's levels, so every id joins the batch
+	// here, at once: one statement for the whole _entities call, however
+	// late the field resolvers run.
 	out := make([]*model.ProductVariant, len(reps))
+	ids := make([]string, len(reps))
 	for i, rep := range reps {
 		out[i] = &model.ProductVariant{ID: rep.ID}
+		ids[i] = rep.ID
 	}
+	loader.For(ctx).LevelsByVariant.LoadMany(ctx, ids)
 	return out, nil
 }
 
