@@ -18,7 +18,7 @@ func TestGeneratedCodeIsFresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	tmp := t.TempDir()
-	for _, p := range []string{"go.work", "gqlgen.yml", "schema", "subgraphs",
+	for _, p := range []string{"go.work", "gqlgen.yml", "schema", "subgraphs", "platform",
 		"router/go.mod", "router/go.sum", "tools/go.mod", "tools/go.sum", "e2e/go.mod", "e2e/go.sum", "bench/go.mod", "bench/go.sum", "web/go.mod"} {
 		copyPath(t, filepath.Join(root, p), filepath.Join(tmp, p))
 	}
