@@ -10,6 +10,7 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/myshop/supergraph/subgraphs/inventory/stock"
+	"github.com/myshop/supergraph/subgraphs/platform/batch"
 )
 
 // Store is what the loaders read from.
@@ -24,32 +25,13 @@ type Loaders struct {
 
 // New returns fresh loaders over store that gather keys for wait.
 func New(store Store, wait time.Duration) *Loaders {
-	return &Loaders{LevelsByVariant: dataloader.NewBatchedLoader(levels(store), dataloader.WithWait[string, []stock.Level](wait))}
+	return &Loaders{LevelsByVariant: batch.New(wait, batch.Many(store.Levels, func(l stock.Level) string { return l.VariantID }))}
 }
-
-type ctxKey struct{}
 
 // Middleware gives every request its own loaders.
 func Middleware(store Store, wait time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, New(store, wait))))
-	})
+	return batch.Middleware(func(*http.Request) *Loaders { return New(store, wait) }, next)
 }
 
 // For returns the request's loaders.
-func For(ctx context.Context) *Loaders { return ctx.Value(ctxKey{}).(*Loaders) }
-
-func levels(store Store) dataloader.BatchFunc[string, []stock.Level] {
-	return func(ctx context.Context, ids []string) []*dataloader.Result[[]stock.Level] {
-		ls, err := store.Levels(ctx, ids)
-		byVariant := map[string][]stock.Level{}
-		for _, l := range ls {
-			byVariant[l.VariantID] = append(byVariant[l.VariantID], l)
-		}
-		out := make([]*dataloader.Result[[]stock.Level], len(ids))
-		for i, id := range ids {
-			out[i] = &dataloader.Result[[]stock.Level]{Data: byVariant[id], Error: err}
-		}
-		return out
-	}
-}
+func For(ctx context.Context) *Loaders { return batch.For[*Loaders](ctx) }

@@ -10,8 +10,8 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
-	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/orders/order"
+	"github.com/myshop/supergraph/subgraphs/platform/batch"
 )
 
 // Store is what the loaders read from.
@@ -34,7 +34,7 @@ type Loaders struct {
 // New returns fresh loaders over store that gather keys for wait.
 func New(store Store, wait time.Duration) *Loaders {
 	return &Loaders{
-		OrderByID:    dataloader.NewBatchedLoader(ordersByIDs(store), dataloader.WithWait[string, order.Order](wait)),
+		OrderByID:    batch.New(wait, batch.One(store.OrdersByIDs, func(o order.Order) string { return o.ID }, "order")),
 		Lines:        newChildren(store.LinesByOrders, func(l order.Line) string { return l.OrderID }, wait),
 		Events:       newChildren(store.EventsByOrders, func(e order.Event) string { return e.OrderID }, wait),
 		Fulfillments: newChildren(store.FulfillmentsByOrders, func(f order.Fulfillment) string { return f.OrderID }, wait),
@@ -66,7 +66,7 @@ type Children[T any] struct {
 
 func newChildren[T any](read func(context.Context, []string) ([]T, error), parent func(T) string, wait time.Duration) *Children[T] {
 	return &Children[T]{
-		loader: dataloader.NewBatchedLoader(grouped(read, parent), dataloader.WithWait[string, []T](wait)),
+		loader: batch.New(wait, batch.Many(read, parent)),
 		read:   read, parent: parent, pages: map[string]*pageRows[T]{},
 	}
 }
@@ -111,59 +111,14 @@ func (c *Children[T]) Load(ctx context.Context, id string) dataloader.Thunk[[]T]
 	}
 }
 
-type ctxKey struct{}
-
 // Middleware gives every request its own loaders.
 func Middleware(store Store, wait time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, New(store, wait))))
-	})
+	return batch.Middleware(func(*http.Request) *Loaders { return New(store, wait) }, next)
 }
 
 // With returns ctx carrying l: a subscription gives each event fresh
 // loaders, or it would serve the first event's order for ever.
-func With(ctx context.Context, l *Loaders) context.Context {
-	return context.WithValue(ctx, ctxKey{}, l)
-}
+func With(ctx context.Context, l *Loaders) context.Context { return batch.With(ctx, l) }
 
 // For returns the request's loaders.
-func For(ctx context.Context) *Loaders { return ctx.Value(ctxKey{}).(*Loaders) }
-
-func ordersByIDs(store Store) dataloader.BatchFunc[string, order.Order] {
-	return func(ctx context.Context, ids []string) []*dataloader.Result[order.Order] {
-		os, err := store.OrdersByIDs(ctx, ids)
-		byID := make(map[string]order.Order, len(os))
-		for _, o := range os {
-			byID[o.ID] = o
-		}
-		out := make([]*dataloader.Result[order.Order], len(ids))
-		for i, id := range ids {
-			o, ok := byID[id]
-			switch {
-			case err != nil:
-				out[i] = &dataloader.Result[order.Order]{Error: err}
-			case !ok:
-				out[i] = &dataloader.Result[order.Order]{Error: errs.New(errs.NotFound, "order %s not found", id)}
-			default:
-				out[i] = &dataloader.Result[order.Order]{Data: o}
-			}
-		}
-		return out
-	}
-}
-
-// grouped batches a "rows of these parents" read and hands each parent its rows.
-func grouped[T any](read func(context.Context, []string) ([]T, error), parent func(T) string) dataloader.BatchFunc[string, []T] {
-	return func(ctx context.Context, ids []string) []*dataloader.Result[[]T] {
-		rows, err := read(ctx, ids)
-		by := map[string][]T{}
-		for _, r := range rows {
-			by[parent(r)] = append(by[parent(r)], r)
-		}
-		out := make([]*dataloader.Result[[]T], len(ids))
-		for i, id := range ids {
-			out[i] = &dataloader.Result[[]T]{Data: by[id], Error: err}
-		}
-		return out
-	}
-}
+func For(ctx context.Context) *Loaders { return batch.For[*Loaders](ctx) }

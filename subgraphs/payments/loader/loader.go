@@ -9,8 +9,8 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
-	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
+	"github.com/myshop/supergraph/subgraphs/platform/batch"
 )
 
 // Store is what the loaders read from.
@@ -28,57 +28,15 @@ type Loaders struct {
 // New returns fresh loaders over store that gather keys for wait.
 func New(store Store, wait time.Duration) *Loaders {
 	return &Loaders{
-		PaymentByID: dataloader.NewBatchedLoader(paymentsByIDs(store), dataloader.WithWait[string, payment.Payment](wait)),
-		Ledger:      dataloader.NewBatchedLoader(ledgers(store), dataloader.WithWait[string, []payment.Transaction](wait)),
+		PaymentByID: batch.New(wait, batch.One(store.PaymentsByIDs, func(p payment.Payment) string { return p.ID }, "payment")),
+		Ledger:      batch.New(wait, batch.Many(store.TransactionsByPayments, func(t payment.Transaction) string { return t.PaymentID })),
 	}
 }
-
-type ctxKey struct{}
 
 // Middleware gives every request its own loaders.
 func Middleware(store Store, wait time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, New(store, wait))))
-	})
+	return batch.Middleware(func(*http.Request) *Loaders { return New(store, wait) }, next)
 }
 
 // For returns the request's loaders.
-func For(ctx context.Context) *Loaders { return ctx.Value(ctxKey{}).(*Loaders) }
-
-func paymentsByIDs(store Store) dataloader.BatchFunc[string, payment.Payment] {
-	return func(ctx context.Context, ids []string) []*dataloader.Result[payment.Payment] {
-		ps, err := store.PaymentsByIDs(ctx, ids)
-		byID := make(map[string]payment.Payment, len(ps))
-		for _, p := range ps {
-			byID[p.ID] = p
-		}
-		out := make([]*dataloader.Result[payment.Payment], len(ids))
-		for i, id := range ids {
-			p, ok := byID[id]
-			switch {
-			case err != nil:
-				out[i] = &dataloader.Result[payment.Payment]{Error: err}
-			case !ok:
-				out[i] = &dataloader.Result[payment.Payment]{Error: errs.New(errs.NotFound, "payment %s not found", id)}
-			default:
-				out[i] = &dataloader.Result[payment.Payment]{Data: p}
-			}
-		}
-		return out
-	}
-}
-
-func ledgers(store Store) dataloader.BatchFunc[string, []payment.Transaction] {
-	return func(ctx context.Context, ids []string) []*dataloader.Result[[]payment.Transaction] {
-		txs, err := store.TransactionsByPayments(ctx, ids)
-		byPayment := map[string][]payment.Transaction{}
-		for _, t := range txs {
-			byPayment[t.PaymentID] = append(byPayment[t.PaymentID], t)
-		}
-		out := make([]*dataloader.Result[[]payment.Transaction], len(ids))
-		for i, id := range ids {
-			out[i] = &dataloader.Result[[]payment.Transaction]{Data: byPayment[id], Error: err}
-		}
-		return out
-	}
-}
+func For(ctx context.Context) *Loaders { return batch.For[*Loaders](ctx) }

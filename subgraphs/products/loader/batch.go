@@ -5,55 +5,13 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
-	"github.com/myshop/supergraph/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/batch"
 	"github.com/myshop/supergraph/subgraphs/products/postgres"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
-// one makes a batch function from a store method that returns the rows
-// with some keys: each key gets its row or a NotFound error.
-func one[V any](load func(context.Context, []string) ([]V, error), keyOf func(V) string, what string) dataloader.BatchFunc[string, V] {
-	return func(ctx context.Context, keys []string) []*dataloader.Result[V] {
-		rows, err := load(ctx, keys)
-		out := make([]*dataloader.Result[V], len(keys))
-		by := make(map[string]V, len(rows))
-		for _, r := range rows {
-			by[keyOf(r)] = r
-		}
-		for i, k := range keys {
-			r, ok := by[k]
-			switch {
-			case err != nil:
-				out[i] = &dataloader.Result[V]{Error: err}
-			case !ok:
-				out[i] = &dataloader.Result[V]{Error: errs.New(errs.NotFound, "%s %s not found", what, k)}
-			default:
-				out[i] = &dataloader.Result[V]{Data: r}
-			}
-		}
-		return out
-	}
-}
-
-// many makes a batch function from a store method that returns the rows
-// belonging to some keys, in order: each key gets its rows, perhaps none.
-func many[V any](load func(context.Context, []string) ([]V, error), keyOf func(V) string) dataloader.BatchFunc[string, []V] {
-	return func(ctx context.Context, keys []string) []*dataloader.Result[[]V] {
-		rows, err := load(ctx, keys)
-		by := make(map[string][]V, len(keys))
-		for _, r := range rows {
-			by[keyOf(r)] = append(by[keyOf(r)], r)
-		}
-		out := make([]*dataloader.Result[[]V], len(keys))
-		for i, k := range keys {
-			out[i] = &dataloader.Result[[]V]{Data: by[k], Error: err}
-		}
-		return out
-	}
-}
-
 func attributesByType(store *postgres.Store) dataloader.BatchFunc[string, []product.Attribute] {
-	grouped := many(store.AttributesByTypes, func(t postgres.TypeAttribute) string { return t.TypeID })
+	grouped := batch.Many(store.AttributesByTypes, func(t postgres.TypeAttribute) string { return t.TypeID })
 	return func(ctx context.Context, keys []string) []*dataloader.Result[[]product.Attribute] {
 		res := grouped(ctx, keys)
 		out := make([]*dataloader.Result[[]product.Attribute], len(res))
@@ -70,7 +28,7 @@ func attributesByType(store *postgres.Store) dataloader.BatchFunc[string, []prod
 
 // ratings gives a product without a rating row an empty rating.
 func ratings(store *postgres.Store) dataloader.BatchFunc[string, product.Rating] {
-	grouped := many(store.RatingsByProducts, func(r product.Rating) string { return r.ProductID })
+	grouped := batch.Many(store.RatingsByProducts, func(r product.Rating) string { return r.ProductID })
 	return func(ctx context.Context, keys []string) []*dataloader.Result[product.Rating] {
 		res := grouped(ctx, keys)
 		out := make([]*dataloader.Result[product.Rating], len(res))

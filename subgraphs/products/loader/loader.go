@@ -11,6 +11,7 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/batch"
 	"github.com/myshop/supergraph/subgraphs/products/postgres"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
@@ -39,45 +40,36 @@ type Loaders struct {
 func New(store *postgres.Store, v postgres.Viewer, wait time.Duration) *Loaders {
 	return &Loaders{
 		Viewer: v,
-		ProductByID: newLoader(wait, one(func(ctx context.Context, ids []string) ([]product.Product, error) {
+		ProductByID: batch.New(wait, batch.One(func(ctx context.Context, ids []string) ([]product.Product, error) {
 			return store.ProductsByIDs(ctx, v.Staff, ids)
 		}, func(p product.Product) string { return p.ID }, "product")),
-		VariantByID: newLoader(wait, one(func(ctx context.Context, ids []string) ([]product.Variant, error) {
+		VariantByID: batch.New(wait, batch.One(func(ctx context.Context, ids []string) ([]product.Variant, error) {
 			return store.VariantsByIDs(ctx, v.Staff, ids)
 		}, func(x product.Variant) string { return x.ID }, "variant")),
-		VariantsByProduct: newLoader(wait, many(store.VariantsByProducts, func(x product.Variant) string { return x.ProductID })),
-		PricingByProduct:  newLoader(wait, many(store.PricingsByProducts, func(x product.Pricing) string { return x.ProductID })),
-		CategoryByID:      newLoader(wait, one(store.CategoriesByIDs, func(c product.Category) string { return c.ID }, "category")),
-		ChildrenByID:      newLoader(wait, many(store.CategoryChildren, func(c product.Category) string { return c.ParentID })),
-		BrandByID:         newLoader(wait, one(store.BrandsByIDs, func(b product.Brand) string { return b.ID }, "brand")),
-		TypeByID:          newLoader(wait, one(store.ProductTypes, func(t product.ProductType) string { return t.ID }, "product type")),
-		AttributesByType:  newLoader(wait, attributesByType(store)),
-		ValuesByProduct:   newLoader(wait, many(store.AttributeValuesByProducts, func(x product.AttributeValue) string { return x.ProductID })),
-		RatingByProduct:   newLoader(wait, ratings(store)),
-		ImagesByProduct:   newLoader(wait, many(store.ImagesByProducts, func(x product.Image) string { return x.ProductID })),
-		ReviewsByProduct: newLoader(wait, pages(func(ctx context.Context, reqs []product.PageRequest) ([]product.ReviewPage, error) {
+		VariantsByProduct: batch.New(wait, batch.Many(store.VariantsByProducts, func(x product.Variant) string { return x.ProductID })),
+		PricingByProduct:  batch.New(wait, batch.Many(store.PricingsByProducts, func(x product.Pricing) string { return x.ProductID })),
+		CategoryByID:      batch.New(wait, batch.One(store.CategoriesByIDs, func(c product.Category) string { return c.ID }, "category")),
+		ChildrenByID:      batch.New(wait, batch.Many(store.CategoryChildren, func(c product.Category) string { return c.ParentID })),
+		BrandByID:         batch.New(wait, batch.One(store.BrandsByIDs, func(b product.Brand) string { return b.ID }, "brand")),
+		TypeByID:          batch.New(wait, batch.One(store.ProductTypes, func(t product.ProductType) string { return t.ID }, "product type")),
+		AttributesByType:  batch.New(wait, attributesByType(store)),
+		ValuesByProduct:   batch.New(wait, batch.Many(store.AttributeValuesByProducts, func(x product.AttributeValue) string { return x.ProductID })),
+		RatingByProduct:   batch.New(wait, ratings(store)),
+		ImagesByProduct:   batch.New(wait, batch.Many(store.ImagesByProducts, func(x product.Image) string { return x.ProductID })),
+		ReviewsByProduct: batch.New(wait, pages(func(ctx context.Context, reqs []product.PageRequest) ([]product.ReviewPage, error) {
 			return store.ReviewPagesByProduct(ctx, v, reqs)
 		})),
-		ReviewsByAuthor: newLoader(wait, pages(func(ctx context.Context, reqs []product.PageRequest) ([]product.ReviewPage, error) {
+		ReviewsByAuthor: batch.New(wait, pages(func(ctx context.Context, reqs []product.PageRequest) ([]product.ReviewPage, error) {
 			return store.ReviewPagesByAuthor(ctx, v, reqs)
 		})),
 	}
 }
 
-func newLoader[K comparable, V any](wait time.Duration, f dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(f, dataloader.WithWait[K, V](wait))
-}
-
-type ctxKey struct{}
-
 // Middleware gives every request its own loaders for the request's viewer
 // (read from the verified claims, so it runs after auth), so nothing cached
 // outlives the request or crosses to another user.
 func Middleware(store *postgres.Store, wait time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		l := New(store, ViewerOf(r.Context()), wait)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, l)))
-	})
+	return batch.Middleware(func(r *http.Request) *Loaders { return New(store, ViewerOf(r.Context()), wait) }, next)
 }
 
 // ViewerOf is who the request's claims say is asking.
@@ -90,4 +82,4 @@ func ViewerOf(ctx context.Context) postgres.Viewer {
 }
 
 // For returns the request's loaders.
-func For(ctx context.Context) *Loaders { return ctx.Value(ctxKey{}).(*Loaders) }
+func For(ctx context.Context) *Loaders { return batch.For[*Loaders](ctx) }
