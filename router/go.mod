@@ -14,7 +14,7 @@ require (
 	github.com/tidwall/sjson v1.2.5
 	github.com/vektah/gqlparser/v2 v2.5.64
 	github.com/wundergraph/astjson v1.1.0
-	github.com/wundergraph/graphql-go-tools/v2 v2.16.0
+	github.com/wundergraph/graphql-go-tools/v2 v2.18.0
 	golang.org/x/sync v0.25.0
 )
 
