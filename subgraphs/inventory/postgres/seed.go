@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -11,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/myshop/supergraph/subgraphs/demo"
+	"github.com/myshop/supergraph/subgraphs/platform/idempotency"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 )
 
@@ -96,13 +95,13 @@ func inventoryRows(w *demo.World) []postgres.Table {
 		// The keys the orders service reserved and shipped with (checkout
 		// step reserve, and one fulfilment id per shipment), as stock.Service
 		// hashes them: a replay of either answers, another request is refused.
-		keys.Add(ServiceActor, o.ID+":reserve", requestHash("reserve", o.ID, o.Address.Country, needs), o.ReservationID, o.PlacedAt)
+		keys.Add(ServiceActor, o.ID+":reserve", idempotency.Hash("reserve", o.ID, o.Address.Country, needs), o.ReservationID, o.PlacedAt)
 		for _, f := range o.Fulfillments {
 			shipped := map[string]int{}
 			for _, l := range f.Lines {
 				shipped[l.VariantID] += l.Quantity
 			}
-			keys.Add(ServiceActor, f.ID, requestHash("fulfil", o.ReservationID, shipped), o.ReservationID, f.At)
+			keys.Add(ServiceActor, f.ID, idempotency.Hash("fulfil", o.ReservationID, shipped), o.ReservationID, f.At)
 		}
 	}
 	slices.SortStableFunc(ms, func(a, b movement) int { return a.at.Compare(b.at) })
@@ -180,13 +179,4 @@ func orderMovements(ms []movement, o *demo.Order) []movement {
 		}
 	}
 	return ms
-}
-
-// requestHash is stock.Service's hash of a keyed request.
-func requestHash(parts ...any) string {
-	h := sha256.New()
-	for _, p := range parts {
-		fmt.Fprintf(h, "%v\x00", p)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

@@ -2,15 +2,13 @@ package stock
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/idempotency"
 )
 
 // Permissions this domain checks. RESERVE_STOCK belongs to the checkout
@@ -118,7 +116,7 @@ func (s *Service) Reserve(ctx context.Context, reference, country string, lines 
 	if err != nil {
 		return Reservation{}, err
 	}
-	if err := checkKey(key); err != nil {
+	if err := idempotency.CheckKey(key); err != nil {
 		return Reservation{}, err
 	}
 	needs, err := Needs(lines)
@@ -133,7 +131,7 @@ func (s *Service) Reserve(ctx context.Context, reference, country string, lines 
 	}
 	r := Reservation{ID: s.newID("res"), Reference: reference, Status: Active, ExpiresAt: s.now().Add(ttl)}
 	r, err = s.store.Reserve(ctx, r, strings.ToUpper(country), needs, func(levels []Level) ([]Line, error) { return Allocate(needs, levels) },
-		c.UserID(), Key{Value: key, Hash: hash("reserve", reference, country, needs)})
+		c.UserID(), Key{Value: key, Hash: idempotency.Hash("reserve", reference, country, needs)})
 	var ins *ErrInsufficient
 	switch {
 	case errors.As(err, &ins):
@@ -170,14 +168,14 @@ func (s *Service) FulfillLines(ctx context.Context, id string, lines []Line, key
 	if err != nil {
 		return Reservation{}, err
 	}
-	if err := checkKey(key); err != nil {
+	if err := idempotency.CheckKey(key); err != nil {
 		return Reservation{}, err
 	}
 	needs, err := Needs(lines)
 	if err != nil || len(needs) == 0 {
 		return Reservation{}, errs.Problemf(nil, CodeInvalid, "say which units shipped, each quantity positive")
 	}
-	r, err := s.store.FulfillLines(ctx, id, needs, c.UserID(), Key{Value: key, Hash: hash("fulfil", id, needs)})
+	r, err := s.store.FulfillLines(ctx, id, needs, c.UserID(), Key{Value: key, Hash: idempotency.Hash("fulfil", id, needs)})
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return Reservation{}, errs.Problemf(nil, CodeNotFound, "no reservation %s", id)
@@ -212,14 +210,14 @@ func (s *Service) Adjust(ctx context.Context, warehouseID, variantID string, del
 	if err != nil {
 		return Level{}, err
 	}
-	if err := checkKey(key); err != nil {
+	if err := idempotency.CheckKey(key); err != nil {
 		return Level{}, err
 	}
 	if delta == 0 || strings.TrimSpace(reason) == "" {
 		return Level{}, errs.Problemf(nil, CodeInvalid, "an adjustment needs a non-zero delta and a reason")
 	}
 	l, err := s.store.Adjust(ctx, warehouseID, variantID, delta, reason, c.UserID(),
-		Key{Value: key, Hash: hash("adjust", warehouseID, variantID, delta, reason)})
+		Key{Value: key, Hash: idempotency.Hash("adjust", warehouseID, variantID, delta, reason)})
 	switch {
 	case errors.Is(err, ErrBelowCommitted):
 		return Level{}, errs.Problemf(nil, CodeBelowCommitted, "%s in %s: on hand cannot fall below zero or below what is allocated and reserved", variantID, warehouseID)
@@ -237,13 +235,13 @@ func (s *Service) Transfer(ctx context.Context, from, to, variantID string, qty 
 	if err != nil {
 		return err
 	}
-	if err := checkKey(key); err != nil {
+	if err := idempotency.CheckKey(key); err != nil {
 		return err
 	}
 	if qty <= 0 || from == to {
 		return errs.Problemf(nil, CodeInvalid, "a transfer needs a positive quantity between two warehouses")
 	}
-	err = s.store.Transfer(ctx, from, to, variantID, qty, c.UserID(), Key{Value: key, Hash: hash("transfer", from, to, variantID, qty)})
+	err = s.store.Transfer(ctx, from, to, variantID, qty, c.UserID(), Key{Value: key, Hash: idempotency.Hash("transfer", from, to, variantID, qty)})
 	switch {
 	case errors.Is(err, ErrBelowCommitted):
 		return errs.Problemf(nil, CodeBelowCommitted, "%s has fewer than %d available units of %s", from, qty, variantID)
@@ -284,19 +282,4 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration, onErro
 		case <-t.C:
 		}
 	}
-}
-
-func checkKey(key string) error {
-	if strings.TrimSpace(key) == "" || len(key) > 255 {
-		return errs.New(errs.Invalid, "idempotencyKey must be 1 to 255 characters")
-	}
-	return nil
-}
-
-func hash(parts ...any) string {
-	h := sha256.New()
-	for _, p := range parts {
-		fmt.Fprintf(h, "%v\x00", p)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/idempotency"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 
@@ -94,8 +94,8 @@ func (c *Checkout) Place(ctx context.Context, in PlaceInput) (Order, error) {
 	if err != nil {
 		return Order{}, err
 	}
-	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 255 {
-		return Order{}, errs.New(errs.Invalid, "idempotencyKey must be 1 to 255 characters")
+	if err := idempotency.CheckKey(in.IdempotencyKey); err != nil {
+		return Order{}, err
 	}
 	if (in.PaymentMethodID == "") == (in.PaymentToken == "") {
 		return Order{}, errs.Problemf(errs.Field("paymentMethodId"), CodePaymentRequired, "give exactly one of paymentMethodId and paymentToken")

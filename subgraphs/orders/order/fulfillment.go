@@ -12,6 +12,7 @@ import (
 
 	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/idempotency"
 )
 
 // FulfillmentStatus is how much of an order has shipped.
@@ -81,7 +82,7 @@ func (o *Orders) Fulfil(ctx context.Context, in FulfilInput) (Order, Fulfillment
 		// The request is its own key: a resent shipment (same lines,
 		// carrier and tracking number) is the same shipment.
 		in.IdempotencyKey, _ = ShipmentKey(in.Lines, in.Carrier, in.TrackingNumber)
-	} else if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 255 || in.IdempotencyKey == shipAllKey {
+	} else if idempotency.CheckKey(in.IdempotencyKey) != nil || in.IdempotencyKey == shipAllKey {
 		return Order{}, Fulfillment{}, errs.New(errs.Invalid, "idempotencyKey must be 1 to 255 characters (and not %q)", shipAllKey)
 	}
 	return o.fulfil(ctx, cl.UserID(), in, false)

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/idempotency"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 
@@ -214,8 +214,8 @@ func (o *Orders) Refund(ctx context.Context, in RefundInput) (Order, error) {
 	if _, err := auth.Require(ctx, ManageOrders); err != nil {
 		return Order{}, err
 	}
-	if strings.TrimSpace(in.IdempotencyKey) == "" || len(in.IdempotencyKey) > 255 {
-		return Order{}, errs.New(errs.Invalid, "idempotencyKey must be 1 to 255 characters")
+	if err := idempotency.CheckKey(in.IdempotencyKey); err != nil {
+		return Order{}, err
 	}
 	ord, err := o.byID(ctx, in.OrderID)
 	if err != nil {

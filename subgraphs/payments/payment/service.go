@@ -2,14 +2,12 @@ package payment
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/idempotency"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 
@@ -88,13 +86,13 @@ func (s *Service) Authorize(ctx context.Context, in AuthorizeInput) (Payment, er
 	if c == nil {
 		return Payment{}, errs.New(errs.Unauthenticated, "sign in to pay")
 	}
-	if err := checkKey(in.IdempotencyKey); err != nil {
+	if err := idempotency.CheckKey(in.IdempotencyKey); err != nil {
 		return Payment{}, err
 	}
 	if in.Amount.Minor <= 0 {
 		return Payment{}, &errs.Problem{Field: errs.Field("amount"), Code: CodeInvalidAmount, Message: "the amount must be positive"}
 	}
-	hash := requestHash("authorize", in.OrderID, in.Amount, in.Token)
+	hash := idempotency.Hash("authorize", in.OrderID, in.Amount, in.Token)
 	if p, done, err := s.replay(ctx, c.UserID(), in.IdempotencyKey, hash); done {
 		return p, err
 	}
@@ -153,7 +151,7 @@ func (s *Service) follow(ctx context.Context, perm string, kind Kind, paymentID 
 	if err != nil {
 		return Payment{}, err
 	}
-	if err := checkKey(key); err != nil {
+	if err := idempotency.CheckKey(key); err != nil {
 		return Payment{}, err
 	}
 	ps, err := s.store.PaymentsByIDs(ctx, []string{paymentID})
@@ -174,7 +172,7 @@ func (s *Service) follow(ctx context.Context, perm string, kind Kind, paymentID 
 		}
 		amount = requested.Minor
 	}
-	hash := requestHash(string(kind), paymentID, money.Money{Minor: amount, Currency: p.Amount.Currency}, "")
+	hash := idempotency.Hash(string(kind), paymentID, money.Money{Minor: amount, Currency: p.Amount.Currency}, "")
 	if p, done, err := s.replay(ctx, c.UserID(), key, hash); done {
 		return p, err
 	}
@@ -255,13 +253,6 @@ func (s *Service) replay(ctx context.Context, principal, key, hash string) (Paym
 	return p, true, err
 }
 
-func checkKey(key string) error {
-	if strings.TrimSpace(key) == "" || len(key) > 255 {
-		return errs.New(errs.Invalid, "idempotencyKey must be 1 to 255 characters")
-	}
-	return nil
-}
-
 // fit sets *amt to left when it is zero, and refuses more than left.
 func fit(amt *int64, left int64, field, code, what string) error {
 	if *amt == 0 {
@@ -271,12 +262,4 @@ func fit(amt *int64, left int64, field, code, what string) error {
 		return &errs.Problem{Field: errs.Field(field), Code: code, Message: fmt.Sprintf("cannot %s (%d left)", what, left)}
 	}
 	return nil
-}
-
-func requestHash(parts ...any) string {
-	h := sha256.New()
-	for _, p := range parts {
-		fmt.Fprintf(h, "%v\x00", p)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/demo"
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
 	"github.com/myshop/supergraph/subgraphs/payments/testcard"
+	"github.com/myshop/supergraph/subgraphs/platform/idempotency"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 	"github.com/myshop/supergraph/subgraphs/platform/postgres"
 )
@@ -132,7 +133,7 @@ func paymentRows(ctx context.Context, w *demo.World) ([]postgres.Table, error) {
 					token = testcard.Visa
 				}
 				principal, key, ref = o.UserID, o.ID+":authorize", p.ProviderRef
-				hash = requestHash("authorize", o.ID, money.Money{Minor: o.TotalMinor, Currency: zero.Currency}, token)
+				hash = idempotency.Hash("authorize", o.ID, money.Money{Minor: o.TotalMinor, Currency: zero.Currency}, token)
 				if !t.SettledAt.Equal(t.At) {
 					// The customer finished 3-D Secure: the provider's webhook
 					// settled the authorization (one delivery arrived twice).
@@ -145,17 +146,17 @@ func paymentRows(ctx context.Context, w *demo.World) ([]postgres.Table, error) {
 				}
 			case string(payment.Capture):
 				principal, key, ref = OrdersPrincipal, o.ID+":capture", "ch_"+short(t.ID)
-				hash = requestHash(t.Kind, p.ID, zero, "")
+				hash = idempotency.Hash(t.Kind, p.ID, zero, "")
 			case string(payment.Void):
 				principal, key, ref = OrdersPrincipal, o.ID+":void", p.ProviderRef
-				hash = requestHash(t.Kind, p.ID, zero, "")
+				hash = idempotency.Hash(t.Kind, p.ID, zero, "")
 			case string(payment.Refund):
 				principal, key, ref = OrdersPrincipal, o.ID+":refund:"+DemoRefundKey, "re_"+short(t.ID)
 				asked := zero // all that is left
 				if t.AmountMinor != o.TotalMinor {
 					asked.Minor = t.AmountMinor
 				}
-				hash = requestHash(t.Kind, p.ID, asked, "")
+				hash = idempotency.Hash(t.Kind, p.ID, asked, "")
 			default:
 				return nil, fmt.Errorf("order %s: unknown transaction kind %q", o.ID, t.Kind)
 			}
@@ -200,15 +201,6 @@ func payoutID(currency string, cutoff time.Time) string {
 	h := sha256.Sum256([]byte(currency + cutoff.Format(time.DateOnly)))
 	copy(entropy[:], h[:])
 	return ids.At("po", cutoff.Add(6*time.Hour), entropy)
-}
-
-// requestHash is payment.Service's hash of a request.
-func requestHash(parts ...any) string {
-	h := sha256.New()
-	for _, p := range parts {
-		fmt.Fprintf(h, "%v\x00", p)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // short is testcard's reference suffix for a ledger entry id.
