@@ -67,12 +67,16 @@ func gwReview(i int) obj {
 
 func gwReviewer(id string) obj {
 	return obj{"__typename": "User", "id": id, "username": "@user" + id,
-		"reviews": func(map[string]any) any { return gwReviewsOf(func(r obj) bool { return r["author"].(obj)["id"] == id }) }}
+		"reviews": func(map[string]any) any {
+			return gwReviewsOf(func(r obj) bool { return r["author"].(obj)["id"] == id })
+		}}
 }
 
 func gwReviewed(upc string) obj {
 	return obj{"__typename": "Product", "upc": upc,
-		"reviews": func(map[string]any) any { return gwReviewsOf(func(r obj) bool { return r["product"].(obj)["upc"] == upc }) }}
+		"reviews": func(map[string]any) any {
+			return gwReviewsOf(func(r obj) bool { return r["product"].(obj)["upc"] == upc })
+		}}
 }
 
 func gwReviewsOf(match func(obj) bool) []any {
