@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -195,73 +196,82 @@ func moveLines(ctx context.Context, tx pgx.Tx, r stock.Reservation, to stock.Sta
 	return checkAlerts(ctx, tx, r.Lines)
 }
 
-// FulfillLines: see stock.Store. The key is claimed before the
+// UpdateReservation: see stock.Store. The key is claimed before the
 // reservation is locked, so a concurrent repeat waits on the key's row and
 // then replays instead of shipping twice.
-func (s *Store) FulfillLines(ctx context.Context, id string, needs map[string]int, actor string, key stock.Key) (stock.Reservation, error) {
-	var r stock.Reservation
+func (s *Store) UpdateReservation(ctx context.Context, id, actor string, key stock.Key, change func(*stock.Reservation) error) (stock.Reservation, error) {
+	var stored stock.Reservation
+	var refused error
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		replay, err := claimKey(ctx, tx, actor, key, id)
 		if err != nil || replay != "" {
 			return err
 		}
 		err = tx.QueryRow(ctx, `SELECT id, reference, status, expires_at FROM reservations WHERE id = $1 FOR UPDATE`, id).
-			Scan(&r.ID, &r.Reference, &r.Status, &r.ExpiresAt)
+			Scan(&stored.ID, &stored.Reference, &stored.Status, &stored.ExpiresAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return stock.ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		if r.Status != stock.Converted {
-			return stock.ErrWrongStatus
-		}
-		if r.Lines, err = reservationLines(ctx, tx, id); err != nil {
+		if stored.Lines, err = reservationLines(ctx, tx, id); err != nil {
 			return err
 		}
-		left := 0
-		for i := range r.Lines {
-			l := &r.Lines[i]
-			q := min(needs[l.VariantID], l.Quantity-l.Fulfilled)
-			if q == 0 {
-				left += l.Quantity - l.Fulfilled
-				continue
-			}
-			needs[l.VariantID] -= q
-			l.Fulfilled += q
-			left += l.Quantity - l.Fulfilled
-			if err := applyDelta(ctx, tx, delta{l.WarehouseID, l.VariantID, -q, -q, 0, "SALE", "shipped", actor, r.ID}); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE reservation_lines SET fulfilled = $4 WHERE reservation_id = $1 AND warehouse_id = $2 AND variant_id = $3`,
-				r.ID, l.WarehouseID, l.VariantID, l.Fulfilled); err != nil {
-				return err
-			}
+		r := stored
+		r.Lines = slices.Clone(stored.Lines)
+		if refused = change(&r); refused != nil {
+			return refused
 		}
-		for _, n := range needs {
-			if n > 0 {
-				return stock.ErrOverFulfil
-			}
-		}
-		if left == 0 {
-			if _, err := tx.Exec(ctx, `UPDATE reservations SET status = 'FULFILLED' WHERE id = $1`, r.ID); err != nil {
-				return err
-			}
-			r.Status = stock.Fulfilled
-			if err := outbox.Record(ctx, tx, "inventory.reservation_fulfilled", map[string]any{"reservationId": r.ID, "reference": r.Reference}); err != nil {
-				return err
-			}
-		}
-		return checkAlerts(ctx, tx, r.Lines)
+		return recordShipping(ctx, tx, stored, r, actor)
 	})
+	if refused != nil {
+		return stored, refused
+	}
 	if err != nil {
-		return r, wrap("fulfil reservation lines", err)
+		return stored, wrap("update reservation", err)
 	}
 	rs, err := s.ReservationsByIDs(ctx, []string{id})
 	if err != nil || len(rs) == 0 {
-		return r, errors.Join(errors.New("reservation vanished"), err)
+		return stored, errors.Join(errors.New("reservation vanished"), err)
 	}
 	return rs[0], nil
+}
+
+// recordShipping writes what a change from before to after shipped. It
+// refuses any other change (lines unshipped or replaced, another status):
+// those have movements of their own (Move).
+func recordShipping(ctx context.Context, tx pgx.Tx, before, after stock.Reservation, actor string) error {
+	if len(after.Lines) != len(before.Lines) ||
+		(after.Status != before.Status && (before.Status != stock.Converted || after.Status != stock.Fulfilled)) {
+		return fmt.Errorf("reservation %s: only shipping is recorded here, not %s → %s", before.ID, before.Status, after.Status)
+	}
+	for i, l := range after.Lines {
+		b := before.Lines[i]
+		q := l.Fulfilled - b.Fulfilled
+		if l.WarehouseID != b.WarehouseID || l.VariantID != b.VariantID || l.Quantity != b.Quantity || q < 0 || l.Fulfilled > l.Quantity {
+			return fmt.Errorf("reservation %s: line %s@%s changed other than by shipping", before.ID, b.VariantID, b.WarehouseID)
+		}
+		if q == 0 {
+			continue
+		}
+		if err := applyDelta(ctx, tx, delta{l.WarehouseID, l.VariantID, -q, -q, 0, "SALE", "shipped", actor, after.ID}); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE reservation_lines SET fulfilled = $4 WHERE reservation_id = $1 AND warehouse_id = $2 AND variant_id = $3`,
+			after.ID, l.WarehouseID, l.VariantID, l.Fulfilled); err != nil {
+			return err
+		}
+	}
+	if after.Status != before.Status {
+		if _, err := tx.Exec(ctx, `UPDATE reservations SET status = $2 WHERE id = $1`, after.ID, string(after.Status)); err != nil {
+			return err
+		}
+		if err := outbox.Record(ctx, tx, "inventory.reservation_fulfilled", map[string]any{"reservationId": after.ID, "reference": after.Reference}); err != nil {
+			return err
+		}
+	}
+	return checkAlerts(ctx, tx, after.Lines)
 }
 
 // ExpireDue releases active reservations past their expiry, a batch at a

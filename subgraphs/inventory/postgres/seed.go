@@ -122,7 +122,7 @@ func inventoryRows(w *demo.World) []postgres.Table {
 }
 
 // orderMovements appends what o did to stock, step by step as the services
-// write it (postgres.Store: Reserve, Move, FulfillLines, ExpireDue): the
+// write it (postgres.Store: Reserve, Move, UpdateReservation, ExpireDue): the
 // checkout's hold, its allocation when the order was confirmed, a SALE
 // per shipment, and the release of what was left when it was canceled or
 // its hold lapsed.

@@ -64,13 +64,14 @@ type Store interface {
 	// Move changes a reservation's status from one of from to to, with the
 	// movements that implies; ErrWrongStatus when it is in another state.
 	Move(ctx context.Context, id string, from []Status, to Status, actor string) (Reservation, error)
-	// FulfillLines ships some of a converted reservation's units
-	// (quantities per variant, taken from its lines in warehouse order):
-	// allocated and on-hand drop by exactly those units, the rest stays
-	// allocated, and the reservation becomes FULFILLED when nothing is
-	// left. ErrWrongStatus when it is not CONVERTED, ErrOverFulfil when a
-	// variant would ship more than it holds; the key makes a repeat a no-op.
-	FulfillLines(ctx context.Context, id string, lines map[string]int, actor string, key Key) (Reservation, error)
+	// UpdateReservation runs change on reservation id, locked, in one
+	// transaction, and records what change did: a line's newly shipped
+	// units leave allocated and on-hand stock (a SALE movement), and a
+	// reservation that became FULFILLED is stored so and tells the outbox.
+	// An error from change undoes everything and is returned as it is,
+	// with the reservation as stored; ErrNotFound when there is none. The
+	// key makes a repeat a no-op.
+	UpdateReservation(ctx context.Context, id, actor string, key Key, change func(*Reservation) error) (Reservation, error)
 	// ExpireDue releases every active reservation past its expiry.
 	ExpireDue(ctx context.Context, now time.Time) (int, error)
 	// Adjust changes on-hand units by delta with a reason; ErrBelowCommitted
@@ -175,7 +176,8 @@ func (s *Service) FulfillLines(ctx context.Context, id string, lines []Line, key
 	if err != nil || len(needs) == 0 {
 		return Reservation{}, errs.Problemf(nil, CodeInvalid, "say which units shipped, each quantity positive")
 	}
-	r, err := s.store.FulfillLines(ctx, id, needs, c.UserID(), Key{Value: key, Hash: idempotency.Hash("fulfil", id, needs)})
+	r, err := s.store.UpdateReservation(ctx, id, c.UserID(), Key{Value: key, Hash: idempotency.Hash("fulfil", id, needs)},
+		func(r *Reservation) error { return r.Fulfil(needs) })
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return Reservation{}, errs.Problemf(nil, CodeNotFound, "no reservation %s", id)

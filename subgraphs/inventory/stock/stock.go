@@ -126,6 +126,37 @@ type Reservation struct {
 	Lines     []Line
 }
 
+// Fulfil ships needs (units per variant) from r's lines, in their order,
+// each line giving at most what it has left to ship: ErrWrongStatus unless
+// r is CONVERTED, ErrOverFulfil when a variant asks more than r has left
+// of it. A reservation with nothing left to ship is FULFILLED.
+func (r *Reservation) Fulfil(needs map[string]int) error {
+	if r.Status != Converted {
+		return ErrWrongStatus
+	}
+	wanted := make(map[string]int, len(needs))
+	for v, n := range needs {
+		wanted[v] = n
+	}
+	left := 0
+	for i := range r.Lines {
+		l := &r.Lines[i]
+		q := min(wanted[l.VariantID], l.Quantity-l.Fulfilled)
+		wanted[l.VariantID] -= q
+		l.Fulfilled += q
+		left += l.Quantity - l.Fulfilled
+	}
+	for _, n := range wanted {
+		if n > 0 {
+			return ErrOverFulfil
+		}
+	}
+	if left == 0 {
+		r.Status = Fulfilled
+	}
+	return nil
+}
+
 // Status of a reservation.
 type Status string
 
