@@ -125,6 +125,11 @@ func TestMakeRunServes(t *testing.T) {
 			t.Errorf("the listing at page size 100 has %d products", len(list.Products.Edges))
 		}
 		t.Logf("cost of the storefront listing at 100: %s", cost)
+		pm := regexp.MustCompile("(?s)const productQuery = `(.*?)`;").FindSubmatch(src)
+		if pm == nil {
+			t.Fatal("the storefront's productQuery is not in web/src/pages/catalog.ts")
+		}
+		t.Logf("cost of the storefront's product page: %s", post(t, base, "", string(pm[1]), map[string]any{"id": list.Products.Edges[0].Node.ID}, nil))
 		const reviews = `{ products(first: 100) { edges { node { id name reviews(first: 50) { edges { node { rating author { name } } } } } } } }`
 		t.Logf("cost of 100 products with 50 reviews each: %s", post(t, base, "", reviews, nil, nil))
 	})
@@ -172,6 +177,16 @@ func TestMakeRunServes(t *testing.T) {
 			t.Fatal("the demo shopper has no orders")
 		}
 		order := mine.MyOrders.Edges[0].Node
+		orders, err := os.ReadFile(filepath.Join(root, "web", "src", "pages", "orders.ts"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := regexp.MustCompile("`(query Mine [^`]*)`").FindSubmatch(orders); m == nil {
+			t.Error("the storefront's order history query is not in web/src/pages/orders.ts")
+		} else {
+			q := strings.Replace(string(m[1]), "first: 50", "first: 100", 1)
+			t.Logf("cost of the storefront's order history at 100: %s", post(t, base, token, q, nil, nil))
+		}
 		const sub = `subscription($id: ID!) { orderStatusChanged(orderId: $id) { status version } }`
 		// The first event is the order's current state.
 		if got := subscribeWS(t, base, token, sub, order.ID); got != order.Status {
