@@ -38,7 +38,6 @@ var Def = subgraph.Def{
 func Handler(d subgraph.Deps) http.Handler {
 	store := postgres.New(d.Pool)
 	resolvers := &graph.Resolver{
-		Store:      store,
 		Stock:      stock.NewService(store, ids.New),
 		Purchasing: stock.NewPurchasing(store, ids.New),
 	}

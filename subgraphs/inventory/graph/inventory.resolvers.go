@@ -130,10 +130,7 @@ func (r *productVariantResolver) Stock(ctx context.Context, obj *model.ProductVa
 
 // Warehouses is the resolver for the warehouses field.
 func (r *queryResolver) Warehouses(ctx context.Context) ([]*model.Warehouse, error) {
-	if _, err := auth.Require(ctx, stock.AdjustStock); err != nil {
-		return nil, err
-	}
-	ws, err := r.Store.Warehouses(ctx)
+	ws, err := r.Purchasing.Warehouses(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -147,10 +144,7 @@ func (r *queryResolver) Warehouses(ctx context.Context) ([]*model.Warehouse, err
 
 // Suppliers is the resolver for the suppliers field.
 func (r *queryResolver) Suppliers(ctx context.Context) ([]*model.Supplier, error) {
-	if _, err := auth.Require(ctx, stock.AdjustStock); err != nil {
-		return nil, err
-	}
-	ss, err := r.Store.Suppliers(ctx)
+	ss, err := r.Purchasing.Suppliers(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -163,10 +157,7 @@ func (r *queryResolver) Suppliers(ctx context.Context) ([]*model.Supplier, error
 
 // LowStockAlerts is the resolver for the lowStockAlerts field.
 func (r *queryResolver) LowStockAlerts(ctx context.Context, open *bool) ([]*model.LowStockAlert, error) {
-	if _, err := auth.Require(ctx, stock.AdjustStock); err != nil {
-		return nil, err
-	}
-	as, err := r.Store.Alerts(ctx, open == nil || *open)
+	as, err := r.Stock.Alerts(ctx, open == nil || *open)
 	if err != nil {
 		return nil, err
 	}
@@ -184,14 +175,11 @@ func (r *queryResolver) LowStockAlerts(ctx context.Context, open *bool) ([]*mode
 
 // StockMovements is the resolver for the stockMovements field.
 func (r *queryResolver) StockMovements(ctx context.Context, warehouseID string, variantID string, first *int) ([]*model.StockMovement, error) {
-	if _, err := auth.Require(ctx, stock.AdjustStock); err != nil {
-		return nil, err
-	}
 	n, err := cursor.PageSize(first, 50)
 	if err != nil {
 		return nil, err
 	}
-	ms, err := r.Store.Movements(ctx, warehouseID, variantID, n)
+	ms, err := r.Stock.Movements(ctx, warehouseID, variantID, n)
 	if err != nil {
 		return nil, err
 	}
@@ -206,26 +194,20 @@ func (r *queryResolver) StockMovements(ctx context.Context, warehouseID string, 
 
 // Reservation is the resolver for the reservation field.
 func (r *queryResolver) Reservation(ctx context.Context, id string) (*model.Reservation, error) {
-	if _, err := auth.RequireAny(ctx, stock.ReserveStock, stock.ManageOrders); err != nil {
+	res, ok, err := r.Stock.Reservation(ctx, id)
+	if err != nil || !ok {
 		return nil, err
 	}
-	rs, err := r.Store.ReservationsByIDs(ctx, []string{id})
-	if err != nil || len(rs) == 0 {
-		return nil, err
-	}
-	return toReservation(rs[0]), nil
+	return toReservation(res), nil
 }
 
 // PurchaseOrder is the resolver for the purchaseOrder field.
 func (r *queryResolver) PurchaseOrder(ctx context.Context, id string) (*model.PurchaseOrder, error) {
-	if _, err := auth.Require(ctx, stock.AdjustStock); err != nil {
+	po, ok, err := r.Purchasing.PurchaseOrder(ctx, id)
+	if err != nil || !ok {
 		return nil, err
 	}
-	pos, err := r.Store.PurchaseOrders(ctx, []string{id})
-	if err != nil || len(pos) == 0 {
-		return nil, err
-	}
-	return toPurchaseOrder(pos[0]), nil
+	return toPurchaseOrder(po), nil
 }
 
 // Mutation returns generated.MutationResolver implementation.

@@ -3,13 +3,12 @@
 package graph
 
 import (
-	"github.com/myshop/supergraph/subgraphs/inventory/postgres"
 	"github.com/myshop/supergraph/subgraphs/inventory/stock"
 )
 
-// Resolver holds the resolvers' dependencies.
+// Resolver holds the services the resolvers translate to; reads that batch
+// go through the request's loaders.
 type Resolver struct {
-	Store      *postgres.Store
 	Stock      *stock.Service
 	Purchasing *stock.Purchasing
 }

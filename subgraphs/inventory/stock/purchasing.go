@@ -155,3 +155,31 @@ func (p *Purchasing) Receive(ctx context.Context, id string, lines []Line) (Purc
 	}
 	return po, err
 }
+
+// Warehouses are every warehouse, for staff who adjust stock.
+func (p *Purchasing) Warehouses(ctx context.Context) ([]Warehouse, error) {
+	if _, err := auth.Require(ctx, AdjustStock); err != nil {
+		return nil, err
+	}
+	return p.store.Warehouses(ctx)
+}
+
+// Suppliers are every supplier, for staff who adjust stock.
+func (p *Purchasing) Suppliers(ctx context.Context) ([]Supplier, error) {
+	if _, err := auth.Require(ctx, AdjustStock); err != nil {
+		return nil, err
+	}
+	return p.store.Suppliers(ctx)
+}
+
+// PurchaseOrder is purchase order id; false when there is none.
+func (p *Purchasing) PurchaseOrder(ctx context.Context, id string) (PurchaseOrder, bool, error) {
+	if _, err := auth.Require(ctx, AdjustStock); err != nil {
+		return PurchaseOrder{}, false, err
+	}
+	pos, err := p.store.PurchaseOrders(ctx, []string{id})
+	if err != nil || len(pos) == 0 {
+		return PurchaseOrder{}, false, err
+	}
+	return pos[0], true, nil
+}

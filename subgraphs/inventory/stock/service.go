@@ -285,3 +285,34 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration, onErro
 		}
 	}
 }
+
+// Reservation is reservation id for the checkout and orders services that
+// hold it; false when there is none.
+func (s *Service) Reservation(ctx context.Context, id string) (Reservation, bool, error) {
+	if _, err := auth.RequireAny(ctx, ReserveStock, ManageOrders); err != nil {
+		return Reservation{}, false, err
+	}
+	rs, err := s.store.ReservationsByIDs(ctx, []string{id})
+	if err != nil || len(rs) == 0 {
+		return Reservation{}, false, err
+	}
+	return rs[0], true, nil
+}
+
+// Alerts are the low-stock alerts, the open ones only with openOnly, for
+// staff who adjust stock.
+func (s *Service) Alerts(ctx context.Context, openOnly bool) ([]Alert, error) {
+	if _, err := auth.Require(ctx, AdjustStock); err != nil {
+		return nil, err
+	}
+	return s.store.Alerts(ctx, openOnly)
+}
+
+// Movements are a level's latest limit movements, for staff who adjust
+// stock.
+func (s *Service) Movements(ctx context.Context, warehouseID, variantID string, limit int) ([]Movement, error) {
+	if _, err := auth.Require(ctx, AdjustStock); err != nil {
+		return nil, err
+	}
+	return s.store.Movements(ctx, warehouseID, variantID, limit)
+}
