@@ -72,7 +72,7 @@ func Run(ctx context.Context, d subgraph.Deps) {
 // (NOTIFICATIONS_CALLBACK_SECRET signs them).
 func Handler(d subgraph.Deps) http.Handler {
 	store := postgres.New(d.Pool)
-	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: store, Service: Service(d)}})
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Service: Service(d)}})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", subgraph.Authenticated(d, gqlserver.New(es, d.Log)))
 	secret := d.Setting("NOTIFICATIONS_CALLBACK_SECRET", "dev-only-callback-secret")

@@ -66,13 +66,13 @@ func (r *queryResolver) MyNotifications(ctx context.Context, first *int) ([]*mod
 	if err != nil {
 		return nil, err
 	}
-	ms, err := r.Store.Messages(ctx, auth.FromContext(ctx).UserID(), n)
+	ms, err := r.Service.MyMessages(ctx, n)
 	return toNotifications(ms), err
 }
 
 // MyNotificationPreferences is the resolver for the myNotificationPreferences field.
 func (r *queryResolver) MyNotificationPreferences(ctx context.Context) ([]*model.NotificationPreference, error) {
-	prefs, err := r.Store.Preferences(ctx, auth.FromContext(ctx).UserID())
+	prefs, err := r.Service.MyPreferences(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -89,10 +89,7 @@ func (r *queryResolver) MyNotificationPreferences(ctx context.Context) ([]*model
 
 // NotificationTemplates is the resolver for the notificationTemplates field.
 func (r *queryResolver) NotificationTemplates(ctx context.Context) ([]*model.NotificationTemplate, error) {
-	if _, err := auth.Require(ctx, notify.ManageNotifications); err != nil {
-		return nil, err
-	}
-	ts, err := r.Store.Templates(ctx)
+	ts, err := r.Service.Templates(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -105,10 +102,7 @@ func (r *queryResolver) NotificationTemplates(ctx context.Context) ([]*model.Not
 
 // NotificationStats is the resolver for the notificationStats field.
 func (r *queryResolver) NotificationStats(ctx context.Context) ([]*model.NotificationStat, error) {
-	if _, err := auth.Require(ctx, notify.ManageNotifications); err != nil {
-		return nil, err
-	}
-	stats, err := r.Store.Stats(ctx)
+	stats, err := r.Service.Stats(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -121,14 +115,11 @@ func (r *queryResolver) NotificationStats(ctx context.Context) ([]*model.Notific
 
 // StaffNotifications is the resolver for the staffNotifications field.
 func (r *queryResolver) StaffNotifications(ctx context.Context, first *int) ([]*model.Notification, error) {
-	if _, err := auth.Require(ctx, notify.ManageNotifications); err != nil {
-		return nil, err
-	}
 	n, err := cursor.PageSize(first, 20)
 	if err != nil {
 		return nil, err
 	}
-	ms, err := r.Store.Messages(ctx, notify.Staff, n)
+	ms, err := r.Service.StaffMessages(ctx, n)
 	return toNotifications(ms), err
 }
 

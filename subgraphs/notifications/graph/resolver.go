@@ -1,14 +1,12 @@
 // Package graph is the notifications subgraph's GraphQL layer: resolvers
-// parse arguments, call the service or the store, and convert.
+// parse arguments, call the service, and convert.
 package graph
 
 import (
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
-	"github.com/myshop/supergraph/subgraphs/notifications/postgres"
 )
 
-// Resolver holds the resolvers' dependencies.
+// Resolver holds the service the resolvers translate to.
 type Resolver struct {
-	Store   *postgres.Store
 	Service *notify.Service
 }

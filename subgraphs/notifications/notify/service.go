@@ -320,3 +320,46 @@ func (s *Service) Preview(ctx context.Context, t Template, data map[string]any) 
 	}
 	return t.Render(sample)
 }
+
+// MyMessages are the signed-in user's latest limit messages.
+func (s *Service) MyMessages(ctx context.Context, limit int) ([]Message, error) {
+	c, err := auth.SignedIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Messages(ctx, c.UserID(), limit)
+}
+
+// MyPreferences are the signed-in user's choices, "CATEGORY/CHANNEL" →
+// enabled; a pair left out is the default.
+func (s *Service) MyPreferences(ctx context.Context) (map[string]bool, error) {
+	c, err := auth.SignedIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Preferences(ctx, c.UserID())
+}
+
+// StaffMessages are the latest limit messages sent to staff.
+func (s *Service) StaffMessages(ctx context.Context, limit int) ([]Message, error) {
+	if _, err := auth.Require(ctx, ManageNotifications); err != nil {
+		return nil, err
+	}
+	return s.store.Messages(ctx, Staff, limit)
+}
+
+// Templates are every template, for staff who manage notifications.
+func (s *Service) Templates(ctx context.Context) ([]Template, error) {
+	if _, err := auth.Require(ctx, ManageNotifications); err != nil {
+		return nil, err
+	}
+	return s.store.Templates(ctx)
+}
+
+// Stats count the messages by status, for staff who manage notifications.
+func (s *Service) Stats(ctx context.Context) (map[Status]int, error) {
+	if _, err := auth.Require(ctx, ManageNotifications); err != nil {
+		return nil, err
+	}
+	return s.store.Stats(ctx)
+}
