@@ -53,7 +53,6 @@ func Handler(d subgraph.Deps) http.Handler {
 func NewHandler(d subgraph.Deps, provider payment.Provider, secret string) http.Handler {
 	store := postgres.New(d.Pool)
 	resolvers := &graph.Resolver{
-		Store:      store,
 		Payments:   payment.NewService(store, provider, ids.New),
 		Methods:    payment.NewMethods(store, provider, ids.New),
 		Settlement: payment.NewPayouts(store, ids.New),

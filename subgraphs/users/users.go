@@ -58,7 +58,7 @@ func Handler(d subgraph.Deps) http.Handler {
 	store := postgres.New(d.Pool)
 	ring := token.NewRing(store)
 	failures := ratelimit.NewFailureWindow(d.Redis, d.RedisPrefix+"users:", user.MaxFailedLogins, time.Minute)
-	resolvers := &graph.Resolver{Store: store, Accounts: user.NewService(store, ring, failures)}
+	resolvers := &graph.Resolver{Accounts: user.NewService(store, ring, failures)}
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: resolvers})
 
 	mux := http.NewServeMux()

@@ -9,8 +9,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/myshop/supergraph/platform/auth"
-	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/payments/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/payments/graph/model"
 	"github.com/myshop/supergraph/subgraphs/payments/loader"
@@ -153,11 +151,7 @@ func (r *queryResolver) Payment(ctx context.Context, id string) (*model.Payment,
 
 // PaymentsByOrder is the resolver for the paymentsByOrder field.
 func (r *queryResolver) PaymentsByOrder(ctx context.Context, orderID string) ([]*model.Payment, error) {
-	c := auth.FromContext(ctx)
-	if c == nil || !c.HasScope(payment.ReadOrders) {
-		return nil, errs.New(errs.Forbidden, "this needs the %s permission", payment.ReadOrders)
-	}
-	ids, err := r.Store.PaymentIDsByOrder(ctx, orderID)
+	ids, err := r.Payments.IDsByOrder(ctx, orderID)
 	if err != nil {
 		return nil, err
 	}
@@ -180,11 +174,7 @@ func (r *queryResolver) PaymentsByOrder(ctx context.Context, orderID string) ([]
 
 // MyPaymentMethods is the resolver for the myPaymentMethods field.
 func (r *queryResolver) MyPaymentMethods(ctx context.Context) ([]*model.PaymentMethod, error) {
-	c, err := auth.SignedIn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := r.Store.MethodsByUsers(ctx, []string{c.UserID()})
+	ms, err := r.Methods.Mine(ctx)
 	if err != nil {
 		return nil, err
 	}

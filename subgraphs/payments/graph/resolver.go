@@ -4,12 +4,11 @@ package graph
 
 import (
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
-	"github.com/myshop/supergraph/subgraphs/payments/postgres"
 )
 
-// Resolver holds the resolvers' dependencies.
+// Resolver holds the services the resolvers translate to; reads that
+// batch go through the request's loaders.
 type Resolver struct {
-	Store      *postgres.Store
 	Payments   *payment.Service
 	Methods    *payment.Methods
 	Settlement *payment.Payouts // "Payouts" would clash with the query resolver method

@@ -98,3 +98,12 @@ func (m *Methods) Token(ctx context.Context, id string) (string, error) {
 	}
 	return "", &errs.Problem{Field: errs.Field("paymentMethodId"), Code: CodeNotFound, Message: "no such payment method"}
 }
+
+// Mine are the signed-in customer's saved methods.
+func (m *Methods) Mine(ctx context.Context) ([]Method, error) {
+	c, err := auth.SignedIn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return m.store.MethodsByUsers(ctx, []string{c.UserID()})
+}

@@ -42,6 +42,8 @@ type Entry struct {
 // Store is what the payments domain needs from storage.
 type Store interface {
 	PaymentsByIDs(ctx context.Context, ids []string) ([]Payment, error)
+	// PaymentIDsByOrder lists an order's payments, oldest first.
+	PaymentIDsByOrder(ctx context.Context, orderID string) ([]string, error)
 	TransactionsByPayments(ctx context.Context, paymentIDs []string) ([]Transaction, error)
 	// EntryByKey finds the entry a principal made with an idempotency key;
 	// ErrNotFound when there is none.
@@ -262,4 +264,15 @@ func fit(amt *int64, left int64, field, code, what string) error {
 		return &errs.Problem{Field: errs.Field(field), Code: code, Message: fmt.Sprintf("cannot %s (%d left)", what, left)}
 	}
 	return nil
+}
+
+// IDsByOrder lists an order's payments for staff (and the orders service)
+// with READ_ORDERS. An anonymous caller is refused alike: the order's
+// payments are nobody else's business.
+func (s *Service) IDsByOrder(ctx context.Context, orderID string) ([]string, error) {
+	c := auth.FromContext(ctx)
+	if c == nil || !c.HasScope(ReadOrders) {
+		return nil, errs.New(errs.Forbidden, "this needs the %s permission", ReadOrders)
+	}
+	return s.store.PaymentIDsByOrder(ctx, orderID)
 }

@@ -19,7 +19,7 @@ func (r *entityResolver) FindManyUserByIDs(ctx context.Context, reps []*model.Us
 		ids[i] = rep.ID
 	}
 	// The router sends a whole level's representations at once: one query.
-	users, err := r.Store.UsersByIDs(ctx, ids)
+	users, err := r.Accounts.UsersByIDs(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -4,12 +4,11 @@
 package graph
 
 import (
-	"github.com/myshop/supergraph/subgraphs/users/postgres"
 	"github.com/myshop/supergraph/subgraphs/users/user"
 )
 
-// Resolver holds the resolvers' dependencies.
+// Resolver holds the service the resolvers translate to; reads that batch
+// go through the request's loaders.
 type Resolver struct {
-	Store    *postgres.Store
 	Accounts *user.Service
 }

@@ -175,7 +175,7 @@ func (r *queryResolver) Users(ctx context.Context, where *model.UserWhere, first
 
 // Roles is the resolver for the roles field.
 func (r *queryResolver) Roles(ctx context.Context) ([]string, error) {
-	return r.Store.RoleNames(ctx)
+	return r.Accounts.Roles(ctx)
 }
 
 // Email is the resolver for the email field.

@@ -259,3 +259,13 @@ func (s *Service) mailToken(ctx context.Context, u User, purpose string, ttl tim
 func invalidToken(field string) error {
 	return &errs.Problem{Field: errs.Field(field), Code: CodeInvalidToken, Message: "the token is invalid, expired or already used"}
 }
+
+// UsersByIDs are the users with these ids, for the router's entity
+// lookups: one statement for a whole level of representations. What a
+// caller may see of each is the fields' business.
+func (s *Service) UsersByIDs(ctx context.Context, ids []string) ([]User, error) {
+	return s.store.UsersByIDs(ctx, ids)
+}
+
+// Roles are the role names SetRoles accepts.
+func (s *Service) Roles(ctx context.Context) ([]string, error) { return s.store.RoleNames(ctx) }
