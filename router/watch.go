@@ -14,8 +14,9 @@ import (
 // dependency and works on bind mounts and ConfigMap symlink swaps alike.
 // reload's error is logged; the file is not retried until it changes again.
 // A change is read once the file has looked the same (modification time and
-// size) for one whole interval, so a file caught halfway through being
-// rewritten in place (truncated, then written) is never loaded.
+// size) for one whole interval, which keeps a file being rewritten in place
+// from being read half written unless its writer stalls longer than that;
+// deployments replace the file whole (a rename), which is never torn.
 func watchFile(ctx context.Context, path string, every time.Duration, current []byte, reload func([]byte) error, log *slog.Logger) {
 	type stamp struct {
 		mtime time.Time

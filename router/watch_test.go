@@ -26,11 +26,17 @@ func TestWatchFile(t *testing.T) {
 		return nil
 	}, slog.New(slog.DiscardHandler))
 
+	// Replaced whole, as deployments do (a ConfigMap's symlink swap, an
+	// editor's rename): a file rewritten in place can be read half written.
 	write := func(content string, mtime time.Time) {
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		tmp := path + ".new"
+		if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Chtimes(path, mtime, mtime); err != nil {
+		if err := os.Chtimes(tmp, mtime, mtime); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
 			t.Fatal(err)
 		}
 	}
