@@ -134,7 +134,7 @@ func Handler(d subgraph.Deps) http.Handler { return NewHandler(d, Wire(d, Upstre
 // NewHandler serves /graphql over s (tests wire their own).
 func NewHandler(d subgraph.Deps, s Services) http.Handler {
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
-		Store: s.Store, Carts: s.Carts, Checkout: s.Checkout, Lifecycle: s.Lifecycle, Live: s.Live}})
+		Carts: s.Carts, Checkout: s.Checkout, Lifecycle: s.Lifecycle, Live: s.Live}})
 	srv := gqlserver.New(es, d.Log)
 	// Subscriptions over graphql-transport-ws (the router's subscription
 	// client speaks it). The token comes as the upgrade request's

@@ -206,9 +206,9 @@ func requestCartToken(ctx context.Context) string {
 	return s
 }
 
-// connection pages a list of orders; list names the list, its filter and
-// sort, so a cursor of one list is refused by another.
-func (r *Resolver) connection(ctx context.Context, list string, f order.ListFilter, sort order.Sort, first *int, after *string) (*model.OrderConnection, error) {
+// connection pages the orders lister may list; list names the list, its
+// filter and sort, so a cursor of one list is refused by another.
+func (r *Resolver) connection(ctx context.Context, list string, lister order.Lister, f order.ListFilter, sort order.Sort, first *int, after *string) (*model.OrderConnection, error) {
 	n := 20
 	if first != nil {
 		n = *first
@@ -227,7 +227,7 @@ func (r *Resolver) connection(ctx context.Context, list string, f order.ListFilt
 			return nil, err
 		}
 	}
-	os, more, err := r.Store.ListOrders(ctx, f, sort, pos, n)
+	os, more, err := lister.Page(ctx, f, sort, pos, n)
 	if err != nil {
 		return nil, err
 	}

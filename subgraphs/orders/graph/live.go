@@ -3,37 +3,23 @@ package graph
 import (
 	"context"
 
-	"github.com/myshop/supergraph/platform/auth"
-	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/orders/graph/model"
 	"github.com/myshop/supergraph/subgraphs/orders/live"
-	"github.com/myshop/supergraph/subgraphs/orders/order"
 )
 
 // currentStatus is the first event of an order subscription: the order's
-// state now, with the change that led to it. An order the caller may not
-// see is NOT_FOUND, as for one that does not exist.
-func (r *Resolver) currentStatus(ctx context.Context, c *auth.Claims, orderID string) (*model.OrderStatusEvent, error) {
-	os, err := r.Store.OrdersByIDs(ctx, []string{orderID})
+// state now, with the change that led to it.
+func (r *Resolver) currentStatus(ctx context.Context, orderID string) (*model.OrderStatusEvent, error) {
+	o, last, err := r.Lifecycle.Status(ctx, orderID)
 	if err != nil {
 		return nil, err
 	}
-	if len(os) == 0 || (c.UserID() != os[0].UserID && !c.HasScope(order.ReadOrders)) {
-		return nil, errs.New(errs.NotFound, "order %s not found", orderID)
-	}
-	o := os[0]
 	ev := &model.OrderStatusEvent{OrderID: o.ID, Status: model.OrderStatus(o.Status), Version: o.Version, OccurredAt: timestamp(o.CreatedAt)}
-	history, err := r.Store.EventsByOrders(ctx, []string{o.ID})
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range history {
-		if e.Version == o.Version {
-			ev.OccurredAt = timestamp(e.At)
-			if e.From != "" {
-				prev := model.OrderStatus(e.From)
-				ev.PreviousStatus = &prev
-			}
+	if last != nil {
+		ev.OccurredAt = timestamp(last.At)
+		if last.From != "" {
+			prev := model.OrderStatus(last.From)
+			ev.PreviousStatus = &prev
 		}
 	}
 	return ev, nil

@@ -5,12 +5,11 @@ package graph
 import (
 	"github.com/myshop/supergraph/subgraphs/orders/live"
 	"github.com/myshop/supergraph/subgraphs/orders/order"
-	"github.com/myshop/supergraph/subgraphs/orders/postgres"
 )
 
-// Resolver holds the resolvers' dependencies.
+// Resolver holds the services the resolvers translate to; reads that
+// batch go through the request's loaders.
 type Resolver struct {
-	Store     *postgres.Store
 	Carts     *order.Carts
 	Checkout  *order.Checkout
 	Lifecycle *order.Orders
