@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/analytics/graph"
 	"github.com/myshop/supergraph/subgraphs/analytics/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/analytics/metrics"
@@ -57,8 +58,8 @@ func Handler(d subgraph.Deps) http.Handler {
 	signer := exportSigner{secret: []byte(or("ANALYTICS_EXPORT_SECRET", "dev-only-export-secret")),
 		baseURL: or("ANALYTICS_PUBLIC_URL", "http://127.0.0.1:4007"), now: time.Now}
 	resolvers := &graph.Resolver{
-		Store:      store,
-		Limiter:    ratelimit.NewFailureWindow(d.Redis, d.RedisPrefix+"analytics:", metrics.TrackPerMinute, time.Minute),
+		Metrics: metrics.NewService(store, ratelimit.NewFailureWindow(d.Redis, d.RedisPrefix+"analytics:", metrics.TrackPerMinute, time.Minute),
+			ids.New),
 		ExportLink: signer.Link,
 		ReportLink: signer.ReportLink,
 	}

@@ -71,7 +71,7 @@ func (r Reports) Run(ctx context.Context, interval time.Duration) {
 }
 
 // generate writes the report's CSV, recording progress as it goes.
-func (r Reports) generate(ctx context.Context, rep postgres.Report) ([]byte, error) {
+func (r Reports) generate(ctx context.Context, rep metrics.Report) ([]byte, error) {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	rg := metrics.Range{From: rep.From, To: rep.To}

@@ -7,18 +7,12 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"strings"
 	"time"
 
-	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
-	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/analytics/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/analytics/graph/model"
 	"github.com/myshop/supergraph/subgraphs/analytics/metrics"
-	"github.com/myshop/supergraph/subgraphs/analytics/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
@@ -42,7 +36,7 @@ func (r *mutationResolver) TrackEvents(ctx context.Context, events []*model.Trac
 			batch[i].OccurredAt = at
 		}
 	}
-	accepted, dropped, err := metrics.Track(ctx, r.Store, r.Limiter, batch, userAgent(ctx), time.Now())
+	accepted, dropped, err := r.Metrics.Track(ctx, batch, userAgent(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -51,37 +45,20 @@ func (r *mutationResolver) TrackEvents(ctx context.Context, events []*model.Trac
 
 // SaveDashboard is the resolver for the saveDashboard field.
 func (r *mutationResolver) SaveDashboard(ctx context.Context, input model.DashboardInput) (*model.Dashboard, error) {
-	c, err := auth.Require(ctx, metrics.ReadAnalytics)
+	widgets := make([]metrics.Widget, len(input.Widgets))
+	for i, w := range input.Widgets {
+		widgets[i] = metrics.Widget{Metric: w.Metric, RangeDays: w.RangeDays, Bucket: string(w.Bucket), Chart: w.Chart}
+	}
+	d, err := r.Metrics.SaveDashboard(ctx, input.ID, input.Name, widgets)
 	if err != nil {
 		return nil, err
-	}
-	if strings.TrimSpace(input.Name) == "" || len(input.Widgets) > 50 {
-		return nil, errs.New(errs.Invalid, "a dashboard needs a name and at most 50 widgets")
-	}
-	for _, w := range input.Widgets {
-		if !map[string]bool{"SALES": true, "TRAFFIC": true, "FUNNEL": true, "PRODUCTS": true, "CUSTOMERS": true}[w.Metric] || !map[string]bool{"LINE": true, "BAR": true, "NUMBER": true}[w.Chart] ||
-			w.RangeDays < 1 || w.RangeDays > 731 {
-			return nil, errs.New(errs.Invalid, "widget %s/%s over %d days is not one we can draw", w.Metric, w.Chart, w.RangeDays)
-		}
-	}
-	widgets, _ := json.Marshal(input.Widgets)
-	d := postgres.Dashboard{ID: ids.New("dsh"), Owner: c.UserID(), Name: input.Name, Widgets: widgets}
-	if input.ID != nil {
-		d.ID = *input.ID
-	}
-	ok, err := r.Store.SaveDashboard(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, errs.New(errs.NotFound, "no dashboard %s of yours", d.ID)
 	}
 	return toDashboard(d)
 }
 
 // ExportEvents is the resolver for the exportEvents field.
 func (r *mutationResolver) ExportEvents(ctx context.Context, from string, to string, format *model.ExportFormat) (*model.ExportLink, error) {
-	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
+	if err := r.Metrics.MayExport(ctx); err != nil {
 		return nil, err
 	}
 	r0, err := parseRange(from, to)
@@ -98,10 +75,6 @@ func (r *mutationResolver) ExportEvents(ctx context.Context, from string, to str
 
 // RequestReport is the resolver for the requestReport field.
 func (r *mutationResolver) RequestReport(ctx context.Context, input model.ReportInput) (*model.Report, error) {
-	c, err := auth.Require(ctx, metrics.ReadAnalytics)
-	if err != nil {
-		return nil, err
-	}
 	rg, trunc, err := rangeAndBucket(input.From, input.To, input.Bucket)
 	if err != nil {
 		return nil, err
@@ -110,9 +83,8 @@ func (r *mutationResolver) RequestReport(ctx context.Context, input model.Report
 	if err != nil {
 		return nil, err
 	}
-	rep := postgres.Report{ID: ids.New("rpt"), Owner: c.UserID(), Kind: string(input.Kind), From: rg.From, To: rg.To,
-		Bucket: trunc, Currency: string(cur), Status: "QUEUED", CreatedAt: time.Now()}
-	if err := r.Store.QueueReport(ctx, rep); err != nil {
+	rep, err := r.Metrics.RequestReport(ctx, string(input.Kind), rg, trunc, string(cur))
+	if err != nil {
 		return nil, err
 	}
 	return r.toReport(rep), nil
@@ -120,31 +92,16 @@ func (r *mutationResolver) RequestReport(ctx context.Context, input model.Report
 
 // ScheduleReport is the resolver for the scheduleReport field.
 func (r *mutationResolver) ScheduleReport(ctx context.Context, input model.ReportScheduleInput) (*model.ReportSchedule, error) {
-	c, err := auth.Require(ctx, metrics.ReadAnalytics)
-	if err != nil {
-		return nil, err
-	}
-	if input.RangeDays < 1 || input.RangeDays > 731 {
-		return nil, errs.New(errs.Invalid, "rangeDays is between 1 and 731")
-	}
 	b := metrics.Day
 	if input.Bucket != nil {
 		b = metrics.Bucket(*input.Bucket)
-	}
-	trunc, err := b.Trunc()
-	if err != nil {
-		return nil, errs.New(errs.Invalid, "%s", err)
-	}
-	if err := metrics.CheckBucket(metrics.Range{To: time.Time{}.AddDate(0, 0, input.RangeDays-1)}, b); err != nil {
-		return nil, errs.New(errs.Invalid, "%s", err)
 	}
 	cur, err := currencyArg(input.Currency)
 	if err != nil {
 		return nil, err
 	}
-	sc := postgres.Schedule{ID: ids.New("rsc"), Owner: c.UserID(), Kind: string(input.Kind), Bucket: trunc, Currency: string(cur),
-		Every: string(input.Every), RangeDays: input.RangeDays, NextRunAt: time.Now()}
-	if err := r.Store.SaveSchedule(ctx, sc); err != nil {
+	sc, err := r.Metrics.ScheduleReport(ctx, string(input.Kind), input.RangeDays, b, string(cur), string(input.Every))
+	if err != nil {
 		return nil, err
 	}
 	return &model.ReportSchedule{ID: sc.ID, Kind: input.Kind, RangeDays: sc.RangeDays, Every: input.Every, NextRunAt: sc.NextRunAt.UTC().Format(time.RFC3339)}, nil
@@ -152,17 +109,11 @@ func (r *mutationResolver) ScheduleReport(ctx context.Context, input model.Repor
 
 // RebuildMetrics is the resolver for the rebuildMetrics field.
 func (r *mutationResolver) RebuildMetrics(ctx context.Context) (int, error) {
-	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
-		return 0, err
-	}
-	return r.Store.Backfill(ctx)
+	return r.Metrics.Rebuild(ctx)
 }
 
 // SalesMetrics is the resolver for the salesMetrics field.
 func (r *queryResolver) SalesMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, currency *string, channel *string) ([]*model.SalesPoint, error) {
-	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
-		return nil, err
-	}
 	rg, trunc, err := rangeAndBucket(from, to, bucket)
 	if err != nil {
 		return nil, err
@@ -175,7 +126,7 @@ func (r *queryResolver) SalesMetrics(ctx context.Context, from string, to string
 	if err != nil {
 		return nil, err
 	}
-	ps, err := r.Store.Sales(ctx, rg, trunc, string(cur), ch)
+	ps, err := r.Metrics.Sales(ctx, rg, trunc, string(cur), ch)
 	if err != nil {
 		return nil, err
 	}
@@ -190,9 +141,6 @@ func (r *queryResolver) SalesMetrics(ctx context.Context, from string, to string
 
 // TopProducts is the resolver for the topProducts field.
 func (r *queryResolver) TopProducts(ctx context.Context, from string, to string, currency *string, channel *string, by *model.SalesRank, first *int) ([]*model.ProductSales, error) {
-	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
-		return nil, err
-	}
 	rg, err := parseRange(from, to)
 	if err != nil {
 		return nil, err
@@ -213,7 +161,7 @@ func (r *queryResolver) TopProducts(ctx context.Context, from string, to string,
 	if by != nil {
 		rank = metrics.Rank(*by)
 	}
-	ps, err := r.Store.TopProducts(ctx, rg, string(cur), ch, rank, n)
+	ps, err := r.Metrics.TopProducts(ctx, rg, string(cur), ch, rank, n)
 	if err != nil {
 		return nil, err
 	}
@@ -227,9 +175,6 @@ func (r *queryResolver) TopProducts(ctx context.Context, from string, to string,
 
 // TopCategories is the resolver for the topCategories field.
 func (r *queryResolver) TopCategories(ctx context.Context, from string, to string, currency *string, channel *string, by *model.SalesRank, first *int) ([]*model.CategorySales, error) {
-	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
-		return nil, err
-	}
 	rg, err := parseRange(from, to)
 	if err != nil {
 		return nil, err
@@ -250,7 +195,7 @@ func (r *queryResolver) TopCategories(ctx context.Context, from string, to strin
 	if by != nil {
 		rank = metrics.Rank(*by)
 	}
-	cs, err := r.Store.TopCategories(ctx, rg, string(cur), ch, rank, n)
+	cs, err := r.Metrics.TopCategories(ctx, rg, string(cur), ch, rank, n)
 	if err != nil {
 		return nil, err
 	}
@@ -263,9 +208,6 @@ func (r *queryResolver) TopCategories(ctx context.Context, from string, to strin
 
 // TrafficMetrics is the resolver for the trafficMetrics field.
 func (r *queryResolver) TrafficMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, channel *string) ([]*model.TrafficPoint, error) {
-	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
-		return nil, err
-	}
 	rg, trunc, err := rangeAndBucket(from, to, bucket)
 	if err != nil {
 		return nil, err
@@ -274,7 +216,7 @@ func (r *queryResolver) TrafficMetrics(ctx context.Context, from string, to stri
 	if err != nil {
 		return nil, err
 	}
-	ps, err := r.Store.Traffic(ctx, rg, trunc, ch)
+	ps, err := r.Metrics.Traffic(ctx, rg, trunc, ch)
 	if err != nil {
 		return nil, err
 	}
@@ -288,9 +230,6 @@ func (r *queryResolver) TrafficMetrics(ctx context.Context, from string, to stri
 
 // ConversionFunnel is the resolver for the conversionFunnel field.
 func (r *queryResolver) ConversionFunnel(ctx context.Context, from string, to string, channel *string) (*model.Funnel, error) {
-	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
-		return nil, err
-	}
 	rg, err := parseRange(from, to)
 	if err != nil {
 		return nil, err
@@ -299,7 +238,7 @@ func (r *queryResolver) ConversionFunnel(ctx context.Context, from string, to st
 	if err != nil {
 		return nil, err
 	}
-	f, err := r.Store.Funnel(ctx, rg, ch)
+	f, err := r.Metrics.Funnel(ctx, rg, ch)
 	if err != nil {
 		return nil, err
 	}
@@ -308,9 +247,6 @@ func (r *queryResolver) ConversionFunnel(ctx context.Context, from string, to st
 
 // CustomerMetrics is the resolver for the customerMetrics field.
 func (r *queryResolver) CustomerMetrics(ctx context.Context, from string, to string, bucket *model.MetricBucket, channel *string) (*model.CustomerMetrics, error) {
-	if _, err := auth.Require(ctx, metrics.ReadAnalytics); err != nil {
-		return nil, err
-	}
 	rg, trunc, err := rangeAndBucket(from, to, bucket)
 	if err != nil {
 		return nil, err
@@ -319,7 +255,7 @@ func (r *queryResolver) CustomerMetrics(ctx context.Context, from string, to str
 	if err != nil {
 		return nil, err
 	}
-	ps, total, err := r.Store.Customers(ctx, rg, trunc, ch)
+	ps, total, err := r.Metrics.Customers(ctx, rg, trunc, ch)
 	if err != nil {
 		return nil, err
 	}
@@ -336,11 +272,7 @@ func (r *queryResolver) CustomerMetrics(ctx context.Context, from string, to str
 
 // MyDashboards is the resolver for the myDashboards field.
 func (r *queryResolver) MyDashboards(ctx context.Context) ([]*model.Dashboard, error) {
-	c, err := auth.Require(ctx, metrics.ReadAnalytics)
-	if err != nil {
-		return nil, err
-	}
-	ds, err := r.Store.Dashboards(ctx, c.UserID())
+	ds, err := r.Metrics.MyDashboards(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -357,15 +289,11 @@ func (r *queryResolver) MyDashboards(ctx context.Context) ([]*model.Dashboard, e
 
 // MyReports is the resolver for the myReports field.
 func (r *queryResolver) MyReports(ctx context.Context, first *int) ([]*model.Report, error) {
-	c, err := auth.Require(ctx, metrics.ReadAnalytics)
-	if err != nil {
-		return nil, err
-	}
 	n, err := cursor.PageSize(first, 20)
 	if err != nil {
 		return nil, err
 	}
-	rs, err := r.Store.Reports(ctx, c.UserID(), n)
+	rs, err := r.Metrics.MyReports(ctx, n)
 	if err != nil {
 		return nil, err
 	}
@@ -378,15 +306,8 @@ func (r *queryResolver) MyReports(ctx context.Context, first *int) ([]*model.Rep
 
 // Report is the resolver for the report field.
 func (r *queryResolver) Report(ctx context.Context, id string) (*model.Report, error) {
-	c, err := auth.Require(ctx, metrics.ReadAnalytics)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := r.Store.Report(ctx, c.UserID(), id)
-	if errors.Is(err, postgres.ErrNoReport) {
-		return nil, nil
-	}
-	if err != nil {
+	rep, ok, err := r.Metrics.Report(ctx, id)
+	if err != nil || !ok {
 		return nil, err
 	}
 	return r.toReport(rep), nil

@@ -8,7 +8,6 @@ import (
 	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/analytics/graph/model"
 	"github.com/myshop/supergraph/subgraphs/analytics/metrics"
-	"github.com/myshop/supergraph/subgraphs/analytics/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 
@@ -71,7 +70,7 @@ func rangeAndBucket(from, to string, bucket *model.MetricBucket) (metrics.Range,
 	return r, trunc, nil
 }
 
-func toDashboard(d postgres.Dashboard) (*model.Dashboard, error) {
+func toDashboard(d metrics.Dashboard) (*model.Dashboard, error) {
 	out := &model.Dashboard{ID: d.ID, Name: d.Name}
 	if err := json.Unmarshal(d.Widgets, &out.Widgets); err != nil {
 		return nil, err
@@ -89,7 +88,7 @@ func currencyArg(in *string) (money.Currency, error) {
 	return cur, nil
 }
 
-func (r *Resolver) toReport(rep postgres.Report) *model.Report {
+func (r *Resolver) toReport(rep metrics.Report) *model.Report {
 	out := &model.Report{ID: rep.ID, Kind: model.ReportKind(rep.Kind), From: rep.From.Format(time.DateOnly), To: rep.To.Format(time.DateOnly),
 		Status: model.ReportStatus(rep.Status), Progress: rep.Progress, Error: rep.Error, CreatedAt: rep.CreatedAt.UTC().Format(time.RFC3339)}
 	if rep.FinishedAt != nil {

@@ -2,14 +2,13 @@
 package graph
 
 import (
-	"github.com/myshop/supergraph/subgraphs/analytics/postgres"
-	"github.com/myshop/supergraph/subgraphs/platform/ratelimit"
+	"github.com/myshop/supergraph/subgraphs/analytics/metrics"
 )
 
-// Resolver holds the resolvers' dependencies.
+// Resolver holds the service the resolvers translate to and the export
+// and report links they sign.
 type Resolver struct {
-	Store   *postgres.Store
-	Limiter *ratelimit.FailureWindow
+	Metrics *metrics.Service
 	// ExportLink signs a link to the export endpoint.
 	ExportLink func(from, to, format string) (url string, expires string)
 	// ReportLink signs a link to a finished report.

@@ -27,6 +27,8 @@ var Migrations, _ = fs.Sub(migrations, "migrations")
 // Store reads and writes analytics.
 type Store struct{ pool *pgxpool.Pool }
 
+var _ metrics.Store = (*Store)(nil)
+
 // New returns a Store on pool.
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
@@ -622,16 +624,9 @@ WHERE occurred_at >= $1 AND occurred_at < $2 ORDER BY occurred_at, id`, from, to
 	return nil
 }
 
-// Dashboard is a staff member's saved set of widgets.
-type Dashboard struct {
-	ID, Owner, Name string
-	Widgets         json.RawMessage
-	UpdatedAt       time.Time
-}
-
 // SaveDashboard creates or updates one of owner's dashboards; false when
 // the id belongs to someone else.
-func (s *Store) SaveDashboard(ctx context.Context, d Dashboard) (bool, error) {
+func (s *Store) SaveDashboard(ctx context.Context, d metrics.Dashboard) (bool, error) {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO dashboards (id, owner, name, widgets) VALUES ($1, $2, $3, $4)
 ON CONFLICT (id) DO UPDATE SET name = $3, widgets = $4, updated_at = now() WHERE dashboards.owner = $2`, d.ID, d.Owner, d.Name, d.Widgets)
 	if err != nil {
@@ -641,13 +636,13 @@ ON CONFLICT (id) DO UPDATE SET name = $3, widgets = $4, updated_at = now() WHERE
 }
 
 // Dashboards lists owner's dashboards.
-func (s *Store) Dashboards(ctx context.Context, owner string) ([]Dashboard, error) {
+func (s *Store) Dashboards(ctx context.Context, owner string) ([]metrics.Dashboard, error) {
 	rows, err := s.pool.Query(ctx, `SELECT id, owner, name, widgets, updated_at FROM dashboards WHERE owner = $1 ORDER BY id`, owner)
 	if err != nil {
 		return nil, fmt.Errorf("dashboards: %w", err)
 	}
-	ds, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Dashboard, error) {
-		var d Dashboard
+	ds, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (metrics.Dashboard, error) {
+		var d metrics.Dashboard
 		err := row.Scan(&d.ID, &d.Owner, &d.Name, &d.Widgets, &d.UpdatedAt)
 		return d, err
 	})

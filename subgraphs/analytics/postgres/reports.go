@@ -7,32 +7,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/myshop/supergraph/subgraphs/analytics/metrics"
 )
 
-// Report is a report request and, when done, its CSV.
-type Report struct {
-	ID, Owner, Kind, Bucket, Currency string
-	From, To                          time.Time
-	Status                            string
-	Progress                          int
-	Error                             string
-	Result                            []byte
-	CreatedAt                         time.Time
-	FinishedAt                        *time.Time
-}
-
-// Schedule makes a report every day or week over the last RangeDays.
-type Schedule struct {
-	ID, Owner, Kind, Bucket, Currency, Every string
-	RangeDays                                int
-	NextRunAt                                time.Time
-}
-
-// ErrNoReport is returned when no report matches.
-var ErrNoReport = errors.New("no such report")
-
 // QueueReport stores a report request.
-func (s *Store) QueueReport(ctx context.Context, r Report) error {
+func (s *Store) QueueReport(ctx context.Context, r metrics.Report) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO reports (id, owner, kind, from_day, to_day, bucket, currency, status)
 VALUES ($1, $2, $3, $4, $5, $6, $7, 'QUEUED')`, r.ID, r.Owner, r.Kind, r.From, r.To, r.Bucket, r.Currency)
 	if err != nil {
@@ -43,31 +22,31 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, 'QUEUED')`, r.ID, r.Owner, r.Kind, r.From, r
 
 const reportColumns = `id, owner, kind, from_day, to_day, bucket, currency, status, progress, error, result, created_at, finished_at`
 
-func scanReport(row pgx.CollectableRow) (Report, error) {
-	var r Report
+func scanReport(row pgx.CollectableRow) (metrics.Report, error) {
+	var r metrics.Report
 	err := row.Scan(&r.ID, &r.Owner, &r.Kind, &r.From, &r.To, &r.Bucket, &r.Currency, &r.Status, &r.Progress, &r.Error, &r.Result,
 		&r.CreatedAt, &r.FinishedAt)
 	return r, err
 }
 
 // Report returns one of owner's reports.
-func (s *Store) Report(ctx context.Context, owner, id string) (Report, error) {
+func (s *Store) Report(ctx context.Context, owner, id string) (metrics.Report, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+reportColumns+` FROM reports WHERE id = $1 AND owner = $2`, id, owner)
 	if err != nil {
-		return Report{}, fmt.Errorf("report: %w", err)
+		return metrics.Report{}, fmt.Errorf("report: %w", err)
 	}
 	r, err := pgx.CollectExactlyOneRow(rows, scanReport)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Report{}, ErrNoReport
+		return metrics.Report{}, metrics.ErrNoReport
 	}
 	if err != nil {
-		return Report{}, fmt.Errorf("report: %w", err)
+		return metrics.Report{}, fmt.Errorf("report: %w", err)
 	}
 	return r, nil
 }
 
 // Reports lists owner's reports, newest first.
-func (s *Store) Reports(ctx context.Context, owner string, limit int) ([]Report, error) {
+func (s *Store) Reports(ctx context.Context, owner string, limit int) ([]metrics.Report, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+reportColumns+` FROM reports WHERE owner = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, owner, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
@@ -81,7 +60,7 @@ func (s *Store) Reports(ctx context.Context, owner string, limit int) ([]Report,
 
 // ClaimReport takes the oldest queued report and marks it running; nil
 // when there is none. SKIP LOCKED lets several workers share the queue.
-func (s *Store) ClaimReport(ctx context.Context) (*Report, error) {
+func (s *Store) ClaimReport(ctx context.Context) (*metrics.Report, error) {
 	rows, err := s.pool.Query(ctx, `UPDATE reports SET status = 'RUNNING', progress = 0
 WHERE id = (SELECT id FROM reports WHERE status = 'QUEUED' ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
 RETURNING `+reportColumns)
@@ -122,7 +101,7 @@ func (s *Store) Finish(ctx context.Context, id string, result []byte, failure st
 }
 
 // SaveSchedule stores a schedule.
-func (s *Store) SaveSchedule(ctx context.Context, sc Schedule) error {
+func (s *Store) SaveSchedule(ctx context.Context, sc metrics.Schedule) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO report_schedules (id, owner, kind, range_days, bucket, currency, every, next_run_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, sc.ID, sc.Owner, sc.Kind, sc.RangeDays, sc.Bucket, sc.Currency, sc.Every, sc.NextRunAt)
 	if err != nil {
@@ -141,8 +120,8 @@ WHERE next_run_at <= $1 FOR UPDATE SKIP LOCKED`, now)
 		if err != nil {
 			return err
 		}
-		due, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Schedule, error) {
-			var sc Schedule
+		due, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (metrics.Schedule, error) {
+			var sc metrics.Schedule
 			err := row.Scan(&sc.ID, &sc.Owner, &sc.Kind, &sc.RangeDays, &sc.Bucket, &sc.Currency, &sc.Every, &sc.NextRunAt)
 			return sc, err
 		})
@@ -182,7 +161,7 @@ func (s *Store) ReportResult(ctx context.Context, id string) ([]byte, error) {
 	var b []byte
 	err := s.pool.QueryRow(ctx, `SELECT result FROM reports WHERE id = $1 AND status = 'DONE'`, id).Scan(&b)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrNoReport
+		return nil, metrics.ErrNoReport
 	}
 	if err != nil {
 		return nil, fmt.Errorf("report result: %w", err)
