@@ -84,14 +84,14 @@ type CartProblem struct {
 
 // Carts is the cart use cases.
 type Carts struct {
-	store     Store
+	store     CartStore
 	catalog   Catalog
 	inventory Inventory
 	newID     func(string) string
 }
 
 // NewCarts returns the cart service.
-func NewCarts(store Store, catalog Catalog, inventory Inventory, newID func(string) string) *Carts {
+func NewCarts(store CartStore, catalog Catalog, inventory Inventory, newID func(string) string) *Carts {
 	return &Carts{store: store, catalog: catalog, inventory: inventory, newID: newID}
 }
 

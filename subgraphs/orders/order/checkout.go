@@ -63,7 +63,7 @@ type PlaceInput struct {
 // Checkout runs checkout sagas: price, reserve stock, authorize payment,
 // convert the reservation and confirm; or compensate.
 type Checkout struct {
-	store     Store
+	store     SagaStore
 	catalog   Catalog
 	inventory Inventory
 	payments  Payments
@@ -81,7 +81,7 @@ type Checkout struct {
 }
 
 // NewCheckout returns the checkout service.
-func NewCheckout(store Store, catalog Catalog, inventory Inventory, payments Payments, newID func(string) string, log *slog.Logger) *Checkout {
+func NewCheckout(store SagaStore, catalog Catalog, inventory Inventory, payments Payments, newID func(string) string, log *slog.Logger) *Checkout {
 	return &Checkout{store: store, catalog: catalog, inventory: inventory, payments: payments, newID: newID, log: log,
 		now: time.Now, ReservationTTL: 15 * time.Minute, Lease: time.Minute}
 }

@@ -15,14 +15,14 @@ import (
 // Orders is the order lifecycle: status changes by staff, with what each
 // change means for stock and money.
 type Orders struct {
-	store     Store
+	store     LifecycleStore
 	inventory Inventory
 	payments  Payments
 	newID     func(string) string
 }
 
 // NewOrders returns the lifecycle service.
-func NewOrders(store Store, inventory Inventory, payments Payments, newID func(string) string) *Orders {
+func NewOrders(store LifecycleStore, inventory Inventory, payments Payments, newID func(string) string) *Orders {
 	return &Orders{store: store, inventory: inventory, payments: payments, newID: newID}
 }
 

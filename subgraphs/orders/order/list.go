@@ -88,7 +88,7 @@ func (s Sort) Parse(key string) (*Position, error) {
 // OfUser make one once they have checked who asks, so a resolver can check
 // first and parse its arguments after, as it always has.
 type Lister struct {
-	store Store
+	store OrderReader
 	// userID, when set, is the only customer whose orders are listed,
 	// whatever the filter says.
 	userID string

@@ -8,8 +8,16 @@ import (
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 )
 
-// Store is what the orders domain needs from storage.
+// Store is all of the orders subgraph's storage, as the postgres package
+// implements it; each use case asks only for the part it uses.
 type Store interface {
+	CartStore
+	SagaStore
+	LifecycleStore
+}
+
+// CartStore is what the cart service (Carts) reads and writes.
+type CartStore interface {
 	// OpenCart returns the user's open cart in channel, creating it with
 	// id newID when there is none.
 	OpenCart(ctx context.Context, userID, channel, newID string) (Cart, error)
@@ -34,7 +42,13 @@ type Store interface {
 	// addresses and method where into has none, and closes the guest cart,
 	// atomically; ErrNotFound when the guest cart is no longer open.
 	MergeCart(ctx context.Context, guestID, into string) error
+}
 
+// SagaStore is what the checkout saga (Checkout) reads and writes, beside
+// the cart it checks out and the order it places.
+type SagaStore interface {
+	CartByID(ctx context.Context, id string) (Cart, error)
+	OrdersByIDs(ctx context.Context, ids []string) ([]Order, error)
 	// CreateSaga stores a new saga; ErrKeyTaken or ErrCartTaken when one
 	// with the same user and key, or a live one for the cart, exists.
 	CreateSaga(ctx context.Context, s Saga) error
@@ -53,7 +67,10 @@ type Store interface {
 	// event and outbox events, marks the saga DONE and the cart ordered, in
 	// one transaction.
 	PlaceOrder(ctx context.Context, s Saga, status Status, payment PaymentStatus, actor string) (Order, error)
+}
 
+// OrderReader reads placed orders: the loaders, lists and subscriptions.
+type OrderReader interface {
 	OrdersByIDs(ctx context.Context, ids []string) ([]Order, error)
 	LinesByOrders(ctx context.Context, orderIDs []string) ([]Line, error)
 	EventsByOrders(ctx context.Context, orderIDs []string) ([]Event, error)
@@ -61,6 +78,12 @@ type Store interface {
 	// ListOrders returns up to limit orders matching f in sort order, after
 	// the position after (nil: from the start); and whether more follow.
 	ListOrders(ctx context.Context, f ListFilter, sort Sort, after *Position, limit int) ([]Order, bool, error)
+}
+
+// LifecycleStore is what the order lifecycle (Orders) needs: the orders,
+// their status changes and their fulfilments.
+type LifecycleStore interface {
+	OrderReader
 	// Transition moves an order from one status to another, bumps its
 	// version and records the event and its outbox rows, atomically;
 	// ErrConflict when the order is no longer in from.

@@ -66,9 +66,18 @@ type Access struct {
 	Permissions []string
 }
 
-// Store is what the users domain needs from storage.
+// Store is all of the users domain's storage, in the parts each use
+// reads and writes.
 type Store interface {
-	UsersByIDs(ctx context.Context, ids []string) ([]User, error)
+	SessionStore
+	ProfileStore
+	AccountStore
+	StaffStore
+}
+
+// SessionStore is what signing up, in and out needs: credentials, access
+// and the refresh tokens of sessions.
+type SessionStore interface {
 	// Create stores a new user with its roles and records event, in one
 	// transaction; ErrEmailTaken when the email exists in any case.
 	Create(ctx context.Context, u User, passwordHash string, event Event) error
@@ -83,14 +92,22 @@ type Store interface {
 	RotateRefreshToken(ctx context.Context, old []byte, next RefreshToken) (userID string, err error)
 	// RevokeRefreshFamily ends the session the token with hash belongs to.
 	RevokeRefreshFamily(ctx context.Context, hash []byte) error
+}
 
+// ProfileStore is a user's profile and address book.
+type ProfileStore interface {
+	UsersByIDs(ctx context.Context, ids []string) ([]User, error)
 	UpdateProfile(ctx context.Context, userID, name string, p Profile) error
 	AddressesByUsers(ctx context.Context, userIDs []string) ([]Address, error)
 	// SaveAddress inserts a new address, or updates one of the user's;
 	// ErrNotFound when an update's id is not one of the user's.
 	SaveAddress(ctx context.Context, a Address, isNew, defaultShipping, defaultBilling bool) error
 	DeleteAddress(ctx context.Context, userID, addressID string) error
+}
 
+// AccountStore is what changes an account's credentials or ends it: the
+// single-use tokens mailed for it, passwords, emails, anonymisation.
+type AccountStore interface {
 	// CreateAccountToken stores t and records event in the outbox, in one
 	// transaction.
 	CreateAccountToken(ctx context.Context, t AccountToken, event Event) error
@@ -105,7 +122,11 @@ type Store interface {
 	MarkEmailVerified(ctx context.Context, userID, email string) error
 	// Anonymise removes personal data and records event, atomically.
 	Anonymise(ctx context.Context, userID string, event Event) error
+}
 
+// StaffStore is what staff administration reads and writes: roles and
+// the user list.
+type StaffStore interface {
 	SetRoles(ctx context.Context, userID string, roles []string) error
 	RoleNames(ctx context.Context) ([]string, error)
 	// Users lists users in id order after the id after, optionally only
