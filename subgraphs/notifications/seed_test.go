@@ -3,14 +3,17 @@ package notifications_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/myshop/supergraph/subgraphs/demo"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
 	pgstore "github.com/myshop/supergraph/subgraphs/notifications/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
+	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 )
 
 // seedUntil ends the test world's history on a fixed day, so the world
@@ -50,27 +53,14 @@ func (e *env) count(t *testing.T, q string, args ...any) int {
 func TestSeedWritesTheWorldsMessages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, "")
-	ctx := context.Background()
 	w, err := demo.New(demo.Options{Seed: demo.DefaultSeed, Scale: 1, Until: seedUntil})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := pgstore.Seed(ctx, e.pool, w); err != nil {
-		t.Fatal(err)
-	}
-	counts := func() [4]int {
-		return [4]int{e.count(t, `SELECT count(*) FROM contacts`), e.count(t, `SELECT count(*) FROM preferences`),
-			e.count(t, `SELECT count(*) FROM messages`), e.count(t, `SELECT count(*) FROM message_events`)}
-	}
-	first := counts()
-	if first[0] != len(w.Customers)+len(w.Staff) || first[1] != len(w.OptOuts()) || first[2] < len(w.Orders) || first[3] <= first[2] {
+	first := pgtest.SeedTwice(t, e.pool, func(ctx context.Context, pool *pgxpool.Pool) error { return pgstore.Seed(ctx, pool, w) },
+		"contacts", "preferences", "messages", "message_events")
+	if first[0] != int64(len(w.Customers)+len(w.Staff)) || first[1] != int64(len(w.OptOuts())) || first[2] < int64(len(w.Orders)) || first[3] <= first[2] {
 		t.Fatalf("contacts, preferences, messages, history: %v", first)
-	}
-	if err := pgstore.Seed(ctx, e.pool, w); err != nil {
-		t.Fatalf("second seed: %v", err)
-	}
-	if again := counts(); again != first {
-		t.Errorf("a second seed changed the counts: %v, then %v", first, again)
 	}
 
 	// Who opted out of what, and who ordered most.
@@ -189,7 +179,7 @@ func TestSeedWritesTheWorldsMessages(t *testing.T) {
 		}
 	}
 	e.drain(t)
-	if got := counts(); got != first {
+	if got := pgtest.RowCounts(t, e.pool, "contacts", "preferences", "messages", "message_events"); fmt.Sprint(got) != fmt.Sprint(first) {
 		t.Errorf("a relayed event already seeded added messages: %v, then %v", first, got)
 	}
 }

@@ -22,26 +22,8 @@ func TestSeedIsIdempotentAndCoversEveryStatus(t *testing.T) {
 	ctx := context.Background()
 	w := demo.Default()
 	pool := pgtest.NewPool(t, postgres.Migrations)
-	counts := func() string {
-		var s string
-		if err := pool.QueryRow(ctx, `SELECT concat_ws(' ', (SELECT count(*) FROM orders), (SELECT count(*) FROM order_lines),
-  (SELECT count(*) FROM order_events), (SELECT count(*) FROM fulfillments), (SELECT count(*) FROM fulfillment_lines),
-  (SELECT count(*) FROM outbox))`).Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	var first string
-	for i := range 2 {
-		if err := postgres.Seed(ctx, pool, w); err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			first = counts()
-		} else if again := counts(); again != first {
-			t.Fatalf("a second seed changed the counts: %s, then %s", first, again)
-		}
-	}
+	pgtest.SeedTwice(t, pool, func(ctx context.Context, pool *pgxpool.Pool) error { return postgres.Seed(ctx, pool, w) },
+		"orders", "order_lines", "order_events", "fulfillments", "fulfillment_lines", "outbox")
 	var orders, statuses, badTotals, badVersions, overShipped, outbox int
 	var maxNumber, next int64
 	err := pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT status),

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/demo"
@@ -28,25 +29,8 @@ func TestDemoSeed(t *testing.T) {
 	ctx := context.Background()
 	w := demo.Default()
 	pool := pgtest.NewPool(t, pgstore.Migrations)
-	counts := func() string {
-		var s string
-		if err := pool.QueryRow(ctx, `SELECT concat_ws(' ', (SELECT count(*) FROM payments), (SELECT count(*) FROM transactions),
-  (SELECT count(*) FROM payment_methods), (SELECT count(*) FROM webhook_events), (SELECT count(*) FROM payouts))`).Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	var first string
-	for i := range 2 {
-		if err := pgstore.Seed(ctx, pool, w); err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			first = counts()
-		} else if again := counts(); again != first {
-			t.Fatalf("a second seed changed the counts: %s, then %s", first, again)
-		}
-	}
+	pgtest.SeedTwice(t, pool, func(ctx context.Context, pool *pgxpool.Pool) error { return pgstore.Seed(ctx, pool, w) },
+		"payments", "transactions", "payment_methods", "webhook_events", "payouts")
 
 	store := pgstore.New(pool)
 	paymentIDs := make([]string, len(w.Orders))
