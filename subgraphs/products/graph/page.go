@@ -14,15 +14,12 @@ import (
 // sibling parents share one SQL statement.
 func reviewConnection(ctx context.Context, loader *dataloader.Loader[product.PageRequest, product.ReviewPage],
 	parentID string, first *int, after *string) (*model.ReviewConnection, error) {
-	n, err := cursor.PageSize(first, 10)
+	req, err := reviewPageRequest(parentID, first, after)
 	if err != nil {
 		return nil, err
 	}
-	afterID, err := cursor.Decode(reviewsList, deref(after))
-	if err != nil {
-		return nil, err
-	}
-	page, err := loader.Load(ctx, product.PageRequest{ParentID: parentID, After: afterID, First: n})()
+	afterID := req.After
+	page, err := loader.Load(ctx, req)()
 	if err != nil {
 		return nil, err
 	}

@@ -137,5 +137,10 @@ func searchConnection(ctx context.Context, store *postgres.Store, s product.Sear
 		conn.Edges[i] = &model.ProductEdge{Cursor: encodeSearchCursor(s, f.Key), Node: toProduct(f.Product)}
 	}
 	setPageCursors(conn.PageInfo, len(conn.Edges), func(i int) string { return conn.Edges[i].Cursor })
+	ids := make([]string, len(page.Found))
+	for i, f := range page.Found {
+		ids[i] = f.Product.ID
+	}
+	prefetchProductReviews(ctx, ids, "edges", "node")
 	return conn, nil
 }
