@@ -104,28 +104,32 @@ func TestRegisterRefuses(t *testing.T) {
 func TestLoginWrongPasswordAndUnknownEmailLookAlike(t *testing.T) {
 	t.Parallel()
 	s := newSubgraphUnderTest(t)
-	timed := func(email string) (string, time.Duration) {
-		best := time.Hour
-		var code string
-		for range 3 {
-			start := time.Now()
-			res, _ := doLogin(t, s, email, "wrong password!")
-			best = min(best, time.Since(start))
-			if res.Token != nil || len(res.Errors) != 1 {
-				t.Fatalf("%s: %+v", email, res)
-			}
-			code = res.Errors[0].Code
+	// The two emails take turns, so a busy machine (the whole suite runs
+	// in parallel) slows both alike; the fastest try of each is its cost.
+	try := func(email string) (string, time.Duration) {
+		start := time.Now()
+		res, _ := doLogin(t, s, email, "wrong password!")
+		took := time.Since(start)
+		if res.Token != nil || len(res.Errors) != 1 {
+			t.Fatalf("%s: %+v", email, res)
 		}
-		return code, best
+		return res.Errors[0].Code, took
 	}
-	knownCode, known := timed("ada.allen.1@example.com")
-	unknownCode, unknown := timed("nobody@example.com")
+	known, unknown := time.Hour, time.Hour
+	var knownCode, unknownCode string
+	for range 5 {
+		var d time.Duration
+		knownCode, d = try("ada.allen.1@example.com")
+		known = min(known, d)
+		unknownCode, d = try("nobody@example.com")
+		unknown = min(unknown, d)
+	}
 	if knownCode != "INVALID_CREDENTIALS" || unknownCode != knownCode {
 		t.Fatalf("codes: %s vs %s", knownCode, unknownCode)
 	}
 	// Both do one argon2 check; skipping it would make one ~50x faster.
 	ratio := float64(max(known, unknown)) / float64(min(known, unknown))
-	t.Logf("wrong password %v, unknown email %v (fastest of 3)", known, unknown)
+	t.Logf("wrong password %v, unknown email %v (fastest of 5)", known, unknown)
 	if ratio > 3 {
 		t.Fatalf("timings differ %.1fx: the unknown-email path can be told apart", ratio)
 	}
