@@ -7,11 +7,12 @@ package products
 
 import (
 	"context"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"log/slog"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
@@ -21,6 +22,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/products/loader"
 	"github.com/myshop/supergraph/subgraphs/products/media"
 	"github.com/myshop/supergraph/subgraphs/products/postgres"
+	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
 // Def describes the products subgraph to the code that starts it.
@@ -57,7 +59,7 @@ func NewHandler(d subgraph.Deps, v *auth.Verifier) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg, files := openMedia(d, log)
-	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: store, Media: files, MediaURL: cfg.BaseURL, Log: log}})
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: store, Reviews: product.NewReviews(store), Media: files, MediaURL: cfg.BaseURL, Log: log}})
 	srv := gqlserver.New(es, d.Log)
 	// uploadProductImage by the GraphQL multipart request spec. The body is
 	// capped a little over the image limit, so a file just over 10 MB gets

@@ -3,22 +3,12 @@ package graph
 import (
 	"context"
 
-	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/payload"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/loader"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
-
-// requireUser returns the signed-in user's id.
-func requireUser(ctx context.Context) (string, error) {
-	c := auth.FromContext(ctx)
-	if c == nil || c.UserID() == "" {
-		return "", errs.New(errs.Unauthenticated, "sign in to review products")
-	}
-	return c.UserID(), nil
-}
 
 // problems turns a rule failure into payload errors; any other error is
 // returned for the top-level errors.

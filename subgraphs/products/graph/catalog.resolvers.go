@@ -45,7 +45,7 @@ func (r *categoryResolver) Ancestors(ctx context.Context, obj *model.Category) (
 
 // Products is the resolver for the products field.
 func (r *collectionResolver) Products(ctx context.Context, obj *model.Collection, first *int, after *string) (*model.ProductConnection, error) {
-	s := product.Search{CollectionID: obj.ID, Channel: product.DefaultChannel, Sort: product.ByPosition, Staff: loader.ViewerOf(ctx).Staff}
+	s := product.Search{CollectionID: obj.ID, Channel: product.DefaultChannel, Sort: product.ByPosition, Staff: product.ViewerOf(ctx).Staff}
 	return searchConnection(ctx, r.Store, s, first, after)
 }
 

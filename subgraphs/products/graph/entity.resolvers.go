@@ -10,7 +10,6 @@ import (
 
 	"github.com/myshop/supergraph/subgraphs/products/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
-	"github.com/myshop/supergraph/subgraphs/products/loader"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
@@ -20,7 +19,7 @@ func (r *entityResolver) FindManyProductByIDs(ctx context.Context, reps []*model
 	for i, rep := range reps {
 		ids[i] = rep.ID
 	}
-	ps, err := r.Store.ProductsByIDs(ctx, loader.ViewerOf(ctx).Staff, ids)
+	ps, err := r.Store.ProductsByIDs(ctx, product.ViewerOf(ctx).Staff, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +32,7 @@ func (r *entityResolver) FindManyProductVariantByIDs(ctx context.Context, reps [
 	for i, rep := range reps {
 		ids[i] = rep.ID
 	}
-	vs, err := r.Store.VariantsByIDs(ctx, loader.ViewerOf(ctx).Staff, ids)
+	vs, err := r.Store.VariantsByIDs(ctx, product.ViewerOf(ctx).Staff, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +45,7 @@ func (r *entityResolver) FindManyReviewByIDs(ctx context.Context, reps []*model.
 	for i, rep := range reps {
 		ids[i] = rep.ID
 	}
-	rs, err := r.Store.ReviewsByIDs(ctx, loader.ViewerOf(ctx), ids)
+	rs, err := r.Store.ReviewsByIDs(ctx, product.ViewerOf(ctx), ids)
 	if err != nil {
 		return nil, err
 	}

@@ -173,7 +173,7 @@ func (r *queryResolver) Product(ctx context.Context, id string) (*model.Product,
 	// next level waits for this one, and a root field rarely has company
 	// (aliased ones cost a statement each, at most max_root_fields).
 	// Primed, so later lookups of it in this request are free.
-	ps, err := r.Store.ProductsByIDs(ctx, loader.ViewerOf(ctx).Staff, []string{id})
+	ps, err := r.Store.ProductsByIDs(ctx, product.ViewerOf(ctx).Staff, []string{id})
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (r *queryResolver) Product(ctx context.Context, id string) (*model.Product,
 
 // ProductBySlug is the resolver for the productBySlug field.
 func (r *queryResolver) ProductBySlug(ctx context.Context, slug string) (*model.Product, error) {
-	p, err := r.Store.ProductBySlug(ctx, loader.ViewerOf(ctx).Staff, slug)
+	p, err := r.Store.ProductBySlug(ctx, product.ViewerOf(ctx).Staff, slug)
 	if ps, perr := problems(err); perr == nil && ps != nil {
 		return nil, nil // not found
 	}

@@ -7,11 +7,16 @@ import (
 
 	"github.com/myshop/supergraph/subgraphs/products/media"
 	"github.com/myshop/supergraph/subgraphs/products/postgres"
+	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
 // Resolver holds the resolvers' dependencies.
 type Resolver struct {
-	Store *postgres.Store
+	// Store is read and written directly by the catalog, media and search
+	// resolvers, which have no service yet; Reviews is the way products
+	// are meant to go.
+	Store   *postgres.Store
+	Reviews *product.Reviews
 	// Media keeps image files; MediaURL is the public base URL of GET
 	// /media (an image's URL is MediaURL/<key>).
 	Media    media.Storage

@@ -8,7 +8,6 @@ package graph
 import (
 	"context"
 
-	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/products/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/loader"
@@ -17,44 +16,27 @@ import (
 
 // CreateReview is the resolver for the createReview field.
 func (r *mutationResolver) CreateReview(ctx context.Context, input model.CreateReviewInput) (*model.ReviewPayload, error) {
-	userID, err := requireUser(ctx)
+	rev, err := r.Reviews.Create(ctx, input.ProductID, input.Rating, input.Title, input.Body)
 	if err != nil {
-		return nil, err
+		ps, err := problems(err)
+		return &model.ReviewPayload{Errors: ps}, err
 	}
-	in := product.ReviewInput{Rating: &input.Rating, Title: input.Title, Body: &input.Body}
-	if err = in.Check(); err == nil {
-		var rev product.Review
-		if rev, err = r.Store.CreateReview(ctx, userID, input.ProductID, input.Rating, deref(input.Title), input.Body); err == nil {
-			return &model.ReviewPayload{Review: toReview(rev), Errors: []*model.ProductError{}}, nil
-		}
-	}
-	ps, err := problems(err)
-	return &model.ReviewPayload{Errors: ps}, err
+	return &model.ReviewPayload{Review: toReview(rev), Errors: []*model.ProductError{}}, nil
 }
 
 // UpdateReview is the resolver for the updateReview field.
 func (r *mutationResolver) UpdateReview(ctx context.Context, id string, input model.UpdateReviewInput) (*model.ReviewPayload, error) {
-	userID, err := requireUser(ctx)
+	rev, err := r.Reviews.Update(ctx, id, product.ReviewInput{Rating: input.Rating, Title: input.Title, Body: input.Body})
 	if err != nil {
-		return nil, err
+		ps, err := problems(err)
+		return &model.ReviewPayload{Errors: ps}, err
 	}
-	in := product.ReviewInput{Rating: input.Rating, Title: input.Title, Body: input.Body}
-	if err = in.Check(); err == nil {
-		var rev product.Review
-		if rev, err = r.Store.UpdateReview(ctx, userID, id, in); err == nil {
-			return &model.ReviewPayload{Review: toReview(rev), Errors: []*model.ProductError{}}, nil
-		}
-	}
-	ps, err := problems(err)
-	return &model.ReviewPayload{Errors: ps}, err
+	return &model.ReviewPayload{Review: toReview(rev), Errors: []*model.ProductError{}}, nil
 }
 
 // SetReviewStatus is the resolver for the setReviewStatus field.
 func (r *mutationResolver) SetReviewStatus(ctx context.Context, id string, status model.ReviewStatus) (*model.ReviewPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	rev, err := r.Store.SetReviewStatus(ctx, id, product.ReviewStatus(status))
+	rev, err := r.Reviews.SetStatus(ctx, id, product.ReviewStatus(status))
 	if err != nil {
 		ps, err := problems(err)
 		return &model.ReviewPayload{Errors: ps}, err
@@ -64,10 +46,7 @@ func (r *mutationResolver) SetReviewStatus(ctx context.Context, id string, statu
 
 // MarkReviewHelpful is the resolver for the markReviewHelpful field.
 func (r *mutationResolver) MarkReviewHelpful(ctx context.Context, id string) (*model.ReviewPayload, error) {
-	if _, err := requireUser(ctx); err != nil {
-		return nil, err
-	}
-	rev, err := r.Store.MarkHelpful(ctx, loader.ViewerOf(ctx), id)
+	rev, err := r.Reviews.MarkHelpful(ctx, id)
 	if err != nil {
 		ps, err := problems(err)
 		return &model.ReviewPayload{Errors: ps}, err

@@ -11,7 +11,6 @@ import (
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
-	"github.com/myshop/supergraph/subgraphs/products/loader"
 	"github.com/myshop/supergraph/subgraphs/products/postgres"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
@@ -19,7 +18,7 @@ import (
 // parseSearch checks the products arguments and turns them into a Search.
 // Bad input is BAD_USER_INPUT: the client must fix the query.
 func parseSearch(ctx context.Context, text *string, where *model.ProductWhere, sortBy *model.ProductSort, channel *string) (product.Search, error) {
-	s := product.Search{Text: deref(text), Channel: deref(channel), Staff: loader.ViewerOf(ctx).Staff, Sort: product.ByID}
+	s := product.Search{Text: deref(text), Channel: deref(channel), Staff: product.ViewerOf(ctx).Staff, Sort: product.ByID}
 	if utf8.RuneCountInString(s.Text) > product.MaxSearchLen {
 		return s, errs.New(errs.Invalid, "search is longer than %d characters", product.MaxSearchLen)
 	}

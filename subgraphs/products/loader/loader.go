@@ -10,7 +10,6 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 
-	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/platform/batch"
 	"github.com/myshop/supergraph/subgraphs/products/postgres"
 	"github.com/myshop/supergraph/subgraphs/products/product"
@@ -33,11 +32,11 @@ type Loaders struct {
 	ReviewsByProduct  *dataloader.Loader[product.PageRequest, product.ReviewPage]
 	ReviewsByAuthor   *dataloader.Loader[product.PageRequest, product.ReviewPage]
 	ImagesByProduct   *dataloader.Loader[string, []product.Image]
-	Viewer            postgres.Viewer
+	Viewer            product.Viewer
 }
 
 // New returns fresh loaders over store for viewer that gather keys for wait.
-func New(store *postgres.Store, v postgres.Viewer, wait time.Duration) *Loaders {
+func New(store *postgres.Store, v product.Viewer, wait time.Duration) *Loaders {
 	return &Loaders{
 		Viewer: v,
 		ProductByID: batch.New(wait, batch.One(func(ctx context.Context, ids []string) ([]product.Product, error) {
@@ -69,16 +68,7 @@ func New(store *postgres.Store, v postgres.Viewer, wait time.Duration) *Loaders 
 // (read from the verified claims, so it runs after auth), so nothing cached
 // outlives the request or crosses to another user.
 func Middleware(store *postgres.Store, wait time.Duration, next http.Handler) http.Handler {
-	return batch.Middleware(func(r *http.Request) *Loaders { return New(store, ViewerOf(r.Context()), wait) }, next)
-}
-
-// ViewerOf is who the request's claims say is asking.
-func ViewerOf(ctx context.Context) postgres.Viewer {
-	c := auth.FromContext(ctx)
-	if c == nil {
-		return postgres.Viewer{}
-	}
-	return postgres.Viewer{Staff: c.HasScope(product.ManageProducts), UserID: c.UserID()}
+	return batch.Middleware(func(r *http.Request) *Loaders { return New(store, product.ViewerOf(r.Context()), wait) }, next)
 }
 
 // For returns the request's loaders.

@@ -17,7 +17,7 @@ const reviewCols = `r.id, r.product_id, r.author_id, r.rating, r.title, r.body, 
 
 // ReviewsByIDs returns the reviews with these ids that the viewer may see:
 // visible ones, their own, and all for staff.
-func (s *Store) ReviewsByIDs(ctx context.Context, v Viewer, ids []string) ([]product.Review, error) {
+func (s *Store) ReviewsByIDs(ctx context.Context, v product.Viewer, ids []string) ([]product.Review, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+reviewCols+` FROM reviews r
 		WHERE r.id = ANY($3) AND (r.status = 'VISIBLE' OR $1 OR r.author_id = $2)`, v.Staff, v.UserID, ids)
 	if err != nil {
@@ -28,12 +28,6 @@ func (s *Store) ReviewsByIDs(ctx context.Context, v Viewer, ids []string) ([]pro
 		return nil, fmt.Errorf("reviews by ids: %w", err)
 	}
 	return rs, nil
-}
-
-// Viewer is who is asking, for the rows only some may see.
-type Viewer struct {
-	Staff  bool
-	UserID string // "" when anonymous
 }
 
 // The page queries take every request of a batch at once: each parent gets
@@ -61,16 +55,16 @@ ORDER BY k.ord, r.id`
 
 // ReviewPagesByProduct returns one page per request, in request order,
 // where ParentID is a product id.
-func (s *Store) ReviewPagesByProduct(ctx context.Context, v Viewer, reqs []product.PageRequest) ([]product.ReviewPage, error) {
+func (s *Store) ReviewPagesByProduct(ctx context.Context, v product.Viewer, reqs []product.PageRequest) ([]product.ReviewPage, error) {
 	return s.reviewPages(ctx, reviewPagesByProduct, v, reqs)
 }
 
 // ReviewPagesByAuthor is ReviewPagesByProduct for pages of one author's reviews.
-func (s *Store) ReviewPagesByAuthor(ctx context.Context, v Viewer, reqs []product.PageRequest) ([]product.ReviewPage, error) {
+func (s *Store) ReviewPagesByAuthor(ctx context.Context, v product.Viewer, reqs []product.PageRequest) ([]product.ReviewPage, error) {
 	return s.reviewPages(ctx, reviewPagesByAuthor, v, reqs)
 }
 
-func (s *Store) reviewPages(ctx context.Context, query string, v Viewer, reqs []product.PageRequest) ([]product.ReviewPage, error) {
+func (s *Store) reviewPages(ctx context.Context, query string, v product.Viewer, reqs []product.PageRequest) ([]product.ReviewPage, error) {
 	parents := make([]string, len(reqs))
 	afters := make([]string, len(reqs))
 	limits := make([]int32, len(reqs))
@@ -199,7 +193,7 @@ func (s *Store) SetReviewStatus(ctx context.Context, id string, status product.R
 
 // MarkHelpful records userID's helpful vote once; a second vote is a no-op.
 // Hidden reviews take no votes, except from staff.
-func (s *Store) MarkHelpful(ctx context.Context, v Viewer, id string) (product.Review, error) {
+func (s *Store) MarkHelpful(ctx context.Context, v product.Viewer, id string) (product.Review, error) {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var exists bool
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM reviews r WHERE r.id = $1
@@ -233,7 +227,7 @@ func refreshRating(ctx context.Context, tx pgx.Tx, productID string) error {
 }
 
 func (s *Store) review(ctx context.Context, id string) (product.Review, error) {
-	rs, err := s.ReviewsByIDs(ctx, Viewer{Staff: true}, []string{id})
+	rs, err := s.ReviewsByIDs(ctx, product.Viewer{Staff: true}, []string{id})
 	if err != nil {
 		return product.Review{}, err
 	}
