@@ -389,13 +389,6 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	strEnv(getenv("ROUTER_SUPERGRAPH"), &c.Supergraph.Path)
 	strEnv(getenv("ROUTER_JWKS_URL"), &c.JWKSURL)
 	strEnv(getenv("ROUTER_REDIS_URL"), &c.RedisURL)
-	if v := getenv("ROUTER_DEV"); v != "" {
-		dev, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("ROUTER_DEV: want true or false, got %q", v)
-		}
-		c.Dev = dev
-	}
 	if v := getenv("ROUTER_SUPERGRAPH_POLL"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {

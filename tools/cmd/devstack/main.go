@@ -143,8 +143,8 @@ func routerConfig(getenv func(string) string, urls map[string]string, redisURL s
 			return v
 		}
 		switch k {
-		case "ROUTER_DEV":
-			return "true"
+		case "INTROSPECTION_DISABLED", "ROUTER_PLAYGROUND_DISABLED":
+			return "false"
 		case "ROUTER_JWKS_URL":
 			return strings.TrimSuffix(urls[users.Def.Name], "/graphql") + users.JWKSPath
 		case "ROUTER_REDIS_URL":
