@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/myshop/supergraph/router/fieldset"
 )
 
 // Compose merges the subgraphs into a Federation v2 supergraph SDL (join
@@ -88,7 +90,7 @@ func (c *composer) checkFieldSets(s *subgraph) {
 				c.errorf("[KEY_INVALID_FIELDS] subgraph %s: On type %q, for @key(fields: %q): %v (the field should either be added to this subgraph or, if it should not be resolved by this subgraph, added with @external)", s.Name, name, k.fields, err)
 				continue
 			}
-			sel, _ := parseSelection(k.fields)
+			sel, _ := fieldset.Parse(k.fields)
 			s.markUsed(name, sel, used)
 		}
 		for _, f := range t.Fields {
@@ -98,7 +100,7 @@ func (c *composer) checkFieldSets(s *subgraph) {
 				if err := s.checkFieldSet(name, fields); err != nil {
 					c.errorf("[REQUIRES_INVALID_FIELDS] subgraph %s: On field %q, for @requires(fields: %q): %v (if the field is defined in another subgraph, add it to this subgraph with @external)", s.Name, coord, fields, err)
 				} else {
-					sel, _ := parseSelection(fields)
+					sel, _ := fieldset.Parse(fields)
 					s.markUsed(name, sel, used)
 					for _, missing := range s.notExternal(name, sel) {
 						c.errorf("[REQUIRES_FIELDS_MISSING_EXTERNAL] subgraph %s: On field %q, for @requires(fields: %q): field %q should not be part of a @requires since it is already provided by this subgraph (it is not marked @external)", s.Name, coord, fields, missing)
@@ -116,7 +118,7 @@ func (c *composer) checkFieldSets(s *subgraph) {
 						c.errorf("[PROVIDES_INVALID_FIELDS] subgraph %s: On field %q, for @provides(fields: %q): %v (if the field is defined in another subgraph, add it to this subgraph with @external)", s.Name, coord, fields, err)
 						break
 					}
-					sel, _ := parseSelection(fields)
+					sel, _ := fieldset.Parse(fields)
 					s.markUsed(target, sel, used)
 					for _, missing := range s.notExternal(target, sel) {
 						c.errorf("[PROVIDES_FIELDS_MISSING_EXTERNAL] subgraph %s: On field %q, for @provides(fields: %q): field %q should not be part of a @provides since it is already provided by this subgraph (it is not marked @external)", s.Name, coord, fields, missing)
@@ -148,12 +150,12 @@ func (c *composer) checkFieldSets(s *subgraph) {
 
 // markUsed records the fields a valid field set selects, nested ones under
 // the type of their parent field.
-func (s *subgraph) markUsed(typeName string, sel []selectionField, used map[string]bool) {
+func (s *subgraph) markUsed(typeName string, sel []fieldset.Field, used map[string]bool) {
 	t := s.types[typeName]
 	for _, f := range sel {
-		used[typeName+"."+f.name] = true
-		if fd := t.Fields.ForName(f.name); fd != nil && len(f.children) > 0 {
-			s.markUsed(namedType(fd.Type), f.children, used)
+		used[typeName+"."+f.Name] = true
+		if fd := t.Fields.ForName(f.Name); fd != nil && len(f.Children) > 0 {
+			s.markUsed(namedType(fd.Type), f.Children, used)
 		}
 	}
 }
@@ -161,15 +163,15 @@ func (s *subgraph) markUsed(typeName string, sel []selectionField, used map[stri
 // notExternal lists the top-level fields of a valid @requires or @provides
 // selection that this subgraph resolves itself. (Fields nested under an
 // @external field belong to a value the subgraph does not resolve.)
-func (s *subgraph) notExternal(typeName string, sel []selectionField) []string {
+func (s *subgraph) notExternal(typeName string, sel []fieldset.Field) []string {
 	var out []string
 	t := s.types[typeName]
 	for _, f := range sel {
-		if f.name == "__typename" {
+		if f.Name == "__typename" {
 			continue
 		}
-		if fd := t.Fields.ForName(f.name); fd != nil && s.directive(fd.Directives, "external") == nil && !s.externalType(t) {
-			out = append(out, typeName+"."+f.name)
+		if fd := t.Fields.ForName(f.Name); fd != nil && s.directive(fd.Directives, "external") == nil && !s.externalType(t) {
+			out = append(out, typeName+"."+f.Name)
 		}
 	}
 	return out
@@ -204,7 +206,7 @@ func (c *composer) checkUnenforced(s *subgraph, element string, dirs ast.Directi
 }
 
 func (s *subgraph) checkFieldSet(typeName, fields string) error {
-	sel, err := parseSelection(fields)
+	sel, err := fieldset.Parse(fields)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/myshop/supergraph/router/directive"
 )
 
 // Demand control: @cost and @listSize (the IBM GraphQL Cost Directive
@@ -164,29 +166,12 @@ func parseListSize(d *ast.Directive) listSize {
 			ls.assumedSize = &n
 		}
 	}
-	ls.slicingArguments = stringList(d, "slicingArguments")
-	ls.sizedFields = stringList(d, "sizedFields")
+	ls.slicingArguments = directive.Strings(d, "slicingArguments")
+	ls.sizedFields = directive.Strings(d, "sizedFields")
 	if a := d.Arguments.ForName("requireOneSlicingArgument"); a != nil && a.Value != nil && a.Value.Kind == ast.BooleanValue {
 		ls.requireOne = a.Value.Raw == "true"
 	}
 	return ls
-}
-
-// stringList reads a [String!] argument; a single string is a list of one
-// (input coercion).
-func stringList(d *ast.Directive, name string) []string {
-	a := d.Arguments.ForName(name)
-	if a == nil || a.Value == nil {
-		return nil
-	}
-	if a.Value.Kind == ast.StringValue {
-		return []string{a.Value.Raw}
-	}
-	var out []string
-	for _, ch := range a.Value.Children {
-		out = append(out, ch.Value.Raw)
-	}
-	return out
 }
 
 // demandOf merges the @cost and @listSize of one element across the

@@ -10,6 +10,8 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"github.com/myshop/supergraph/router/fieldset"
 )
 
 // Subgraph is one input to composition: its name (used in errors and as the
@@ -271,12 +273,12 @@ func (s *subgraph) keys(t *ast.Definition) []key {
 func (s *subgraph) keyFieldNames(t *ast.Definition) map[string]bool {
 	out := map[string]bool{}
 	for _, k := range s.keys(t) {
-		sel, err := parseSelection(k.fields)
+		sel, err := fieldset.Parse(k.fields)
 		if err != nil {
 			continue
 		}
 		for _, f := range sel {
-			out[f.name] = true
+			out[f.Name] = true
 		}
 	}
 	return out

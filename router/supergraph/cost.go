@@ -5,6 +5,8 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/plan"
+
+	"github.com/myshop/supergraph/router/directive"
 )
 
 // costSpec is the demand-control spec (@cost, @listSize): the router
@@ -67,25 +69,10 @@ func listSizeOf(d *ast.Directive) *plan.FieldListSize {
 	if n, err := strconv.Atoi(argValue(d, "assumedSize")); err == nil {
 		ls.AssumedSize = n
 	}
-	ls.SlicingArguments = stringsArg(d, "slicingArguments")
-	ls.SizedFields = stringsArg(d, "sizedFields")
+	ls.SlicingArguments = directive.Strings(d, "slicingArguments")
+	ls.SizedFields = directive.Strings(d, "sizedFields")
 	if a := d.Arguments.ForName("requireOneSlicingArgument"); a != nil && a.Value != nil && a.Value.Raw == "false" {
 		ls.RequireOneSlicingArgument = false
 	}
 	return ls
-}
-
-func stringsArg(d *ast.Directive, name string) []string {
-	a := d.Arguments.ForName(name)
-	if a == nil || a.Value == nil {
-		return nil
-	}
-	if a.Value.Kind == ast.StringValue {
-		return []string{a.Value.Raw}
-	}
-	var out []string
-	for _, c := range a.Value.Children {
-		out = append(out, c.Value.Raw)
-	}
-	return out
 }

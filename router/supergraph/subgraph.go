@@ -6,6 +6,8 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/engine/plan"
+
+	"github.com/myshop/supergraph/router/fieldset"
 )
 
 // executableLocations are directive locations in operations; definitions of
@@ -113,7 +115,7 @@ func (g *graph) extractComposite(def *ast.Definition, jts []*ast.Directive, gr j
 	}
 	keyFields := map[string]bool{}
 	for _, k := range keys {
-		for _, name := range topLevelFields(k.SelectionSet) {
+		for _, name := range fieldset.TopLevel(k.SelectionSet) {
 			keyFields[name] = true
 		}
 	}

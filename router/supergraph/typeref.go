@@ -7,27 +7,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// topLevelFields returns the outermost field names of a FieldSet such as
-// "id organization { id }".
-func topLevelFields(fieldSet string) []string {
-	toks := strings.Fields(strings.NewReplacer("{", " { ", "}", " } ", ",", " ").Replace(fieldSet))
-	var out []string
-	depth := 0
-	for _, t := range toks {
-		switch t {
-		case "{":
-			depth++
-		case "}":
-			depth--
-		default:
-			if depth == 0 {
-				out = append(out, t)
-			}
-		}
-	}
-	return out
-}
-
 // parseType parses a type reference such as "[String!]!".
 func parseType(s string) (*ast.Type, error) {
 	s = strings.TrimSpace(s)
