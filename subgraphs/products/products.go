@@ -59,7 +59,8 @@ func NewHandler(d subgraph.Deps, v *auth.Verifier) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg, files := openMedia(d, log)
-	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Store: store, Reviews: product.NewReviews(store), Media: files, MediaURL: cfg.BaseURL, Log: log}})
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Catalog: product.NewCatalog(store), Taxonomy: product.NewTaxonomy(store), Reviews: product.NewReviews(store),
+		Images: product.NewImages(store, files, log), MediaURL: cfg.BaseURL}})
 	srv := gqlserver.New(es, d.Log)
 	// uploadProductImage by the GraphQL multipart request spec. The body is
 	// capped a little over the image limit, so a file just over 10 MB gets

@@ -8,7 +8,6 @@ package graph
 import (
 	"context"
 
-	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/products/graph/generated"
@@ -45,19 +44,16 @@ func (r *categoryResolver) Ancestors(ctx context.Context, obj *model.Category) (
 
 // Products is the resolver for the products field.
 func (r *collectionResolver) Products(ctx context.Context, obj *model.Collection, first *int, after *string) (*model.ProductConnection, error) {
-	s := product.Search{CollectionID: obj.ID, Channel: product.DefaultChannel, Sort: product.ByPosition, Staff: product.ViewerOf(ctx).Staff}
-	return searchConnection(ctx, r.Store, s, first, after)
+	s := product.Search{CollectionID: obj.ID, Channel: product.DefaultChannel, Sort: product.ByPosition}
+	return searchConnection(ctx, r.Catalog, s, first, after)
 }
 
 // CreateProduct is the resolver for the createProduct field.
 func (r *mutationResolver) CreateProduct(ctx context.Context, input model.CreateProductInput) (*model.ProductPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
 	in, err := newProduct(input)
 	if err == nil {
 		var p product.Product
-		if p, err = r.Store.CreateProduct(ctx, in); err == nil {
+		if p, err = r.Catalog.CreateProduct(ctx, in); err == nil {
 			return &model.ProductPayload{Product: toProduct(p), Errors: []*model.ProductError{}}, nil
 		}
 	}
@@ -67,13 +63,10 @@ func (r *mutationResolver) CreateProduct(ctx context.Context, input model.Create
 
 // UpdateProduct is the resolver for the updateProduct field.
 func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input model.UpdateProductInput) (*model.ProductPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
 	u, err := productUpdate(input)
 	if err == nil {
 		var p product.Product
-		if p, err = r.Store.UpdateProduct(ctx, id, u); err == nil {
+		if p, err = r.Catalog.UpdateProduct(ctx, id, u); err == nil {
 			return &model.ProductPayload{Product: toProduct(p), Errors: []*model.ProductError{}}, nil
 		}
 	}
@@ -83,13 +76,10 @@ func (r *mutationResolver) UpdateProduct(ctx context.Context, id string, input m
 
 // CreateVariant is the resolver for the createVariant field.
 func (r *mutationResolver) CreateVariant(ctx context.Context, input model.CreateVariantInput) (*model.VariantPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
 	in, err := newVariant(input)
 	if err == nil {
 		var v product.Variant
-		if v, err = r.Store.CreateVariant(ctx, in); err == nil {
+		if v, err = r.Catalog.CreateVariant(ctx, in); err == nil {
 			return &model.VariantPayload{Variant: toVariant(v), Errors: []*model.ProductError{}}, nil
 		}
 	}
@@ -99,15 +89,9 @@ func (r *mutationResolver) CreateVariant(ctx context.Context, input model.Create
 
 // SetVariantPrice is the resolver for the setVariantPrice field.
 func (r *mutationResolver) SetVariantPrice(ctx context.Context, variantID string, channel string, amount *string) (*model.VariantPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	minor, err := channelAmount([]string{"amount"}, channel, amount)
+	v, err := r.Catalog.SetVariantPrice(ctx, variantID, channel, amount)
 	if err == nil {
-		var v product.Variant
-		if v, err = r.Store.SetVariantPrice(ctx, variantID, channel, minor); err == nil {
-			return &model.VariantPayload{Variant: toVariant(v), Errors: []*model.ProductError{}}, nil
-		}
+		return &model.VariantPayload{Variant: toVariant(v), Errors: []*model.ProductError{}}, nil
 	}
 	ps, err := problems(err)
 	return &model.VariantPayload{Errors: ps}, err
@@ -115,15 +99,9 @@ func (r *mutationResolver) SetVariantPrice(ctx context.Context, variantID string
 
 // CreateCategory is the resolver for the createCategory field.
 func (r *mutationResolver) CreateCategory(ctx context.Context, input model.CreateCategoryInput) (*model.CategoryPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	slug, err := nameAndSlug(input.Name, input.Slug)
+	c, err := r.Taxonomy.CreateCategory(ctx, input.Name, input.Slug, deref(input.ParentID))
 	if err == nil {
-		var c product.Category
-		if c, err = r.Store.CreateCategory(ctx, input.Name, slug, deref(input.ParentID)); err == nil {
-			return &model.CategoryPayload{Category: toCategory(c), Errors: []*model.ProductError{}}, nil
-		}
+		return &model.CategoryPayload{Category: toCategory(c), Errors: []*model.ProductError{}}, nil
 	}
 	ps, err := problems(err)
 	return &model.CategoryPayload{Errors: ps}, err
@@ -131,10 +109,7 @@ func (r *mutationResolver) CreateCategory(ctx context.Context, input model.Creat
 
 // MoveCategory is the resolver for the moveCategory field.
 func (r *mutationResolver) MoveCategory(ctx context.Context, id string, parentID *string, position *int) (*model.CategoryPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	c, err := r.Store.MoveCategory(ctx, id, deref(parentID), position)
+	c, err := r.Taxonomy.MoveCategory(ctx, id, deref(parentID), position)
 	if err != nil {
 		ps, err := problems(err)
 		return &model.CategoryPayload{Errors: ps}, err
@@ -144,15 +119,9 @@ func (r *mutationResolver) MoveCategory(ctx context.Context, id string, parentID
 
 // CreateBrand is the resolver for the createBrand field.
 func (r *mutationResolver) CreateBrand(ctx context.Context, input model.CreateBrandInput) (*model.BrandPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	slug, err := nameAndSlug(input.Name, input.Slug)
+	b, err := r.Taxonomy.CreateBrand(ctx, input.Name, input.Slug)
 	if err == nil {
-		var b product.Brand
-		if b, err = r.Store.CreateBrand(ctx, input.Name, slug); err == nil {
-			return &model.BrandPayload{Brand: toBrand(b), Errors: []*model.ProductError{}}, nil
-		}
+		return &model.BrandPayload{Brand: toBrand(b), Errors: []*model.ProductError{}}, nil
 	}
 	ps, err := problems(err)
 	return &model.BrandPayload{Errors: ps}, err
@@ -169,7 +138,7 @@ func (r *productTypeResolver) Attributes(ctx context.Context, obj *model.Product
 
 // Categories is the resolver for the categories field.
 func (r *queryResolver) Categories(ctx context.Context) ([]*model.Category, error) {
-	cs, err := r.Store.RootCategories(ctx)
+	cs, err := r.Taxonomy.RootCategories(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +164,7 @@ func (r *queryResolver) Brands(ctx context.Context, first *int, after *string) (
 	if err != nil {
 		return nil, err
 	}
-	bs, err := r.Store.Brands(ctx, afterID, n)
+	bs, err := r.Taxonomy.Brands(ctx, afterID, n)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +184,7 @@ func (r *queryResolver) Brands(ctx context.Context, first *int, after *string) (
 
 // Collection is the resolver for the collection field.
 func (r *queryResolver) Collection(ctx context.Context, id string) (*model.Collection, error) {
-	c, ok, err := r.Store.CollectionByID(ctx, id)
+	c, ok, err := r.Taxonomy.Collection(ctx, id)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -224,7 +193,7 @@ func (r *queryResolver) Collection(ctx context.Context, id string) (*model.Colle
 
 // ProductTypes is the resolver for the productTypes field.
 func (r *queryResolver) ProductTypes(ctx context.Context) ([]*model.ProductType, error) {
-	ts, err := r.Store.ProductTypes(ctx, nil)
+	ts, err := r.Taxonomy.ProductTypes(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ func (r *entityResolver) FindManyProductByIDs(ctx context.Context, reps []*model
 	for i, rep := range reps {
 		ids[i] = rep.ID
 	}
-	ps, err := r.Store.ProductsByIDs(ctx, product.ViewerOf(ctx).Staff, ids)
+	ps, err := r.Catalog.Products(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (r *entityResolver) FindManyProductVariantByIDs(ctx context.Context, reps [
 	for i, rep := range reps {
 		ids[i] = rep.ID
 	}
-	vs, err := r.Store.VariantsByIDs(ctx, product.ViewerOf(ctx).Staff, ids)
+	vs, err := r.Catalog.Variants(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +45,7 @@ func (r *entityResolver) FindManyReviewByIDs(ctx context.Context, reps []*model.
 	for i, rep := range reps {
 		ids[i] = rep.ID
 	}
-	rs, err := r.Store.ReviewsByIDs(ctx, product.ViewerOf(ctx), ids)
+	rs, err := r.Reviews.ByIDs(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

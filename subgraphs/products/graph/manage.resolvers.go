@@ -8,23 +8,15 @@ package graph
 import (
 	"context"
 
-	"github.com/myshop/supergraph/platform/auth"
-	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
 // CreateCollection is the resolver for the createCollection field.
 func (r *mutationResolver) CreateCollection(ctx context.Context, input model.CreateCollectionInput) (*model.CollectionPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	slug, err := nameAndSlug(input.Name, input.Slug)
+	c, err := r.Taxonomy.CreateCollection(ctx, input.Name, input.Slug)
 	if err == nil {
-		var c product.Collection
-		if c, err = r.Store.CreateCollection(ctx, input.Name, slug); err == nil {
-			return collectionPayload(c), nil
-		}
+		return collectionPayload(c), nil
 	}
 	ps, err := problems(err)
 	return &model.CollectionPayload{Errors: ps}, err
@@ -32,15 +24,9 @@ func (r *mutationResolver) CreateCollection(ctx context.Context, input model.Cre
 
 // UpdateCollection is the resolver for the updateCollection field.
 func (r *mutationResolver) UpdateCollection(ctx context.Context, id string, input model.UpdateCollectionInput) (*model.CollectionPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	err := optionalNameAndSlug(input.Name, input.Slug)
+	c, err := r.Taxonomy.UpdateCollection(ctx, id, input.Name, input.Slug)
 	if err == nil {
-		var c product.Collection
-		if c, err = r.Store.UpdateCollection(ctx, id, input.Name, input.Slug); err == nil {
-			return collectionPayload(c), nil
-		}
+		return collectionPayload(c), nil
 	}
 	ps, err := problems(err)
 	return &model.CollectionPayload{Errors: ps}, err
@@ -48,23 +34,14 @@ func (r *mutationResolver) UpdateCollection(ctx context.Context, id string, inpu
 
 // DeleteCollection is the resolver for the deleteCollection field.
 func (r *mutationResolver) DeleteCollection(ctx context.Context, id string) (*model.DeletePayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	return deletePayload(id, r.Store.DeleteCollection(ctx, id))
+	return deletePayload(id, r.Taxonomy.DeleteCollection(ctx, id))
 }
 
 // AddCollectionProducts is the resolver for the addCollectionProducts field.
 func (r *mutationResolver) AddCollectionProducts(ctx context.Context, collectionID string, productIds []string, position *int) (*model.CollectionPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	err := checkIDList("productIds", productIds)
+	c, err := r.Taxonomy.AddCollectionProducts(ctx, collectionID, productIds, position)
 	if err == nil {
-		var c product.Collection
-		if c, err = r.Store.AddCollectionProducts(ctx, collectionID, productIds, position); err == nil {
-			return collectionPayload(c), nil
-		}
+		return collectionPayload(c), nil
 	}
 	ps, err := problems(err)
 	return &model.CollectionPayload{Errors: ps}, err
@@ -72,15 +49,9 @@ func (r *mutationResolver) AddCollectionProducts(ctx context.Context, collection
 
 // RemoveCollectionProducts is the resolver for the removeCollectionProducts field.
 func (r *mutationResolver) RemoveCollectionProducts(ctx context.Context, collectionID string, productIds []string) (*model.CollectionPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	err := checkIDList("productIds", productIds)
+	c, err := r.Taxonomy.RemoveCollectionProducts(ctx, collectionID, productIds)
 	if err == nil {
-		var c product.Collection
-		if c, err = r.Store.RemoveCollectionProducts(ctx, collectionID, productIds); err == nil {
-			return collectionPayload(c), nil
-		}
+		return collectionPayload(c), nil
 	}
 	ps, err := problems(err)
 	return &model.CollectionPayload{Errors: ps}, err
@@ -88,19 +59,9 @@ func (r *mutationResolver) RemoveCollectionProducts(ctx context.Context, collect
 
 // CreateAttribute is the resolver for the createAttribute field.
 func (r *mutationResolver) CreateAttribute(ctx context.Context, input model.CreateAttributeInput) (*model.AttributePayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	slug, err := nameAndSlug(input.Name, input.Slug)
+	a, err := r.Taxonomy.CreateAttribute(ctx, input.Name, input.Slug, product.AttributeKind(input.Kind), input.Choices)
 	if err == nil {
-		err = product.CheckAttribute([]string{"input"}, product.AttributeKind(input.Kind), input.Choices)
-	}
-	if err == nil {
-		var a product.Attribute
-		in := product.Attribute{Name: input.Name, Slug: slug, Kind: product.AttributeKind(input.Kind), Choices: input.Choices}
-		if a, err = r.Store.CreateAttribute(ctx, in); err == nil {
-			return &model.AttributePayload{Attribute: toAttribute(a), Errors: []*model.ProductError{}}, nil
-		}
+		return &model.AttributePayload{Attribute: toAttribute(a), Errors: []*model.ProductError{}}, nil
 	}
 	ps, err := problems(err)
 	return &model.AttributePayload{Errors: ps}, err
@@ -108,15 +69,9 @@ func (r *mutationResolver) CreateAttribute(ctx context.Context, input model.Crea
 
 // UpdateAttribute is the resolver for the updateAttribute field.
 func (r *mutationResolver) UpdateAttribute(ctx context.Context, id string, input model.UpdateAttributeInput) (*model.AttributePayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	err := optionalNameAndSlug(input.Name, input.Slug)
+	a, err := r.Taxonomy.UpdateAttribute(ctx, id, input.Name, input.Slug, input.Choices)
 	if err == nil {
-		var a product.Attribute
-		if a, err = r.Store.UpdateAttribute(ctx, id, input.Name, input.Slug, input.Choices); err == nil {
-			return &model.AttributePayload{Attribute: toAttribute(a), Errors: []*model.ProductError{}}, nil
-		}
+		return &model.AttributePayload{Attribute: toAttribute(a), Errors: []*model.ProductError{}}, nil
 	}
 	ps, err := problems(err)
 	return &model.AttributePayload{Errors: ps}, err
@@ -124,26 +79,14 @@ func (r *mutationResolver) UpdateAttribute(ctx context.Context, id string, input
 
 // DeleteAttribute is the resolver for the deleteAttribute field.
 func (r *mutationResolver) DeleteAttribute(ctx context.Context, id string) (*model.DeletePayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	return deletePayload(id, r.Store.DeleteAttribute(ctx, id))
+	return deletePayload(id, r.Taxonomy.DeleteAttribute(ctx, id))
 }
 
 // CreateProductType is the resolver for the createProductType field.
 func (r *mutationResolver) CreateProductType(ctx context.Context, input model.CreateProductTypeInput) (*model.ProductTypePayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	err := requiredName(input.Name)
+	t, err := r.Taxonomy.CreateProductType(ctx, input.Name, input.AttributeIds)
 	if err == nil {
-		err = checkIDList("attributeIds", input.AttributeIds)
-	}
-	if err == nil {
-		var t product.ProductType
-		if t, err = r.Store.CreateProductType(ctx, input.Name, input.AttributeIds); err == nil {
-			return productTypePayload(t), nil
-		}
+		return productTypePayload(t), nil
 	}
 	ps, err := problems(err)
 	return &model.ProductTypePayload{Errors: ps}, err
@@ -151,25 +94,9 @@ func (r *mutationResolver) CreateProductType(ctx context.Context, input model.Cr
 
 // UpdateProductType is the resolver for the updateProductType field.
 func (r *mutationResolver) UpdateProductType(ctx context.Context, id string, input model.UpdateProductTypeInput) (*model.ProductTypePayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	var err error
-	if input.Name == nil {
-		// Nothing to change: answer with the type as it is.
-		var ts []product.ProductType
-		if ts, err = r.Store.ProductTypes(ctx, []string{id}); err == nil {
-			if len(ts) == 0 {
-				err = errs.Problemf([]string{"id"}, product.NotFound, "no product type %s", id)
-			} else {
-				return productTypePayload(ts[0]), nil
-			}
-		}
-	} else if err = requiredName(*input.Name); err == nil {
-		var t product.ProductType
-		if t, err = r.Store.UpdateProductType(ctx, id, *input.Name); err == nil {
-			return productTypePayload(t), nil
-		}
+	t, err := r.Taxonomy.UpdateProductType(ctx, id, input.Name)
+	if err == nil {
+		return productTypePayload(t), nil
 	}
 	ps, err := problems(err)
 	return &model.ProductTypePayload{Errors: ps}, err
@@ -177,23 +104,14 @@ func (r *mutationResolver) UpdateProductType(ctx context.Context, id string, inp
 
 // DeleteProductType is the resolver for the deleteProductType field.
 func (r *mutationResolver) DeleteProductType(ctx context.Context, id string) (*model.DeletePayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	return deletePayload(id, r.Store.DeleteProductType(ctx, id))
+	return deletePayload(id, r.Taxonomy.DeleteProductType(ctx, id))
 }
 
 // AssignProductTypeAttributes is the resolver for the assignProductTypeAttributes field.
 func (r *mutationResolver) AssignProductTypeAttributes(ctx context.Context, productTypeID string, attributeIds []string) (*model.ProductTypePayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	err := checkIDList("attributeIds", attributeIds)
+	t, err := r.Taxonomy.AssignAttributes(ctx, productTypeID, attributeIds)
 	if err == nil {
-		var t product.ProductType
-		if t, err = r.Store.AssignAttributes(ctx, productTypeID, attributeIds); err == nil {
-			return productTypePayload(t), nil
-		}
+		return productTypePayload(t), nil
 	}
 	ps, err := problems(err)
 	return &model.ProductTypePayload{Errors: ps}, err
@@ -201,15 +119,9 @@ func (r *mutationResolver) AssignProductTypeAttributes(ctx context.Context, prod
 
 // UnassignProductTypeAttributes is the resolver for the unassignProductTypeAttributes field.
 func (r *mutationResolver) UnassignProductTypeAttributes(ctx context.Context, productTypeID string, attributeIds []string) (*model.ProductTypePayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	err := checkIDList("attributeIds", attributeIds)
+	t, err := r.Taxonomy.UnassignAttributes(ctx, productTypeID, attributeIds)
 	if err == nil {
-		var t product.ProductType
-		if t, err = r.Store.UnassignAttributes(ctx, productTypeID, attributeIds); err == nil {
-			return productTypePayload(t), nil
-		}
+		return productTypePayload(t), nil
 	}
 	ps, err := problems(err)
 	return &model.ProductTypePayload{Errors: ps}, err
@@ -217,22 +129,13 @@ func (r *mutationResolver) UnassignProductTypeAttributes(ctx context.Context, pr
 
 // SetProductAttributeValues is the resolver for the setProductAttributeValues field.
 func (r *mutationResolver) SetProductAttributeValues(ctx context.Context, productID string, values []*model.AttributeValueInput, remove []string) (*model.ProductPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
+	in := make([]product.AttributeInput, len(values))
+	for i, v := range values {
+		in[i] = product.AttributeInput{Slug: v.Slug, Value: v.Value}
 	}
-	var err error
-	if len(values)+len(remove) > maxIDList {
-		err = errs.Problemf([]string{"values"}, product.Invalid, "at most %d values and removals at once", maxIDList)
-	}
+	p, err := r.Catalog.SetAttributeValues(ctx, productID, in, remove)
 	if err == nil {
-		in := make([]product.AttributeInput, len(values))
-		for i, v := range values {
-			in[i] = product.AttributeInput{Slug: v.Slug, Value: v.Value}
-		}
-		var p product.Product
-		if p, err = r.Store.SetAttributeValues(ctx, productID, in, remove); err == nil {
-			return &model.ProductPayload{Product: toProduct(p), Errors: []*model.ProductError{}}, nil
-		}
+		return &model.ProductPayload{Product: toProduct(p), Errors: []*model.ProductError{}}, nil
 	}
 	ps, err := problems(err)
 	return &model.ProductPayload{Errors: ps}, err

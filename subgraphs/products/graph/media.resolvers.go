@@ -7,22 +7,17 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
 // CreateProductImageUpload is the resolver for the createProductImageUpload field.
 func (r *mutationResolver) CreateProductImageUpload(ctx context.Context, productID string, filename string, contentType string, size int) (*model.ProductImageUploadPayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	u, err := r.createUpload(ctx, productID, filename, contentType, size)
+	u, signed, err := r.Images.CreateUpload(ctx, productID, filename, contentType, size)
 	if err == nil {
-		return &model.ProductImageUploadPayload{Upload: u, Errors: []*model.ProductError{}}, nil
+		return &model.ProductImageUploadPayload{Upload: toUpload(u, signed), Errors: []*model.ProductError{}}, nil
 	}
 	ps, err := problems(err)
 	return &model.ProductImageUploadPayload{Errors: ps}, err
@@ -30,10 +25,7 @@ func (r *mutationResolver) CreateProductImageUpload(ctx context.Context, product
 
 // ConfirmProductImageUpload is the resolver for the confirmProductImageUpload field.
 func (r *mutationResolver) ConfirmProductImageUpload(ctx context.Context, uploadID string, alt *string) (*model.ProductImagePayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	img, err := r.confirmUpload(ctx, uploadID, deref(alt))
+	img, err := r.Images.ConfirmUpload(ctx, uploadID, deref(alt))
 	if err == nil {
 		return &model.ProductImagePayload{Image: r.toImage(img), Errors: []*model.ProductError{}}, nil
 	}
@@ -43,14 +35,7 @@ func (r *mutationResolver) ConfirmProductImageUpload(ctx context.Context, upload
 
 // UpdateProductImage is the resolver for the updateProductImage field.
 func (r *mutationResolver) UpdateProductImage(ctx context.Context, id string, alt *string, position *int) (*model.ProductImagePayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	if alt != nil && len(*alt) > product.MaxAltLength {
-		return &model.ProductImagePayload{Errors: []*model.ProductError{{Field: []string{"alt"}, Code: model.ProductErrorCode(product.Invalid),
-			Message: fmt.Sprintf("alt may be at most %d characters", product.MaxAltLength)}}}, nil
-	}
-	img, err := r.Store.UpdateImage(ctx, id, product.ImageUpdate{Alt: alt, Position: position})
+	img, err := r.Images.Update(ctx, id, product.ImageUpdate{Alt: alt, Position: position})
 	if err == nil {
 		return &model.ProductImagePayload{Image: r.toImage(img), Errors: []*model.ProductError{}}, nil
 	}
@@ -60,12 +45,8 @@ func (r *mutationResolver) UpdateProductImage(ctx context.Context, id string, al
 
 // DeleteProductImage is the resolver for the deleteProductImage field.
 func (r *mutationResolver) DeleteProductImage(ctx context.Context, id string) (*model.DeleteProductImagePayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	img, err := r.Store.DeleteImage(ctx, id)
+	img, err := r.Images.Delete(ctx, id)
 	if err == nil {
-		r.deleteObjects(ctx, img.Keys()...)
 		return &model.DeleteProductImagePayload{DeletedImageID: &img.ID, Errors: []*model.ProductError{}}, nil
 	}
 	ps, err := problems(err)
@@ -74,10 +55,7 @@ func (r *mutationResolver) DeleteProductImage(ctx context.Context, id string) (*
 
 // UploadProductImage is the resolver for the uploadProductImage field.
 func (r *mutationResolver) UploadProductImage(ctx context.Context, productID string, file graphql.Upload, alt *string) (*model.ProductImagePayload, error) {
-	if _, err := auth.Require(ctx, product.ManageProducts); err != nil {
-		return nil, err
-	}
-	img, err := r.uploadMultipart(ctx, productID, file, deref(alt))
+	img, err := r.Images.Upload(ctx, productID, file.File, file.Size, deref(alt))
 	if err == nil {
 		return &model.ProductImagePayload{Image: r.toImage(img), Errors: []*model.ProductError{}}, nil
 	}

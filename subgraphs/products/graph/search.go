@@ -11,14 +11,13 @@ import (
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
-	"github.com/myshop/supergraph/subgraphs/products/postgres"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
 // parseSearch checks the products arguments and turns them into a Search.
 // Bad input is BAD_USER_INPUT: the client must fix the query.
 func parseSearch(ctx context.Context, text *string, where *model.ProductWhere, sortBy *model.ProductSort, channel *string) (product.Search, error) {
-	s := product.Search{Text: deref(text), Channel: deref(channel), Staff: product.ViewerOf(ctx).Staff, Sort: product.ByID}
+	s := product.Search{Text: deref(text), Channel: deref(channel), Sort: product.ByID}
 	if utf8.RuneCountInString(s.Text) > product.MaxSearchLen {
 		return s, errs.New(errs.Invalid, "search is longer than %d characters", product.MaxSearchLen)
 	}
@@ -101,7 +100,7 @@ func encodeSearchCursor(s product.Search, k product.SortKey) string {
 
 // searchConnection runs one page of a search; totalCount and facets are
 // left to their resolvers, so they cost nothing unless selected.
-func searchConnection(ctx context.Context, store *postgres.Store, s product.Search, first *int, after *string) (*model.ProductConnection, error) {
+func searchConnection(ctx context.Context, catalog *product.Catalog, s product.Search, first *int, after *string) (*model.ProductConnection, error) {
 	n, err := cursor.PageSize(first, 20)
 	if err != nil {
 		return nil, err
@@ -112,7 +111,7 @@ func searchConnection(ctx context.Context, store *postgres.Store, s product.Sear
 	}
 	// totalCount and facets, when selected, come from the page's own
 	// statement: the matches are found once instead of three times.
-	var want postgres.Want
+	var want product.Want
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
 		switch f.Name {
 		case "totalCount":
@@ -121,7 +120,7 @@ func searchConnection(ctx context.Context, store *postgres.Store, s product.Sear
 			want.Facets = true
 		}
 	}
-	page, err := store.SearchAll(ctx, s, key, n, want)
+	page, s, err := catalog.Search(ctx, s, key, n, want)
 	if err != nil {
 		return nil, err
 	}

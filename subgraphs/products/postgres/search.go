@@ -109,18 +109,13 @@ func sortKey(f product.SortField, rank string) (string, string) {
 	}
 }
 
-// Want says which of a search's aggregates the caller will read, so they
-// are computed in the statement that finds the page: one pass over the
-// matches instead of one per aggregate.
-type Want struct{ Count, Facets bool }
-
 // pageStatement is the SQL for a page of first products after the key
 // after, and, when want asks, the total count and the facets of all the
 // matches (not just those after the cursor). The matches are found once,
 // in a materialised CTE that the page, the count and every facet read.
 // With no aggregates wanted there is no CTE, so a sort with an index
 // (price, name, created) can stop after first+1 rows.
-func pageStatement(in product.Search, after *product.SortKey, first int, want Want) (string, []any) {
+func pageStatement(in product.Search, after *product.SortKey, first int, want product.Want) (string, []any) {
 	q := buildSearch(in)
 	op, dir := ">", "ASC"
 	if in.Desc {
@@ -192,7 +187,7 @@ func priceBounds(in product.Search) []int64 {
 // from the start), in the search's order with the id breaking ties, and
 // the count and facets of all matches when want asks for them, in one
 // statement.
-func (s *Store) SearchAll(ctx context.Context, in product.Search, after *product.SortKey, first int, want Want) (product.SearchPage, error) {
+func (s *Store) SearchAll(ctx context.Context, in product.Search, after *product.SortKey, first int, want product.Want) (product.SearchPage, error) {
 	sql, args := pageStatement(in, after, first, want)
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
@@ -259,7 +254,7 @@ func (r *pageRow) found() (product.Found, bool) {
 
 // Search returns a page with no aggregates.
 func (s *Store) Search(ctx context.Context, in product.Search, after *product.SortKey, first int) (product.SearchPage, error) {
-	return s.SearchAll(ctx, in, after, first, Want{})
+	return s.SearchAll(ctx, in, after, first, product.Want{})
 }
 
 // SearchCount is how many products match.
@@ -276,7 +271,7 @@ func (s *Store) SearchCount(ctx context.Context, in product.Search) (int, error)
 // SearchFacets counts the matches per category, brand, choice or boolean
 // attribute value and price band, in one statement.
 func (s *Store) SearchFacets(ctx context.Context, in product.Search) (product.Facets, error) {
-	page, err := s.SearchAll(ctx, in, nil, 0, Want{Facets: true})
+	page, err := s.SearchAll(ctx, in, nil, 0, product.Want{Facets: true})
 	if err != nil {
 		return product.Facets{}, fmt.Errorf("facets: %w", err)
 	}
@@ -350,7 +345,7 @@ func normalizeTimes(p product.Product) product.Product {
 // them, so use it only where that is fine.
 func (s *Store) ExplainSearch(ctx context.Context, in product.Search, first int) (map[string]string, error) {
 	out := map[string]string{}
-	for name, want := range map[string]Want{"search": {Count: true, Facets: true}, "page": {}} {
+	for name, want := range map[string]product.Want{"search": {Count: true, Facets: true}, "page": {}} {
 		sql, args := pageStatement(in, nil, first, want)
 		rows, err := s.pool.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS) `+sql, args...)
 		if err != nil {

@@ -23,8 +23,9 @@ func ViewerOf(ctx context.Context) Viewer {
 	return Viewer{Staff: c.HasScope(ManageProducts), UserID: c.UserID()}
 }
 
-// ReviewStore is what the reviews use cases write.
+// ReviewStore is what the reviews use cases read and write.
 type ReviewStore interface {
+	ReviewsByIDs(ctx context.Context, v Viewer, ids []string) ([]Review, error)
 	CreateReview(ctx context.Context, authorID, productID string, rating int, title, body string) (Review, error)
 	UpdateReview(ctx context.Context, authorID, id string, in ReviewInput) (Review, error)
 	SetReviewStatus(ctx context.Context, id string, status ReviewStatus) (Review, error)
@@ -92,4 +93,9 @@ func (r *Reviews) MarkHelpful(ctx context.Context, id string) (Review, error) {
 		return Review{}, err
 	}
 	return r.store.MarkHelpful(ctx, ViewerOf(ctx), id)
+}
+
+// ByIDs are the reviews of ids the caller may see, in no order.
+func (r *Reviews) ByIDs(ctx context.Context, ids []string) ([]Review, error) {
+	return r.store.ReviewsByIDs(ctx, ViewerOf(ctx), ids)
 }
