@@ -32,15 +32,16 @@ var Def = subgraph.Def{
 }
 
 // Service builds the service from the subgraph's settings:
-// NOTIFICATIONS_SMTP_ADDR (host:port; unset: the development outbox, read
-// with staffNotifications and myNotifications), NOTIFICATIONS_FROM,
+// NOTIFICATIONS_SMTP_ADDR (host:port), NOTIFICATIONS_FROM,
 // NOTIFICATIONS_STAFF_EMAIL, NOTIFICATIONS_UNSUBSCRIBE_SECRET, SHOP_URL,
 // and NOTIFICATIONS_SMS_URL / NOTIFICATIONS_PUSH_URL with
-// NOTIFICATIONS_PROVIDER_KEY for the HTTP providers.
+// NOTIFICATIONS_PROVIDER_KEY for the HTTP providers. A channel with no
+// provider keeps its messages in the development outbox as CAPTURED, read
+// at DevOutboxPath: nothing claims to be sent that was not.
 func Service(d subgraph.Deps) *notify.Service {
 	get := func(k string) string { return d.Setting(k, "") }
 	or := d.Setting
-	senders := map[notify.Channel]notify.Sender{notify.Email: channel.Outbox{}}
+	senders := map[notify.Channel]notify.Sender{}
 	if addr := get("NOTIFICATIONS_SMTP_ADDR"); addr != "" {
 		senders[notify.Email] = channel.SMTP{Addr: addr, From: or("NOTIFICATIONS_FROM", "MyShop <shop@myshop.local>")}
 	}
@@ -49,8 +50,6 @@ func Service(d subgraph.Deps) *notify.Service {
 	}
 	if u := get("NOTIFICATIONS_PUSH_URL"); u != "" {
 		senders[notify.Push] = channel.HTTP{URL: u, APIKey: get("NOTIFICATIONS_PROVIDER_KEY")}
-	} else {
-		senders[notify.Push] = channel.Outbox{}
 	}
 	return notify.NewService(postgres.New(d.Pool), senders, notify.ConfigFrom(d.Setting), ids.New)
 }
@@ -62,6 +61,9 @@ func Run(ctx context.Context, d subgraph.Deps) {
 	// pending, it or another member picks up again.
 	host, _ := os.Hostname()
 	consumer := events.NewConsumer(d.Redis, d.RedisPrefix, "notifications", host, d.Log)
+	if ch := svc.Capturing(); len(ch) > 0 {
+		d.Log.Warn("no provider configured: these channels' messages stay in the development outbox", "channels", ch, "page", DevOutboxPath)
+	}
 	go svc.RunDelivery(ctx, time.Second, func(err error) { d.Log.Error("notifications delivery", "err", err) })
 	if err := consumer.Run(ctx, svc.Handle); err != nil {
 		d.Log.Error("notifications consumer", "err", err)
@@ -77,5 +79,6 @@ func Handler(d subgraph.Deps) http.Handler {
 	mux.Handle("/graphql", subgraph.Authenticated(d, gqlserver.New(es, d.Log)))
 	secret := d.Setting("NOTIFICATIONS_CALLBACK_SECRET", "dev-only-callback-secret")
 	mux.Handle("POST "+CallbackPath, callbackHandler(store, secret, d.Log))
+	mux.Handle("GET "+DevOutboxPath, devOutboxHandler(store, d.Log))
 	return mux
 }

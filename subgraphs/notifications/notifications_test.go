@@ -42,15 +42,21 @@ type env struct {
 	mail     *smtptest.Server
 }
 
+// noProvider as newEnv's smtpAddr configures no email provider.
+const noProvider = "none"
+
 func newEnv(t *testing.T, smtpAddr string) *env {
 	t.Helper()
 	pool := pgtest.NewPool(t, pgstore.Migrations)
 	rdb, prefix := redistest.New(t)
 	issuer := authtest.New(t)
 	e := &env{pool: pool, rdb: rdb, prefix: prefix, tokens: issuer}
-	if smtpAddr == "" {
+	switch smtpAddr {
+	case "":
 		e.mail = smtptest.New(t)
 		smtpAddr = e.mail.Addr
+	case noProvider:
+		smtpAddr = ""
 	}
 	cfg := map[string]string{"NOTIFICATIONS_SMTP_ADDR": smtpAddr, "NOTIFICATIONS_STAFF_EMAIL": "ops@shop.example"}
 	d := subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Redis: rdb, RedisPrefix: prefix,
@@ -248,7 +254,7 @@ func TestOrderStatusMessages(t *testing.T) {
 	e.drain(t)
 	resp := gqltest.DoAs(t, e.h, e.tokens.Token("usr_1"), `{ myNotifications { eventType channel subject bodyText status } }`, nil)
 	gqltest.JSONEq(t, resp.Data, `{"myNotifications":[
-		{"eventType":"order.status_changed","channel":"PUSH","subject":"","bodyText":"Order 1001 is now SHIPPED","status":"SENT"},
+		{"eventType":"order.status_changed","channel":"PUSH","subject":"","bodyText":"Order 1001 is now SHIPPED","status":"CAPTURED"},
 		{"eventType":"order.status_changed","channel":"EMAIL","subject":"Order 1001: SHIPPED","bodyText":"Hello Ada,\n\nyour order 1001 is now SHIPPED.\n\nManage emails: `+e.svc.UnsubscribeURL("usr_1", notify.Orders, notify.Email)+`\n","status":"SENT"},
 		{"eventType":"user.email_verification_requested","channel":"EMAIL","subject":"Confirm your email","bodyText":"Hello Ada,\n\nconfirm your email with this code: t\nIt is valid until x.\n","status":"SENT"}]}`)
 }
@@ -285,4 +291,27 @@ func TestDeliveryCallbacks(t *testing.T) {
 	}
 	resp := gqltest.DoAs(t, e.h, e.tokens.Token("usr_1"), `{ myNotifications { status history { status } } }`, nil)
 	gqltest.JSONEq(t, resp.Data, `{"myNotifications":[{"status":"OPENED","history":[{"status":"QUEUED"},{"status":"SENT"},{"status":"DELIVERED"},{"status":"OPENED"}]}]}`)
+}
+
+// With no provider configured nothing claims to be sent: the messages are
+// CAPTURED in the development outbox and readable on its page.
+func TestNoProviderCapturesInTheDevelopmentOutbox(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, noProvider)
+	e.publish(t, "evt_1", "user.password_reset_requested", map[string]any{"userId": "usr_1", "email": "ada@example.com", "name": "Ada <script>", "token": "tok123", "expiresAt": "soon"})
+	e.drain(t)
+	resp := gqltest.DoAs(t, e.h, e.tokens.Token("usr_1"), `{ myNotifications { status lastError history { status } } }`, nil)
+	gqltest.JSONEq(t, resp.Data, `{"myNotifications":[{"status":"CAPTURED","lastError":"no email provider configured: kept in the development outbox","history":[{"status":"QUEUED"},{"status":"CAPTURED"}]}]}`)
+
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, notifications.DevOutboxPath, nil))
+	page := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(page, "Reset your password") || !strings.Contains(page, "tok123") ||
+		!strings.Contains(page, "ada@example.com") || strings.Contains(page, "<script>") {
+		t.Fatalf("outbox page %d:\n%s", rec.Code, page)
+	}
+	stats := gqltest.DoAs(t, e.h, e.tokens.Token("usr_staff", notify.ManageNotifications), `{ notificationStats { status count } }`, nil)
+	if !strings.Contains(string(stats.Data), `{"status":"CAPTURED","count":1}`) || !strings.Contains(string(stats.Data), `{"status":"SENT","count":0}`) {
+		t.Fatalf("stats: %s", stats.Data)
+	}
 }

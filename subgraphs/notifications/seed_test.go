@@ -149,10 +149,12 @@ func TestSeedWritesTheWorldsMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range stats.NotificationStats {
-		if s.Status != "QUEUED" && s.Count == 0 {
+		// The demo world's messages went through providers: none waits,
+		// none was captured for want of one.
+		if s.Status != "QUEUED" && s.Status != "CAPTURED" && s.Count == 0 {
 			t.Errorf("no %s message: %+v", s.Status, stats.NotificationStats)
 		}
-		if s.Status == "QUEUED" && s.Count != 0 {
+		if (s.Status == "QUEUED" || s.Status == "CAPTURED") && s.Count != 0 {
 			t.Errorf("%d seeded messages are queued: the delivery worker would send them now", s.Count)
 		}
 	}

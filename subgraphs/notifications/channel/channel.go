@@ -1,6 +1,6 @@
-// Package channel holds the senders of notifications: email over SMTP, a
-// development outbox that keeps email in the database only, and an HTTP
-// adapter for SMS and push providers.
+// Package channel holds the senders of notifications: email over SMTP and
+// an HTTP adapter for SMS and push providers. A channel with no sender
+// keeps its messages in the development outbox (notify.Captured).
 package channel
 
 import (
@@ -112,14 +112,6 @@ func messageID(from string) string {
 	}
 	return "<" + hex.EncodeToString(b) + "@" + domain + ">"
 }
-
-// Outbox is the development sender: the message is already stored, so
-// "sending" it only marks it sent; developers read it with the devMailbox
-// query in the playground.
-type Outbox struct{}
-
-// Send accepts every message.
-func (Outbox) Send(context.Context, notify.Message) (string, error) { return "dev-outbox", nil }
 
 // HTTP posts messages as JSON to an SMS or push provider's endpoint.
 type HTTP struct {

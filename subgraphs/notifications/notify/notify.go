@@ -108,7 +108,9 @@ type Status string
 
 // Statuses: QUEUED until sent; SENT when the provider took it; DELIVERED,
 // OPENED or BOUNCED when its callback says so; FAILED after MaxAttempts
-// (the dead letter); SUPPRESSED when the recipient opted out.
+// (the dead letter); SUPPRESSED when the recipient opted out; CAPTURED
+// when no provider is configured for the channel: the message stays in the
+// development outbox, where developers read it, and never leaves the machine.
 const (
 	Queued     Status = "QUEUED"
 	Sent       Status = "SENT"
@@ -117,6 +119,7 @@ const (
 	Failed     Status = "FAILED"
 	Bounced    Status = "BOUNCED"
 	Suppressed Status = "SUPPRESSED"
+	Captured   Status = "CAPTURED"
 )
 
 // StatusChange is one entry of a message's history.

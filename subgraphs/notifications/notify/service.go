@@ -195,7 +195,8 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 	for _, m := range ms {
 		sender, ok := s.senders[m.Channel]
 		if !ok {
-			if err := s.store.Record(ctx, m.ID, Failed, time.Time{}, "no sender for "+string(m.Channel), ""); err != nil {
+			detail := "no " + strings.ToLower(string(m.Channel)) + " provider configured: kept in the development outbox"
+			if err := s.store.Record(ctx, m.ID, Captured, time.Time{}, detail, ""); err != nil {
 				return 0, err
 			}
 			continue
@@ -354,6 +355,18 @@ func (s *Service) Templates(ctx context.Context) ([]Template, error) {
 		return nil, err
 	}
 	return s.store.Templates(ctx)
+}
+
+// Capturing lists the channels with no provider, whose messages go to the
+// development outbox.
+func (s *Service) Capturing() []Channel {
+	var out []Channel
+	for _, ch := range []Channel{Email, SMS, Push} {
+		if _, ok := s.senders[ch]; !ok {
+			out = append(out, ch)
+		}
+	}
+	return out
 }
 
 // Stats count the messages by status, for staff who manage notifications.

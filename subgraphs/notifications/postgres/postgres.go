@@ -310,3 +310,17 @@ func (s *Store) Callback(ctx context.Context, ref string, status notify.Status, 
 	}
 	return found, nil
 }
+
+// Captured lists the development outbox: messages no provider took,
+// newest first.
+func (s *Store) Captured(ctx context.Context, limit int) ([]notify.Message, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+messageColumns+` FROM messages WHERE status = 'CAPTURED' ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("captured: %w", err)
+	}
+	ms, err := pgx.CollectRows(rows, scanMessage)
+	if err != nil {
+		return nil, fmt.Errorf("captured: %w", err)
+	}
+	return ms, nil
+}

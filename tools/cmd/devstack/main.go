@@ -15,6 +15,8 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -31,6 +33,7 @@ import (
 	"github.com/myshop/supergraph/router"
 	"github.com/myshop/supergraph/router/config"
 	"github.com/myshop/supergraph/subgraphs/inventory"
+	"github.com/myshop/supergraph/subgraphs/notifications"
 	"github.com/myshop/supergraph/subgraphs/payments"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 	"github.com/myshop/supergraph/subgraphs/products"
@@ -110,10 +113,11 @@ func run(ctx context.Context, env func(string) string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("router: listen: %w", err)
 	}
-	g.Go(func() error { return rt.Serve(ctx, ln, withShop(rt)) })
+	g.Go(func() error { return rt.Serve(ctx, ln, withDevOutbox(withShop(rt), urls[notifications.Def.Name])) })
 
 	fmt.Fprintf(stdout, "\nMyShop Supergraph is up: http://%s/graphql  (Ctrl-C stops it)\n", ln.Addr())
 	fmt.Fprintf(stdout, "  storefront demo:        http://%s%s\n", ln.Addr(), shop.Prefix)
+	fmt.Fprintf(stdout, "  development outbox:     http://%s%s  (messages of channels with no provider)\n", ln.Addr(), notifications.DevOutboxPath)
 	for _, d := range subgraphs {
 		fmt.Fprintf(stdout, "  subgraph %-14s %s\n", d.Name, urls[d.Name])
 	}
@@ -176,6 +180,22 @@ func withShop(router http.Handler) http.Handler {
 	mux.Handle(shop.Prefix, spa)
 	mux.Handle(strings.TrimSuffix(shop.Prefix, "/"), spa)
 	mux.Handle("/", router)
+	return mux
+}
+
+// withDevOutbox serves the notifications subgraph's development outbox
+// (its mail catcher) at the same path beside the router, so `make run`
+// shows captured messages on the one origin it prints. Only devstack does
+// this: the page holds one-time codes, and a deployed router never routes
+// to it.
+func withDevOutbox(next http.Handler, notificationsURL string) http.Handler {
+	target, err := url.Parse(strings.TrimSuffix(notificationsURL, "/graphql"))
+	if notificationsURL == "" || err != nil {
+		return next
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET "+notifications.DevOutboxPath, httputil.NewSingleHostReverseProxy(target))
+	mux.Handle("/", next)
 	return mux
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/myshop/supergraph/router/supergraph"
 	"github.com/myshop/supergraph/subgraphs/all"
+	"github.com/myshop/supergraph/subgraphs/notifications"
 	"github.com/myshop/supergraph/subgraphs/platform/pgtest"
 	"github.com/myshop/supergraph/subgraphs/platform/redistest"
 	userstore "github.com/myshop/supergraph/subgraphs/users/postgres"
@@ -55,6 +56,18 @@ func TestMakeRunServes(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
 			t.Errorf("/health: %d", resp.StatusCode)
+		}
+	})
+
+	t.Run("development outbox beside the router", func(t *testing.T) {
+		resp, err := http.Get(base + notifications.DevOutboxPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "Development outbox") {
+			t.Errorf("%s: %d %.200s", notifications.DevOutboxPath, resp.StatusCode, body)
 		}
 	})
 

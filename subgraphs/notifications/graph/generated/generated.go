@@ -177,7 +177,7 @@ type Query {
   notificationTemplates: [NotificationTemplate!]! @requiresScopes(scopes: [["MANAGE_NOTIFICATIONS"]])
   "Messages by delivery status."
   notificationStats: [NotificationStat!]! @requiresScopes(scopes: [["MANAGE_NOTIFICATIONS"]])
-  "Messages to staff (low stock and the like), newest first; in development also where every email can be read."
+  "Messages to staff (low stock and the like), newest first."
   staffNotifications(first: Int = 20): [Notification!]! @listSize(slicingArguments: ["first"]) @requiresScopes(scopes: [["MANAGE_NOTIFICATIONS"]])
   "Event types that send notifications, with the variables their templates may use."
   notificationEventTypes: [NotificationEventType!]! @requiresScopes(scopes: [["MANAGE_NOTIFICATIONS"]])
@@ -214,6 +214,8 @@ enum NotificationStatus {
   FAILED
   BOUNCED
   SUPPRESSED
+  "No provider is configured for the channel: kept in the development outbox, never sent."
+  CAPTURED
 }
 
 type Notification {

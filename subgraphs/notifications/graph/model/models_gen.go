@@ -203,6 +203,8 @@ const (
 	NotificationStatusFailed     NotificationStatus = "FAILED"
 	NotificationStatusBounced    NotificationStatus = "BOUNCED"
 	NotificationStatusSuppressed NotificationStatus = "SUPPRESSED"
+	// No provider is configured for the channel: kept in the development outbox, never sent.
+	NotificationStatusCaptured NotificationStatus = "CAPTURED"
 )
 
 var AllNotificationStatus = []NotificationStatus{
@@ -213,11 +215,12 @@ var AllNotificationStatus = []NotificationStatus{
 	NotificationStatusFailed,
 	NotificationStatusBounced,
 	NotificationStatusSuppressed,
+	NotificationStatusCaptured,
 }
 
 func (e NotificationStatus) IsValid() bool {
 	switch e {
-	case NotificationStatusQueued, NotificationStatusSent, NotificationStatusDelivered, NotificationStatusOpened, NotificationStatusFailed, NotificationStatusBounced, NotificationStatusSuppressed:
+	case NotificationStatusQueued, NotificationStatusSent, NotificationStatusDelivered, NotificationStatusOpened, NotificationStatusFailed, NotificationStatusBounced, NotificationStatusSuppressed, NotificationStatusCaptured:
 		return true
 	}
 	return false
