@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/twilio/twilio-go/client"
+
+	"github.com/myshop/supergraph/subgraphs/notifications/channel"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
 	"github.com/myshop/supergraph/subgraphs/notifications/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/webhook"
@@ -53,6 +56,64 @@ func callbackHandler(store *postgres.Store, secret string, log *slog.Logger) htt
 		case err != nil:
 			log.ErrorContext(r.Context(), "delivery callback", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError) // the provider retries
+		case !found:
+			http.Error(w, "no such message", http.StatusNotFound)
+		default:
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+}
+
+// TwilioCallbackPath receives Twilio's message status callbacks
+// (form-encoded, signed in X-Twilio-Signature with the account's auth
+// token over the URL and the parameters).
+const TwilioCallbackPath = "/callbacks/twilio"
+
+// twilioCallbackHandler checks the signature with Twilio's own request
+// validator against publicURL, the address Twilio was given (the request's
+// own when ""), then records delivered or undelivered. Twilio signs no
+// timestamp, so a replayed report is harmless instead: a message never
+// moves back.
+func twilioCallbackHandler(store *postgres.Store, authToken, publicURL string, log *slog.Logger) http.Handler {
+	validator := client.NewRequestValidator(authToken)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "a form body is required", http.StatusBadRequest)
+			return
+		}
+		params := map[string]string{}
+		for k, v := range r.PostForm {
+			params[k] = v[0]
+		}
+		u := publicURL
+		if u == "" {
+			u = "http://" + r.Host + r.URL.RequestURI()
+		}
+		if authToken == "" || !validator.Validate(u, params, r.Header.Get("X-Twilio-Signature")) {
+			log.WarnContext(r.Context(), "twilio callback refused: bad signature", "url", u)
+			http.Error(w, "invalid signature", http.StatusBadRequest)
+			return
+		}
+		sid := params["MessageSid"]
+		if sid == "" {
+			http.Error(w, "MessageSid is required", http.StatusBadRequest)
+			return
+		}
+		status, ok := channel.TwilioStatus(params["MessageStatus"])
+		if !ok {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		detail := "twilio: " + params["MessageStatus"]
+		if code := params["ErrorCode"]; code != "" {
+			detail += " (error " + code + ")"
+		}
+		found, err := store.Callback(r.Context(), sid, status, detail)
+		switch {
+		case err != nil:
+			log.ErrorContext(r.Context(), "twilio callback", "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
 		case !found:
 			http.Error(w, "no such message", http.StatusNotFound)
 		default:

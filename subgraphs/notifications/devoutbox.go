@@ -55,4 +55,3 @@ func devOutboxHandler(store *postgres.Store, log *slog.Logger) http.Handler {
 		}
 	})
 }
-

@@ -8,6 +8,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/myshop/supergraph/platform/ids"
@@ -34,29 +35,55 @@ var Def = subgraph.Def{
 // Service builds the service from the subgraph's settings:
 // NOTIFICATIONS_SMTP_ADDR (host:port), NOTIFICATIONS_FROM,
 // NOTIFICATIONS_STAFF_EMAIL, NOTIFICATIONS_UNSUBSCRIBE_SECRET, SHOP_URL,
-// and NOTIFICATIONS_SMS_URL / NOTIFICATIONS_PUSH_URL with
-// NOTIFICATIONS_PROVIDER_KEY for the HTTP providers. A channel with no
+// Twilio's NOTIFICATIONS_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM (a
+// number or a Messaging Service SID) for SMS, NOTIFICATIONS_PUBLIC_URL
+// (where providers reach this subgraph, for status callbacks), and
+// NOTIFICATIONS_PUSH_URL with NOTIFICATIONS_PROVIDER_KEY for push. A channel with no
 // provider keeps its messages in the development outbox as CAPTURED, read
 // at DevOutboxPath: nothing claims to be sent that was not.
-func Service(d subgraph.Deps) *notify.Service {
+func Service(d subgraph.Deps) (*notify.Service, error) {
 	get := func(k string) string { return d.Setting(k, "") }
 	or := d.Setting
 	senders := map[notify.Channel]notify.Sender{}
 	if addr := get("NOTIFICATIONS_SMTP_ADDR"); addr != "" {
 		senders[notify.Email] = channel.SMTP{Addr: addr, From: or("NOTIFICATIONS_FROM", "MyShop <shop@myshop.local>")}
 	}
-	if u := get("NOTIFICATIONS_SMS_URL"); u != "" {
-		senders[notify.SMS] = channel.HTTP{URL: u, APIKey: get("NOTIFICATIONS_PROVIDER_KEY")}
+	if sms := twilioConfig(d); sms.AccountSID != "" {
+		tw, err := channel.NewTwilio(sms)
+		if err != nil {
+			return nil, err
+		}
+		senders[notify.SMS] = tw
 	}
 	if u := get("NOTIFICATIONS_PUSH_URL"); u != "" {
 		senders[notify.Push] = channel.HTTP{URL: u, APIKey: get("NOTIFICATIONS_PROVIDER_KEY")}
 	}
-	return notify.NewService(postgres.New(d.Pool), senders, notify.ConfigFrom(d.Setting), ids.New)
+	return notify.NewService(postgres.New(d.Pool), senders, notify.ConfigFrom(d.Setting), ids.New), nil
+}
+
+// twilioConfig reads the SMS provider's settings; NOTIFICATIONS_TWILIO_API_URL
+// points the client at a local stand-in for Twilio.
+func twilioConfig(d subgraph.Deps) channel.TwilioConfig {
+	cfg := channel.TwilioConfig{AccountSID: d.Setting("NOTIFICATIONS_TWILIO_ACCOUNT_SID", ""), AuthToken: d.Setting("NOTIFICATIONS_TWILIO_AUTH_TOKEN", ""),
+		From: d.Setting("NOTIFICATIONS_TWILIO_FROM", ""), APIURL: d.Setting("NOTIFICATIONS_TWILIO_API_URL", "")}
+	// NOTIFICATIONS_PROVIDER_TIMEOUT bounds one call to a provider
+	// (default 10s); a timed-out send is retried like a 5xx.
+	if t, err := time.ParseDuration(d.Setting("NOTIFICATIONS_PROVIDER_TIMEOUT", "10s")); err == nil && t > 0 {
+		cfg.Timeout = t
+	}
+	if base := d.Setting("NOTIFICATIONS_PUBLIC_URL", ""); base != "" && cfg.AccountSID != "" {
+		cfg.StatusCallback = strings.TrimRight(base, "/") + TwilioCallbackPath
+	}
+	return cfg
 }
 
 // Run consumes the event stream and delivers messages until ctx ends.
 func Run(ctx context.Context, d subgraph.Deps) {
-	svc := Service(d)
+	svc, err := Service(d)
+	if err != nil {
+		d.Log.Error("notifications", "err", err)
+		return
+	}
 	// One member name per host (a pod in Kubernetes): what a member leaves
 	// pending, it or another member picks up again.
 	host, _ := os.Hostname()
@@ -74,11 +101,24 @@ func Run(ctx context.Context, d subgraph.Deps) {
 // (NOTIFICATIONS_CALLBACK_SECRET signs them).
 func Handler(d subgraph.Deps) http.Handler {
 	store := postgres.New(d.Pool)
-	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Service: Service(d)}})
 	mux := http.NewServeMux()
+	svc, err := Service(d)
+	if err != nil {
+		// A misconfigured provider answers every request with the reason
+		// rather than sending through something else.
+		d.Log.Error("notifications", "err", err)
+		mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		}))
+		return mux
+	}
+	phones := notify.NewPhones(store, d.Setting("NOTIFICATIONS_UNSUBSCRIBE_SECRET", "dev-only-unsubscribe-secret"), ids.New)
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Service: svc, Phones: phones}})
 	mux.Handle("/graphql", subgraph.Authenticated(d, gqlserver.New(es, d.Log)))
 	secret := d.Setting("NOTIFICATIONS_CALLBACK_SECRET", "dev-only-callback-secret")
 	mux.Handle("POST "+CallbackPath, callbackHandler(store, secret, d.Log))
+	tw := twilioConfig(d)
+	mux.Handle("POST "+TwilioCallbackPath, twilioCallbackHandler(store, tw.AuthToken, tw.StatusCallback, d.Log))
 	mux.Handle("GET "+DevOutboxPath, devOutboxHandler(store, d.Log))
 	return mux
 }

@@ -47,6 +47,12 @@ const noProvider = "none"
 
 func newEnv(t *testing.T, smtpAddr string) *env {
 	t.Helper()
+	return newEnvWith(t, smtpAddr, nil)
+}
+
+// newEnvWith is newEnv with more of the subgraph's settings.
+func newEnvWith(t *testing.T, smtpAddr string, settings map[string]string) *env {
+	t.Helper()
 	pool := pgtest.NewPool(t, pgstore.Migrations)
 	rdb, prefix := redistest.New(t)
 	issuer := authtest.New(t)
@@ -59,10 +65,17 @@ func newEnv(t *testing.T, smtpAddr string) *env {
 		smtpAddr = ""
 	}
 	cfg := map[string]string{"NOTIFICATIONS_SMTP_ADDR": smtpAddr, "NOTIFICATIONS_STAFF_EMAIL": "ops@shop.example"}
+	for k, v := range settings {
+		cfg[k] = v
+	}
 	d := subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Redis: rdb, RedisPrefix: prefix,
 		Verifier: issuer.Verifier(), Getenv: func(k string) string { return cfg[k] }}
 	e.h = notifications.Handler(d)
-	e.svc = notifications.Service(d)
+	svc, err := notifications.Service(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
 	e.consumer = events.NewConsumer(rdb, prefix, "notifications", "test", d.Log)
 	return e
 }

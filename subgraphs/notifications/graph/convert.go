@@ -3,6 +3,9 @@ package graph
 import (
 	"time"
 
+	"github.com/myshop/supergraph/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/platform/payload"
+
 	"github.com/myshop/supergraph/subgraphs/notifications/graph/model"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
 )
@@ -39,4 +42,25 @@ func toNotifications(ms []notify.Message) []*model.Notification {
 		out[i] = n
 	}
 	return out
+}
+
+func toPhone(p *notify.Phone) *model.PhoneNumber {
+	if p == nil {
+		return nil
+	}
+	return &model.PhoneNumber{Number: p.Number, Verified: p.Verified}
+}
+
+func phonePayload(p *notify.Phone, err error) (*model.PhonePayload, error) {
+	errors, err := notificationErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.PhonePayload{Phone: toPhone(p), Errors: errors}, nil
+}
+
+func notificationErrors(err error) ([]*model.NotificationError, error) {
+	return payload.Errors(err, func(p *errs.Problem, code model.NotificationErrorCode) *model.NotificationError {
+		return &model.NotificationError{Field: p.Field, Message: p.Message, Code: code}
+	})
 }

@@ -27,6 +27,21 @@ func (r *mutationResolver) SetNotificationPreference(ctx context.Context, catego
 	return &model.NotificationPreference{Category: category, Channel: channel, Enabled: enabled}, nil
 }
 
+// StartPhoneVerification is the resolver for the startPhoneVerification field.
+func (r *mutationResolver) StartPhoneVerification(ctx context.Context, phone string) (*model.PhonePayload, error) {
+	return phonePayload(r.Phones.Start(ctx, phone))
+}
+
+// ConfirmPhoneVerification is the resolver for the confirmPhoneVerification field.
+func (r *mutationResolver) ConfirmPhoneVerification(ctx context.Context, code string) (*model.PhonePayload, error) {
+	return phonePayload(r.Phones.Confirm(ctx, code))
+}
+
+// RemovePhone is the resolver for the removePhone field.
+func (r *mutationResolver) RemovePhone(ctx context.Context) (*model.PhonePayload, error) {
+	return phonePayload(nil, r.Phones.Remove(ctx))
+}
+
 // Unsubscribe is the resolver for the unsubscribe field.
 func (r *mutationResolver) Unsubscribe(ctx context.Context, token string) (*model.NotificationPreference, error) {
 	cat, ch, err := r.Service.Unsubscribe(ctx, token)
@@ -85,6 +100,12 @@ func (r *queryResolver) MyNotificationPreferences(ctx context.Context) ([]*model
 		return string(out[i].Category)+string(out[i].Channel) < string(out[j].Category)+string(out[j].Channel)
 	})
 	return out, nil
+}
+
+// MyPhone is the resolver for the myPhone field.
+func (r *queryResolver) MyPhone(ctx context.Context) (*model.PhoneNumber, error) {
+	p, err := r.Phones.Mine(ctx)
+	return toPhone(p), err
 }
 
 // NotificationTemplates is the resolver for the notificationTemplates field.

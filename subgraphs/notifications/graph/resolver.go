@@ -9,4 +9,5 @@ import (
 // Resolver holds the service the resolvers translate to.
 type Resolver struct {
 	Service *notify.Service
+	Phones  *notify.Phones
 }

@@ -51,6 +51,9 @@ type Trigger struct {
 	// means this event sends nothing (e.g. a settled payment that is not a
 	// failure or a refund).
 	Recipient func(Event) string
+	// Skip, when set, leaves a channel out for some events: an SMS costs
+	// money and interrupts, so it goes only at the moments worth it.
+	Skip func(e Event, ch Channel) bool
 }
 
 func payloadUser(e Event) string { s, _ := e.Payload["userId"].(string); return s }
@@ -73,7 +76,7 @@ var Triggers = map[string]Trigger{
 			}
 			return ""
 		}},
-	"order.status_changed": {Category: Orders, Channels: []Channel{Email, Push},
+	"order.status_changed": {Category: Orders, Channels: []Channel{Email, Push, SMS},
 		Variables: []string{"name", "orderId", "number", "from", "to"},
 		Recipient: func(e Event) string {
 			switch e.Payload["to"] {
@@ -81,7 +84,20 @@ var Triggers = map[string]Trigger{
 				return payloadUser(e)
 			}
 			return ""
+		},
+		// A placed order's SMS goes with order.placed.
+		Skip: func(e Event, ch Channel) bool {
+			return ch == SMS && e.Payload["to"] != "SHIPPED" && e.Payload["to"] != "DELIVERED"
 		}},
+	"order.placed": {Category: Orders, Channels: []Channel{SMS},
+		Variables: []string{"name", "orderId", "number", "status"}, Recipient: payloadUser},
+}
+
+// DefaultEnabled is whether a category is on for a channel until the user
+// chooses: SMS needs an explicit opt-in per category (consent, as carriers
+// and the TCPA ask), everything else is on until turned off.
+func DefaultEnabled(cat Category, ch Channel) bool {
+	return ch != SMS || cat == Security
 }
 
 // Message is one notification to one recipient on one channel.
@@ -162,7 +178,7 @@ func (c Contact) Address(ch Channel) string {
 	case Email:
 		return c.Email
 	case SMS:
-		return c.Phone
+		return c.Phone // only ever a verified number (Phones.Confirm)
 	case Push:
 		return c.UserID // push goes to the user's devices, by user id
 	}

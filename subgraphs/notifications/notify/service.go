@@ -26,7 +26,9 @@ type Store interface {
 	Template(ctx context.Context, eventType string, ch Channel, locale string) (Template, error)
 	SaveTemplate(ctx context.Context, t Template, by string) (Template, error)
 	Templates(ctx context.Context) ([]Template, error)
-	OptedOut(ctx context.Context, userID string, cat Category, ch Channel) (bool, error)
+	// Preference is the user's choice for cat on ch; set is false when
+	// they never chose (then DefaultEnabled holds).
+	Preference(ctx context.Context, userID string, cat Category, ch Channel) (enabled, set bool, err error)
 	SetPreference(ctx context.Context, userID string, cat Category, ch Channel, enabled bool) error
 	Preferences(ctx context.Context, userID string) (map[string]bool, error) // "CATEGORY/CHANNEL" → enabled
 	// Enqueue stores m unless its (event, recipient, channel) exists:
@@ -104,6 +106,14 @@ func (s *Service) Handle(ctx context.Context, e Event) error {
 		contact.UserID = recipient
 	}
 	for _, ch := range trig.Channels {
+		if trig.Skip != nil && trig.Skip(e, ch) {
+			continue
+		}
+		if ch == SMS && contact.Phone == "" {
+			// No verified number: the user never set SMS up, which is no
+			// message to record for every order.
+			continue
+		}
 		if err := s.enqueue(ctx, e, trig, contact, ch); err != nil {
 			return fmt.Errorf("event %s: %w", e.ID, err)
 		}
@@ -140,12 +150,15 @@ func (s *Service) enqueue(ctx context.Context, e Event, trig Trigger, c Contact,
 	default:
 		m.Subject, m.BodyText, m.BodyHTML = r.Subject, r.Text, r.HTML
 		if trig.Category != Security && c.UserID != Staff {
-			out, err := s.store.OptedOut(ctx, c.UserID, trig.Category, ch)
+			on, set, err := s.store.Preference(ctx, c.UserID, trig.Category, ch)
 			if err != nil {
 				return err
 			}
-			if out {
+			switch {
+			case set && !on:
 				m.Status, m.LastError = Suppressed, "opted out"
+			case !set && !DefaultEnabled(trig.Category, ch):
+				m.Status, m.LastError = Suppressed, "no consent: "+strings.ToLower(string(ch))+" for "+strings.ToLower(string(trig.Category))+" needs an opt-in"
 			}
 		}
 	}

@@ -125,4 +125,9 @@ var DefaultTemplates = []Template{
 		BodyText: "Hello {{.name}},\n\nyour order {{.number}} is now {{.to}}.\n\nManage emails: {{.unsubscribeUrl}}\n"},
 	{EventType: "order.status_changed", Channel: Push, Locale: "en",
 		BodyText: "Order {{.number}} is now {{.to}}"},
+	// SMS: short (one 160-character segment), and STOP is Twilio's opt-out.
+	{EventType: "order.status_changed", Channel: SMS, Locale: "en",
+		BodyText: "MyShop: order {{.number}} is {{if eq .to \"SHIPPED\"}}on its way{{else}}delivered{{end}}. Reply STOP to opt out."},
+	{EventType: "order.placed", Channel: SMS, Locale: "en",
+		BodyText: "MyShop: thank you, we have your order {{.number}}. Reply STOP to opt out."},
 }

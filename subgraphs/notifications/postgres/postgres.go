@@ -111,21 +111,23 @@ FROM templates ORDER BY event_type, channel, locale, version DESC`)
 	return ts, nil
 }
 
-// OptedOut reports whether the user turned the category off on ch.
-func (s *Store) OptedOut(ctx context.Context, userID string, cat notify.Category, ch notify.Channel) (bool, error) {
-	var out bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM preferences WHERE user_id = $1 AND category = $2 AND channel = $3 AND NOT enabled)`,
-		userID, string(cat), string(ch)).Scan(&out)
-	if err != nil {
-		return false, fmt.Errorf("preferences: %w", err)
+// Preference is the user's recorded choice for cat on ch, if any.
+func (s *Store) Preference(ctx context.Context, userID string, cat notify.Category, ch notify.Channel) (enabled, set bool, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT enabled FROM preferences WHERE user_id = $1 AND category = $2 AND channel = $3`,
+		userID, string(cat), string(ch)).Scan(&enabled)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, false, nil
 	}
-	return out, nil
+	if err != nil {
+		return false, false, fmt.Errorf("preferences: %w", err)
+	}
+	return enabled, true, nil
 }
 
 // SetPreference records an opt-in or opt-out.
 func (s *Store) SetPreference(ctx context.Context, userID string, cat notify.Category, ch notify.Channel, enabled bool) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO preferences (user_id, category, channel, enabled) VALUES ($1, $2, $3, $4)
-ON CONFLICT (user_id, category, channel) DO UPDATE SET enabled = $4`, userID, string(cat), string(ch), enabled)
+ON CONFLICT (user_id, category, channel) DO UPDATE SET enabled = $4, changed_at = now()`, userID, string(cat), string(ch), enabled)
 	if err != nil {
 		return fmt.Errorf("set preference: %w", err)
 	}
@@ -155,22 +157,37 @@ func (s *Store) Preferences(ctx context.Context, userID string) (map[string]bool
 func (s *Store) Enqueue(ctx context.Context, m notify.Message) (bool, error) {
 	inserted := false
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-INSERT INTO messages (id, event_id, event_type, recipient, channel, category, to_address, subject, body_text, body_html, status, last_error)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (event_id, recipient, channel) DO NOTHING`,
-			m.ID, m.EventID, m.EventType, m.Recipient, string(m.Channel), string(m.Category), m.To, m.Subject, m.BodyText, m.BodyHTML,
-			string(m.Status), m.LastError)
-		if err != nil || tag.RowsAffected() == 0 {
-			return err
+		err := enqueue(ctx, tx, m)
+		if errors.Is(err, errDuplicate) {
+			return nil
 		}
-		inserted = true
-		_, err = tx.Exec(ctx, `INSERT INTO message_events (message_id, status, detail) VALUES ($1, $2, $3)`, m.ID, string(m.Status), m.LastError)
+		inserted = err == nil
 		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("enqueue: %w", err)
 	}
 	return inserted, nil
+}
+
+var errDuplicate = errors.New("message exists")
+
+// enqueue inserts m and its first history entry in tx; errDuplicate when
+// its (event, recipient, channel) is there already.
+func enqueue(ctx context.Context, tx pgx.Tx, m notify.Message) error {
+	tag, err := tx.Exec(ctx, `
+INSERT INTO messages (id, event_id, event_type, recipient, channel, category, to_address, subject, body_text, body_html, status, last_error)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (event_id, recipient, channel) DO NOTHING`,
+		m.ID, m.EventID, m.EventType, m.Recipient, string(m.Channel), string(m.Category), m.To, m.Subject, m.BodyText, m.BodyHTML,
+		string(m.Status), m.LastError)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return errDuplicate
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO message_events (message_id, status, detail) VALUES ($1, $2, $3)`, m.ID, string(m.Status), m.LastError)
+	return err
 }
 
 const messageColumns = `id, event_id, event_type, recipient, channel, category, to_address, subject, body_text, body_html, status, attempts, last_error, created_at`
@@ -323,4 +340,77 @@ func (s *Store) Captured(ctx context.Context, limit int) ([]notify.Message, erro
 		return nil, fmt.Errorf("captured: %w", err)
 	}
 	return ms, nil
+}
+
+var _ notify.PhoneStore = (*Store)(nil)
+
+// PendingPhone is the number the user is confirming.
+func (s *Store) PendingPhone(ctx context.Context, userID string) (notify.PendingPhone, error) {
+	var p notify.PendingPhone
+	err := s.pool.QueryRow(ctx, `SELECT phone, code_hash, attempts, sent_at, expires_at FROM phone_verifications WHERE user_id = $1`, userID).
+		Scan(&p.Phone, &p.CodeHash, &p.Attempts, &p.SentAt, &p.ExpiresAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notify.PendingPhone{}, notify.ErrNotFound
+	}
+	if err != nil {
+		return notify.PendingPhone{}, fmt.Errorf("pending phone: %w", err)
+	}
+	return p, nil
+}
+
+// StartPhone replaces the pending number and queues the code's SMS in one
+// transaction: a code is stored exactly when its message is.
+func (s *Store) StartPhone(ctx context.Context, userID string, p notify.PendingPhone, m notify.Message) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO phone_verifications (user_id, phone, code_hash, attempts, sent_at, expires_at)
+VALUES ($1, $2, $3, 0, $4, $5)
+ON CONFLICT (user_id) DO UPDATE SET phone = $2, code_hash = $3, attempts = 0, sent_at = $4, expires_at = $5`,
+			userID, p.Phone, p.CodeHash, p.SentAt, p.ExpiresAt); err != nil {
+			return err
+		}
+		return enqueue(ctx, tx, m)
+	})
+	if err != nil {
+		return fmt.Errorf("start phone verification: %w", err)
+	}
+	return nil
+}
+
+// PhoneCodeTried counts a wrong code.
+func (s *Store) PhoneCodeTried(ctx context.Context, userID string) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE phone_verifications SET attempts = attempts + 1 WHERE user_id = $1`, userID); err != nil {
+		return fmt.Errorf("phone code tried: %w", err)
+	}
+	return nil
+}
+
+// ConfirmPhone makes phone the user's SMS number and drops the pending one.
+func (s *Store) ConfirmPhone(ctx context.Context, userID, phone string) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO contacts (user_id, phone, phone_verified_at) VALUES ($1, $2, now())
+ON CONFLICT (user_id) DO UPDATE SET phone = $2, phone_verified_at = now(), updated_at = now()`, userID, phone); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM phone_verifications WHERE user_id = $1`, userID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("confirm phone: %w", err)
+	}
+	return nil
+}
+
+// RemovePhone forgets the user's number, confirmed or pending.
+func (s *Store) RemovePhone(ctx context.Context, userID string) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE contacts SET phone = '', phone_verified_at = NULL, updated_at = now() WHERE user_id = $1`, userID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM phone_verifications WHERE user_id = $1`, userID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("remove phone: %w", err)
+	}
+	return nil
 }

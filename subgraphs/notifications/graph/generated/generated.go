@@ -44,6 +44,9 @@ type ComplexityRoot struct {
 
 type MutationResolver interface {
 	SetNotificationPreference(ctx context.Context, category model.NotificationCategory, channel model.NotificationChannel, enabled bool) (*model.NotificationPreference, error)
+	StartPhoneVerification(ctx context.Context, phone string) (*model.PhonePayload, error)
+	ConfirmPhoneVerification(ctx context.Context, code string) (*model.PhonePayload, error)
+	RemovePhone(ctx context.Context) (*model.PhonePayload, error)
 	Unsubscribe(ctx context.Context, token string) (*model.NotificationPreference, error)
 	SaveNotificationTemplate(ctx context.Context, input model.NotificationTemplateInput) (*model.NotificationTemplate, error)
 	PreviewNotificationTemplate(ctx context.Context, input model.NotificationTemplateInput, data *string) (*model.NotificationPreview, error)
@@ -51,6 +54,7 @@ type MutationResolver interface {
 type QueryResolver interface {
 	MyNotifications(ctx context.Context, first *int) ([]*model.Notification, error)
 	MyNotificationPreferences(ctx context.Context) ([]*model.NotificationPreference, error)
+	MyPhone(ctx context.Context) (*model.PhoneNumber, error)
 	NotificationTemplates(ctx context.Context) ([]*model.NotificationTemplate, error)
 	NotificationStats(ctx context.Context) ([]*model.NotificationStat, error)
 	StaffNotifications(ctx context.Context, first *int) ([]*model.Notification, error)
@@ -171,8 +175,10 @@ directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: 
 type Query {
   "The signed-in user's notifications, newest first, with their delivery history (at most 100)."
   myNotifications(first: Int = 20): [Notification!]! @listSize(slicingArguments: ["first"]) @authenticated
-  "The signed-in user's choices; every category and channel not listed is on."
+  "The signed-in user's choices. A category and channel not listed is at its default: on, except SMS, which each category needs an opt-in for."
   myNotificationPreferences: [NotificationPreference!]! @authenticated
+  "The signed-in user's number for SMS: verified, or waiting for its code; null when there is none."
+  myPhone: PhoneNumber @authenticated
   "Saved templates (newest version of each); events without one use the built-in default."
   notificationTemplates: [NotificationTemplate!]! @requiresScopes(scopes: [["MANAGE_NOTIFICATIONS"]])
   "Messages by delivery status."
@@ -186,6 +192,12 @@ type Query {
 type Mutation {
   "Turns a category on or off on a channel. SECURITY cannot be turned off."
   setNotificationPreference(category: NotificationCategory!, channel: NotificationChannel!, enabled: Boolean!): NotificationPreference! @authenticated
+  "Sends a code by SMS to the number (E.164, such as +4915112345678); it receives SMS once confirmPhoneVerification has the code. Replaces any earlier number."
+  startPhoneVerification(phone: String!): PhonePayload! @authenticated
+  "Confirms the number with the code sent to it (valid 10 minutes, 5 tries)."
+  confirmPhoneVerification(code: String!): PhonePayload! @authenticated
+  "Forgets the signed-in user's number: no more SMS."
+  removePhone: PhonePayload! @authenticated
   "The one-click unsubscribe link's token: no sign-in needed, the token is signed."
   unsubscribe(token: String!): NotificationPreference!
   "Saves a new version of a template after checking it renders with the event's variables."
@@ -280,6 +292,35 @@ type NotificationEventType {
   eventType: String!
   category: NotificationCategory!
   variables: [String!]!
+}
+
+type PhoneNumber {
+  "E.164."
+  number: String!
+  "False until the code sent to it came back."
+  verified: Boolean!
+}
+
+type PhonePayload {
+  phone: PhoneNumber
+  errors: [NotificationError!]!
+}
+
+"A rule the input broke; code is for programs, message for people."
+type NotificationError {
+  "Path of the input field at fault, e.g. [\"phone\"]; null for the whole input."
+  field: [String!]
+  message: String!
+  code: NotificationErrorCode!
+}
+
+enum NotificationErrorCode {
+  INVALID_PHONE
+  INVALID_CODE
+  CODE_EXPIRED
+  TOO_MANY_ATTEMPTS
+  TOO_SOON
+  NOT_FOUND
 }
 `, BuiltIn: false},
 	{Name: "../../../../federation/directives.graphql", Input: `
@@ -380,6 +421,18 @@ func (ec *executionContext) childFields_Notification(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type Notification", field.Name)
 }
 
+func (ec *executionContext) childFields_NotificationError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_NotificationError_field(ctx, field)
+	case "message":
+		return ec.fieldContext_NotificationError_message(ctx, field)
+	case "code":
+		return ec.fieldContext_NotificationError_code(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NotificationError", field.Name)
+}
+
 func (ec *executionContext) childFields_NotificationEventType(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "eventType":
@@ -456,6 +509,26 @@ func (ec *executionContext) childFields_NotificationTemplate(ctx context.Context
 		return ec.fieldContext_NotificationTemplate_bodyHtml(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NotificationTemplate", field.Name)
+}
+
+func (ec *executionContext) childFields_PhoneNumber(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "number":
+		return ec.fieldContext_PhoneNumber_number(ctx, field)
+	case "verified":
+		return ec.fieldContext_PhoneNumber_verified(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PhoneNumber", field.Name)
+}
+
+func (ec *executionContext) childFields_PhonePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "phone":
+		return ec.fieldContext_PhonePayload_phone(ctx, field)
+	case "errors":
+		return ec.fieldContext_PhonePayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PhonePayload", field.Name)
 }
 
 func (ec *executionContext) childFields__Service(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -582,6 +655,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Mutation_confirmPhoneVerification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_previewNotificationTemplate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -645,6 +732,20 @@ func (ec *executionContext) field_Mutation_setNotificationPreference_args(ctx co
 		return nil, err
 	}
 	args["enabled"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startPhoneVerification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "phone",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["phone"] = arg0
 	return args, nil
 }
 
@@ -818,6 +919,126 @@ func (ec *executionContext) fieldContext_Mutation_setNotificationPreference(ctx 
 	if fc.Args, err = ec.field_Mutation_setNotificationPreference_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startPhoneVerification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startPhoneVerification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartPhoneVerification(ctx, fc.Args["phone"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhonePayload) graphql.Marshaler {
+			return ec.marshalNPhonePayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPhonePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startPhoneVerification(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhonePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startPhoneVerification_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmPhoneVerification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmPhoneVerification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmPhoneVerification(ctx, fc.Args["code"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhonePayload) graphql.Marshaler {
+			return ec.marshalNPhonePayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPhonePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmPhoneVerification(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhonePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmPhoneVerification_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removePhone(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removePhone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().RemovePhone(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhonePayload) graphql.Marshaler {
+			return ec.marshalNPhonePayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPhonePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removePhone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhonePayload(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -1237,6 +1458,75 @@ func (ec *executionContext) fieldContext_Notification_history(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _NotificationError_field(ctx context.Context, field graphql.CollectedField, obj *model.NotificationError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationError", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationError_message(ctx context.Context, field graphql.CollectedField, obj *model.NotificationError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationError", field, false, false, "String")
+}
+
+func (ec *executionContext) _NotificationError_code(ctx context.Context, field graphql.CollectedField, obj *model.NotificationError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NotificationError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.NotificationErrorCode) graphql.Marshaler {
+			return ec.marshalNNotificationErrorCode2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNotificationErrorCode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NotificationError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NotificationError", field, false, false, "NotificationErrorCode")
 }
 
 func (ec *executionContext) _NotificationEventType_eventType(ctx context.Context, field graphql.CollectedField, obj *model.NotificationEventType) (ret graphql.Marshaler) {
@@ -1722,6 +2012,116 @@ func (ec *executionContext) fieldContext_NotificationTemplate_bodyHtml(_ context
 	return graphql.NewScalarFieldContext("NotificationTemplate", field, false, false, "String")
 }
 
+func (ec *executionContext) _PhoneNumber_number(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumber_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumber_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumber", field, false, false, "String")
+}
+
+func (ec *executionContext) _PhoneNumber_verified(ctx context.Context, field graphql.CollectedField, obj *model.PhoneNumber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhoneNumber_verified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Verified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhoneNumber_verified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PhoneNumber", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PhonePayload_phone(ctx context.Context, field graphql.CollectedField, obj *model.PhonePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhonePayload_phone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Phone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhoneNumber) graphql.Marshaler {
+			return ec.marshalOPhoneNumber2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPhoneNumber(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PhonePayload_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PhonePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumber(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PhonePayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.PhonePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PhonePayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NotificationError) graphql.Marshaler {
+			return ec.marshalNNotificationError2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNotificationErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PhonePayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PhonePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_myNotifications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1793,6 +2193,38 @@ func (ec *executionContext) fieldContext_Query_myNotificationPreferences(_ conte
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_NotificationPreference(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myPhone(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myPhone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MyPhone(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PhoneNumber) graphql.Marshaler {
+			return ec.marshalOPhoneNumber2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPhoneNumber(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myPhone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PhoneNumber(ctx, field)
 		},
 	}
 	return fc, nil
@@ -3253,6 +3685,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "startPhoneVerification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startPhoneVerification(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmPhoneVerification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmPhoneVerification(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removePhone":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removePhone(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "unsubscribe":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unsubscribe(ctx, field)
@@ -3359,6 +3812,49 @@ func (ec *executionContext) _Notification(ctx context.Context, sel ast.Selection
 			}
 		case "history":
 			out.Values[i] = ec._Notification_history(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var notificationErrorImplementors = []string{"NotificationError"}
+
+func (ec *executionContext) _NotificationError(ctx context.Context, sel ast.SelectionSet, obj *model.NotificationError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, notificationErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NotificationError")
+		case "field":
+			out.Values[i] = ec._NotificationError_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._NotificationError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._NotificationError_code(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -3652,6 +4148,82 @@ func (ec *executionContext) _NotificationTemplate(ctx context.Context, sel ast.S
 	return out
 }
 
+var phoneNumberImplementors = []string{"PhoneNumber"}
+
+func (ec *executionContext) _PhoneNumber(ctx context.Context, sel ast.SelectionSet, obj *model.PhoneNumber) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, phoneNumberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PhoneNumber")
+		case "number":
+			out.Values[i] = ec._PhoneNumber_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verified":
+			out.Values[i] = ec._PhoneNumber_verified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var phonePayloadImplementors = []string{"PhonePayload"}
+
+func (ec *executionContext) _PhonePayload(ctx context.Context, sel ast.SelectionSet, obj *model.PhonePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, phonePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PhonePayload")
+		case "phone":
+			out.Values[i] = ec._PhonePayload_phone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._PhonePayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -3682,6 +4254,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_myNotificationPreferences(ctx, field)
+				})
+		case "myPhone":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myPhone(ctx, field)
 				})
 		case "notificationTemplates":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -4239,6 +4817,40 @@ func (ec *executionContext) marshalNNotificationChannel2githubᚗcomᚋmyshopᚋ
 	return v
 }
 
+func (ec *executionContext) marshalNNotificationError2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNotificationErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NotificationError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNotificationError2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNotificationError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNotificationError2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNotificationError(ctx context.Context, sel ast.SelectionSet, v *model.NotificationError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NotificationError!")
+		return graphql.Null
+	}
+	return ec._NotificationError(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNNotificationErrorCode2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNotificationErrorCode(ctx context.Context, v any) (model.NotificationErrorCode, error) {
+	var res model.NotificationErrorCode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNotificationErrorCode2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNotificationErrorCode(ctx context.Context, sel ast.SelectionSet, v model.NotificationErrorCode) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNNotificationEventType2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNotificationEventTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.NotificationEventType) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -4380,6 +4992,14 @@ func (ec *executionContext) marshalNNotificationTemplate2ᚖgithubᚗcomᚋmysho
 func (ec *executionContext) unmarshalNNotificationTemplateInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNotificationTemplateInput(ctx context.Context, v any) (model.NotificationTemplateInput, error) {
 	res, err := ec.unmarshalInputNotificationTemplateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPhonePayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPhonePayload(ctx context.Context, sel ast.SelectionSet, v *model.PhonePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PhonePayload!")
+		return graphql.Null
+	}
+	return ec._PhonePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -4761,6 +5381,13 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOPhoneNumber2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPhoneNumber(ctx context.Context, sel ast.SelectionSet, v *model.PhoneNumber) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PhoneNumber(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

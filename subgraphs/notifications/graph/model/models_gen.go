@@ -27,6 +27,14 @@ type Notification struct {
 	History   []*NotificationStatusChange `json:"history"`
 }
 
+// A rule the input broke; code is for programs, message for people.
+type NotificationError struct {
+	// Path of the input field at fault, e.g. ["phone"]; null for the whole input.
+	Field   []string              `json:"field,omitempty"`
+	Message string                `json:"message"`
+	Code    NotificationErrorCode `json:"code"`
+}
+
 type NotificationEventType struct {
 	EventType string               `json:"eventType"`
 	Category  NotificationCategory `json:"category"`
@@ -74,6 +82,18 @@ type NotificationTemplateInput struct {
 	Subject   *string             `json:"subject,omitempty"`
 	BodyText  string              `json:"bodyText"`
 	BodyHTML  *string             `json:"bodyHtml,omitempty"`
+}
+
+type PhoneNumber struct {
+	// E.164.
+	Number string `json:"number"`
+	// False until the code sent to it came back.
+	Verified bool `json:"verified"`
+}
+
+type PhonePayload struct {
+	Phone  *PhoneNumber         `json:"phone,omitempty"`
+	Errors []*NotificationError `json:"errors"`
 }
 
 type Query struct {
@@ -188,6 +208,69 @@ func (e *NotificationChannel) UnmarshalJSON(b []byte) error {
 }
 
 func (e NotificationChannel) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type NotificationErrorCode string
+
+const (
+	NotificationErrorCodeInvalidPhone    NotificationErrorCode = "INVALID_PHONE"
+	NotificationErrorCodeInvalidCode     NotificationErrorCode = "INVALID_CODE"
+	NotificationErrorCodeCodeExpired     NotificationErrorCode = "CODE_EXPIRED"
+	NotificationErrorCodeTooManyAttempts NotificationErrorCode = "TOO_MANY_ATTEMPTS"
+	NotificationErrorCodeTooSoon         NotificationErrorCode = "TOO_SOON"
+	NotificationErrorCodeNotFound        NotificationErrorCode = "NOT_FOUND"
+)
+
+var AllNotificationErrorCode = []NotificationErrorCode{
+	NotificationErrorCodeInvalidPhone,
+	NotificationErrorCodeInvalidCode,
+	NotificationErrorCodeCodeExpired,
+	NotificationErrorCodeTooManyAttempts,
+	NotificationErrorCodeTooSoon,
+	NotificationErrorCodeNotFound,
+}
+
+func (e NotificationErrorCode) IsValid() bool {
+	switch e {
+	case NotificationErrorCodeInvalidPhone, NotificationErrorCodeInvalidCode, NotificationErrorCodeCodeExpired, NotificationErrorCodeTooManyAttempts, NotificationErrorCodeTooSoon, NotificationErrorCodeNotFound:
+		return true
+	}
+	return false
+}
+
+func (e NotificationErrorCode) String() string {
+	return string(e)
+}
+
+func (e *NotificationErrorCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = NotificationErrorCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid NotificationErrorCode", str)
+	}
+	return nil
+}
+
+func (e NotificationErrorCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *NotificationErrorCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e NotificationErrorCode) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
