@@ -52,7 +52,7 @@ func query(t *testing.T, url, q string, vars map[string]any) gqltest.Response {
 
 func TestStorefrontQuery(t *testing.T) {
 	t.Parallel()
-	st := stack.Start(t, stack.Options{LoaderWait: subgraph.WideLoaderWait})
+	st := stack.Start(t, stack.Options{LoaderWait: subgraph.DefaultLoaderWait})
 	resp := query(t, st.Router.URL, StorefrontQuery, nil)
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)
@@ -76,7 +76,7 @@ func TestStorefrontQuery(t *testing.T) {
 // TestStatementsDoNotGrowWithPageSize: no N+1 anywhere along the query.
 func TestStatementsDoNotGrowWithPageSize(t *testing.T) {
 	t.Parallel()
-	st := stack.Start(t, stack.Options{LoaderWait: subgraph.WideLoaderWait})
+	st := stack.Start(t, stack.Options{LoaderWait: subgraph.DefaultLoaderWait})
 	count := func(n int) (products, users int64) {
 		for _, sg := range st.Subgraphs {
 			sg.ResetCounts()
@@ -148,7 +148,7 @@ func TestSubgraphDownGivesPartialData(t *testing.T) {
 // inventory subgraph, one batched fetch for all of them.
 func TestStockJoinsTheCatalog(t *testing.T) {
 	t.Parallel()
-	st := stack.Start(t, stack.Options{LoaderWait: subgraph.WideLoaderWait})
+	st := stack.Start(t, stack.Options{LoaderWait: subgraph.DefaultLoaderWait})
 	resp := query(t, st.Router.URL, `{ products(first: 10) { edges { node { variants { id availableQuantity inStock } } } } }`, nil)
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %+v", resp.Errors)

@@ -52,7 +52,7 @@ func newBenchEnv(t testing.TB) *env {
 	mustExec(t, pool, `INSERT INTO suppliers (id, name, contact_email, lead_time_days) VALUES ('sup_1', 'S', 's@example.com', 3)`)
 	issuer := authtest.New(t)
 	h := inventory.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		LoaderWait: subgraph.WideLoaderWait, Verifier: issuer.Verifier()})
+		LoaderWait: subgraph.DefaultLoaderWait, Verifier: issuer.Verifier()})
 	e := &env{h: h, pool: pool, statements: counter, tokens: issuer,
 		checkout: issuer.Token("svc_orders", stock.ReserveStock),
 		staff:    issuer.Token("usr_staff", stock.AdjustStock, stock.ManageOrders)}
@@ -471,7 +471,7 @@ func TestDemoReservationsMoveOn(t *testing.T) {
 	issuer := authtest.New(t)
 	e := &env{pool: pool, tokens: issuer,
 		h: inventory.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-			LoaderWait: subgraph.WideLoaderWait, Verifier: issuer.Verifier()}),
+			LoaderWait: subgraph.DefaultLoaderWait, Verifier: issuer.Verifier()}),
 		checkout: issuer.Token(pgstore.ServiceActor, stock.ReserveStock, stock.ManageOrders)}
 	find := func(status string) *demo.Order {
 		for i := range w.Orders {

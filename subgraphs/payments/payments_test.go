@@ -51,7 +51,7 @@ func newEnv(t *testing.T, provider payment.Provider) *env {
 	}
 	issuer := authtest.New(t)
 	h := payments.NewHandler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		LoaderWait: subgraph.WideLoaderWait, Verifier: issuer.Verifier()}, provider, secret)
+		LoaderWait: subgraph.DefaultLoaderWait, Verifier: issuer.Verifier()}, provider, secret)
 	return &env{h: h, tokens: issuer, statements: counter, payouts: payment.NewPayouts(pgstore.New(pool), ids.New),
 		shopper: issuer.Token("usr_0001"),
 		staff:   issuer.Token("usr_staff", payment.ManageOrders, payment.RefundPayments, payment.ReadOrders)}

@@ -85,7 +85,7 @@ func TestDemoSeed(t *testing.T) {
 
 	issuer := authtest.New(t)
 	e := &env{h: payments.NewHandler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		LoaderWait: subgraph.WideLoaderWait, Verifier: issuer.Verifier()}, testcard.New(), secret),
+		LoaderWait: subgraph.DefaultLoaderWait, Verifier: issuer.Verifier()}, testcard.New(), secret),
 		staff: issuer.Token(pgstore.OrdersPrincipal, payment.ManageOrders, payment.RefundPayments, payment.ReadOrders)}
 	var delivered, confirmed *demo.Order
 	for i := range w.Orders {

@@ -43,7 +43,7 @@ func newSubgraphEnv(t *testing.T, env map[string]string) (http.Handler, *postgre
 		t.Fatal(err)
 	}
 	counter.Reset()
-	return products.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), LoaderWait: subgraph.WideLoaderWait,
+	return products.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), LoaderWait: subgraph.DefaultLoaderWait,
 		Getenv: func(k string) string { return settings[k] }}), counter
 }
 

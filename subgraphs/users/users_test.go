@@ -50,7 +50,7 @@ func newBenchSubgraph(t testing.TB) *subgraphUnderTest {
 	counter.Reset()
 	rdb, prefix := redistest.New(t)
 	h := users.Handler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		LoaderWait: subgraph.WideLoaderWait, Redis: rdb, RedisPrefix: prefix})
+		LoaderWait: subgraph.DefaultLoaderWait, Redis: rdb, RedisPrefix: prefix})
 	return &subgraphUnderTest{h: h, pool: pool, statements: counter}
 }
 

@@ -16,8 +16,8 @@ import (
 // FindManyProductVariantByIDs is the resolver for the findManyProductVariantByIDs field.
 func (r *entityResolver) FindManyProductVariantByIDs(ctx context.Context, reps []*model.ProductVariantByIDsInput) ([]*model.ProductVariant, error) {
 	// Every variant id may have stock (or none yet): the fields load it.
-	// Each of them reads the variant's levels, so every id joins the batch
-	// here, at once: one statement for the whole _entities call, however
+	// Each of them reads the variant's levels, so they are read here for
+	// every id at once: one statement for the whole _entities call, however
 	// late the field resolvers run.
 	out := make([]*model.ProductVariant, len(reps))
 	ids := make([]string, len(reps))
@@ -25,7 +25,7 @@ func (r *entityResolver) FindManyProductVariantByIDs(ctx context.Context, reps [
 		out[i] = &model.ProductVariant{ID: rep.ID}
 		ids[i] = rep.ID
 	}
-	loader.For(ctx).LevelsByVariant.LoadMany(ctx, ids)
+	loader.For(ctx).LevelsByVariant.Fill(ctx, ids)
 	return out, nil
 }
 

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/graph-gophers/dataloader/v7"
-
 	"github.com/myshop/supergraph/subgraphs/inventory/stock"
 	"github.com/myshop/supergraph/subgraphs/platform/batch"
 )
@@ -20,7 +18,7 @@ type Store interface {
 
 // Loaders are one request's dataloaders.
 type Loaders struct {
-	LevelsByVariant *dataloader.Loader[string, []stock.Level]
+	LevelsByVariant *batch.Loader[string, []stock.Level]
 }
 
 // New returns fresh loaders over store that gather keys for wait.

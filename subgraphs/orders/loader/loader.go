@@ -24,7 +24,7 @@ type Store interface {
 
 // Loaders are one request's dataloaders.
 type Loaders struct {
-	OrderByID *dataloader.Loader[string, order.Order]
+	OrderByID *batch.Loader[string, order.Order]
 	Lines     *Children[order.Line]
 	Events    *Children[order.Event]
 	// Fulfillments are each order's fulfilments, oldest first.
@@ -56,7 +56,7 @@ func (l *Loaders) Page(ids []string) {
 // a Page together, and those of orders reached one by one (an entity, an
 // order by id) through a dataloader.
 type Children[T any] struct {
-	loader *dataloader.Loader[string, []T]
+	loader *batch.Loader[string, []T]
 	read   func(context.Context, []string) ([]T, error)
 	parent func(T) string
 

@@ -10,22 +10,36 @@ import (
 
 	"github.com/myshop/supergraph/subgraphs/payments/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/payments/graph/model"
+	"github.com/myshop/supergraph/subgraphs/payments/loader"
+	"github.com/myshop/supergraph/subgraphs/platform/selection"
 )
 
 // FindManyPaymentByIDs is the resolver for the findManyPaymentByIDs field.
 func (r *entityResolver) FindManyPaymentByIDs(ctx context.Context, reps []*model.PaymentByIDsInput) ([]*model.Payment, error) {
-	// Start every load before waiting on any: one batch, one statement.
+	// The whole level in one statement (batch.Loader says why).
+	ids := make([]string, len(reps))
+	for i, rep := range reps {
+		ids[i] = rep.ID
+	}
+	loader.For(ctx).PaymentByID.Fill(ctx, ids)
 	thunks := make([]func() (*model.Payment, error), len(reps))
 	for i, rep := range reps {
 		thunks[i] = visiblePaymentThunk(ctx, rep.ID)
 	}
 	out := make([]*model.Payment, len(reps))
+	var visible []string
 	for i, th := range thunks {
 		p, err := th()
 		if err != nil {
 			return nil, err
 		}
 		out[i] = p
+		if p != nil {
+			visible = append(visible, p.ID)
+		}
+	}
+	if len(visible) > 0 && selection.Any(ctx, "Payment", "status", "authorized", "captured", "refunded", "transactions") {
+		loader.For(ctx).Ledger.Fill(ctx, visible)
 	}
 	return out, nil
 }

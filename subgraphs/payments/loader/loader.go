@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/graph-gophers/dataloader/v7"
-
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
 	"github.com/myshop/supergraph/subgraphs/platform/batch"
 )
@@ -21,8 +19,8 @@ type Store interface {
 
 // Loaders are one request's dataloaders.
 type Loaders struct {
-	PaymentByID *dataloader.Loader[string, payment.Payment]
-	Ledger      *dataloader.Loader[string, []payment.Transaction]
+	PaymentByID *batch.Loader[string, payment.Payment]
+	Ledger      *batch.Loader[string, []payment.Transaction]
 }
 
 // New returns fresh loaders over store that gather keys for wait.

@@ -7,6 +7,7 @@ package batch
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -15,9 +16,53 @@ import (
 	"github.com/myshop/supergraph/platform/errs"
 )
 
+// Loader is a dataloader that a parent can also Fill with a whole level's
+// keys. A dataloader batches the keys that arrive within its wait; the
+// field resolvers of one level ask from goroutines over time, and on a
+// loaded machine (or while LoadMany adds its keys one by one) they miss the
+// window and one level costs several statements. A parent that knows the
+// level's keys fills the loader in one call of the batch function instead:
+// one statement per level, whatever the load and the wait.
+type Loader[K comparable, V any] struct {
+	*dataloader.Loader[K, V]
+	fetch dataloader.BatchFunc[K, V]
+	cache *dataloader.InMemoryCache[K, V]
+}
+
 // New is a dataloader over f that gathers keys for wait.
-func New[K comparable, V any](wait time.Duration, f dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(f, dataloader.WithWait[K, V](wait))
+func New[K comparable, V any](wait time.Duration, f dataloader.BatchFunc[K, V]) *Loader[K, V] {
+	cache := dataloader.NewCache[K, V]()
+	return &Loader[K, V]{
+		Loader: dataloader.NewBatchedLoader(f, dataloader.WithWait[K, V](wait), dataloader.WithCache[K, V](cache)),
+		fetch:  f, cache: cache,
+	}
+}
+
+// Fill reads the keys not yet loaded in one call of the batch function and
+// keeps each answer (an error too) for the Loads that follow.
+func (l *Loader[K, V]) Fill(ctx context.Context, keys []K) {
+	seen := make(map[K]bool, len(keys))
+	var missing []K
+	for _, k := range keys {
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		if _, ok := l.cache.Get(ctx, k); !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	results := l.fetch(ctx, missing)
+	for i, k := range missing {
+		r := &dataloader.Result[V]{Error: fmt.Errorf("batch: no result for key %v", k)}
+		if i < len(results) && results[i] != nil {
+			r = results[i]
+		}
+		l.cache.Set(ctx, k, func() (V, error) { return r.Data, r.Error })
+	}
 }
 
 // One is a batch function over a store method that returns the rows with

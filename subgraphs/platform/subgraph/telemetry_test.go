@@ -39,7 +39,7 @@ func benchRoutes(t testing.TB) (http.Handler, string) {
 	}
 	issuer := authtest.New(t)
 	deps := subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		LoaderWait: subgraph.WideLoaderWait, Verifier: issuer.Verifier()}
+		LoaderWait: subgraph.DefaultLoaderWait, Verifier: issuer.Verifier()}
 	return subgraph.RoutesFor("inventory", inventory.Handler(deps), pool), issuer.Token("usr_staff", stock.AdjustStock)
 }
 

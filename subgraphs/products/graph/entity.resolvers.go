@@ -8,8 +8,10 @@ package graph
 import (
 	"context"
 
+	"github.com/myshop/supergraph/subgraphs/platform/selection"
 	"github.com/myshop/supergraph/subgraphs/products/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
+	"github.com/myshop/supergraph/subgraphs/products/loader"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
@@ -23,6 +25,10 @@ func (r *entityResolver) FindManyProductByIDs(ctx context.Context, reps []*model
 	if err != nil {
 		return nil, err
 	}
+	if selection.Any(ctx, "Product", "images") {
+		loader.For(ctx).ImagesByProduct.Fill(ctx, ids)
+	}
+	prefetchProductReviews(ctx, "Product", ids)
 	return inOrder(ids, ps, func(p product.Product) string { return p.ID }, toProduct), nil
 }
 

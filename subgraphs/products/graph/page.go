@@ -3,8 +3,7 @@ package graph
 import (
 	"context"
 
-	"github.com/graph-gophers/dataloader/v7"
-
+	"github.com/myshop/supergraph/subgraphs/platform/batch"
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 	"github.com/myshop/supergraph/subgraphs/products/graph/model"
 	"github.com/myshop/supergraph/subgraphs/products/product"
@@ -12,7 +11,7 @@ import (
 
 // reviewConnection loads one page of a parent's reviews through loader, so
 // sibling parents share one SQL statement.
-func reviewConnection(ctx context.Context, loader *dataloader.Loader[product.PageRequest, product.ReviewPage],
+func reviewConnection(ctx context.Context, loader *batch.Loader[product.PageRequest, product.ReviewPage],
 	parentID string, first *int, after *string) (*model.ReviewConnection, error) {
 	req, err := reviewPageRequest(parentID, first, after)
 	if err != nil {

@@ -3,28 +3,26 @@ package graph
 import (
 	"context"
 
-	"github.com/99designs/gqlgen/graphql"
-
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
+	"github.com/myshop/supergraph/subgraphs/platform/selection"
 	"github.com/myshop/supergraph/subgraphs/products/loader"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
 // A page of products asks, level by level, for its reviews, their products
-// and their authors' reviews. Left to the field resolvers, each level's keys
-// reach the loaders from goroutines over time, and a loaded machine splits a
-// level into several statements. The page's resolver knows every key of the
+// and their authors' reviews. The page's resolver knows every key of the
 // next level, so it puts them in the loaders itself, a whole level at a
-// time, before the fields ask: a statement per level, whatever the load.
+// time, before the fields ask: a statement per level, whatever the load
+// (package selection says why).
 // Only what the operation selects is read; the fields then hit the loaders'
 // cache with the same keys (reviewPageRequest).
 
 // prefetchProductReviews loads the reviews the selection below the current
-// field asks of products (at path, e.g. "edges", "node"), and what it asks
-// of those reviews.
-func prefetchProductReviews(ctx context.Context, productIDs []string, path ...string) {
+// field (of type on, "" for any: see selection.ArgsOn) asks of products (at
+// path, e.g. "edges", "node"), and what it asks of those reviews.
+func prefetchProductReviews(ctx context.Context, on string, productIDs []string, path ...string) {
 	path = append(path, "reviews")
-	args, ok := selectedArgs(ctx, path...)
+	args, ok := selection.ArgsOn(ctx, on, path...)
 	if !ok || len(productIDs) == 0 {
 		return
 	}
@@ -33,6 +31,7 @@ func prefetchProductReviews(ctx context.Context, productIDs []string, path ...st
 	if !ok {
 		return // a bad argument: the field itself reports it
 	}
+	l.ReviewsByProduct.Fill(ctx, reqs)
 	pages, errs := l.ReviewsByProduct.LoadMany(ctx, reqs)()
 	if len(errs) > 0 && errs[0] != nil {
 		return
@@ -45,12 +44,12 @@ func prefetchProductReviews(ctx context.Context, productIDs []string, path ...st
 		}
 	}
 	node := append(path, "edges", "node")
-	if _, ok := selectedArgs(ctx, append(node, "product")...); ok && len(products) > 0 {
-		l.ProductByID.LoadMany(ctx, products)()
+	if _, ok := selection.ArgsOn(ctx, on, append(node, "product")...); ok && len(products) > 0 {
+		l.ProductByID.Fill(ctx, products)
 	}
-	if args, ok := selectedArgs(ctx, append(node, "author", "reviews")...); ok && len(authors) > 0 {
+	if args, ok := selection.ArgsOn(ctx, on, append(node, "author", "reviews")...); ok && len(authors) > 0 {
 		if reqs, ok := reviewPageRequests(authors, args); ok {
-			l.ReviewsByAuthor.LoadMany(ctx, reqs)()
+			l.ReviewsByAuthor.Fill(ctx, reqs)
 		}
 	}
 }
@@ -97,31 +96,4 @@ func reviewPageRequest(parentID string, first *int, after *string) (product.Page
 		return product.PageRequest{}, err
 	}
 	return product.PageRequest{ParentID: parentID, After: afterID, First: n}, nil
-}
-
-// selectedArgs finds the field at path below the field being resolved
-// (fragments without a type condition and fields inline) and returns its
-// arguments, defaults filled.
-func selectedArgs(ctx context.Context, path ...string) (map[string]any, bool) {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || !graphql.HasOperationContext(ctx) {
-		return nil, false
-	}
-	op := graphql.GetOperationContext(ctx)
-	sel := fc.Field.Selections
-	var field graphql.CollectedField
-	for _, name := range path {
-		found := false
-		for _, f := range graphql.CollectFields(op, sel, nil) {
-			if f.Name == name {
-				field, found = f, true
-				break
-			}
-		}
-		if !found {
-			return nil, false
-		}
-		sel = field.Selections
-	}
-	return field.ArgumentMap(op.Variables), true
 }

@@ -139,6 +139,6 @@ func searchConnection(ctx context.Context, catalog *product.Catalog, s product.S
 	for i, f := range page.Found {
 		ids[i] = f.Product.ID
 	}
-	prefetchProductReviews(ctx, ids, "edges", "node")
+	prefetchProductReviews(ctx, "", ids, "edges", "node")
 	return conn, nil
 }

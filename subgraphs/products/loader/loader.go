@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/graph-gophers/dataloader/v7"
-
 	"github.com/myshop/supergraph/subgraphs/platform/batch"
 	"github.com/myshop/supergraph/subgraphs/products/postgres"
 	"github.com/myshop/supergraph/subgraphs/products/product"
@@ -18,20 +16,20 @@ import (
 // Loaders are one request's dataloaders. They are built for one viewer, so
 // what a loader caches is what that viewer may see.
 type Loaders struct {
-	ProductByID       *dataloader.Loader[string, product.Product]
-	VariantByID       *dataloader.Loader[string, product.Variant]
-	VariantsByProduct *dataloader.Loader[string, []product.Variant]
-	PricingByProduct  *dataloader.Loader[string, []product.Pricing]
-	CategoryByID      *dataloader.Loader[string, product.Category]
-	ChildrenByID      *dataloader.Loader[string, []product.Category]
-	BrandByID         *dataloader.Loader[string, product.Brand]
-	TypeByID          *dataloader.Loader[string, product.ProductType]
-	AttributesByType  *dataloader.Loader[string, []product.Attribute]
-	ValuesByProduct   *dataloader.Loader[string, []product.AttributeValue]
-	RatingByProduct   *dataloader.Loader[string, product.Rating]
-	ReviewsByProduct  *dataloader.Loader[product.PageRequest, product.ReviewPage]
-	ReviewsByAuthor   *dataloader.Loader[product.PageRequest, product.ReviewPage]
-	ImagesByProduct   *dataloader.Loader[string, []product.Image]
+	ProductByID       *batch.Loader[string, product.Product]
+	VariantByID       *batch.Loader[string, product.Variant]
+	VariantsByProduct *batch.Loader[string, []product.Variant]
+	PricingByProduct  *batch.Loader[string, []product.Pricing]
+	CategoryByID      *batch.Loader[string, product.Category]
+	ChildrenByID      *batch.Loader[string, []product.Category]
+	BrandByID         *batch.Loader[string, product.Brand]
+	TypeByID          *batch.Loader[string, product.ProductType]
+	AttributesByType  *batch.Loader[string, []product.Attribute]
+	ValuesByProduct   *batch.Loader[string, []product.AttributeValue]
+	RatingByProduct   *batch.Loader[string, product.Rating]
+	ReviewsByProduct  *batch.Loader[product.PageRequest, product.ReviewPage]
+	ReviewsByAuthor   *batch.Loader[product.PageRequest, product.ReviewPage]
+	ImagesByProduct   *batch.Loader[string, []product.Image]
 	Viewer            product.Viewer
 }
 

@@ -8,8 +8,10 @@ package graph
 import (
 	"context"
 
+	"github.com/myshop/supergraph/subgraphs/platform/selection"
 	"github.com/myshop/supergraph/subgraphs/users/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/users/graph/model"
+	"github.com/myshop/supergraph/subgraphs/users/loader"
 )
 
 // FindManyUserByIDs is the resolver for the findManyUserByIDs field.
@@ -22,6 +24,10 @@ func (r *entityResolver) FindManyUserByIDs(ctx context.Context, reps []*model.Us
 	users, err := r.Accounts.UsersByIDs(ctx, ids)
 	if err != nil {
 		return nil, err
+	}
+	if selection.Any(ctx, "User", "addresses") {
+		// A whole level at once; each field still checks who may read.
+		loader.For(ctx).AddressesByUser.Fill(ctx, ids)
 	}
 	byID := make(map[string]*model.User, len(users))
 	for _, u := range users {

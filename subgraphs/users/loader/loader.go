@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/graph-gophers/dataloader/v7"
-
 	"github.com/myshop/supergraph/subgraphs/platform/batch"
 	"github.com/myshop/supergraph/subgraphs/users/user"
 )
@@ -21,8 +19,8 @@ type Store interface {
 
 // Loaders are one request's dataloaders.
 type Loaders struct {
-	UserByID        *dataloader.Loader[string, user.User]
-	AddressesByUser *dataloader.Loader[string, []user.Address]
+	UserByID        *batch.Loader[string, user.User]
+	AddressesByUser *batch.Loader[string, []user.Address]
 }
 
 // New returns fresh loaders over store that gather keys for wait.
