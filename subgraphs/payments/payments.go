@@ -59,7 +59,27 @@ func NewHandler(d subgraph.Deps, provider payment.Provider, secret string) http.
 	}
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: resolvers})
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", subgraph.Authenticated(d, loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log))))
+	mux.Handle("/graphql", withPublicURL(d, subgraph.Authenticated(d, loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log)))))
 	mux.Handle("POST /webhooks/"+provider.Name(), webhookHandler(store, provider.Name(), secret, d.Log))
+	if tc, ok := provider.(*testcard.Provider); ok {
+		apply := func(ctx context.Context, e payment.WebhookEvent) error { return store.ApplyWebhook(ctx, tc.Name(), e) }
+		mux.Handle(testcard.ChallengePath, testcard.ChallengeHandler(tc, apply, d.Log))
+	}
 	return mux
+}
+
+// withPublicURL tells providers that serve their own pages (the test
+// provider's 3-D Secure challenge) where the customer's browser reaches
+// this service: PAYMENTS_PUBLIC_URL, else the address the request came to
+// (in a dev stack, the loopback address orders calls, which the browser
+// on the same machine reaches too).
+func withPublicURL(d subgraph.Deps, h http.Handler) http.Handler {
+	base := d.Setting("PAYMENTS_PUBLIC_URL", "")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u := base
+		if u == "" {
+			u = "http://" + r.Host
+		}
+		h.ServeHTTP(w, r.WithContext(payment.WithPublicURL(r.Context(), u)))
+	})
 }

@@ -107,3 +107,17 @@ func toPayout(p payment.Payout) *model.Payout {
 	return &model.Payout{ID: p.ID, Cutoff: p.Cutoff.UTC().Format(time.RFC3339), Captured: &p.Captured, Refunded: &p.Refunded,
 		Fees: &p.Fees, Net: &p.Net, TransactionCount: p.Transactions, CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339)}
 }
+
+func toAction(a *payment.Action) *model.PaymentAction {
+	if a == nil {
+		return nil
+	}
+	out := &model.PaymentAction{Type: model.PaymentActionType(a.Type)}
+	if a.RedirectURL != "" {
+		out.RedirectURL = &a.RedirectURL
+	}
+	if a.ClientSecret != "" {
+		out.ClientSecret = &a.ClientSecret
+	}
+	return out
+}

@@ -139,6 +139,15 @@ func (r *paymentResolver) Transactions(ctx context.Context, obj *model.Payment) 
 	return out, nil
 }
 
+// NextAction is the resolver for the nextAction field.
+func (r *paymentResolver) NextAction(ctx context.Context, obj *model.Payment) (*model.PaymentAction, error) {
+	txs, err := loader.For(ctx).Ledger.Load(ctx, obj.ID)()
+	if err != nil {
+		return nil, err
+	}
+	return toAction(payment.NextAction(txs)), nil
+}
+
 // CreatedAt is the resolver for the createdAt field.
 func (r *paymentResolver) CreatedAt(ctx context.Context, obj *model.Payment) (string, error) {
 	return obj.Payment.CreatedAt.UTC().Format(time.RFC3339Nano), nil

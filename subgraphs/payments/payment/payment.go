@@ -57,7 +57,42 @@ type Transaction struct {
 	Amount      money.Money
 	ProviderRef string
 	ErrorCode   string
-	CreatedAt   time.Time
+	// Action is what the customer must do, for an authorization that
+	// REQUIRES_ACTION.
+	Action    *Action
+	CreatedAt time.Time
+}
+
+// Action is a step only the customer can take (3-D Secure): open
+// RedirectURL, or let the provider's client library finish it with
+// ClientSecret.
+type Action struct {
+	Type         ActionType
+	RedirectURL  string
+	ClientSecret string
+}
+
+// ActionType says how the customer takes an Action.
+type ActionType string
+
+// Action types.
+const (
+	ActionRedirect ActionType = "REDIRECT"
+	ActionSDK      ActionType = "SDK"
+)
+
+// NextAction is what the customer must do before the payment can go on:
+// the last authorization's action while the payment REQUIRES_ACTION, else nil.
+func NextAction(txs []Transaction) *Action {
+	if StatusOf(txs) != StatusRequiresAction {
+		return nil
+	}
+	for i := len(txs) - 1; i >= 0; i-- {
+		if txs[i].Kind == Authorize && txs[i].Outcome == RequiresAction {
+			return txs[i].Action
+		}
+	}
+	return nil
 }
 
 // Status is derived from the ledger, never stored.
@@ -185,5 +220,21 @@ type ProviderRequest struct {
 type ProviderResult struct {
 	Outcome   Outcome // Succeeded, Failed or RequiresAction
 	Ref       string
-	ErrorCode string // e.g. card_declined
+	ErrorCode string  // e.g. card_declined
+	Action    *Action // with RequiresAction: what the customer must do
+}
+
+type publicURLKey struct{}
+
+// WithPublicURL says at which base URL the customer's browser reaches
+// this service, for providers that serve their own pages (the test
+// provider's 3-D Secure challenge).
+func WithPublicURL(ctx context.Context, base string) context.Context {
+	return context.WithValue(ctx, publicURLKey{}, base)
+}
+
+// PublicURL is the base WithPublicURL set, or "".
+func PublicURL(ctx context.Context) string {
+	s, _ := ctx.Value(publicURLKey{}).(string)
+	return s
 }

@@ -133,11 +133,14 @@ func (s *Service) Refund(ctx context.Context, paymentID string, amount *money.Mo
 	}, s.provider.Refund)
 }
 
-// Void releases an authorization that nothing was captured from.
+// Void releases an authorization that nothing was captured from, or
+// cancels one still waiting for the customer (3-D Secure), so it can no
+// longer complete: an expired order's payment.
 func (s *Service) Void(ctx context.Context, paymentID, key string) (Payment, error) {
 	return s.follow(ctx, ManageOrders, Void, paymentID, nil, key, func(t Totals, amt *int64) error {
-		if t.Voided || t.Authorized == 0 || t.Captured > 0 || t.PendingCapture > 0 {
-			return &errs.Problem{Code: CodeInvalidState, Message: "only an authorized payment with nothing captured can be voided"}
+		unfinished := t.Action && t.Authorized == 0
+		if t.Voided || (t.Authorized == 0 && !unfinished) || t.Captured > 0 || t.PendingCapture > 0 {
+			return &errs.Problem{Code: CodeInvalidState, Message: "only an authorized payment with nothing captured, or one waiting for the customer, can be voided"}
 		}
 		*amt = t.Authorized
 		return nil

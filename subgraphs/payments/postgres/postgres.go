@@ -66,14 +66,19 @@ func (s *Store) PaymentIDsByOrder(ctx context.Context, orderID string) ([]string
 }
 
 const transactionColumns = `id, payment_id, kind, outcome, amount_minor, currency, provider_ref, error_code, created_at,
-principal, idempotency_key, request_hash`
+principal, idempotency_key, request_hash, next_action_type, next_action_url, next_action_secret`
 
 func scanEntry(row pgx.CollectableRow) (payment.Entry, error) {
 	var e payment.Entry
-	var cur string
+	var cur, actionType string
+	var a payment.Action
 	err := row.Scan(&e.ID, &e.PaymentID, &e.Kind, &e.Outcome, &e.Amount.Minor, &cur, &e.ProviderRef, &e.ErrorCode,
-		&e.CreatedAt, &e.Principal, &e.Key, &e.RequestHash)
+		&e.CreatedAt, &e.Principal, &e.Key, &e.RequestHash, &actionType, &a.RedirectURL, &a.ClientSecret)
 	e.Amount.Currency = money.Currency(cur)
+	if actionType != "" {
+		a.Type = payment.ActionType(actionType)
+		e.Action = &a
+	}
 	return e, err
 }
 
@@ -201,10 +206,16 @@ func (s *Store) ApplyWebhook(ctx context.Context, provider string, e payment.Web
 func settle(ctx context.Context, tx pgx.Tx, txID string, r payment.ProviderResult) error {
 	var paymentID, kind, orderID, userID, currency string
 	var amount int64
+	var a payment.Action
+	if r.Action != nil {
+		a = *r.Action
+	}
 	err := tx.QueryRow(ctx, `
-UPDATE transactions t SET outcome = $2, provider_ref = coalesce(nullif($3, ''), t.provider_ref), error_code = $4, settled_at = now()
+UPDATE transactions t SET outcome = $2, provider_ref = coalesce(nullif($3, ''), t.provider_ref), error_code = $4, settled_at = now(),
+  next_action_type = $5, next_action_url = $6, next_action_secret = $7
 FROM payments p WHERE t.id = $1 AND t.outcome IN ('PENDING', 'REQUIRES_ACTION') AND p.id = t.payment_id
-RETURNING t.payment_id, t.kind, p.order_id, p.user_id, t.amount_minor, t.currency`, txID, string(r.Outcome), r.Ref, r.ErrorCode).
+RETURNING t.payment_id, t.kind, p.order_id, p.user_id, t.amount_minor, t.currency`, txID, string(r.Outcome), r.Ref, r.ErrorCode,
+		string(a.Type), a.RedirectURL, a.ClientSecret).
 		Scan(&paymentID, &kind, &orderID, &userID, &amount, &currency)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil // settled before: by a retry or a webhook

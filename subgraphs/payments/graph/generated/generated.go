@@ -67,6 +67,7 @@ type PaymentResolver interface {
 	Captured(ctx context.Context, obj *model.Payment) (*money.Money, error)
 	Refunded(ctx context.Context, obj *model.Payment) (*money.Money, error)
 	Transactions(ctx context.Context, obj *model.Payment) ([]*model.PaymentTransaction, error)
+	NextAction(ctx context.Context, obj *model.Payment) (*model.PaymentAction, error)
 	CreatedAt(ctx context.Context, obj *model.Payment) (string, error)
 }
 type QueryResolver interface {
@@ -254,7 +255,25 @@ type Payment @key(fields: "id") {
   captured: Money!
   refunded: Money!
   transactions: [PaymentTransaction!]!
+  "What the customer must do for the provider (3-D Secure) before the authorization completes; null unless status is REQUIRES_ACTION."
+  nextAction: PaymentAction
   createdAt: String!
+}
+
+"A step only the customer can take to finish a payment: their bank's check (3-D Secure)."
+type PaymentAction @shareable {
+  type: PaymentActionType!
+  "REDIRECT: open this page (the provider's or bank's challenge) in the browser, in a frame or a new window."
+  redirectUrl: String
+  "SDK: the secret the provider's client library (Stripe.js handleNextAction) finishes the payment with."
+  clientSecret: String
+}
+
+enum PaymentActionType {
+  "Send the customer to redirectUrl."
+  REDIRECT
+  "Let the provider's client library handle it with clientSecret."
+  SDK
 }
 
 enum PaymentStatus {
@@ -523,10 +542,24 @@ func (ec *executionContext) childFields_Payment(ctx context.Context, field graph
 		return ec.fieldContext_Payment_refunded(ctx, field)
 	case "transactions":
 		return ec.fieldContext_Payment_transactions(ctx, field)
+	case "nextAction":
+		return ec.fieldContext_Payment_nextAction(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Payment_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
+}
+
+func (ec *executionContext) childFields_PaymentAction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_PaymentAction_type(ctx, field)
+	case "redirectUrl":
+		return ec.fieldContext_PaymentAction_redirectUrl(ctx, field)
+	case "clientSecret":
+		return ec.fieldContext_PaymentAction_clientSecret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentAction", field.Name)
 }
 
 func (ec *executionContext) childFields_PaymentError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1803,6 +1836,38 @@ func (ec *executionContext) fieldContext_Payment_transactions(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Payment_nextAction(ctx context.Context, field graphql.CollectedField, obj *model.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_nextAction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().NextAction(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentAction) graphql.Marshaler {
+			return ec.marshalOPaymentAction2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋpaymentsᚋgraphᚋmodelᚐPaymentAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_nextAction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentAction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Payment_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Payment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1824,6 +1889,75 @@ func (ec *executionContext) _Payment_createdAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Payment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Payment", field, true, true, "String")
+}
+
+func (ec *executionContext) _PaymentAction_type(ctx context.Context, field graphql.CollectedField, obj *model.PaymentAction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentAction_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentActionType) graphql.Marshaler {
+			return ec.marshalNPaymentActionType2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋpaymentsᚋgraphᚋmodelᚐPaymentActionType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentAction_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentAction", field, false, false, "PaymentActionType")
+}
+
+func (ec *executionContext) _PaymentAction_redirectUrl(ctx context.Context, field graphql.CollectedField, obj *model.PaymentAction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentAction_redirectUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RedirectURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentAction_redirectUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentAction", field, false, false, "String")
+}
+
+func (ec *executionContext) _PaymentAction_clientSecret(ctx context.Context, field graphql.CollectedField, obj *model.PaymentAction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentAction_clientSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientSecret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentAction_clientSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentAction", field, false, false, "String")
 }
 
 func (ec *executionContext) _PaymentError_field(ctx context.Context, field graphql.CollectedField, obj *model.PaymentError) (ret graphql.Marshaler) {
@@ -4715,12 +4849,61 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Payment_transactions(ctx, field, obj)
 				})
+		case "nextAction":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Payment_nextAction(ctx, field, obj)
+				})
 		case "createdAt":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Payment_createdAt(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var paymentActionImplementors = []string{"PaymentAction"}
+
+func (ec *executionContext) _PaymentAction(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentAction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentActionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentAction")
+		case "type":
+			out.Values[i] = ec._PaymentAction_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "redirectUrl":
+			out.Values[i] = ec._PaymentAction_redirectUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientSecret":
+			out.Values[i] = ec._PaymentAction_clientSecret(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -5738,6 +5921,16 @@ func (ec *executionContext) marshalNPayment2ᚖgithubᚗcomᚋmyshopᚋsupergrap
 	return ec._Payment(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPaymentActionType2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋpaymentsᚋgraphᚋmodelᚐPaymentActionType(ctx context.Context, v any) (model.PaymentActionType, error) {
+	var res model.PaymentActionType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentActionType2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋpaymentsᚋgraphᚋmodelᚐPaymentActionType(ctx context.Context, sel ast.SelectionSet, v model.PaymentActionType) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNPaymentByIDsInput2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋpaymentsᚋgraphᚋmodelᚐPaymentByIDsInput(ctx context.Context, v any) ([]*model.PaymentByIDsInput, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
@@ -6399,6 +6592,13 @@ func (ec *executionContext) marshalOPayment2ᚖgithubᚗcomᚋmyshopᚋsupergrap
 		return graphql.Null
 	}
 	return ec._Payment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPaymentAction2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋpaymentsᚋgraphᚋmodelᚐPaymentAction(ctx context.Context, sel ast.SelectionSet, v *model.PaymentAction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PaymentAction(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPaymentByIDsInput2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋpaymentsᚋgraphᚋmodelᚐPaymentByIDsInput(ctx context.Context, v any) (*model.PaymentByIDsInput, error) {

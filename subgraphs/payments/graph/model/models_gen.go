@@ -44,6 +44,15 @@ type PageInfo struct {
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
+// A step only the customer can take to finish a payment: their bank's check (3-D Secure).
+type PaymentAction struct {
+	Type PaymentActionType `json:"type"`
+	// REDIRECT: open this page (the provider's or bank's challenge) in the browser, in a frame or a new window.
+	RedirectURL *string `json:"redirectUrl,omitempty"`
+	// SDK: the secret the provider's client library (Stripe.js handleNextAction) finishes the payment with.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+}
+
 type PaymentByIDsInput struct {
 	ID string `json:"ID"`
 }
@@ -120,6 +129,63 @@ type RefundPaymentInput struct {
 type VoidPaymentInput struct {
 	PaymentID      string `json:"paymentId"`
 	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+type PaymentActionType string
+
+const (
+	// Send the customer to redirectUrl.
+	PaymentActionTypeRedirect PaymentActionType = "REDIRECT"
+	// Let the provider's client library handle it with clientSecret.
+	PaymentActionTypeSdk PaymentActionType = "SDK"
+)
+
+var AllPaymentActionType = []PaymentActionType{
+	PaymentActionTypeRedirect,
+	PaymentActionTypeSdk,
+}
+
+func (e PaymentActionType) IsValid() bool {
+	switch e {
+	case PaymentActionTypeRedirect, PaymentActionTypeSdk:
+		return true
+	}
+	return false
+}
+
+func (e PaymentActionType) String() string {
+	return string(e)
+}
+
+func (e *PaymentActionType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PaymentActionType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PaymentActionType", str)
+	}
+	return nil
+}
+
+func (e PaymentActionType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PaymentActionType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PaymentActionType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 type PaymentErrorCode string
