@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -23,6 +24,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/orders/order"
 	"github.com/myshop/supergraph/subgraphs/orders/postgres"
 	"github.com/myshop/supergraph/subgraphs/orders/upstream"
+	"github.com/myshop/supergraph/subgraphs/platform/events"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 )
@@ -41,8 +43,23 @@ var Def = subgraph.Def{
 // Background finishes or compensates checkouts nobody has touched for a
 // minute (a crash, a customer who went away), and expires orders whose
 // payment was not completed within the stock hold, every 15 seconds.
+//
+// With Redis it also reads payments' events: an order waiting for the
+// customer's bank confirms (or is canceled) as soon as the bank answers,
+// without anyone polling.
 func Background(ctx context.Context, d subgraph.Deps) {
 	s := Wire(d, UpstreamsFromEnv(d.Getenv))
+	if d.Redis != nil {
+		// One member name per host (a pod): what a member leaves pending,
+		// it or another member picks up again.
+		host, _ := os.Hostname()
+		consumer := events.NewConsumer(d.Redis, d.RedisPrefix, "orders", host, d.Log)
+		go func() {
+			if err := consumer.Run(ctx, PaymentEvents(s.Lifecycle)); err != nil {
+				d.Log.Error("orders: payment events", "err", err)
+			}
+		}()
+	}
 	t := time.NewTicker(15 * time.Second)
 	defer t.Stop()
 	for {
@@ -57,6 +74,24 @@ func Background(ctx context.Context, d subgraph.Deps) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// PaymentEvents handles the events orders reads: payments' settled
+// authorizations and voids bring their order in line with the payment
+// (order.Orders.PaymentSettled, which reads the payment's status itself,
+// so redelivered and reordered events do no harm); others are skipped.
+func PaymentEvents(l *order.Orders) func(context.Context, events.Event) error {
+	return func(ctx context.Context, e events.Event) error {
+		if e.Type != "payment.transaction_settled" {
+			return nil
+		}
+		kind, _ := e.Payload["kind"].(string)
+		orderID, _ := e.Payload["orderId"].(string)
+		if (kind != "AUTHORIZE" && kind != "VOID") || orderID == "" {
+			return nil
+		}
+		return l.PaymentSettled(ctx, orderID)
 	}
 }
 

@@ -244,6 +244,8 @@ async function main() {
 
     log('adds to the cart');
     await shop.getByTestId('product-link').first().click();
+    await shop.getByTestId('add-to-cart').waitFor();
+    const productURL = shop.url();
     await shop.getByTestId('add-to-cart').click();
     await shop.getByTestId('go-to-cart').click();
     await shop.getByTestId('cart-lines').waitFor();
@@ -293,6 +295,29 @@ async function main() {
     log('the order is in the history, shipped');
     await shop.getByTestId('nav-orders').click();
     await shop.getByTestId('orders').locator('tr', { hasText: `#${number}` }).filter({ hasText: 'shipped' }).waitFor();
+
+    log('checks out with a card that needs 3-D Secure and approves it on the bank page');
+    await shop.goto(productURL);
+    await shop.getByTestId('add-to-cart').click();
+    await shop.getByTestId('go-to-cart').click();
+    await shop.getByTestId('cart-lines').waitFor();
+    await shop.getByTestId('checkout').click();
+    await form.waitFor();
+    for (const [name, value] of Object.entries({ firstName: 'Ada', lastName: 'Allen', street1: '1 Analytical Way', city: 'Portland', region: 'OR', postalCode: '97201', countryCode: 'US' })) {
+      await form.locator(`input[name="${name}"]`).fill(value);
+    }
+    await shop.getByTestId('pay-tok_3ds').check();
+    await shop.getByTestId('place-order').click();
+    await shop.waitForURL(/\/shop\/orders\/[^/]+$/, { timeout: 30_000 });
+    await status.filter({ hasText: /^pending payment$/ }).waitFor();
+    await shop.getByTestId('live').filter({ hasText: 'live' }).waitFor();
+    await shop.frameLocator('[data-testid="payment-frame"]').locator('#approve').click();
+    // The order confirms on the server from the provider's event and the
+    // page learns it over its subscription, without a reload.
+    await status.filter({ hasText: /^confirmed$/ }).waitFor({ timeout: 10_000 });
+    await shop.getByTestId('payment-status').filter({ hasText: /^authorized$/ }).waitFor();
+    if (await shop.getByTestId('payment-frame').count()) fail('the bank page is still shown after the order confirmed');
+    log('the 3-D Secure order confirmed once the bank page approved it');
 
     log('a developer opens the playground: its docs explorer lists Query.products');
     const devCtx = await browser.newContext({ viewport: { width: 1300, height: 800 } });

@@ -111,10 +111,16 @@ func guestCartPayload(r *Resolver, ctx context.Context, c order.Cart, token stri
 	return out, nil
 }
 
-func placeOrderPayload(o order.Order, err error) (*model.PlaceOrderPayload, error) {
+func placeOrderPayload(o order.Order, action *order.PaymentAction, err error) (*model.PlaceOrderPayload, error) {
 	out := &model.PlaceOrderPayload{Errors: []*model.CheckoutError{}}
-	if err == nil {
+	if o.ID != "" {
 		out.Order = toOrder(o)
+	}
+	if action != nil {
+		out.NextAction = &model.PaymentAction{Type: model.PaymentActionType(action.Type), RedirectURL: nonEmpty(action.RedirectURL),
+			ClientSecret: nonEmpty(action.ClientSecret)}
+	}
+	if err == nil {
 		return out, nil
 	}
 	out.Errors, err = payload.Errors(err, func(p *errs.Problem, code model.CheckoutErrorCode) *model.CheckoutError {
@@ -250,4 +256,11 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

@@ -174,8 +174,13 @@ func (r *mutationResolver) MergeGuestCart(ctx context.Context, cartToken string)
 
 // PlaceOrder is the resolver for the placeOrder field.
 func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.PlaceOrderPayload, error) {
-	return placeOrderPayload(r.Checkout.Place(ctx, order.PlaceInput{CartID: input.CartID, PaymentMethodID: deref(input.PaymentMethodID),
-		PaymentToken: deref(input.PaymentToken), IdempotencyKey: input.IdempotencyKey}))
+	o, err := r.Checkout.Place(ctx, order.PlaceInput{CartID: input.CartID, PaymentMethodID: deref(input.PaymentMethodID),
+		PaymentToken: deref(input.PaymentToken), IdempotencyKey: input.IdempotencyKey})
+	var action *order.PaymentAction
+	if err == nil {
+		action, err = r.Checkout.NextAction(ctx, o)
+	}
+	return placeOrderPayload(o, action, err)
 }
 
 // UpdateOrderStatus is the resolver for the updateOrderStatus field.

@@ -234,3 +234,17 @@ func (c *Checkout) lease(ctx context.Context, id string, wait bool) (Saga, error
 		}
 	}
 }
+
+// NextAction is what the customer must do for their bank before an order
+// placed PENDING_PAYMENT can confirm; nil for any other order. The
+// caller must be the one who placed the order.
+func (c *Checkout) NextAction(ctx context.Context, o Order) (*PaymentAction, error) {
+	if o.Status != PendingPayment || o.PaymentID == "" {
+		return nil, nil
+	}
+	a, err := c.payments.NextAction(ctx, o.PaymentID)
+	if err != nil {
+		return nil, c.unavailable("read what the payment needs", err)
+	}
+	return a, nil
+}

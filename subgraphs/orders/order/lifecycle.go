@@ -130,7 +130,9 @@ func (o *Orders) giveBack(ctx context.Context, ord Order) (PaymentStatus, error)
 		return "", upstream("read the payment", err)
 	}
 	switch st {
-	case PaymentAuthorized:
+	case PaymentAuthorized, PaymentRequiresAction:
+		// Voiding a check still waiting for the customer cancels it, so a
+		// late approval cannot hold money for an order that is gone.
 		return PaidVoided, refused(o.payments.Void(ctx, ord.PaymentID, ord.ID+":void"), "void the payment")
 	case "PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED":
 		return PaidRefunded, refused(o.payments.Refund(ctx, ord.PaymentID, ord.ID+":refund"), "refund the payment")
@@ -167,10 +169,13 @@ func upstream(what string, err error) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// ExpireUnpaid moves orders that have waited in PENDING_PAYMENT (3-D
-// Secure never completed) longer than olderThan to EXPIRED, releasing
-// their stock: the system's move, so no order waits forever. It looks at
-// up to 100 of them per call and returns how many it expired.
+// ExpireUnpaid ends orders that have waited in PENDING_PAYMENT (3-D
+// Secure not completed) longer than olderThan: the system's move, so no
+// order waits forever. An order whose payment was authorized meanwhile
+// (its event not yet read) is confirmed instead, never expired; the others
+// have their unfinished authorization voided (so a late approval cannot
+// hold money) and their stock released. It looks at up to 100 orders per
+// call and returns how many it expired.
 func (o *Orders) ExpireUnpaid(ctx context.Context, olderThan time.Duration) (int, error) {
 	os, _, err := o.store.ListOrders(ctx, ListFilter{Status: PendingPayment}, Sort{Field: SortCreated}, nil, 100)
 	if err != nil {
@@ -182,20 +187,136 @@ func (o *Orders) ExpireUnpaid(ctx context.Context, olderThan time.Duration) (int
 		if ord.CreatedAt.After(cutoff) {
 			continue
 		}
-		paid, err := o.effects(ctx, ord, Expired)
+		expired, err := o.expire(ctx, ord)
 		if err != nil {
 			failed = append(failed, fmt.Errorf("expire %s: %w", ord.ID, err))
 			continue
 		}
-		_, err = o.store.Transition(ctx, Change{OrderID: ord.ID, From: PendingPayment, To: Expired, Actor: "system",
-			Note: "payment not completed in time", Payment: paid})
-		if err != nil && !errors.Is(err, ErrConflict) {
-			failed = append(failed, fmt.Errorf("expire %s: %w", ord.ID, err))
-			continue
+		if expired {
+			n++
 		}
-		n++
 	}
 	return n, errors.Join(failed...)
+}
+
+func (o *Orders) expire(ctx context.Context, ord Order) (bool, error) {
+	paid := PaymentStatus("")
+	if ord.PaymentID != "" {
+		st, err := o.payments.Status(ctx, ord.PaymentID)
+		if err != nil {
+			return false, upstream("read the payment", err)
+		}
+		if st == PaymentRequiresAction {
+			err := o.payments.Void(ctx, ord.PaymentID, ord.ID+":void")
+			var refusedErr *StateError
+			if errors.As(err, &refusedErr) {
+				// The customer finished just now: read where it ended.
+				if st, err = o.payments.Status(ctx, ord.PaymentID); err != nil {
+					return false, upstream("read the payment", err)
+				}
+			} else if err != nil {
+				return false, upstream("void the payment", err)
+			} else {
+				st, paid = "VOIDED", PaidVoided
+			}
+		}
+		if st == PaymentAuthorized {
+			return false, o.confirmPaid(ctx, ord)
+		}
+	}
+	if ord.ReservationID != "" {
+		var st *StateError
+		if err := o.inventory.Release(ctx, ord.ReservationID); err != nil && !errors.As(err, &st) {
+			return false, upstream("release the stock", err)
+		}
+	}
+	_, err := o.store.Transition(ctx, Change{OrderID: ord.ID, From: PendingPayment, To: Expired, Actor: "system",
+		Note: "payment not completed in time", Payment: paid})
+	if errors.Is(err, ErrConflict) {
+		return false, nil // moved meanwhile (confirmed by the payment's event, or canceled)
+	}
+	return err == nil, err
+}
+
+// PaymentSettled brings an order in line with its payment after payments
+// announced that one of the payment's transactions settled
+// (payment.transaction_settled). It reads the payment's status from
+// payments rather than trusting the event, so an event delivered twice,
+// late or out of order ends the same way: a PENDING_PAYMENT order whose
+// payment is authorized is confirmed; one whose payment failed or was
+// voided is canceled, its stock released; an authorization that completed
+// for an order already canceled or expired is voided. Anything else is
+// already where it belongs.
+func (o *Orders) PaymentSettled(ctx context.Context, orderID string) error {
+	os, err := o.store.OrdersByIDs(ctx, []string{orderID})
+	if err != nil {
+		return err
+	}
+	if len(os) == 0 || os[0].PaymentID == "" {
+		return nil // a checkout still running, or declined before it made an order
+	}
+	ord := os[0]
+	if ord.Status != PendingPayment && ord.Status != Canceled && ord.Status != Expired {
+		return nil
+	}
+	st, err := o.payments.Status(ctx, ord.PaymentID)
+	if err != nil {
+		return upstream("read the payment", err)
+	}
+	switch {
+	case ord.Status == PendingPayment && st == PaymentAuthorized:
+		return o.confirmPaid(ctx, ord)
+	case ord.Status == PendingPayment && (st == PaymentFailed || st == "VOIDED"):
+		if ord.ReservationID != "" {
+			var se *StateError
+			if err := o.inventory.Release(ctx, ord.ReservationID); err != nil && !errors.As(err, &se) {
+				return upstream("release the stock", err)
+			}
+		}
+		paid := PaymentStatus("")
+		if st == "VOIDED" {
+			paid = PaidVoided
+		}
+		return o.systemMove(ctx, ord, Canceled, "the customer's bank did not approve the payment", paid)
+	case st == PaymentAuthorized: // canceled or expired before the approval arrived
+		if err := refused(o.payments.Void(ctx, ord.PaymentID, ord.ID+":void-late"), "void a late authorization"); err != nil {
+			return err
+		}
+		_, err := o.store.SetPaymentStatus(ctx, ord.ID, PaidVoided)
+		return err
+	}
+	return nil
+}
+
+// confirmPaid confirms a PENDING_PAYMENT order whose payment is now
+// authorized: its held stock is allocated. When the hold lapsed first,
+// the units may be someone else's: the payment is voided and the order
+// expires, so the money is never kept for an order that cannot ship.
+func (o *Orders) confirmPaid(ctx context.Context, ord Order) error {
+	if ord.ReservationID != "" {
+		err := o.inventory.Convert(ctx, ord.ReservationID)
+		var lapsed *StateError
+		if errors.As(err, &lapsed) {
+			if err := refused(o.payments.Void(ctx, ord.PaymentID, ord.ID+":void"), "void the payment"); err != nil {
+				return err
+			}
+			return o.systemMove(ctx, ord, Expired, "the stock hold lapsed before the payment completed; the payment was voided", PaidVoided)
+		}
+		if err != nil {
+			return upstream("allocate the stock", err)
+		}
+	}
+	return o.systemMove(ctx, ord, Confirmed, "the customer's bank approved the payment", PaidAuthorized)
+}
+
+// systemMove moves a PENDING_PAYMENT order as the system; an order that
+// moved meanwhile (another runner got there first) is left as it is.
+func (o *Orders) systemMove(ctx context.Context, ord Order, to Status, note string, paid PaymentStatus) error {
+	_, err := o.store.Transition(ctx, Change{OrderID: ord.ID, From: PendingPayment, To: to, Actor: "system", Note: note, Payment: paid})
+	if errors.Is(err, ErrConflict) {
+		return nil
+	}
+	return err
 }
 
 // RefundInput is staff giving money back on an order.

@@ -188,6 +188,9 @@ func (e *StateError) Error() string { return e.Message }
 type Payments interface {
 	Authorize(ctx context.Context, r AuthorizeRequest) (PaymentResult, error)
 	Status(ctx context.Context, paymentID string) (string, error)
+	// NextAction is what the customer must do before the payment can go
+	// on (3-D Secure); nil when nothing.
+	NextAction(ctx context.Context, paymentID string) (*PaymentAction, error)
 	// ByOrder lists an order's payments with their status.
 	ByOrder(ctx context.Context, orderID string) ([]PaymentRef, error)
 	// Capture, Void and Refund take everything left; *StateError when the
@@ -224,6 +227,13 @@ const (
 	PaymentRequiresAction = "REQUIRES_ACTION"
 	PaymentFailed         = "FAILED"
 )
+
+// PaymentAction is a step only the customer can take for their bank:
+// open RedirectURL, or let the provider's client library finish it with
+// ClientSecret. Type is REDIRECT or SDK.
+type PaymentAction struct {
+	Type, RedirectURL, ClientSecret string
+}
 
 // PaymentRef is a payment of an order and its status.
 type PaymentRef struct {

@@ -91,6 +91,30 @@ func (p *Payments) Status(ctx context.Context, id string) (string, error) {
 	return out.Payment.Status, nil
 }
 
+// NextAction is what the customer must do for the payment, as payments
+// says now.
+func (p *Payments) NextAction(ctx context.Context, id string) (*order.PaymentAction, error) {
+	var out struct {
+		Payment *struct {
+			NextAction *struct{ Type, RedirectURL, ClientSecret *string } `json:"nextAction"`
+		} `json:"payment"`
+	}
+	if err := p.do(ctx, `query($id: ID!) { payment(id: $id) { nextAction { type redirectUrl clientSecret } } }`, map[string]any{"id": id}, &out); err != nil {
+		return nil, err
+	}
+	if out.Payment == nil || out.Payment.NextAction == nil {
+		return nil, nil
+	}
+	a := out.Payment.NextAction
+	deref := func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	}
+	return &order.PaymentAction{Type: deref(a.Type), RedirectURL: deref(a.RedirectURL), ClientSecret: deref(a.ClientSecret)}, nil
+}
+
 // ByOrder lists an order's payments (the orders service token may).
 func (p *Payments) ByOrder(ctx context.Context, orderID string) ([]order.PaymentRef, error) {
 	var out struct {

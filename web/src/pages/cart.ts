@@ -166,6 +166,7 @@ export const loginPage: Page = async (root, _params, q) => {
 const testCards = [
   { token: 'tok_visa', label: 'Test card: Visa, tok_visa (approved)' },
   { token: 'tok_mastercard', label: 'Test card: Mastercard, tok_mastercard (approved)' },
+  { token: 'tok_3ds', label: 'Test card: tok_3ds (your bank asks you to confirm: 3-D Secure)' },
   { token: 'tok_decline', label: 'Test card: tok_decline (always declined)' },
 ];
 

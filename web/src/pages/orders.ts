@@ -108,9 +108,43 @@ export const orderPage: Page = async (root, params) => {
     </tbody></table>
     <p>Subtotal ${money(o.subtotal)} · shipping ${money(o.shippingPrice)} · <strong>total ${money(o.total)}</strong></p>
     <p class="muted">Ships to ${esc(o.shippingAddress.firstName)} ${esc(o.shippingAddress.lastName)}, ${esc(o.shippingAddress.street1)}, ${esc(o.shippingAddress.postalCode)} ${esc(o.shippingAddress.city)}, ${esc(o.shippingAddress.countryCode)}</p>
+    <section data-testid="payment-action" hidden></section>
     <div data-testid="fulfillments">${fulfillments(o)}</div>
     <h2>History</h2>
     <ol class="timeline" data-testid="timeline">${timeline(o.events)}</ol>`;
+
+  // An order waiting for the customer's bank (3-D Secure) shows the bank's
+  // page in a frame; the order confirms on the server when the bank
+  // answers, and the subscription below brings the news.
+  const action = $(root, '[data-testid="payment-action"]');
+  const hideAction = () => {
+    action.hidden = true;
+    action.innerHTML = '';
+  };
+  const onMessage = (ev: MessageEvent) => {
+    if (ev.data?.type === 'payment-action' && !action.hidden) {
+      action.querySelector('iframe')?.remove();
+      action.querySelector('p')!.textContent = ev.data.outcome === 'approved' ? 'Approved: confirming your order…' : 'Your bank did not approve the payment.';
+    }
+  };
+  window.addEventListener('message', onMessage);
+  if (o.status === 'PENDING_PAYMENT') {
+    try {
+      const d = await gql<{ order: { payment: { nextAction: { type: string; redirectUrl: string | null } | null } | null } | null }>(
+        `query Action($id: ID!) { order(id: $id) { payment { nextAction { type redirectUrl } } } }`,
+        { id: o.id },
+      );
+      const next = d.order?.payment?.nextAction;
+      if (next?.type === 'REDIRECT' && next.redirectUrl) {
+        action.hidden = false;
+        action.innerHTML = `<h2>Confirm the payment with your bank</h2><p class="muted">Your order is placed and waits for your bank.</p>
+          <iframe src="${esc(next.redirectUrl)}" title="Your bank" data-testid="payment-frame" class="payment-frame"></iframe>`;
+      }
+    } catch (err) {
+      action.hidden = false;
+      action.innerHTML = errorBox(err);
+    }
+  }
 
   // Keep the highest version seen: delivery is at most once and every
   // (re)subscription starts with the current state, so anything not newer
@@ -138,6 +172,7 @@ export const orderPage: Page = async (root, params) => {
         status.textContent = statusLabel(e.status);
         status.className = `status s-${e.status} changed`;
         status.dataset.version = String(e.version);
+        if (e.status !== 'PENDING_PAYMENT') hideAction();
         $(root, '[data-testid="payment-status"]').textContent = statusLabel(e.order.paymentStatus);
         $(root, '[data-testid="fulfillment-status"]').textContent = statusLabel(e.order.fulfillmentStatus);
         $(root, '[data-testid="fulfillments"]').innerHTML = fulfillments({ fulfillments: e.order.fulfillments });
@@ -153,7 +188,10 @@ export const orderPage: Page = async (root, params) => {
       },
     },
   );
-  return () => sub.close();
+  return () => {
+    window.removeEventListener('message', onMessage);
+    sub.close();
+  };
 };
 
 function fulfillments(o: Pick<Order, 'fulfillments'>): string {

@@ -547,7 +547,31 @@ input PlaceOrderInput {
 
 type PlaceOrderPayload {
   order: Order
+  """
+  Set while the order is PENDING_PAYMENT: what the customer must do for
+  their bank (3-D Secure) before the payment completes. The order confirms
+  on its own once the bank answers (the customer's tab may close): follow it
+  with orderStatusChanged, or read it again. Unanswered, it EXPIRES with the
+  stock hold and its payment is voided.
+  """
+  nextAction: PaymentAction
   errors: [CheckoutError!]!
+}
+
+"A step only the customer can take to finish a payment: their bank's check (3-D Secure)."
+type PaymentAction @shareable {
+  type: PaymentActionType!
+  "REDIRECT: open this page (the provider's or bank's challenge) in the browser, in a frame or a new window."
+  redirectUrl: String
+  "SDK: the secret the provider's client library (Stripe.js handleNextAction) finishes the payment with."
+  clientSecret: String
+}
+
+enum PaymentActionType {
+  "Send the customer to redirectUrl."
+  REDIRECT
+  "Let the provider's client library handle it with clientSecret."
+  SDK
 }
 
 type CheckoutError {
@@ -1210,10 +1234,24 @@ func (ec *executionContext) childFields_Payment(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
 }
 
+func (ec *executionContext) childFields_PaymentAction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_PaymentAction_type(ctx, field)
+	case "redirectUrl":
+		return ec.fieldContext_PaymentAction_redirectUrl(ctx, field)
+	case "clientSecret":
+		return ec.fieldContext_PaymentAction_clientSecret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PaymentAction", field.Name)
+}
+
 func (ec *executionContext) childFields_PlaceOrderPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "order":
 		return ec.fieldContext_PlaceOrderPayload_order(ctx, field)
+	case "nextAction":
+		return ec.fieldContext_PlaceOrderPayload_nextAction(ctx, field)
 	case "errors":
 		return ec.fieldContext_PlaceOrderPayload_errors(ctx, field)
 	}
@@ -5157,6 +5195,75 @@ func (ec *executionContext) fieldContext_Payment_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Payment", field, false, false, "ID")
 }
 
+func (ec *executionContext) _PaymentAction_type(ctx context.Context, field graphql.CollectedField, obj *model.PaymentAction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentAction_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PaymentActionType) graphql.Marshaler {
+			return ec.marshalNPaymentActionType2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐPaymentActionType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentAction_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentAction", field, false, false, "PaymentActionType")
+}
+
+func (ec *executionContext) _PaymentAction_redirectUrl(ctx context.Context, field graphql.CollectedField, obj *model.PaymentAction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentAction_redirectUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RedirectURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentAction_redirectUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentAction", field, false, false, "String")
+}
+
+func (ec *executionContext) _PaymentAction_clientSecret(ctx context.Context, field graphql.CollectedField, obj *model.PaymentAction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PaymentAction_clientSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientSecret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PaymentAction_clientSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PaymentAction", field, false, false, "String")
+}
+
 func (ec *executionContext) _PlaceOrderPayload_order(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5184,6 +5291,38 @@ func (ec *executionContext) fieldContext_PlaceOrderPayload_order(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Order(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlaceOrderPayload_nextAction(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaceOrderPayload_nextAction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NextAction, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PaymentAction) graphql.Marshaler {
+			return ec.marshalOPaymentAction2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐPaymentAction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlaceOrderPayload_nextAction(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlaceOrderPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PaymentAction(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9309,6 +9448,49 @@ func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var paymentActionImplementors = []string{"PaymentAction"}
+
+func (ec *executionContext) _PaymentAction(ctx context.Context, sel ast.SelectionSet, obj *model.PaymentAction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentActionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PaymentAction")
+		case "type":
+			out.Values[i] = ec._PaymentAction_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "redirectUrl":
+			out.Values[i] = ec._PaymentAction_redirectUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientSecret":
+			out.Values[i] = ec._PaymentAction_clientSecret(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var placeOrderPayloadImplementors = []string{"PlaceOrderPayload"}
 
 func (ec *executionContext) _PlaceOrderPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PlaceOrderPayload) graphql.Marshaler {
@@ -9322,6 +9504,11 @@ func (ec *executionContext) _PlaceOrderPayload(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("PlaceOrderPayload")
 		case "order":
 			out.Values[i] = ec._PlaceOrderPayload_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "nextAction":
+			out.Values[i] = ec._PlaceOrderPayload_nextAction(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -10616,6 +10803,16 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋmyshopᚋsupergra
 	return ec._PageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNPaymentActionType2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐPaymentActionType(ctx context.Context, v any) (model.PaymentActionType, error) {
+	var res model.PaymentActionType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentActionType2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐPaymentActionType(ctx context.Context, sel ast.SelectionSet, v model.PaymentActionType) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNPlaceOrderInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐPlaceOrderInput(ctx context.Context, v any) (model.PlaceOrderInput, error) {
 	res, err := ec.unmarshalInputPlaceOrderInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11298,6 +11495,13 @@ func (ec *executionContext) marshalOPayment2ᚖgithubᚗcomᚋmyshopᚋsupergrap
 		return graphql.Null
 	}
 	return ec._Payment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPaymentAction2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐPaymentAction(ctx context.Context, sel ast.SelectionSet, v *model.PaymentAction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PaymentAction(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOShippingAddress2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingAddress(ctx context.Context, sel ast.SelectionSet, v *model.ShippingAddress) graphql.Marshaler {

@@ -192,6 +192,15 @@ type Payment struct {
 
 func (Payment) IsEntity() {}
 
+// A step only the customer can take to finish a payment: their bank's check (3-D Secure).
+type PaymentAction struct {
+	Type PaymentActionType `json:"type"`
+	// REDIRECT: open this page (the provider's or bank's challenge) in the browser, in a frame or a new window.
+	RedirectURL *string `json:"redirectUrl,omitempty"`
+	// SDK: the secret the provider's client library (Stripe.js handleNextAction) finishes the payment with.
+	ClientSecret *string `json:"clientSecret,omitempty"`
+}
+
 type PlaceOrderInput struct {
 	CartID string `json:"cartId"`
 	// One of paymentMethodId (a saved method) or paymentToken (a fresh card token).
@@ -201,8 +210,14 @@ type PlaceOrderInput struct {
 }
 
 type PlaceOrderPayload struct {
-	Order  *Order           `json:"order,omitempty"`
-	Errors []*CheckoutError `json:"errors"`
+	Order *Order `json:"order,omitempty"`
+	// Set while the order is PENDING_PAYMENT: what the customer must do for
+	// their bank (3-D Secure) before the payment completes. The order confirms
+	// on its own once the bank answers (the customer's tab may close): follow it
+	// with orderStatusChanged, or read it again. Unanswered, it EXPIRES with the
+	// stock hold and its payment is voided.
+	NextAction *PaymentAction   `json:"nextAction,omitempty"`
+	Errors     []*CheckoutError `json:"errors"`
 }
 
 // A variant of the products subgraph; orders only refers to it.
@@ -790,6 +805,63 @@ func (e *OrderStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type PaymentActionType string
+
+const (
+	// Send the customer to redirectUrl.
+	PaymentActionTypeRedirect PaymentActionType = "REDIRECT"
+	// Let the provider's client library handle it with clientSecret.
+	PaymentActionTypeSdk PaymentActionType = "SDK"
+)
+
+var AllPaymentActionType = []PaymentActionType{
+	PaymentActionTypeRedirect,
+	PaymentActionTypeSdk,
+}
+
+func (e PaymentActionType) IsValid() bool {
+	switch e {
+	case PaymentActionTypeRedirect, PaymentActionTypeSdk:
+		return true
+	}
+	return false
+}
+
+func (e PaymentActionType) String() string {
+	return string(e)
+}
+
+func (e *PaymentActionType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PaymentActionType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PaymentActionType", str)
+	}
+	return nil
+}
+
+func (e PaymentActionType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PaymentActionType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PaymentActionType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
