@@ -25,9 +25,11 @@ const Prefix = "/shop/"
 
 // ContentSecurityPolicy lets the page load only its own assets and talk
 // only to its own origin (GraphQL over HTTP and WebSocket). Images are the
-// exception: the products subgraph serves them from its own media URL.
+// exception: the products subgraph serves them from its own media URL; and
+// frames: a payment that needs 3-D Secure shows the provider's (the
+// customer's bank's) page, wherever the provider serves it.
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: http: https:; " +
-	"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+	"frame-src http: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 type file struct {
 	data []byte

@@ -38,12 +38,15 @@ var Def = subgraph.Def{
 
 // Handler serves /graphql and /webhooks/<provider>, with the provider
 // PAYMENTS_PROVIDER names: "testcard" (the default, in process) or
-// "stripe" (a Stripe-style API at PAYMENTS_STRIPE_URL, key
-// PAYMENTS_STRIPE_KEY).
+// "stripe" (Stripe, key PAYMENTS_STRIPE_KEY; PAYMENTS_STRIPE_URL moves the
+// API, PAYMENTS_STRIPE_RETURN_URL is where 3-D Secure redirects come back
+// to; its webhooks are signed with PAYMENTS_WEBHOOK_SECRET, Stripe's
+// whsec_…).
 func Handler(d subgraph.Deps) http.Handler {
 	var provider payment.Provider = testcard.New()
 	if d.Setting("PAYMENTS_PROVIDER", "testcard") == "stripe" {
-		provider = stripeapi.New(d.Setting("PAYMENTS_STRIPE_URL", ""), d.Setting("PAYMENTS_STRIPE_KEY", ""), 10*time.Second)
+		provider = stripeapi.New(stripeapi.Config{BaseURL: d.Setting("PAYMENTS_STRIPE_URL", ""), Key: d.Setting("PAYMENTS_STRIPE_KEY", ""),
+			Timeout: 10 * time.Second, ReturnURL: d.Setting("PAYMENTS_STRIPE_RETURN_URL", "")})
 	}
 	return NewHandler(d, provider, webhookSecret(d))
 }
@@ -60,9 +63,13 @@ func NewHandler(d subgraph.Deps, provider payment.Provider, secret string) http.
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: resolvers})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", withPublicURL(d, subgraph.Authenticated(d, loader.Middleware(store, d.LoaderWait, gqlserver.New(es, d.Log)))))
-	mux.Handle("POST /webhooks/"+provider.Name(), webhookHandler(store, provider.Name(), secret, d.Log))
+	if _, ok := provider.(*stripeapi.Provider); ok {
+		mux.Handle("POST /webhooks/stripe", stripeapi.WebhookHandler(store, secret, d.Log))
+	} else {
+		mux.Handle("POST /webhooks/"+provider.Name(), webhookHandler(store, provider.Name(), secret, d.Log))
+	}
 	if tc, ok := provider.(*testcard.Provider); ok {
-		apply := func(ctx context.Context, e payment.WebhookEvent) error { return store.ApplyWebhook(ctx, tc.Name(), e) }
+		apply := func(ctx context.Context, e payment.WebhookEvent) error { return store.ApplyWebhook(ctx, tc.Name(), e.Event()) }
 		mux.Handle(testcard.ChallengePath, testcard.ChallengeHandler(tc, apply, d.Log))
 	}
 	return mux

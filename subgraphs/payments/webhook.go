@@ -43,7 +43,7 @@ func webhookHandler(store payment.WebhookStore, provider, secret string, log *sl
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		switch err := store.ApplyWebhook(r.Context(), provider, e); {
+		switch err := store.ApplyWebhook(r.Context(), provider, e.Event()); {
 		case errors.Is(err, payment.ErrDuplicateWebhook):
 			w.WriteHeader(http.StatusOK)
 			_, _ = w.Write([]byte("already processed\n"))

@@ -176,10 +176,10 @@ func (s *Store) Settle(ctx context.Context, txID string, r payment.ProviderResul
 	return nil
 }
 
-// ApplyWebhook records a provider event and settles what it reports. The
+// ApplyWebhook records a provider event and applies what it reports. The
 // event's row is the lock: a second delivery, even a simultaneous one,
 // waits for the first and then finds the row.
-func (s *Store) ApplyWebhook(ctx context.Context, provider string, e payment.WebhookEvent) error {
+func (s *Store) ApplyWebhook(ctx context.Context, provider string, e payment.ProviderEvent) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO webhook_events (provider, event_id, type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 			provider, e.ID, e.Type)
@@ -189,13 +189,77 @@ func (s *Store) ApplyWebhook(ctx context.Context, provider string, e payment.Web
 		if tag.RowsAffected() == 0 {
 			return payment.ErrDuplicateWebhook
 		}
-		return settle(ctx, tx, e.Data.TransactionID, payment.ProviderResult{Outcome: e.Data.Outcome, Ref: e.Data.Ref, ErrorCode: e.Data.ErrorCode})
+		for _, x := range e.Entries {
+			if x.TransactionID == "" {
+				continue
+			}
+			if err := settle(ctx, tx, x.TransactionID, x.Result); err != nil {
+				return err
+			}
+		}
+		if e.PaymentRef != "" && (e.CapturesSucceeded || e.Refunded != nil) {
+			if err := settleByPayment(ctx, tx, provider, e); err != nil {
+				return err
+			}
+		}
+		if p := e.Payout; p != nil {
+			if _, err := tx.Exec(ctx, `
+INSERT INTO provider_payouts (provider, id, amount_minor, currency, status, arrival_date) VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (provider, id) DO UPDATE SET status = excluded.status, arrival_date = excluded.arrival_date, updated_at = now()`,
+				provider, p.ID, p.Amount.Minor, string(p.Amount.Currency), p.Status, p.ArrivalDate); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if errors.Is(err, payment.ErrDuplicateWebhook) {
 		return err
 	}
 	if err != nil {
 		return fmt.Errorf("apply webhook: %w", err)
+	}
+	return nil
+}
+
+// settleByPayment settles the pending captures and refunds of the payment
+// the provider knows as e.PaymentRef, under the payment's lock.
+func settleByPayment(ctx context.Context, tx pgx.Tx, provider string, e payment.ProviderEvent) error {
+	var paymentID string
+	err := tx.QueryRow(ctx, `SELECT id FROM payments WHERE provider = $1 AND provider_ref = $2 FOR UPDATE`, provider, e.PaymentRef).Scan(&paymentID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // not one of ours
+	}
+	if err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `SELECT `+transactionColumns+` FROM transactions WHERE payment_id = $1 ORDER BY created_at, id`, paymentID)
+	if err != nil {
+		return err
+	}
+	es, err := pgx.CollectRows(rows, scanEntry)
+	if err != nil {
+		return err
+	}
+	var refunded int64
+	for _, x := range es {
+		if x.Kind == payment.Refund && x.Outcome == payment.Succeeded {
+			refunded += x.Amount.Minor
+		}
+	}
+	for _, x := range es {
+		if x.Outcome != payment.Pending {
+			continue
+		}
+		switch {
+		case x.Kind == payment.Capture && e.CapturesSucceeded:
+		case x.Kind == payment.Refund && e.Refunded != nil && refunded+x.Amount.Minor <= *e.Refunded:
+			refunded += x.Amount.Minor
+		default:
+			continue
+		}
+		if err := settle(ctx, tx, x.ID, payment.ProviderResult{Outcome: payment.Succeeded}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -1,203 +1,219 @@
-// Package stripeapi is a payment provider speaking a Stripe-style HTTP
-// API: payment intents with manual capture, refunds, and idempotency keys
-// on every write. The base URL is configurable, so it can point at the
-// real provider, its test mode, or the stand-in the tests run.
+// Package stripeapi is the Stripe payment provider, through Stripe's own
+// library (stripe-go): PaymentIntents with manual capture, refunds, and an
+// idempotency key on every write; and Stripe's webhooks, verified by its
+// webhook package. The API's base URL is configurable, so it can point at
+// Stripe, or at the stand-in the tests run.
 package stripeapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/stripe/stripe-go/v84"
 
 	"github.com/myshop/supergraph/subgraphs/payments/payment"
 )
 
-// Provider calls the API at BaseURL with the secret key.
+// Provider calls Stripe's API.
 type Provider struct {
-	baseURL string
-	key     string
-	client  *http.Client
+	sc        *stripe.Client
+	returnURL string
 }
 
-// New returns a provider for the API at baseURL. A call that takes longer
-// than timeout counts as unanswered: its entry stays pending until a retry
-// with the same key or a webhook says how it ended.
-func New(baseURL, key string, timeout time.Duration) *Provider {
-	return &Provider{baseURL: strings.TrimRight(baseURL, "/"), key: key, client: &http.Client{Timeout: timeout}}
+// Config is how to reach Stripe.
+type Config struct {
+	// BaseURL is the API's address; "" is Stripe's own (api.stripe.com).
+	BaseURL string
+	// Key is the secret API key (sk_live_…, sk_test_…).
+	Key string
+	// Timeout: a call that takes longer counts as unanswered, and its
+	// ledger entry stays pending until a retry with the same key or a
+	// webhook says how it ended.
+	Timeout time.Duration
+	// ReturnURL is where Stripe sends a customer back after a redirect
+	// (3-D Secure); with none, Stripe asks for its client library
+	// (next action use_stripe_sdk).
+	ReturnURL string
+}
+
+// New returns a provider for c. The library's own retries are off: our
+// ledger retries, with the same idempotency key.
+func New(c Config) *Provider {
+	bc := &stripe.BackendConfig{
+		HTTPClient:        &http.Client{Timeout: c.Timeout},
+		MaxNetworkRetries: stripe.Int64(0),
+		LeveledLogger:     &stripe.LeveledLogger{Level: stripe.LevelNull},
+		EnableTelemetry:   stripe.Bool(false),
+	}
+	if c.BaseURL != "" {
+		bc.URL = stripe.String(strings.TrimRight(c.BaseURL, "/"))
+	}
+	b := stripe.GetBackendWithConfig(stripe.APIBackend, bc)
+	return &Provider{sc: stripe.NewClient(c.Key, stripe.WithBackends(&stripe.Backends{API: b, Connect: b, Uploads: b, MeterEvents: b})),
+		returnURL: c.ReturnURL}
 }
 
 // Name is the provider's name in payments and in its webhook path.
 func (p *Provider) Name() string { return "stripe" }
 
-type intent struct {
-	ID               string `json:"id"`
-	Status           string `json:"status"`
-	LatestCharge     string `json:"latest_charge"`
-	LastPaymentError *struct {
-		Code string `json:"code"`
-	} `json:"last_payment_error"`
-}
+// TransactionMetadata is the PaymentIntent and Refund metadata key that
+// carries our ledger entry's id, so Stripe's events name the entry they
+// settle.
+const TransactionMetadata = "transaction_id"
 
-type apiError struct {
-	Error struct {
-		Code        string `json:"code"`
-		DeclineCode string `json:"decline_code"`
-		Message     string `json:"message"`
-	} `json:"error"`
-}
-
-// errDeclined carries a card error (HTTP 402): a definite "no", unlike a
-// timeout.
-type errDeclined struct{ code string }
-
-func (e errDeclined) Error() string { return "declined: " + e.code }
-
-// Authorize creates and confirms a payment intent for manual capture.
+// Authorize creates and confirms a PaymentIntent for manual capture.
 func (p *Provider) Authorize(ctx context.Context, r payment.ProviderRequest) (payment.ProviderResult, error) {
-	form := url.Values{
-		"amount": {strconv.FormatInt(r.Amount.Minor, 10)}, "currency": {strings.ToLower(string(r.Amount.Currency))},
-		"payment_method": {r.Token}, "capture_method": {"manual"}, "confirm": {"true"},
-		"metadata[transaction_id]": {r.IdempotencyKey},
+	params := &stripe.PaymentIntentCreateParams{
+		Amount: stripe.Int64(r.Amount.Minor), Currency: stripe.String(strings.ToLower(string(r.Amount.Currency))),
+		PaymentMethod: stripe.String(r.Token), CaptureMethod: stripe.String(string(stripe.PaymentIntentCaptureMethodManual)),
+		Confirm: stripe.Bool(true), Metadata: map[string]string{TransactionMetadata: r.IdempotencyKey},
 	}
-	return p.intentCall(ctx, "/v1/payment_intents", form, r.IdempotencyKey, map[string]payment.Outcome{
-		"requires_capture": payment.Succeeded, "requires_action": payment.RequiresAction,
-	})
+	if p.returnURL != "" {
+		params.ReturnURL = stripe.String(p.returnURL)
+	}
+	params.SetIdempotencyKey(r.IdempotencyKey)
+	pi, err := p.sc.V1PaymentIntents.Create(ctx, params)
+	if res, ok := declined(err); ok {
+		return res, nil
+	}
+	if err != nil {
+		return payment.ProviderResult{}, fmt.Errorf("stripe: create payment intent: %w", err)
+	}
+	return AuthorizationResult(pi), nil
+}
+
+// AuthorizationResult is what a PaymentIntent says of its authorization.
+func AuthorizationResult(pi *stripe.PaymentIntent) payment.ProviderResult {
+	res := payment.ProviderResult{Ref: pi.ID}
+	switch pi.Status {
+	case stripe.PaymentIntentStatusRequiresCapture, stripe.PaymentIntentStatusSucceeded:
+		res.Outcome = payment.Succeeded
+	case stripe.PaymentIntentStatusRequiresAction:
+		res.Outcome, res.Action = payment.RequiresAction, nextAction(pi)
+	case stripe.PaymentIntentStatusProcessing:
+		res.Outcome = payment.Pending // its webhook settles it
+	default:
+		res.Outcome, res.ErrorCode = payment.Failed, "unexpected_status_"+string(pi.Status)
+		if pi.LastPaymentError != nil {
+			res.ErrorCode = errorCode(pi.LastPaymentError)
+		}
+	}
+	return res
+}
+
+// nextAction maps a PaymentIntent's next_action: a redirect to the bank's
+// page, or (use_stripe_sdk and the others) Stripe.js with the client secret.
+func nextAction(pi *stripe.PaymentIntent) *payment.Action {
+	a := &payment.Action{Type: payment.ActionSDK, ClientSecret: pi.ClientSecret}
+	if pi.NextAction != nil && pi.NextAction.Type == stripe.PaymentIntentNextActionTypeRedirectToURL && pi.NextAction.RedirectToURL != nil {
+		a.Type, a.RedirectURL = payment.ActionRedirect, pi.NextAction.RedirectToURL.URL
+	}
+	return a
 }
 
 // Capture captures part or all of an intent.
 func (p *Provider) Capture(ctx context.Context, r payment.ProviderRequest) (payment.ProviderResult, error) {
-	form := url.Values{"amount_to_capture": {strconv.FormatInt(r.Amount.Minor, 10)}}
-	res, err := p.intentCall(ctx, "/v1/payment_intents/"+url.PathEscape(r.Ref)+"/capture", form, r.IdempotencyKey,
-		map[string]payment.Outcome{"succeeded": payment.Succeeded, "requires_capture": payment.Succeeded})
-	return res, err
+	params := &stripe.PaymentIntentCaptureParams{AmountToCapture: stripe.Int64(r.Amount.Minor)}
+	params.SetIdempotencyKey(r.IdempotencyKey)
+	pi, err := p.sc.V1PaymentIntents.Capture(ctx, r.Ref, params)
+	if res, ok := declined(err); ok {
+		return res, nil
+	}
+	if err != nil {
+		return payment.ProviderResult{}, fmt.Errorf("stripe: capture: %w", err)
+	}
+	ref := pi.ID
+	if pi.LatestCharge != nil && pi.LatestCharge.ID != "" {
+		ref = pi.LatestCharge.ID
+	}
+	if pi.Status == stripe.PaymentIntentStatusSucceeded || pi.Status == stripe.PaymentIntentStatusRequiresCapture {
+		return payment.ProviderResult{Outcome: payment.Succeeded, Ref: ref}, nil
+	}
+	return payment.ProviderResult{Outcome: payment.Failed, Ref: ref, ErrorCode: "unexpected_status_" + string(pi.Status)}, nil
 }
 
-// Void cancels an uncaptured intent.
+// Void cancels an uncaptured intent, or one still waiting for the customer.
 func (p *Provider) Void(ctx context.Context, r payment.ProviderRequest) (payment.ProviderResult, error) {
-	return p.intentCall(ctx, "/v1/payment_intents/"+url.PathEscape(r.Ref)+"/cancel", url.Values{}, r.IdempotencyKey,
-		map[string]payment.Outcome{"canceled": payment.Succeeded})
+	params := &stripe.PaymentIntentCancelParams{}
+	params.SetIdempotencyKey(r.IdempotencyKey)
+	pi, err := p.sc.V1PaymentIntents.Cancel(ctx, r.Ref, params)
+	if res, ok := declined(err); ok {
+		return res, nil
+	}
+	if err != nil {
+		return payment.ProviderResult{}, fmt.Errorf("stripe: cancel: %w", err)
+	}
+	if pi.Status == stripe.PaymentIntentStatusCanceled {
+		return payment.ProviderResult{Outcome: payment.Succeeded, Ref: pi.ID}, nil
+	}
+	return payment.ProviderResult{Outcome: payment.Failed, Ref: pi.ID, ErrorCode: "unexpected_status_" + string(pi.Status)}, nil
 }
 
 // Refund refunds part or all of what an intent captured.
 func (p *Provider) Refund(ctx context.Context, r payment.ProviderRequest) (payment.ProviderResult, error) {
-	form := url.Values{"payment_intent": {r.Ref}, "amount": {strconv.FormatInt(r.Amount.Minor, 10)}}
-	var out struct {
-		ID     string `json:"id"`
-		Status string `json:"status"`
+	params := &stripe.RefundCreateParams{PaymentIntent: stripe.String(r.Ref), Amount: stripe.Int64(r.Amount.Minor),
+		Metadata: map[string]string{TransactionMetadata: r.IdempotencyKey}}
+	params.SetIdempotencyKey(r.IdempotencyKey)
+	re, err := p.sc.V1Refunds.Create(ctx, params)
+	if res, ok := declined(err); ok {
+		return res, nil
 	}
-	if err := p.post(ctx, "/v1/refunds", form, r.IdempotencyKey, &out); err != nil {
-		var d errDeclined
-		if errors.As(err, &d) {
-			return payment.ProviderResult{Outcome: payment.Failed, ErrorCode: d.code}, nil
-		}
-		return payment.ProviderResult{}, err
+	if err != nil {
+		return payment.ProviderResult{}, fmt.Errorf("stripe: refund: %w", err)
 	}
-	switch out.Status {
-	case "succeeded":
-		return payment.ProviderResult{Outcome: payment.Succeeded, Ref: out.ID}, nil
-	case "pending":
-		return payment.ProviderResult{Outcome: payment.Pending, Ref: out.ID}, nil
-	default:
-		return payment.ProviderResult{Outcome: payment.Failed, Ref: out.ID, ErrorCode: "refund_" + out.Status}, nil
+	switch re.Status {
+	case stripe.RefundStatusSucceeded:
+		return payment.ProviderResult{Outcome: payment.Succeeded, Ref: re.ID}, nil
+	case stripe.RefundStatusPending:
+		return payment.ProviderResult{Outcome: payment.Pending, Ref: re.ID}, nil // charge.refunded settles it
 	}
+	return payment.ProviderResult{Outcome: payment.Failed, Ref: re.ID, ErrorCode: "refund_" + string(re.Status)}, nil
 }
 
 // Card reads what may be shown of a tokenised card.
 func (p *Provider) Card(ctx context.Context, token string) (payment.Card, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.baseURL+"/v1/payment_methods/"+url.PathEscape(token), nil)
-	if err != nil {
-		return payment.Card{}, err
-	}
-	req.Header.Set("Authorization", "Bearer "+p.key)
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return payment.Card{}, fmt.Errorf("stripe: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
+	pm, err := p.sc.V1PaymentMethods.Retrieve(ctx, token, nil)
+	var se *stripe.Error
+	if errors.As(err, &se) && se.HTTPStatusCode == http.StatusNotFound {
 		return payment.Card{}, payment.ErrUnknownToken
 	}
-	if resp.StatusCode != http.StatusOK {
-		return payment.Card{}, fmt.Errorf("stripe: payment method: %s", resp.Status)
-	}
-	var pm struct {
-		Card struct {
-			Brand    string `json:"brand"`
-			Last4    string `json:"last4"`
-			ExpMonth int    `json:"exp_month"`
-			ExpYear  int    `json:"exp_year"`
-		} `json:"card"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&pm); err != nil {
+	if err != nil {
 		return payment.Card{}, fmt.Errorf("stripe: payment method: %w", err)
 	}
-	return payment.Card{Brand: pm.Card.Brand, Last4: pm.Card.Last4, ExpMonth: pm.Card.ExpMonth, ExpYear: pm.Card.ExpYear}, nil
+	if pm.Card == nil {
+		return payment.Card{}, payment.ErrUnknownToken
+	}
+	return payment.Card{Brand: string(pm.Card.Brand), Last4: pm.Card.Last4, ExpMonth: int(pm.Card.ExpMonth), ExpYear: int(pm.Card.ExpYear)}, nil
 }
 
-func (p *Provider) intentCall(ctx context.Context, path string, form url.Values, key string, ok map[string]payment.Outcome) (payment.ProviderResult, error) {
-	var in intent
-	if err := p.post(ctx, path, form, key, &in); err != nil {
-		var d errDeclined
-		if errors.As(err, &d) {
-			return payment.ProviderResult{Outcome: payment.Failed, ErrorCode: d.code}, nil
-		}
-		return payment.ProviderResult{}, err
+// declined reads a definite "no" (a card error, or a request Stripe
+// refused as invalid) out of err; a timeout, a 5xx or a lost connection is
+// no answer at all, and returns false.
+func declined(err error) (payment.ProviderResult, bool) {
+	var se *stripe.Error
+	if !errors.As(err, &se) {
+		return payment.ProviderResult{}, false
 	}
-	ref := in.ID
-	if in.LatestCharge != "" && strings.HasSuffix(path, "/capture") {
-		ref = in.LatestCharge
+	if se.Type != stripe.ErrorTypeCard && se.HTTPStatusCode != http.StatusPaymentRequired && se.Type != stripe.ErrorTypeInvalidRequest {
+		return payment.ProviderResult{}, false
 	}
-	if o, found := ok[in.Status]; found {
-		return payment.ProviderResult{Outcome: o, Ref: ref}, nil
+	res := payment.ProviderResult{Outcome: payment.Failed, ErrorCode: errorCode(se)}
+	if se.PaymentIntent != nil {
+		res.Ref = se.PaymentIntent.ID
 	}
-	code := "unexpected_status_" + in.Status
-	if in.LastPaymentError != nil && in.LastPaymentError.Code != "" {
-		code = in.LastPaymentError.Code
-	}
-	return payment.ProviderResult{Outcome: payment.Failed, Ref: ref, ErrorCode: code}, nil
+	return res, true
 }
 
-// post sends a form with the idempotency key. A card error (402) is a
-// definite answer; anything else that is not 2xx, and any transport
-// failure, is "unknown outcome".
-func (p *Provider) post(ctx context.Context, path string, form url.Values, key string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.baseURL+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		return err
+func errorCode(e *stripe.Error) string {
+	if e.DeclineCode != "" {
+		return string(e.DeclineCode)
 	}
-	req.Header.Set("Authorization", "Bearer "+p.key)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Idempotency-Key", key)
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("stripe %s: %w", path, err)
+	if e.Code != "" {
+		return string(e.Code)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return fmt.Errorf("stripe %s: %w", path, err)
-	}
-	if resp.StatusCode == http.StatusPaymentRequired {
-		var e apiError
-		_ = json.Unmarshal(body, &e)
-		code := e.Error.DeclineCode
-		if code == "" {
-			code = e.Error.Code
-		}
-		return errDeclined{code: code}
-	}
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("stripe %s: %s", path, resp.Status)
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("stripe %s: %w", path, err)
-	}
-	return nil
+	return string(e.Type)
 }
