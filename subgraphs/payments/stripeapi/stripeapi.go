@@ -198,7 +198,11 @@ func declined(err error) (payment.ProviderResult, bool) {
 	if !errors.As(err, &se) {
 		return payment.ProviderResult{}, false
 	}
-	if se.Type != stripe.ErrorTypeCard && se.HTTPStatusCode != http.StatusPaymentRequired && se.Type != stripe.ErrorTypeInvalidRequest {
+	switch {
+	case se.HTTPStatusCode == http.StatusUnauthorized || se.HTTPStatusCode == http.StatusForbidden ||
+		se.HTTPStatusCode == http.StatusTooManyRequests || se.HTTPStatusCode >= 500:
+		return payment.ProviderResult{}, false // our key, Stripe's load or Stripe itself: no answer about the card
+	case se.Type != stripe.ErrorTypeCard && se.HTTPStatusCode != http.StatusPaymentRequired && se.Type != stripe.ErrorTypeInvalidRequest:
 		return payment.ProviderResult{}, false
 	}
 	res := payment.ProviderResult{Outcome: payment.Failed, ErrorCode: errorCode(se)}
