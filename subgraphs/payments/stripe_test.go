@@ -173,7 +173,7 @@ func newStripeEnv(t *testing.T, srv *httptest.Server) *stripeEnv {
 	issuer := authtest.New(t)
 	provider := stripeapi.New(stripeapi.Config{BaseURL: srv.URL, Key: "sk_test", Timeout: 300 * time.Millisecond, ReturnURL: "https://shop.example/shop/orders"})
 	h := payments.NewHandler(subgraph.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		LoaderWait: subgraph.WideLoaderWait, Verifier: issuer.Verifier()}, provider, stripeSecret)
+		LoaderWait: subgraph.DefaultLoaderWait, Verifier: issuer.Verifier()}, provider, stripeSecret)
 	return &stripeEnv{pool: pool, env: &env{h: h, tokens: issuer, payouts: payment.NewPayouts(pgstore.New(pool), ids.New),
 		shopper: issuer.Token("usr_0001"), staff: issuer.Token("usr_staff", payment.ManageOrders, payment.RefundPayments, payment.ReadOrders)}}
 }
