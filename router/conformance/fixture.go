@@ -24,6 +24,10 @@ type Fixtures struct {
 	Query    map[string]any              `json:"Query"`
 	Mutation map[string]any              `json:"Mutation"`
 	Entities map[string][]map[string]any `json:"entities"`
+	// RawEntities, when set, is the _entities answer whatever was asked:
+	// for scenarios where a subgraph contradicts the supergraph (too few
+	// items, another type, other key values).
+	RawEntities []any `json:"$entities"`
 }
 
 // Request is one request a fixture subgraph received.
@@ -120,6 +124,9 @@ func (s *Subgraph) execute(req Request) map[string]any {
 	for _, f := range e.fields(op.SelectionSet, rootType) {
 		if f.Name == "_entities" {
 			data[alias(f)] = e.entities(f)
+			if s.data.RawEntities != nil {
+				data[alias(f)] = s.data.RawEntities
+			}
 			continue
 		}
 		if f.Name == "__typename" {

@@ -168,7 +168,7 @@ func dataSource(ctx context.Context, sub supergraph.Subgraph, opts Options, log 
 	if u, ok := opts.SubgraphURLs[sub.Name]; ok && u != "" {
 		url = u
 	}
-	client, bal, err := subgraphClient(ctx, opts.HTTPClient, sub.Name, url, opts.Traffic, log)
+	client, bal, err := subgraphClient(ctx, opts.HTTPClient, sub.Name, url, sub.SDL, opts.Traffic, log)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ import (
 // naming the subgraph, so the client sees which subgraph failed next to the
 // partial data instead of the engine's bare "Failed to fetch". It also
 // returns the balancer, which the subgraph's subscription client shares.
-func subgraphClient(ctx context.Context, base *http.Client, name, url string, t Traffic, log *slog.Logger) (*http.Client, *balancer, error) {
+func subgraphClient(ctx context.Context, base *http.Client, name, url, sdl string, t Traffic, log *slog.Logger) (*http.Client, *balancer, error) {
 	var c http.Client
 	if base != nil {
 		c = *base
@@ -68,7 +68,7 @@ func subgraphClient(ctx context.Context, base *http.Client, name, url string, t 
 		timeout = d
 	}
 	chain = &timeoutTransport{next: chain, timeout: timeout}
-	c.Transport = &answer{next: chain, name: name, log: log, maxBytes: t.MaxResponseBytes, obs: t.Observer, expose: t.ExposeErrors}
+	c.Transport = &answer{next: chain, entities: newEntityCheck(name, sdl), name: name, log: log, maxBytes: t.MaxResponseBytes, obs: t.Observer, expose: t.ExposeErrors}
 	return &c, bal, nil
 }
 
@@ -99,6 +99,7 @@ var defaultTransport = &http.Transport{
 // may hold SQL, paths or stack traces the client must not see.
 type answer struct {
 	next     http.RoundTripper
+	entities *entityCheck
 	name     string
 	log      *slog.Logger
 	maxBytes int64
@@ -111,6 +112,18 @@ func (a *answer) RoundTrip(r *http.Request) (*http.Response, error) {
 	// Plain bodies: this layer reads and may rewrite them.
 	r = r.Clone(r.Context())
 	r.Header.Del("Accept-Encoding")
+	var sent []byte
+	if a.entities != nil && r.Body != nil {
+		// Kept to check the answer against (entitycheck.go); the engine's
+		// bodies are in memory already.
+		var err error
+		if sent, err = io.ReadAll(r.Body); err != nil {
+			return nil, fmt.Errorf("read request body: %w", err)
+		}
+		_ = r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(sent))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(sent)), nil }
+	}
 	res, err := a.next.RoundTrip(r)
 	var body []byte
 	if err == nil {
@@ -141,6 +154,9 @@ func (a *answer) RoundTrip(r *http.Request) (*http.Response, error) {
 		// of the engine's "invalid JSON".
 		a.observe(start, "HTTP_"+strconv.Itoa(res.StatusCode))
 		return synthetic(r, errorBody(fmt.Sprintf("Subgraph '%s' answered HTTP %d.", a.name, res.StatusCode), "SUBREQUEST_HTTP_ERROR")), nil
+	}
+	if a.entities != nil && isEntitiesFetch(sent) {
+		body = a.entities.check(sent, body)
 	}
 	outcome := "ok"
 	if bytes.Contains(body, []byte(`"errors"`)) {
