@@ -15,6 +15,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/notifications/channel"
 	"github.com/myshop/supergraph/subgraphs/notifications/graph"
 	"github.com/myshop/supergraph/subgraphs/notifications/graph/generated"
+	"github.com/myshop/supergraph/subgraphs/notifications/hooks"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
 	"github.com/myshop/supergraph/subgraphs/notifications/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/events"
@@ -61,6 +62,30 @@ func Service(d subgraph.Deps) (*notify.Service, error) {
 	return notify.NewService(postgres.New(d.Pool), senders, notify.ConfigFrom(d.Setting), ids.New), nil
 }
 
+// Hooks builds the outgoing webhooks service; svc raises the notification
+// that tells staff a webhook was disabled. NOTIFICATIONS_WEBHOOKS_ALLOW_PRIVATE
+// (true/false, default false) lets webhook URLs reach private and loopback
+// addresses, for a receiver on the same machine or network.
+func Hooks(d subgraph.Deps, svc *notify.Service) *hooks.Service {
+	cfg := hooks.Config{AllowPrivate: d.Setting("NOTIFICATIONS_WEBHOOKS_ALLOW_PRIVATE", "false") == "true"}
+	if t, err := time.ParseDuration(d.Setting("NOTIFICATIONS_PROVIDER_TIMEOUT", "10s")); err == nil && t > 0 {
+		cfg.Timeout = t
+	}
+	return hooks.NewService(postgres.NewHooks(d.Pool), cfg, svc.Handle, ids.New)
+}
+
+// Handle is what the subgraph does with each event of the stream: the
+// messages it triggers, then the webhook deliveries. Both are idempotent,
+// so a redelivered event repeats neither.
+func Handle(svc *notify.Service, wh *hooks.Service) func(context.Context, events.Event) error {
+	return func(ctx context.Context, e events.Event) error {
+		if err := svc.Handle(ctx, e); err != nil {
+			return err
+		}
+		return wh.Handle(ctx, e)
+	}
+}
+
 // twilioConfig reads the SMS provider's settings; NOTIFICATIONS_TWILIO_API_URL
 // points the client at a local stand-in for Twilio.
 func twilioConfig(d subgraph.Deps) channel.TwilioConfig {
@@ -92,7 +117,9 @@ func Run(ctx context.Context, d subgraph.Deps) {
 		d.Log.Warn("no provider configured: these channels' messages stay in the development outbox", "channels", ch, "page", DevOutboxPath)
 	}
 	go svc.RunDelivery(ctx, time.Second, func(err error) { d.Log.Error("notifications delivery", "err", err) })
-	if err := consumer.Run(ctx, svc.Handle); err != nil {
+	wh := Hooks(d, svc)
+	go wh.RunDelivery(ctx, time.Second, func(err error) { d.Log.Error("webhook delivery", "err", err) })
+	if err := consumer.Run(ctx, Handle(svc, wh)); err != nil {
 		d.Log.Error("notifications consumer", "err", err)
 	}
 }
@@ -113,7 +140,7 @@ func Handler(d subgraph.Deps) http.Handler {
 		return mux
 	}
 	phones := notify.NewPhones(store, d.Setting("NOTIFICATIONS_UNSUBSCRIBE_SECRET", "dev-only-unsubscribe-secret"), ids.New)
-	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Service: svc, Phones: phones}})
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Service: svc, Phones: phones, Hooks: Hooks(d, svc)}})
 	mux.Handle("/graphql", subgraph.Authenticated(d, gqlserver.New(es, d.Log)))
 	secret := d.Setting("NOTIFICATIONS_CALLBACK_SECRET", "dev-only-callback-secret")
 	mux.Handle("POST "+CallbackPath, callbackHandler(store, secret, d.Log))

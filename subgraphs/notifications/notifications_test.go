@@ -19,6 +19,7 @@ import (
 	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/notifications"
 	"github.com/myshop/supergraph/subgraphs/notifications/channel"
+	"github.com/myshop/supergraph/subgraphs/notifications/hooks"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
 	pgstore "github.com/myshop/supergraph/subgraphs/notifications/postgres"
 	"github.com/myshop/supergraph/subgraphs/platform/events"
@@ -37,6 +38,7 @@ type env struct {
 	rdb      *redis.Client
 	prefix   string
 	svc      *notify.Service
+	hooks    *hooks.Service
 	consumer *events.Consumer
 	tokens   *authtest.Issuer
 	mail     *smtptest.Server
@@ -76,6 +78,7 @@ func newEnvWith(t *testing.T, smtpAddr string, settings map[string]string) *env 
 		t.Fatal(err)
 	}
 	e.svc = svc
+	e.hooks = notifications.Hooks(d, svc)
 	e.consumer = events.NewConsumer(rdb, prefix, "notifications", "test", d.Log)
 	return e
 }
@@ -95,7 +98,10 @@ func (e *env) publish(t *testing.T, id, typ string, payload map[string]any) {
 func (e *env) drain(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := e.consumer.Poll(ctx, ">", 10*time.Millisecond, e.svc.Handle); err != nil {
+	if _, err := e.consumer.Poll(ctx, ">", 10*time.Millisecond, notifications.Handle(e.svc, e.hooks)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.hooks.DeliverDue(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.DeliverDue(ctx); err != nil {

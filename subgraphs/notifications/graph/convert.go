@@ -7,6 +7,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/platform/payload"
 
 	"github.com/myshop/supergraph/subgraphs/notifications/graph/model"
+	"github.com/myshop/supergraph/subgraphs/notifications/hooks"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
 )
 
@@ -63,4 +64,42 @@ func notificationErrors(err error) ([]*model.NotificationError, error) {
 	return payload.Errors(err, func(p *errs.Problem, code model.NotificationErrorCode) *model.NotificationError {
 		return &model.NotificationError{Field: p.Field, Message: p.Message, Code: code}
 	})
+}
+
+func toWebhook(w hooks.Webhook) *model.Webhook {
+	return &model.Webhook{ID: w.ID, Name: w.Name, URL: w.URL, EventTypes: w.EventTypes, Active: w.Active,
+		DisabledReason: w.DisabledReason, CreatedAt: w.CreatedAt.UTC().Format(time.RFC3339Nano)}
+}
+
+func webhookPayload(w hooks.Webhook, err error) (*model.WebhookPayload, error) {
+	errors, err := notificationErrors(err)
+	if err != nil || len(errors) > 0 {
+		return &model.WebhookPayload{Errors: errors}, err
+	}
+	return &model.WebhookPayload{Webhook: toWebhook(w), Errors: errors}, nil
+}
+
+func toDelivery(d hooks.Delivery) *model.WebhookDelivery {
+	out := &model.WebhookDelivery{ID: d.ID, EventID: d.EventID, EventType: d.EventType, Status: model.WebhookDeliveryStatus(d.Status),
+		LastError: d.LastError, CreatedAt: d.CreatedAt.UTC().Format(time.RFC3339Nano), Attempts: []*model.WebhookAttempt{}}
+	if d.Status == hooks.Pending {
+		next := d.NextAt.UTC().Format(time.RFC3339Nano)
+		out.NextAttemptAt = &next
+	}
+	if d.DeliveredAt != nil {
+		at := d.DeliveredAt.UTC().Format(time.RFC3339Nano)
+		out.DeliveredAt = &at
+	}
+	if d.ReplayOf != "" {
+		out.ReplayOf = &d.ReplayOf
+	}
+	for _, a := range d.Log {
+		wa := &model.WebhookAttempt{At: a.At.UTC().Format(time.RFC3339Nano), ResponseTimeMs: int(a.Duration.Milliseconds()), Error: a.Error}
+		if a.StatusCode != 0 {
+			code := a.StatusCode
+			wa.StatusCode = &code
+		}
+		out.Attempts = append(out.Attempts, wa)
+	}
+	return out
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/notifications/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/notifications/graph/model"
+	"github.com/myshop/supergraph/subgraphs/notifications/hooks"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
 	"github.com/myshop/supergraph/subgraphs/platform/cursor"
 )
@@ -58,6 +59,36 @@ func (r *mutationResolver) SaveNotificationTemplate(ctx context.Context, input m
 		return nil, err
 	}
 	return toTemplate(t), nil
+}
+
+// CreateWebhook is the resolver for the createWebhook field.
+func (r *mutationResolver) CreateWebhook(ctx context.Context, input model.WebhookCreateInput) (*model.WebhookCreatePayload, error) {
+	w, err := r.Hooks.Create(ctx, input.Name, input.URL, input.EventTypes)
+	errors, err := notificationErrors(err)
+	if err != nil || len(errors) > 0 {
+		return &model.WebhookCreatePayload{Errors: errors}, err
+	}
+	return &model.WebhookCreatePayload{Webhook: toWebhook(w), Secret: &w.Secret, Errors: errors}, nil
+}
+
+// UpdateWebhook is the resolver for the updateWebhook field.
+func (r *mutationResolver) UpdateWebhook(ctx context.Context, id string, input model.WebhookUpdateInput) (*model.WebhookPayload, error) {
+	return webhookPayload(r.Hooks.Update(ctx, id, hooks.Change{Name: input.Name, URL: input.URL, EventTypes: input.EventTypes, Active: input.Active}))
+}
+
+// DeleteWebhook is the resolver for the deleteWebhook field.
+func (r *mutationResolver) DeleteWebhook(ctx context.Context, id string) (*model.WebhookPayload, error) {
+	return webhookPayload(r.Hooks.Delete(ctx, id))
+}
+
+// ReplayWebhookDelivery is the resolver for the replayWebhookDelivery field.
+func (r *mutationResolver) ReplayWebhookDelivery(ctx context.Context, id string) (*model.WebhookDeliveryPayload, error) {
+	d, err := r.Hooks.Replay(ctx, id)
+	errors, err := notificationErrors(err)
+	if err != nil || len(errors) > 0 {
+		return &model.WebhookDeliveryPayload{Errors: errors}, err
+	}
+	return &model.WebhookDeliveryPayload{Delivery: toDelivery(d), Errors: errors}, nil
 }
 
 // PreviewNotificationTemplate is the resolver for the previewNotificationTemplate field.
@@ -157,13 +188,56 @@ func (r *queryResolver) NotificationEventTypes(ctx context.Context) ([]*model.No
 	return out, nil
 }
 
+// Webhooks is the resolver for the webhooks field.
+func (r *queryResolver) Webhooks(ctx context.Context) ([]*model.Webhook, error) {
+	ws, err := r.Hooks.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Webhook, len(ws))
+	for i, w := range ws {
+		out[i] = toWebhook(w)
+	}
+	return out, nil
+}
+
+// WebhookEventTypes is the resolver for the webhookEventTypes field.
+func (r *queryResolver) WebhookEventTypes(ctx context.Context) ([]string, error) {
+	if _, err := auth.Require(ctx, hooks.ManageApps); err != nil {
+		return nil, err
+	}
+	return hooks.EventTypes, nil
+}
+
+// Deliveries is the resolver for the deliveries field.
+func (r *webhookResolver) Deliveries(ctx context.Context, obj *model.Webhook, first *int) ([]*model.WebhookDelivery, error) {
+	n, err := cursor.PageSize(first, 20)
+	if err != nil {
+		return nil, err
+	}
+	// One query per webhook: a shop has a handful, read by staff.
+	ds, err := r.Hooks.Deliveries(ctx, obj.ID, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.WebhookDelivery, len(ds))
+	for i, d := range ds {
+		out[i] = toDelivery(d)
+	}
+	return out, nil
+}
+
 // Mutation returns generated.MutationResolver implementation.
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
+// Webhook returns generated.WebhookResolver implementation.
+func (r *Resolver) Webhook() generated.WebhookResolver { return &webhookResolver{r} }
+
 type (
 	mutationResolver struct{ *Resolver }
 	queryResolver    struct{ *Resolver }
+	webhookResolver  struct{ *Resolver }
 )

@@ -3,6 +3,7 @@
 package graph
 
 import (
+	"github.com/myshop/supergraph/subgraphs/notifications/hooks"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
 )
 
@@ -10,4 +11,5 @@ import (
 type Resolver struct {
 	Service *notify.Service
 	Phones  *notify.Phones
+	Hooks   *hooks.Service
 }

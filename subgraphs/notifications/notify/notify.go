@@ -89,6 +89,9 @@ var Triggers = map[string]Trigger{
 		Skip: func(e Event, ch Channel) bool {
 			return ch == SMS && e.Payload["to"] != "SHIPPED" && e.Payload["to"] != "DELIVERED"
 		}},
+	// Raised by the webhooks worker (package hooks), not read from the stream.
+	"webhook.disabled": {Category: Orders, Channels: []Channel{Email},
+		Variables: []string{"webhookId", "webhookName", "url", "reason"}, Recipient: func(Event) string { return Staff }},
 	"order.placed": {Category: Orders, Channels: []Channel{SMS},
 		Variables: []string{"name", "orderId", "number", "status"}, Recipient: payloadUser},
 }

@@ -123,6 +123,9 @@ var DefaultTemplates = []Template{
 	{EventType: "order.status_changed", Channel: Email, Locale: "en",
 		Subject:  "Order {{.number}}: {{.to}}",
 		BodyText: "Hello {{.name}},\n\nyour order {{.number}} is now {{.to}}.\n\nManage emails: {{.unsubscribeUrl}}\n"},
+	{EventType: "webhook.disabled", Channel: Email, Locale: "en",
+		Subject:  "Webhook {{.webhookName}} was turned off",
+		BodyText: "The webhook {{.webhookName}} ({{.url}}) kept failing and was turned off: {{.reason}}.\n\nIts undelivered events wait: fix the receiver, then turn the webhook on again (updateWebhook with active: true).\n"},
 	{EventType: "order.status_changed", Channel: Push, Locale: "en",
 		BodyText: "Order {{.number}} is now {{.to}}"},
 	// SMS: short (one 160-character segment), and STOP is Twilio's opt-out.

@@ -3,11 +3,13 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -214,6 +216,11 @@ RETURNING `+messageColumns, limit, lease.String())
 	if err != nil {
 		return nil, fmt.Errorf("claim due: %w", err)
 	}
+	// RETURNING keeps no order: send in the order they were queued (an
+	// order's "shipped" before its "delivered").
+	slices.SortFunc(ms, func(a, b notify.Message) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
 	return ms, nil
 }
 

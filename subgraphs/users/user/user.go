@@ -42,6 +42,7 @@ const (
 	RefundPayments      = "REFUND_PAYMENTS"
 	ManageNotifications = "MANAGE_NOTIFICATIONS"
 	ReadAnalytics       = "READ_ANALYTICS"
+	ManageApps          = "MANAGE_APPS" // outgoing webhooks (notifications)
 )
 
 // RoleCustomer is every registered user's role.

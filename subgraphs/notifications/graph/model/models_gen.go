@@ -99,6 +99,59 @@ type PhonePayload struct {
 type Query struct {
 }
 
+type WebhookAttempt struct {
+	At string `json:"at"`
+	// The receiver's HTTP status; null when it did not answer.
+	StatusCode     *int   `json:"statusCode,omitempty"`
+	ResponseTimeMs int    `json:"responseTimeMs"`
+	Error          string `json:"error"`
+}
+
+type WebhookCreateInput struct {
+	Name       string   `json:"name"`
+	URL        string   `json:"url"`
+	EventTypes []string `json:"eventTypes"`
+}
+
+type WebhookCreatePayload struct {
+	Webhook *Webhook `json:"webhook,omitempty"`
+	// Signs the deliveries; shown only here.
+	Secret *string              `json:"secret,omitempty"`
+	Errors []*NotificationError `json:"errors"`
+}
+
+type WebhookDelivery struct {
+	ID        string                `json:"id"`
+	EventID   string                `json:"eventId"`
+	EventType string                `json:"eventType"`
+	Status    WebhookDeliveryStatus `json:"status"`
+	Attempts  []*WebhookAttempt     `json:"attempts"`
+	LastError string                `json:"lastError"`
+	CreatedAt string                `json:"createdAt"`
+	// When the next attempt is due, for a pending delivery.
+	NextAttemptAt *string `json:"nextAttemptAt,omitempty"`
+	DeliveredAt   *string `json:"deliveredAt,omitempty"`
+	// The delivery this one replays.
+	ReplayOf *string `json:"replayOf,omitempty"`
+}
+
+type WebhookDeliveryPayload struct {
+	Delivery *WebhookDelivery     `json:"delivery,omitempty"`
+	Errors   []*NotificationError `json:"errors"`
+}
+
+type WebhookPayload struct {
+	Webhook *Webhook             `json:"webhook,omitempty"`
+	Errors  []*NotificationError `json:"errors"`
+}
+
+type WebhookUpdateInput struct {
+	Name       *string  `json:"name,omitempty"`
+	URL        *string  `json:"url,omitempty"`
+	EventTypes []string `json:"eventTypes,omitempty"`
+	Active     *bool    `json:"active,omitempty"`
+}
+
 type NotificationCategory string
 
 const (
@@ -216,15 +269,24 @@ func (e NotificationChannel) MarshalJSON() ([]byte, error) {
 type NotificationErrorCode string
 
 const (
-	NotificationErrorCodeInvalidPhone    NotificationErrorCode = "INVALID_PHONE"
-	NotificationErrorCodeInvalidCode     NotificationErrorCode = "INVALID_CODE"
-	NotificationErrorCodeCodeExpired     NotificationErrorCode = "CODE_EXPIRED"
-	NotificationErrorCodeTooManyAttempts NotificationErrorCode = "TOO_MANY_ATTEMPTS"
-	NotificationErrorCodeTooSoon         NotificationErrorCode = "TOO_SOON"
-	NotificationErrorCodeNotFound        NotificationErrorCode = "NOT_FOUND"
+	NotificationErrorCodeRequired   NotificationErrorCode = "REQUIRED"
+	NotificationErrorCodeInvalidURL NotificationErrorCode = "INVALID_URL"
+	// The URL resolves to a private, loopback or link-local address.
+	NotificationErrorCodeURLNotAllowed    NotificationErrorCode = "URL_NOT_ALLOWED"
+	NotificationErrorCodeUnknownEventType NotificationErrorCode = "UNKNOWN_EVENT_TYPE"
+	NotificationErrorCodeInvalidPhone     NotificationErrorCode = "INVALID_PHONE"
+	NotificationErrorCodeInvalidCode      NotificationErrorCode = "INVALID_CODE"
+	NotificationErrorCodeCodeExpired      NotificationErrorCode = "CODE_EXPIRED"
+	NotificationErrorCodeTooManyAttempts  NotificationErrorCode = "TOO_MANY_ATTEMPTS"
+	NotificationErrorCodeTooSoon          NotificationErrorCode = "TOO_SOON"
+	NotificationErrorCodeNotFound         NotificationErrorCode = "NOT_FOUND"
 )
 
 var AllNotificationErrorCode = []NotificationErrorCode{
+	NotificationErrorCodeRequired,
+	NotificationErrorCodeInvalidURL,
+	NotificationErrorCodeURLNotAllowed,
+	NotificationErrorCodeUnknownEventType,
 	NotificationErrorCodeInvalidPhone,
 	NotificationErrorCodeInvalidCode,
 	NotificationErrorCodeCodeExpired,
@@ -235,7 +297,7 @@ var AllNotificationErrorCode = []NotificationErrorCode{
 
 func (e NotificationErrorCode) IsValid() bool {
 	switch e {
-	case NotificationErrorCodeInvalidPhone, NotificationErrorCodeInvalidCode, NotificationErrorCodeCodeExpired, NotificationErrorCodeTooManyAttempts, NotificationErrorCodeTooSoon, NotificationErrorCodeNotFound:
+	case NotificationErrorCodeRequired, NotificationErrorCodeInvalidURL, NotificationErrorCodeURLNotAllowed, NotificationErrorCodeUnknownEventType, NotificationErrorCodeInvalidPhone, NotificationErrorCodeInvalidCode, NotificationErrorCodeCodeExpired, NotificationErrorCodeTooManyAttempts, NotificationErrorCodeTooSoon, NotificationErrorCodeNotFound:
 		return true
 	}
 	return false
@@ -339,6 +401,64 @@ func (e *NotificationStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e NotificationStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type WebhookDeliveryStatus string
+
+const (
+	WebhookDeliveryStatusPending   WebhookDeliveryStatus = "PENDING"
+	WebhookDeliveryStatusSucceeded WebhookDeliveryStatus = "SUCCEEDED"
+	// Every attempt for 24 hours failed.
+	WebhookDeliveryStatusFailed WebhookDeliveryStatus = "FAILED"
+)
+
+var AllWebhookDeliveryStatus = []WebhookDeliveryStatus{
+	WebhookDeliveryStatusPending,
+	WebhookDeliveryStatusSucceeded,
+	WebhookDeliveryStatusFailed,
+}
+
+func (e WebhookDeliveryStatus) IsValid() bool {
+	switch e {
+	case WebhookDeliveryStatusPending, WebhookDeliveryStatusSucceeded, WebhookDeliveryStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e WebhookDeliveryStatus) String() string {
+	return string(e)
+}
+
+func (e *WebhookDeliveryStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WebhookDeliveryStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WebhookDeliveryStatus", str)
+	}
+	return nil
+}
+
+func (e WebhookDeliveryStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WebhookDeliveryStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WebhookDeliveryStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
