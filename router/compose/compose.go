@@ -153,6 +153,10 @@ func (c *composer) checkFieldSets(s *subgraph) {
 func (s *subgraph) markUsed(typeName string, sel []fieldset.Field, used map[string]bool) {
 	t := s.types[typeName]
 	for _, f := range sel {
+		if f.On != "" {
+			s.markUsed(f.On, f.Children, used)
+			continue
+		}
 		used[typeName+"."+f.Name] = true
 		if fd := t.Fields.ForName(f.Name); fd != nil && len(f.Children) > 0 {
 			s.markUsed(namedType(fd.Type), f.Children, used)
@@ -167,6 +171,10 @@ func (s *subgraph) notExternal(typeName string, sel []fieldset.Field) []string {
 	var out []string
 	t := s.types[typeName]
 	for _, f := range sel {
+		if f.On != "" {
+			out = append(out, s.notExternal(f.On, f.Children)...)
+			continue
+		}
 		if f.Name == "__typename" {
 			continue
 		}

@@ -129,7 +129,8 @@ func directive(d *ast.Directive) string {
 			continue
 		}
 		if a.Value.Kind == ast.StringValue || a.Value.Kind == ast.BlockValue {
-			v = `"` + fieldSetSpacing.ReplaceAllString(strings.Join(strings.Fields(a.Value.Raw), " "), "$1") + `"`
+			v = strings.Join(strings.Fields(a.Value.Raw), " ")
+			v = `"` + fragmentSpacing.ReplaceAllString(fieldSetSpacing.ReplaceAllString(v, "$1"), "...on ") + `"`
 		}
 		args = append(args, a.Name+": "+v)
 	}
@@ -140,8 +141,12 @@ func directive(d *ast.Directive) string {
 	return "@" + d.Name + "(" + strings.Join(args, ", ") + ")"
 }
 
-// fieldSetSpacing normalizes "a { b }" and "a{b}" in field sets.
-var fieldSetSpacing = regexp.MustCompile(`\s*([{}])\s*`)
+// fieldSetSpacing normalizes "a { b }" and "a{b}" in field sets, and
+// fragmentSpacing "... on T" and "...on T".
+var (
+	fieldSetSpacing = regexp.MustCompile(`\s*([{}])\s*`)
+	fragmentSpacing = regexp.MustCompile(`\.\.\.\s*on\s+`)
+)
 
 func machinery(name string) bool {
 	return strings.HasPrefix(name, "join__") || strings.HasPrefix(name, "link__")

@@ -9,15 +9,19 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 )
 
-// Field is one field of a FieldSet and the fields selected under it.
+// Field is one field of a FieldSet and the fields selected under it, or
+// an inline fragment (@provides and @requires on abstract types): then On
+// is its type condition, Name is empty and Children are its selections.
 type Field struct {
 	Name     string
+	On       string
 	Children []Field
 }
 
 // Parse reads a FieldSet with the GraphQL parser: a FieldSet is a selection
-// set without its outer braces. Aliases, arguments and fragments are refused,
-// as the Federation spec refuses them in keys.
+// set without its outer braces. Aliases, arguments, directives and named
+// fragments are refused, as the Federation spec refuses them; inline
+// fragments need a type condition.
 func Parse(s string) ([]Field, error) {
 	doc, err := parser.ParseQuery(&ast.Source{Input: "{" + s + "}"})
 	if err != nil {
@@ -39,9 +43,20 @@ func Parse(s string) ([]Field, error) {
 func convert(set ast.SelectionSet) ([]Field, error) {
 	var out []Field
 	for _, sel := range set {
+		if fr, ok := sel.(*ast.InlineFragment); ok {
+			if fr.TypeCondition == "" || len(fr.Directives) > 0 {
+				return nil, fmt.Errorf("an inline fragment in a field set needs a type condition and no directives")
+			}
+			children, err := convert(fr.SelectionSet)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Field{On: fr.TypeCondition, Children: children})
+			continue
+		}
 		f, ok := sel.(*ast.Field)
 		if !ok {
-			return nil, fmt.Errorf("fragments in field sets are not supported")
+			return nil, fmt.Errorf("named fragments in field sets are not supported")
 		}
 		if f.Alias != f.Name || len(f.Arguments) > 0 || len(f.Directives) > 0 {
 			return nil, fmt.Errorf("%s: aliases, arguments and directives are not allowed in a field set", f.Alias)
@@ -55,16 +70,19 @@ func convert(set ast.SelectionSet) ([]Field, error) {
 	return out, nil
 }
 
-// TopLevel returns the outermost field names of a FieldSet, or none when it
-// does not parse (composition has refused such a supergraph already).
+// TopLevel returns the outermost field names of a FieldSet (not those in
+// fragments), or none when it does not parse (composition has refused such
+// a supergraph already).
 func TopLevel(s string) []string {
 	fields, err := Parse(s)
 	if err != nil {
 		return nil
 	}
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = f.Name
+	var names []string
+	for _, f := range fields {
+		if f.On == "" {
+			names = append(names, f.Name)
+		}
 	}
 	return names
 }

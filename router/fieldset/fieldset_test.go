@@ -19,14 +19,22 @@ func TestParse(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Parse = %+v, want %+v", got, want)
 	}
-	if names := TopLevel("id, organization { id }"); !reflect.DeepEqual(names, []string{"id", "organization"}) {
+	if names := TopLevel("id, organization { id } ... on Org { name }"); !reflect.DeepEqual(names, []string{"id", "organization"}) {
 		t.Fatalf("TopLevel = %v", names)
+	}
+	got, err = Parse("... on Book { name } ... on Film { name }")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []Field{{On: "Book", Children: []Field{{Name: "name"}}}, {On: "Film", Children: []Field{{Name: "name"}}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Parse = %+v, want %+v", got, want)
 	}
 }
 
 func TestParseRefuses(t *testing.T) {
 	t.Parallel()
-	for _, s := range []string{"", "   ", "id {", "id }", "organization { }", "... on User { id }", "a: id", "id(x: 1)", "id @skip(if: true)"} {
+	for _, s := range []string{"", "   ", "id {", "id }", "organization { }", "...Frag", "... { id }", "a: id", "id(x: 1)", "id @skip(if: true)"} {
 		if _, err := Parse(s); err == nil {
 			t.Errorf("Parse(%q) accepted", s)
 		}

@@ -14,6 +14,8 @@ const (
 	CodeValidationFailed = "GRAPHQL_VALIDATION_FAILED"
 	CodeBadUserInput     = "BAD_USER_INPUT"
 	CodeInternal         = "INTERNAL_SERVER_ERROR"
+	// CodeQueryPlanningFailed: a valid operation the router could not plan.
+	CodeQueryPlanningFailed = "QUERY_PLANNING_FAILED"
 	// CodeIntrospectionDisabled rejects __schema/__type when introspection is off.
 	CodeIntrospectionDisabled = "INTROSPECTION_DISABLED"
 	// CodeBatchingUnsupported rejects a JSON array of operations.

@@ -13,7 +13,11 @@ import (
 
 // cachedPlan is a postprocessed plan, shared read-only by concurrent requests.
 type cachedPlan struct {
-	plan plan.Plan
+	// failed, when set, is the answer for an operation the planner could
+	// not plan: kept like a plan, so it is logged and counted once and
+	// every later request is answered at once.
+	failed *RequestError
+	plan   plan.Plan
 	// renamed maps the private aliases planned in place of colliding client
 	// aliases back to the client's (see aliases.go); nil when none.
 	renamed map[string]string
@@ -33,24 +37,38 @@ func newPlanCache(size int) *planCache {
 // plan returns the cached plan for hash or builds it from the kit's
 // normalized document. Concurrent misses for one operation plan once.
 func (e *Engine) plan(hash uint64, k *kit, operationName string) (*cachedPlan, error) {
-	if p, ok := e.plans.get(hash); ok {
-		return p, nil
-	}
-	v, err, _ := e.plans.group.Do(strconv.FormatUint(hash, 16), func() (any, error) {
-		if p, ok := e.plans.get(hash); ok {
+	p, ok := e.plans.get(hash)
+	if !ok {
+		v, _, _ := e.plans.group.Do(strconv.FormatUint(hash, 16), func() (any, error) {
+			if p, ok := e.plans.get(hash); ok {
+				return p, nil
+			}
+			p, err := e.buildPlan(k, operationName)
+			if err != nil {
+				p = e.planningFailed(hash, k, err)
+			}
+			e.plans.put(hash, p)
 			return p, nil
-		}
-		p, err := e.buildPlan(k, operationName)
-		if err != nil {
-			return nil, err
-		}
-		e.plans.put(hash, p)
-		return p, nil
-	})
-	if err != nil {
-		return nil, err
+		})
+		p = v.(*cachedPlan)
 	}
-	return v.(*cachedPlan), nil
+	if p.failed != nil {
+		return nil, p.failed
+	}
+	return p, nil
+}
+
+// planningFailed logs and counts a planning failure once per operation and
+// answers it with a code and the operation's hash, which the log line
+// carries too, so a report from a client finds its cause.
+func (e *Engine) planningFailed(hash uint64, k *kit, err error) *cachedPlan {
+	id := strconv.FormatUint(hash, 16)
+	e.log.Error("query planning failed", "operation_hash", id, "err", err, "operation", k.printed.String())
+	if e.observer != nil {
+		e.observer.PlanningFailed()
+	}
+	return &cachedPlan{failed: &RequestError{Code: CodeQueryPlanningFailed,
+		Message: fmt.Sprintf("the router could not plan this operation (operation hash %s); the failure is logged", id)}}
 }
 
 // buildPlan plans and postprocesses. The planner panics on some

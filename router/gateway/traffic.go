@@ -44,6 +44,7 @@ type Observer interface {
 	BreakerState(subgraph string, open bool)
 	Retry(subgraph string)
 	Prepared(hit bool) // prepared-operation cache lookups
+	PlanningFailed()   // an operation the planner could not plan, once per operation
 }
 
 // RetryPolicy retries query fetches that failed before the subgraph could

@@ -26,6 +26,7 @@ type Metrics struct {
 	retries           *prometheus.CounterVec
 	breakerOpen       *prometheus.GaugeVec
 	prepared          *prometheus.CounterVec
+	planningFailures  prometheus.Counter
 	rejected          *prometheus.CounterVec
 	ratelimitFallback prometheus.Gauge
 	inFlight          prometheus.Gauge
@@ -56,6 +57,8 @@ func New() *Metrics {
 		Help: "1 while a subgraph's circuit breaker is open."}, []string{"subgraph"})
 	m.prepared = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "router_operation_cache_total",
 		Help: "Prepared-operation cache lookups (parse, validation and plan skipped on a hit)."}, []string{"result"})
+	m.planningFailures = prometheus.NewCounter(prometheus.CounterOpts{Name: "router_query_planning_failures_total",
+		Help: "Operations the router could not plan (each logged once with its hash)."})
 	m.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "router_rejected_total",
 		Help: "Requests refused before any subgraph call, by reason (error code)."}, []string{"reason"})
 	m.ratelimitFallback = prometheus.NewGauge(prometheus.GaugeOpts{Name: "router_ratelimit_fallback",
@@ -69,7 +72,7 @@ func New() *Metrics {
 	m.costActual = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "router_operation_cost_actual",
 		Help: "Actual costs of executed operations, from the real list sizes of their responses.", Buckets: prometheus.ExponentialBuckets(1, 2, 23)})
 	for _, c := range []prometheus.Collector{m.requests, m.duration, m.fetches, m.fetchDuration, m.retries, m.breakerOpen,
-		m.prepared, m.rejected, m.ratelimitFallback, m.inFlight, m.costEstimated, m.costActual} {
+		m.prepared, m.planningFailures, m.rejected, m.ratelimitFallback, m.inFlight, m.costEstimated, m.costActual} {
 		f(c)
 	}
 	return m
@@ -181,6 +184,14 @@ func (m *Metrics) Retry(subgraph string) {
 	if m != nil {
 		m.retries.WithLabelValues(subgraph).Inc()
 	}
+}
+
+// PlanningFailed implements gateway.Observer.
+func (m *Metrics) PlanningFailed() {
+	if m == nil {
+		return
+	}
+	m.planningFailures.Inc()
 }
 
 // Prepared implements gateway.Observer.
