@@ -7,8 +7,10 @@ package orders
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -26,6 +28,7 @@ import (
 	"github.com/myshop/supergraph/subgraphs/orders/upstream"
 	"github.com/myshop/supergraph/subgraphs/platform/events"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
+	"github.com/myshop/supergraph/subgraphs/platform/ratelimit"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
 )
 
@@ -55,7 +58,7 @@ func Background(ctx context.Context, d subgraph.Deps) {
 		host, _ := os.Hostname()
 		consumer := events.NewConsumer(d.Redis, d.RedisPrefix, "orders", host, d.Log)
 		go func() {
-			if err := consumer.Run(ctx, PaymentEvents(s.Lifecycle)); err != nil {
+			if err := consumer.Run(ctx, Events(s.Lifecycle)); err != nil {
 				d.Log.Error("orders: payment events", "err", err)
 			}
 		}()
@@ -77,12 +80,22 @@ func Background(ctx context.Context, d subgraph.Deps) {
 	}
 }
 
-// PaymentEvents handles the events orders reads: payments' settled
+// Events handles the events orders reads: payments' settled
 // authorizations and voids bring their order in line with the payment
 // (order.Orders.PaymentSettled, which reads the payment's status itself,
-// so redelivered and reordered events do no harm); others are skipped.
-func PaymentEvents(l *order.Orders) func(context.Context, events.Event) error {
+// so redelivered and reordered events do no harm); a user's verified email
+// brings the guest orders placed with it into their account; others are
+// skipped.
+func Events(l *order.Orders) func(context.Context, events.Event) error {
 	return func(ctx context.Context, e events.Event) error {
+		if e.Type == "user.email_verified" {
+			userID, _ := e.Payload["userId"].(string)
+			email, _ := e.Payload["email"].(string)
+			if userID == "" || email == "" {
+				return nil
+			}
+			return l.ClaimGuestOrders(ctx, userID, email)
+		}
 		if e.Type != "payment.transaction_settled" {
 			return nil
 		}
@@ -131,12 +144,17 @@ func NewUpstreams(productsURL, inventoryURL, paymentsURL string, tokens upstream
 	}
 }
 
+// GuestTokenFailures is how many wrong guest order tokens one client may
+// send per minute before guestOrder refuses it for the rest of the minute.
+const GuestTokenFailures = 20
+
 // Services are the orders use cases, wired.
 type Services struct {
 	Store     *postgres.Store
 	Carts     *order.Carts
 	Checkout  *order.Checkout
 	Lifecycle *order.Orders
+	Guests    *order.GuestOrders
 	// Live serves the status subscriptions; nil without Redis.
 	Live *live.Hub
 }
@@ -157,6 +175,11 @@ func Wire(d subgraph.Deps, u Upstreams) Services {
 		Checkout:  order.NewCheckout(store, u.Catalog, u.Inventory, u.Payments, ids.New, d.Log),
 		Lifecycle: order.NewOrders(store, u.Inventory, u.Payments, ids.New),
 	}
+	var limit order.Limiter
+	if d.Redis != nil {
+		limit = ratelimit.NewFailureWindow(d.Redis, d.RedisPrefix+"orders:guest-token:", GuestTokenFailures, time.Minute)
+	}
+	s.Guests = order.NewGuestOrders(store, limit)
 	if d.Redis != nil {
 		s.Live = live.NewHub(d.Redis, d.RedisPrefix, d.Log) // connects on the first subscription
 	}
@@ -169,7 +192,7 @@ func Handler(d subgraph.Deps) http.Handler { return NewHandler(d, Wire(d, Upstre
 // NewHandler serves /graphql over s (tests wire their own).
 func NewHandler(d subgraph.Deps, s Services) http.Handler {
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
-		Carts: s.Carts, Checkout: s.Checkout, Lifecycle: s.Lifecycle, Live: s.Live}})
+		Carts: s.Carts, Checkout: s.Checkout, Lifecycle: s.Lifecycle, Guests: s.Guests, Live: s.Live}})
 	srv := gqlserver.New(es, d.Log)
 	// Subscriptions over graphql-transport-ws (the router's subscription
 	// client speaks it). The token comes as the upgrade request's
@@ -197,11 +220,26 @@ func NewHandler(d subgraph.Deps, s Services) http.Handler {
 		ctx := upstream.WithCaller(r.Context(), r.Header.Get("Authorization"))
 		ctx = graph.WithChannel(ctx, r.Header.Get("X-Channel"))
 		ctx = graph.WithCartTokenHeader(ctx, r.Header.Get("X-Cart-Token"))
+		ctx = graph.WithClient(ctx, clientAddress(r))
 		gql.ServeHTTP(w, r.WithContext(ctx))
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", subgraph.Authenticated(d, withCaller))
 	return mux
+}
+
+// clientAddress is who sent r as far as this subgraph can tell: the first
+// X-Forwarded-For address, else the peer (behind the router, the router).
+func clientAddress(r *http.Request) string {
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		first, _, _ := strings.Cut(xff, ",")
+		return strings.TrimSpace(first)
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // initFunc accepts a WebSocket connection's connection_init: a token in its

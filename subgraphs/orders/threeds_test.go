@@ -86,7 +86,7 @@ func (e *env) paymentEvents(t *testing.T) []events.Event {
 // deliver hands evs to the orders subgraph's event handler.
 func (e *env) deliver(t *testing.T, evs []events.Event) {
 	t.Helper()
-	handle := orders.PaymentEvents(e.svc.Lifecycle)
+	handle := orders.Events(e.svc.Lifecycle)
 	for _, ev := range evs {
 		if err := handle(context.Background(), ev); err != nil {
 			t.Fatalf("event %s: %v", ev.ID, err)
@@ -246,4 +246,3 @@ func (e *env) cartOf(t *testing.T, orderID string) string {
 	}
 	return id
 }
-

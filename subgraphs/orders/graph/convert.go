@@ -264,3 +264,17 @@ func nonEmpty(s string) *string {
 	}
 	return &s
 }
+
+type clientKey struct{}
+
+// WithClient returns ctx carrying who sent the request, as far as this
+// subgraph can tell (the first X-Forwarded-For address, else the peer):
+// what per-client limits count by.
+func WithClient(ctx context.Context, client string) context.Context {
+	return context.WithValue(ctx, clientKey{}, client)
+}
+
+func clientOf(ctx context.Context) string {
+	s, _ := ctx.Value(clientKey{}).(string)
+	return s
+}

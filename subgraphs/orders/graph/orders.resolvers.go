@@ -174,6 +174,20 @@ func (r *mutationResolver) MergeGuestCart(ctx context.Context, cartToken string)
 
 // PlaceOrder is the resolver for the placeOrder field.
 func (r *mutationResolver) PlaceOrder(ctx context.Context, input model.PlaceOrderInput) (*model.PlaceOrderPayload, error) {
+	if auth.FromContext(ctx) == nil {
+		o, tok, err := r.Checkout.PlaceGuest(withCartToken(ctx, input.CartToken), order.GuestInput{CartID: input.CartID,
+			Email: deref(input.Email), PaymentToken: deref(input.PaymentToken), PaymentMethodID: deref(input.PaymentMethodID),
+			IdempotencyKey: input.IdempotencyKey})
+		var action *order.PaymentAction
+		if err == nil {
+			action, err = r.Checkout.NextAction(ctx, o)
+		}
+		out, err := placeOrderPayload(o, action, err)
+		if out != nil && tok != "" {
+			out.OrderToken = &tok
+		}
+		return out, err
+	}
 	o, err := r.Checkout.Place(ctx, order.PlaceInput{CartID: input.CartID, PaymentMethodID: deref(input.PaymentMethodID),
 		PaymentToken: deref(input.PaymentToken), IdempotencyKey: input.IdempotencyKey})
 	var action *order.PaymentAction
@@ -343,7 +357,18 @@ func (r *orderResolver) Payment(ctx context.Context, obj *model.Order) (*model.P
 
 // Customer is the resolver for the customer field.
 func (r *orderResolver) Customer(ctx context.Context, obj *model.Order) (*model.User, error) {
+	if obj.Order.UserID == "" {
+		return nil, nil // a guest's
+	}
 	return &model.User{ID: obj.Order.UserID}, nil
+}
+
+// GuestEmail is the resolver for the guestEmail field.
+func (r *orderResolver) GuestEmail(ctx context.Context, obj *model.Order) (*string, error) {
+	if obj.Order.GuestEmail == "" {
+		return nil, nil
+	}
+	return &obj.Order.GuestEmail, nil
 }
 
 // CreatedAt is the resolver for the createdAt field.
@@ -405,6 +430,15 @@ func (r *queryResolver) Orders(ctx context.Context, where *model.OrderWhere, sor
 		sort = order.Sort{Field: order.SortField(sortBy.Field), Desc: sortBy.Direction == model.SortDirectionDesc}
 	}
 	return r.connection(ctx, list, all, f, sort, first, after)
+}
+
+// GuestOrder is the resolver for the guestOrder field.
+func (r *queryResolver) GuestOrder(ctx context.Context, token string) (*model.Order, error) {
+	o, ok, err := r.Guests.ByToken(ctx, clientOf(ctx), token)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return toOrder(o), nil
 }
 
 // OrderStatusChanged is the resolver for the orderStatusChanged field.

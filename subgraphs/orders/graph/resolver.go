@@ -13,6 +13,7 @@ type Resolver struct {
 	Carts     *order.Carts
 	Checkout  *order.Checkout
 	Lifecycle *order.Orders
+	Guests    *order.GuestOrders
 	// Live is the subgraph's Redis subscription for order status
 	// subscriptions; nil refuses them.
 	Live *live.Hub

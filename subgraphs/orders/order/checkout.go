@@ -45,11 +45,15 @@ type Saga struct {
 	ShippingPrice   money.Money
 	PaymentMethodID string
 	PaymentToken    string
-	Step            Step
-	ReservationID   string
-	PaymentID       string
-	Failure         *errs.Problem // set from COMPENSATING on
-	UpdatedAt       time.Time
+	// GuestEmail and GuestTokenHash are set for a guest's checkout: where
+	// the order goes, and the hash of its access token (OrderToken).
+	GuestEmail     string
+	GuestTokenHash string
+	Step           Step
+	ReservationID  string
+	PaymentID      string
+	Failure        *errs.Problem // set from COMPENSATING on
+	UpdatedAt      time.Time
 }
 
 // PlaceInput is a customer's request to turn their cart into an order.
@@ -58,6 +62,9 @@ type PlaceInput struct {
 	PaymentMethodID string
 	PaymentToken    string
 	IdempotencyKey  string
+
+	// A guest's checkout (PlaceGuest): their email and cart token.
+	guestEmail, cartToken string
 }
 
 // Checkout runs checkout sagas: price, reserve stock, authorize payment,
@@ -132,6 +139,9 @@ func (c *Checkout) start(ctx context.Context, userID string, in PlaceInput) (Sag
 	}
 	s.ID, s.UserID, s.Key, s.Step = c.newID("ord"), userID, in.IdempotencyKey, StepPriced
 	s.PaymentMethodID, s.PaymentToken = in.PaymentMethodID, in.PaymentToken
+	if in.cartToken != "" {
+		s.GuestEmail, s.GuestTokenHash = in.guestEmail, HashCartToken(OrderToken(in.cartToken, s.ID))
+	}
 	switch err := c.store.CreateSaga(ctx, s); {
 	case errors.Is(err, ErrKeyTaken):
 		return c.store.SagaByKey(ctx, userID, in.IdempotencyKey)

@@ -354,3 +354,12 @@ func (o *Orders) Refund(ctx context.Context, in RefundInput) (Order, error) {
 	}
 	return o.store.SetPaymentStatus(ctx, ord.ID, PaymentStatus(st))
 }
+
+// ClaimGuestOrders brings the guest orders placed with email into the
+// account of userID, whose owner has just verified that email (never on
+// an unverified one: typing an address proves nothing). Repeating it
+// moves nothing more.
+func (o *Orders) ClaimGuestOrders(ctx context.Context, userID, email string) error {
+	_, err := o.store.ClaimGuestOrders(ctx, userID, email)
+	return err
+}

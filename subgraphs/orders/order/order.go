@@ -36,7 +36,10 @@ type Order struct {
 	// PaymentStatus is the payment's status as orders last knew it.
 	PaymentStatus     PaymentStatus
 	FulfillmentStatus FulfillmentStatus
-	CreatedAt         time.Time
+	// GuestEmail is where a guest's order goes ("" for a customer's); a
+	// guest order has no UserID until the email's owner verifies it.
+	GuestEmail string
+	CreatedAt  time.Time
 }
 
 // Subtotal is the sum of the lines: the total without shipping.

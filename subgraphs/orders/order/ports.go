@@ -63,6 +63,8 @@ type SagaStore interface {
 	SaveSaga(ctx context.Context, s Saga) error
 	// StaleSagas are unfinished, unleased sagas last touched before t.
 	StaleSagas(ctx context.Context, before time.Time, limit int) ([]Saga, error)
+	// CartByToken is the open guest cart with this token hash, or ErrNotFound.
+	CartByToken(ctx context.Context, tokenHash string) (Cart, error)
 	// PlaceOrder creates the saga's order in status with its lines, first
 	// event and outbox events, marks the saga DONE and the cart ordered, in
 	// one transaction.
@@ -107,6 +109,9 @@ type LifecycleStore interface {
 	// SetPaymentStatus records the payment's status on the order (a refund
 	// that changes no order status).
 	SetPaymentStatus(ctx context.Context, orderID string, ps PaymentStatus) (Order, error)
+	// ClaimGuestOrders gives the guest orders placed with email to
+	// userID and returns how many.
+	ClaimGuestOrders(ctx context.Context, userID, email string) (int, error)
 	// ShippingByOrder is like FulfillmentsByOrders with pending ones too.
 	ShippingByOrder(ctx context.Context, orderID string) ([]Fulfillment, error)
 }
@@ -210,6 +215,9 @@ type AuthorizeRequest struct {
 	PaymentMethodID string
 	Token           string
 	IdempotencyKey  string
+	// Guest: a guest's order, authorized by the orders service on their
+	// behalf (there is no customer token to act with).
+	Guest bool
 }
 
 // PaymentResult is a payment's id and status (payments' PaymentStatus).

@@ -59,7 +59,7 @@ func (c *Checkout) reserve(ctx context.Context, s *Saga) error {
 
 func (c *Checkout) authorize(ctx context.Context, s *Saga) error {
 	res, err := c.payments.Authorize(ctx, AuthorizeRequest{OrderID: s.ID, Amount: s.Total, PaymentMethodID: s.PaymentMethodID,
-		Token: s.PaymentToken, IdempotencyKey: s.ID + ":authorize"})
+		Token: s.PaymentToken, IdempotencyKey: s.ID + ":authorize", Guest: s.UserID == ""})
 	var refused *StateError
 	if errors.As(err, &refused) {
 		return c.fail(ctx, s, CodePaymentDeclined, "the payment was refused: "+refused.Message)
@@ -74,7 +74,7 @@ func (c *Checkout) authorize(ctx context.Context, s *Saga) error {
 	case PaymentRequiresAction:
 		// The customer must confirm with their bank: the order waits in
 		// PENDING_PAYMENT, holding its stock until the hold lapses.
-		if _, err := c.store.PlaceOrder(ctx, *s, PendingPayment, PaidNone, s.UserID); err != nil {
+		if _, err := c.store.PlaceOrder(ctx, *s, PendingPayment, PaidNone, s.actor()); err != nil {
 			return err
 		}
 		s.Step = StepDone
@@ -98,7 +98,7 @@ func (c *Checkout) confirm(ctx context.Context, s *Saga) error {
 	if err != nil {
 		return c.unavailable("convert reservation", err)
 	}
-	if _, err := c.store.PlaceOrder(ctx, *s, Confirmed, PaidAuthorized, s.UserID); err != nil {
+	if _, err := c.store.PlaceOrder(ctx, *s, Confirmed, PaidAuthorized, s.actor()); err != nil {
 		return err
 	}
 	s.Step = StepDone
@@ -179,4 +179,12 @@ func (c *Checkout) voidOrphans(ctx context.Context, s *Saga) error {
 		c.log.Warn("checkout: voided the authorization of an abandoned checkout", "order", s.ID, "payment", p.ID)
 	}
 	return nil
+}
+
+// actor is who placed the saga's order, in its events.
+func (s *Saga) actor() string {
+	if s.UserID == "" {
+		return "guest"
+	}
+	return s.UserID
 }

@@ -81,7 +81,7 @@ func recordPlaced(ctx context.Context, tx pgx.Tx, s order.Saga, o eventOrder, st
 		"userId": s.UserID, "channel": s.Channel, "status": string(status), "paymentStatus": string(paid), "paymentId": s.PaymentID,
 		"currency": o.Currency, "subtotalMinor": s.Total.Minor - s.ShippingPrice.Minor, "shippingMinor": s.ShippingPrice.Minor,
 		"totalMinor": s.Total.Minor, "shippingMethod": string(s.ShippingMethod), "shipToCountry": s.Address.CountryCode,
-		"units": o.Units, "lines": lines, "at": at.UTC().Format(time.RFC3339Nano)})
+		"units": o.Units, "lines": lines, "at": at.UTC().Format(time.RFC3339Nano), "guestEmail": s.GuestEmail})
 }
 
 // recordFulfilled announces a shipment, with its tracking, for the mail

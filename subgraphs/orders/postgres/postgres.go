@@ -4,6 +4,7 @@ package postgres
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 
@@ -63,14 +64,14 @@ var _ order.Store = (*Store)(nil)
 
 const orderColumns = `id, number, user_id, channel, status, version, currency, total_minor, shipping_address,
 reservation_id, payment_id, created_at, payment_status, fulfillment_status, coalesce(billing_address, shipping_address),
-shipping_method, shipping_minor`
+shipping_method, shipping_minor, guest_email`
 
 func scanOrder(row pgx.CollectableRow) (order.Order, error) {
 	var o order.Order
 	var currency string
 	err := row.Scan(&o.ID, &o.Number, &o.UserID, &o.Channel, &o.Status, &o.Version, &currency, &o.Total.Minor,
 		&o.ShippingAddress, &o.ReservationID, &o.PaymentID, &o.CreatedAt, &o.PaymentStatus, &o.FulfillmentStatus,
-		&o.BillingAddress, &o.ShippingMethod, &o.ShippingPrice.Minor)
+		&o.BillingAddress, &o.ShippingMethod, &o.ShippingPrice.Minor, &o.GuestEmail)
 	o.Total.Currency = money.Currency(currency)
 	o.ShippingPrice.Currency = o.Total.Currency
 	return o, err
@@ -125,4 +126,31 @@ FROM order_events WHERE order_id = ANY($1) ORDER BY order_id, version`, orderIDs
 		return nil, fmt.Errorf("order events: %w", err)
 	}
 	return es, nil
+}
+
+// OrderByGuestToken is the guest order whose unexpired token has this
+// hash, or order.ErrNotFound.
+func (s *Store) OrderByGuestToken(ctx context.Context, tokenHash string) (order.Order, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE guest_token_hash = $1 AND guest_token_expires_at > now()`, tokenHash)
+	if err != nil {
+		return order.Order{}, fmt.Errorf("guest order: %w", err)
+	}
+	o, err := pgx.CollectExactlyOneRow(rows, scanOrder)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return order.Order{}, order.ErrNotFound
+	}
+	if err != nil {
+		return order.Order{}, fmt.Errorf("guest order: %w", err)
+	}
+	return o, nil
+}
+
+// ClaimGuestOrders gives the guest orders placed with email to userID:
+// its owner verified it. It returns how many it moved.
+func (s *Store) ClaimGuestOrders(ctx context.Context, userID, email string) (int, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE orders SET user_id = $1 WHERE user_id = '' AND guest_email <> '' AND lower(guest_email) = lower($2)`, userID, email)
+	if err != nil {
+		return 0, fmt.Errorf("claim guest orders: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }

@@ -16,7 +16,7 @@ import (
 
 const sagaColumns = `id, user_id, cart_id, idempotency_key, channel, currency, total_minor, lines, shipping_address,
 payment_method_id, payment_token, step, reservation_id, payment_id, failure_code, failure_message, shortages, updated_at,
-coalesce(billing_address, shipping_address), shipping_method, shipping_minor`
+coalesce(billing_address, shipping_address), shipping_method, shipping_minor, guest_email, guest_token_hash`
 
 // sagaLine is how a priced line is kept in the saga's lines column.
 type sagaLine struct {
@@ -37,7 +37,7 @@ func scanSaga(row pgx.CollectableRow) (order.Saga, error) {
 	var shortages []order.Shortage
 	err := row.Scan(&s.ID, &s.UserID, &s.CartID, &s.Key, &s.Channel, &currency, &s.Total.Minor, &lines, &s.Address,
 		&s.PaymentMethodID, &s.PaymentToken, &s.Step, &s.ReservationID, &s.PaymentID, &code, &msg, &shortages, &s.UpdatedAt,
-		&s.Billing, &s.ShippingMethod, &s.ShippingPrice.Minor)
+		&s.Billing, &s.ShippingMethod, &s.ShippingPrice.Minor, &s.GuestEmail, &s.GuestTokenHash)
 	s.Total.Currency = money.Currency(currency)
 	s.ShippingPrice.Currency = s.Total.Currency
 	for _, l := range lines {
@@ -77,10 +77,11 @@ func (s *Store) CreateSaga(ctx context.Context, saga order.Saga) error {
 	}
 	_, err := s.pool.Exec(ctx, `
 INSERT INTO order_sagas (id, user_id, cart_id, idempotency_key, channel, currency, total_minor, lines, shipping_address,
-  payment_method_id, payment_token, step, billing_address, shipping_method, shipping_minor)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+  payment_method_id, payment_token, step, billing_address, shipping_method, shipping_minor, guest_email, guest_token_hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 		saga.ID, saga.UserID, saga.CartID, saga.Key, saga.Channel, string(saga.Total.Currency), saga.Total.Minor, lines, saga.Address,
-		saga.PaymentMethodID, saga.PaymentToken, string(saga.Step), saga.Billing, string(saga.ShippingMethod), saga.ShippingPrice.Minor)
+		saga.PaymentMethodID, saga.PaymentToken, string(saga.Step), saga.Billing, string(saga.ShippingMethod), saga.ShippingPrice.Minor,
+		saga.GuestEmail, saga.GuestTokenHash)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		if pgErr.ConstraintName == "order_sagas_one_per_cart" {
@@ -185,10 +186,12 @@ func (s *Store) PlaceOrder(ctx context.Context, saga order.Saga, status order.St
 		}
 		err := tx.QueryRow(ctx, `
 INSERT INTO orders (id, user_id, channel, status, currency, total_minor, shipping_address, reservation_id, payment_id,
-  payment_status, billing_address, shipping_method, shipping_minor)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING number, created_at`,
+  payment_status, billing_address, shipping_method, shipping_minor, guest_email, guest_token_hash, guest_token_expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, nullif($15, ''), CASE WHEN $15 = '' THEN NULL ELSE now() + $16::interval END)
+RETURNING number, created_at`,
 			saga.ID, saga.UserID, saga.Channel, string(status), string(saga.Total.Currency), saga.Total.Minor, saga.Address,
-			saga.ReservationID, saga.PaymentID, string(paid), saga.Billing, string(saga.ShippingMethod), saga.ShippingPrice.Minor).Scan(&o.Number, &o.CreatedAt)
+			saga.ReservationID, saga.PaymentID, string(paid), saga.Billing, string(saga.ShippingMethod), saga.ShippingPrice.Minor,
+			saga.GuestEmail, saga.GuestTokenHash, fmt.Sprintf("%d seconds", int64(order.GuestTokenTTL/time.Second))).Scan(&o.Number, &o.CreatedAt)
 		if err != nil {
 			return err
 		}

@@ -171,13 +171,22 @@ func (s *Store) SetEmail(ctx context.Context, userID, email string) error {
 }
 
 // MarkEmailVerified verifies the user's email if it is still email.
-func (s *Store) MarkEmailVerified(ctx context.Context, userID, email string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE users SET email_verified_at = now() WHERE id = $1 AND email = $2`, userID, email)
+func (s *Store) MarkEmailVerified(ctx context.Context, userID, email string, event user.Event) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET email_verified_at = now() WHERE id = $1 AND email = $2`, userID, email)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 { // the email changed since the mail was sent
+			return user.ErrNotFound
+		}
+		return outbox.Record(ctx, tx, event.Type, event.Payload)
+	})
+	if errors.Is(err, user.ErrNotFound) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("verify email: %w", err)
-	}
-	if tag.RowsAffected() == 0 { // the email changed since the mail was sent
-		return user.ErrNotFound
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ const (
 	EventPasswordResetRequested     = "user.password_reset_requested"
 	EventUserDeleted                = "user.deleted"
 	EventRegistered                 = "user.registered"
+	EventEmailVerified              = "user.email_verified"
 )
 
 // UpdateProfile changes the caller's name and profile.
@@ -105,7 +106,10 @@ func (s *Service) VerifyEmail(ctx context.Context, tok string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.MarkEmailVerified(ctx, t.UserID, t.Email); errors.Is(err, ErrNotFound) {
+	// Orders waits for this to bring the guest orders placed with this
+	// email into the account: only a verified address proves it is theirs.
+	verified := Event{Type: EventEmailVerified, Payload: map[string]any{"userId": t.UserID, "email": t.Email}}
+	if err := s.store.MarkEmailVerified(ctx, t.UserID, t.Email, verified); errors.Is(err, ErrNotFound) {
 		return invalidToken("token")
 	} else if err != nil {
 		return err

@@ -120,7 +120,9 @@ type AccountStore interface {
 	SetPassword(ctx context.Context, userID, hash string) error
 	// SetEmail changes the email (unverified again); ErrEmailTaken.
 	SetEmail(ctx context.Context, userID, email string) error
-	MarkEmailVerified(ctx context.Context, userID, email string) error
+	// MarkEmailVerified marks email verified and records event, atomically;
+	// ErrNotFound when the user's email is no longer email.
+	MarkEmailVerified(ctx context.Context, userID, email string, event Event) error
 	// Anonymise removes personal data and records event, atomically.
 	Anonymise(ctx context.Context, userID string, event Event) error
 }

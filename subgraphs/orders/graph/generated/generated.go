@@ -100,6 +100,7 @@ type OrderResolver interface {
 	Events(ctx context.Context, obj *model.Order) ([]*model.OrderEvent, error)
 	Payment(ctx context.Context, obj *model.Order) (*model.Payment, error)
 	Customer(ctx context.Context, obj *model.Order) (*model.User, error)
+	GuestEmail(ctx context.Context, obj *model.Order) (*string, error)
 	CreatedAt(ctx context.Context, obj *model.Order) (string, error)
 }
 type OrderStatusEventResolver interface {
@@ -110,6 +111,7 @@ type QueryResolver interface {
 	Order(ctx context.Context, id string) (*model.Order, error)
 	MyOrders(ctx context.Context, first *int, after *string) (*model.OrderConnection, error)
 	Orders(ctx context.Context, where *model.OrderWhere, sortBy *model.OrderSort, first *int, after *string) (*model.OrderConnection, error)
+	GuestOrder(ctx context.Context, token string) (*model.Order, error)
 }
 type SubscriptionResolver interface {
 	OrderStatusChanged(ctx context.Context, orderID string) (<-chan *model.OrderStatusEvent, error)
@@ -278,6 +280,12 @@ type Query {
   from: another one is INVALID_CURSOR.
   """
   orders(where: OrderWhere, sortBy: OrderSort, first: Int = 20, after: String): OrderConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
+  """
+  A guest's order by the orderToken placeOrder gave them (valid 90 days). A
+  wrong, expired or unknown token answers null alike; too many wrong tokens
+  from one client answer RATE_LIMIT_EXCEEDED for a minute.
+  """
+  guestOrder(token: String!): Order
 }
 
 type Mutation {
@@ -305,14 +313,15 @@ type Mutation {
   Moves the lines of the guest cart of cartToken into the signed-in
   customer's open cart in the same channel (the same variant twice: the
   quantities add, up to 100), with its addresses and shipping method where
-  the customer's cart has none, and closes the guest cart. Guests cannot
-  check out: payments authorizes as the signed-in customer, so a guest signs
-  in, merges, and places the order.
+  the customer's cart has none, and closes the guest cart. (A guest can
+  also check out as a guest: placeOrder with email and cartToken.)
   """
   mergeGuestCart(cartToken: String!): CartPayload!
   """
   Checks out the cart: prices it from the catalog, holds the stock, authorizes
-  the payment as the signed-in customer, and confirms the order. The same
+  the payment (as the signed-in customer; for a guest, whose cart is named by
+  cartToken, with a fresh paymentToken, on their behalf), and confirms the
+  order. A guest also gives email and gets back orderToken. The same
   idempotencyKey and cart give the same order however often it is sent (and a
   cart gives at most one order); the same key with another cart is
   IDEMPOTENCY_KEY_REUSED. SERVICE_UNAVAILABLE means: retry with the same key.
@@ -539,10 +548,14 @@ enum CartErrorCode {
 
 input PlaceOrderInput {
   cartId: ID!
-  "One of paymentMethodId (a saved method) or paymentToken (a fresh card token)."
+  "One of paymentMethodId (a saved method) or paymentToken (a fresh card token). A guest gives paymentToken."
   paymentMethodId: ID
   paymentToken: String
   idempotencyKey: String!
+  "A guest's checkout: where the order goes. Required without signing in."
+  email: String
+  "A guest's checkout: the guest cart's token (else the X-Cart-Token header)."
+  cartToken: String
 }
 
 type PlaceOrderPayload {
@@ -555,6 +568,12 @@ type PlaceOrderPayload {
   stock hold and its payment is voided.
   """
   nextAction: PaymentAction
+  """
+  A guest's order: the only key to it (guestOrder), valid 90 days. Keep it;
+  the store holds only its hash. A replay (same idempotencyKey and
+  cartToken) gives the same token.
+  """
+  orderToken: String
   errors: [CheckoutError!]!
 }
 
@@ -597,6 +616,10 @@ enum CheckoutErrorCode {
   PAYMENT_METHOD_REQUIRED
   PAYMENT_DECLINED
   IDEMPOTENCY_KEY_REUSED
+  "A guest checkout without a usable email."
+  INVALID_EMAIL
+  "Without signing in, placeOrder needs the guest cart's token."
+  SIGN_IN_REQUIRED
   CHECKOUT_IN_PROGRESS
   RESERVATION_EXPIRED
   CHECKOUT_ABANDONED
@@ -633,7 +656,10 @@ type Order @key(fields: "id") {
   "Status changes, oldest first."
   events: [OrderEvent!]!
   payment: Payment
-  customer: User!
+  "Null for a guest's order, until the guest registers and verifies its email."
+  customer: User
+  "A guest's order: the email it goes to. Null for a customer's order."
+  guestEmail: String
   createdAt: String!
 }
 
@@ -1110,6 +1136,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_payment(ctx, field)
 	case "customer":
 		return ec.fieldContext_Order_customer(ctx, field)
+	case "guestEmail":
+		return ec.fieldContext_Order_guestEmail(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Order_createdAt(ctx, field)
 	}
@@ -1252,6 +1280,8 @@ func (ec *executionContext) childFields_PlaceOrderPayload(ctx context.Context, f
 		return ec.fieldContext_PlaceOrderPayload_order(ctx, field)
 	case "nextAction":
 		return ec.fieldContext_PlaceOrderPayload_nextAction(ctx, field)
+	case "orderToken":
+		return ec.fieldContext_PlaceOrderPayload_orderToken(ctx, field)
 	case "errors":
 		return ec.fieldContext_PlaceOrderPayload_errors(ctx, field)
 	}
@@ -1751,6 +1781,20 @@ func (ec *executionContext) field_Query__entities_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["representations"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_guestOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
 	return args, nil
 }
 
@@ -4336,10 +4380,10 @@ func (ec *executionContext) _Order_customer(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐUser(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Order_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -4353,6 +4397,29 @@ func (ec *executionContext) fieldContext_Order_customer(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Order_guestEmail(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_guestEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().GuestEmail(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Order_guestEmail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Order", field, true, true, "String")
 }
 
 func (ec *executionContext) _Order_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
@@ -5328,6 +5395,29 @@ func (ec *executionContext) fieldContext_PlaceOrderPayload_nextAction(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _PlaceOrderPayload_orderToken(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaceOrderPayload_orderToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlaceOrderPayload_orderToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaceOrderPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _PlaceOrderPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5553,6 +5643,50 @@ func (ec *executionContext) fieldContext_Query_orders(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_guestOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_guestOrder(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().GuestOrder(ctx, fc.Args["token"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Order) graphql.Marshaler {
+			return ec.marshalOOrder2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrder(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_guestOrder(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Order(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_guestOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7804,7 +7938,7 @@ func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"cartId", "paymentMethodId", "paymentToken", "idempotencyKey"}
+	fieldsInOrder := [...]string{"cartId", "paymentMethodId", "paymentToken", "idempotencyKey", "email", "cartToken"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -7839,6 +7973,20 @@ func (ec *executionContext) unmarshalInputPlaceOrderInput(ctx context.Context, o
 				return it, err
 			}
 			it.IdempotencyKey = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "cartToken":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cartToken"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CartToken = data
 		}
 	}
 	return it, nil
@@ -9008,9 +9156,15 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 				})
 		case "customer":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_customer(ctx, field, obj)
+				})
+		case "guestEmail":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_guestEmail(ctx, field, obj)
 				})
 		case "createdAt":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -9512,6 +9666,11 @@ func (ec *executionContext) _PlaceOrderPayload(ctx context.Context, sel ast.Sele
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "orderToken":
+			out.Values[i] = ec._PlaceOrderPayload_orderToken(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "errors":
 			out.Values[i] = ec._PlaceOrderPayload_errors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -9609,6 +9768,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_orders(ctx, field)
+				})
+		case "guestOrder":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_guestOrder(ctx, field)
 				})
 		case "_entities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -10913,14 +11078,6 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 func (ec *executionContext) unmarshalNUpdateCartLineInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐUpdateCartLineInput(ctx context.Context, v any) (model.UpdateCartLineInput, error) {
 	res, err := ec.unmarshalInputUpdateCartLineInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v *model.User) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "User!")
-		return graphql.Null
-	}
-	return ec._User(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUserByIDsInput2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐUserByIDsInput(ctx context.Context, v any) ([]*model.UserByIDsInput, error) {

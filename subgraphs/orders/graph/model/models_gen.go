@@ -203,10 +203,14 @@ type PaymentAction struct {
 
 type PlaceOrderInput struct {
 	CartID string `json:"cartId"`
-	// One of paymentMethodId (a saved method) or paymentToken (a fresh card token).
+	// One of paymentMethodId (a saved method) or paymentToken (a fresh card token). A guest gives paymentToken.
 	PaymentMethodID *string `json:"paymentMethodId,omitempty"`
 	PaymentToken    *string `json:"paymentToken,omitempty"`
 	IdempotencyKey  string  `json:"idempotencyKey"`
+	// A guest's checkout: where the order goes. Required without signing in.
+	Email *string `json:"email,omitempty"`
+	// A guest's checkout: the guest cart's token (else the X-Cart-Token header).
+	CartToken *string `json:"cartToken,omitempty"`
 }
 
 type PlaceOrderPayload struct {
@@ -216,7 +220,11 @@ type PlaceOrderPayload struct {
 	// on its own once the bank answers (the customer's tab may close): follow it
 	// with orderStatusChanged, or read it again. Unanswered, it EXPIRES with the
 	// stock hold and its payment is voided.
-	NextAction *PaymentAction   `json:"nextAction,omitempty"`
+	NextAction *PaymentAction `json:"nextAction,omitempty"`
+	// A guest's order: the only key to it (guestOrder), valid 90 days. Keep it;
+	// the store holds only its hash. A replay (same idempotencyKey and
+	// cartToken) gives the same token.
+	OrderToken *string          `json:"orderToken,omitempty"`
 	Errors     []*CheckoutError `json:"errors"`
 }
 
@@ -432,10 +440,14 @@ const (
 	CheckoutErrorCodePaymentMethodRequired   CheckoutErrorCode = "PAYMENT_METHOD_REQUIRED"
 	CheckoutErrorCodePaymentDeclined         CheckoutErrorCode = "PAYMENT_DECLINED"
 	CheckoutErrorCodeIdempotencyKeyReused    CheckoutErrorCode = "IDEMPOTENCY_KEY_REUSED"
-	CheckoutErrorCodeCheckoutInProgress      CheckoutErrorCode = "CHECKOUT_IN_PROGRESS"
-	CheckoutErrorCodeReservationExpired      CheckoutErrorCode = "RESERVATION_EXPIRED"
-	CheckoutErrorCodeCheckoutAbandoned       CheckoutErrorCode = "CHECKOUT_ABANDONED"
-	CheckoutErrorCodeServiceUnavailable      CheckoutErrorCode = "SERVICE_UNAVAILABLE"
+	// A guest checkout without a usable email.
+	CheckoutErrorCodeInvalidEmail CheckoutErrorCode = "INVALID_EMAIL"
+	// Without signing in, placeOrder needs the guest cart's token.
+	CheckoutErrorCodeSignInRequired     CheckoutErrorCode = "SIGN_IN_REQUIRED"
+	CheckoutErrorCodeCheckoutInProgress CheckoutErrorCode = "CHECKOUT_IN_PROGRESS"
+	CheckoutErrorCodeReservationExpired CheckoutErrorCode = "RESERVATION_EXPIRED"
+	CheckoutErrorCodeCheckoutAbandoned  CheckoutErrorCode = "CHECKOUT_ABANDONED"
+	CheckoutErrorCodeServiceUnavailable CheckoutErrorCode = "SERVICE_UNAVAILABLE"
 )
 
 var AllCheckoutErrorCode = []CheckoutErrorCode{
@@ -447,6 +459,8 @@ var AllCheckoutErrorCode = []CheckoutErrorCode{
 	CheckoutErrorCodePaymentMethodRequired,
 	CheckoutErrorCodePaymentDeclined,
 	CheckoutErrorCodeIdempotencyKeyReused,
+	CheckoutErrorCodeInvalidEmail,
+	CheckoutErrorCodeSignInRequired,
 	CheckoutErrorCodeCheckoutInProgress,
 	CheckoutErrorCodeReservationExpired,
 	CheckoutErrorCodeCheckoutAbandoned,
@@ -455,7 +469,7 @@ var AllCheckoutErrorCode = []CheckoutErrorCode{
 
 func (e CheckoutErrorCode) IsValid() bool {
 	switch e {
-	case CheckoutErrorCodeNotFound, CheckoutErrorCodeCartEmpty, CheckoutErrorCodeShippingAddressRequired, CheckoutErrorCodeVariantNotAvailable, CheckoutErrorCodeInsufficientStock, CheckoutErrorCodePaymentMethodRequired, CheckoutErrorCodePaymentDeclined, CheckoutErrorCodeIdempotencyKeyReused, CheckoutErrorCodeCheckoutInProgress, CheckoutErrorCodeReservationExpired, CheckoutErrorCodeCheckoutAbandoned, CheckoutErrorCodeServiceUnavailable:
+	case CheckoutErrorCodeNotFound, CheckoutErrorCodeCartEmpty, CheckoutErrorCodeShippingAddressRequired, CheckoutErrorCodeVariantNotAvailable, CheckoutErrorCodeInsufficientStock, CheckoutErrorCodePaymentMethodRequired, CheckoutErrorCodePaymentDeclined, CheckoutErrorCodeIdempotencyKeyReused, CheckoutErrorCodeInvalidEmail, CheckoutErrorCodeSignInRequired, CheckoutErrorCodeCheckoutInProgress, CheckoutErrorCodeReservationExpired, CheckoutErrorCodeCheckoutAbandoned, CheckoutErrorCodeServiceUnavailable:
 		return true
 	}
 	return false
