@@ -319,6 +319,29 @@ async function main() {
     if (await shop.getByTestId('payment-frame').count()) fail('the bank page is still shown after the order confirmed');
     log('the 3-D Secure order confirmed once the bank page approved it');
 
+    log('a guest checks out without an account');
+    const guestCtx = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const guest = (pages.guest = await guestCtx.newPage());
+    guest.setDefaultTimeout(20_000);
+    guest.on('pageerror', (e) => browserErrors.push(String(e)));
+    await guest.goto(productURL);
+    await guest.getByTestId('add-to-cart').click();
+    await guest.getByTestId('go-to-cart').click();
+    await guest.getByTestId('cart-lines').waitFor();
+    await guest.getByTestId('guest-checkout').click();
+    const guestForm = guest.getByTestId('checkout-form');
+    await guestForm.waitFor();
+    await guest.getByTestId('guest-email').fill('guest.shopper@example.com');
+    for (const [name, value] of Object.entries({ firstName: 'Grace', lastName: 'Guest', street1: '2 Visitor Rd', city: 'Austin', region: 'TX', postalCode: '73301', countryCode: 'US' })) {
+      await guestForm.locator(`input[name="${name}"]`).fill(value);
+    }
+    await guest.getByTestId('pay-tok_visa').check();
+    await guest.getByTestId('place-order').click();
+    await guest.waitForURL(/\/shop\/guest-order$/, { timeout: 30_000 });
+    await guest.getByTestId('order-status').filter({ hasText: /^confirmed$/ }).waitFor();
+    if (browserErrors.length) fail(`the page threw: ${browserErrors.join('; ')}`);
+    log('the guest order is confirmed and opens by its token');
+
     log('a developer opens the playground: its docs explorer lists Query.products');
     const devCtx = await browser.newContext({ viewport: { width: 1300, height: 800 } });
     const dev = (pages.playground = await devCtx.newPage());

@@ -4,7 +4,7 @@ import { gql, isStaff, logout, session } from './gql';
 import { esc } from './html';
 import { cartPage, checkoutPage, loginPage } from './pages/cart';
 import { productList, productPage } from './pages/catalog';
-import { orderPage, ordersPage, staffPage } from './pages/orders';
+import { guestOrderPage, orderPage, ordersPage, staffPage } from './pages/orders';
 import { navigate, route, start } from './router';
 
 route('/', productList);
@@ -14,6 +14,7 @@ route('/login', loginPage);
 route('/checkout', checkoutPage);
 route('/orders', ordersPage);
 route('/orders/:id', orderPage);
+route('/guest-order', guestOrderPage);
 route('/staff', staffPage);
 
 function nav(): void {

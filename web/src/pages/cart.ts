@@ -98,7 +98,8 @@ export const cartPage: Page = async (root) => {
     <p>${
       session()
         ? '<a class="button" href="/shop/checkout" data-link data-testid="checkout">Check out →</a>'
-        : '<a class="button" href="/shop/login?next=/checkout" data-link data-testid="checkout">Sign in to check out →</a>'
+        : `<a class="button" href="/shop/checkout" data-link data-testid="guest-checkout">Check out as a guest →</a>
+           <a class="button" href="/shop/login?next=/checkout" data-link data-testid="checkout">Sign in to check out →</a>`
     }</p>`;
   const note = $(root, '.note');
   root.querySelectorAll<HTMLTableRowElement>('tr[data-variant]').forEach((tr) => {
@@ -170,24 +171,32 @@ const testCards = [
   { token: 'tok_decline', label: 'Test card: tok_decline (always declined)' },
 ];
 
+// A guest's order is opened by its token alone: kept here (never in a URL,
+// where it would reach history and referrers) for the guest order page.
+export const guestOrderTokenKey = 'myshop.guestOrderToken';
+export const guestActionKey = 'myshop.guestOrderAction';
+
 export const checkoutPage: Page = async (root) => {
-  if (!session()) {
-    navigate('/login?next=/checkout', true);
-    return;
-  }
+  // Without a session this is a guest's checkout: an email instead of an
+  // account, and a fresh test card instead of saved methods.
+  const guest = !session();
   let cart: Cart | null;
-  let me: { defaultShippingAddress: Address | null; addresses: Address[] | null } | null;
-  let methods: { id: string; brand: string; last4: string; isDefault: boolean }[];
+  let me = null as { defaultShippingAddress: Address | null; addresses: Address[] | null } | null;
+  let methods: { id: string; brand: string; last4: string; isDefault: boolean }[] = [];
   try {
     const [c, data] = await Promise.all([
       loadCart(),
-      gql<{ me: typeof me; myPaymentMethods: typeof methods }>(
-        `query Checkout { me { defaultShippingAddress { ${addressFields} } addresses { ${addressFields} } } myPaymentMethods { id brand last4 isDefault } }`,
-      ),
+      guest
+        ? Promise.resolve(null)
+        : gql<{ me: typeof me; myPaymentMethods: typeof methods }>(
+            `query Checkout { me { defaultShippingAddress { ${addressFields} } addresses { ${addressFields} } } myPaymentMethods { id brand last4 isDefault } }`,
+          ),
     ]);
     cart = c;
-    me = data.me;
-    methods = data.myPaymentMethods;
+    if (data) {
+      me = data.me;
+      methods = data.myPaymentMethods;
+    }
   } catch (err) {
     root.innerHTML = errorBox(err);
     return;
@@ -209,6 +218,12 @@ export const checkoutPage: Page = async (root) => {
     <h1>Checkout</h1>
     <table class="lines"><thead><tr><th>Item</th><th>Price</th><th>Qty</th><th>Total</th></tr></thead><tbody>${lineRows(c, false)}</tbody></table>
     <form class="stack" data-testid="checkout-form">
+      ${
+        guest
+          ? `<fieldset><legend>Your email</legend><label>Email <input name="email" type="email" required data-testid="guest-email"></label>
+             <p class="muted">We send the order there. <a href="/shop/login?next=/checkout" data-link>Sign in</a> instead to use your account.</p></fieldset>`
+          : ''
+      }
       <fieldset class="address"><legend>Ship to</legend>
         ${field('firstName', 'First name')} ${field('lastName', 'Last name')} ${field('street1', 'Street')} ${field('street2', 'Street (2)', false)}
         ${field('city', 'City')} ${field('region', 'State / region', false)} ${field('postalCode', 'Postal code')} ${field('countryCode', 'Country (2 letters)')}
@@ -267,8 +282,19 @@ export const checkoutPage: Page = async (root) => {
       const input: Record<string, unknown> = { cartId: c.id, idempotencyKey };
       if (pay.startsWith('pm:')) input.paymentMethodId = pay.slice(3);
       else input.paymentToken = pay.slice(4);
-      const data = await gql<{ placeOrder: { order: { id: string } | null; errors: { code: string; message: string }[] } }>(
-        `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number status } errors { code message } } }`,
+      if (guest) {
+        input.email = String(new FormData(form).get('email') ?? '').trim();
+        input.cartToken = cartToken();
+      }
+      const data = await gql<{
+        placeOrder: {
+          order: { id: string } | null;
+          orderToken: string | null;
+          nextAction: { type: string; redirectUrl: string | null } | null;
+          errors: { code: string; message: string }[];
+        };
+      }>(
+        `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id number status } orderToken nextAction { type redirectUrl } errors { code message } } }`,
         { input },
       );
       if (!data.placeOrder.order) {
@@ -277,6 +303,16 @@ export const checkoutPage: Page = async (root) => {
         throw new Error(data.placeOrder.errors.map((e) => e.message).join('; ') || 'the order was not placed');
       }
       document.dispatchEvent(new Event('cart-changed'));
+      if (guest && data.placeOrder.orderToken) {
+        localStorage.setItem(guestOrderTokenKey, data.placeOrder.orderToken);
+        const next = data.placeOrder.nextAction;
+        if (next?.type === 'REDIRECT' && next.redirectUrl) sessionStorage.setItem(guestActionKey, next.redirectUrl);
+        else sessionStorage.removeItem(guestActionKey);
+        setCartToken(null); // the guest cart is ordered: the next add starts a new one
+        document.dispatchEvent(new Event('cart-changed'));
+        navigate('/guest-order');
+        return;
+      }
       navigate(`/orders/${data.placeOrder.order.id}`);
     } catch (err) {
       note.innerHTML = errorBox(err);

@@ -3,6 +3,7 @@
 import { gql, isStaff, newKey, session, subscribe } from '../gql';
 import { $, errorBox, esc, money, statusLabel, when, type Money } from '../html';
 import { navigate, type Page } from '../router';
+import { guestActionKey, guestOrderTokenKey } from './cart';
 
 interface OrderSummary {
   id: string;
@@ -321,3 +322,76 @@ async function move(o: StaffOrder, to: string): Promise<string> {
   if (!data.r.order) throw new Error(data.r.errors.map((e) => e.message).join('; '));
   return data.r.order.status;
 }
+
+interface GuestOrder {
+  id: string;
+  number: string;
+  status: string;
+  paymentStatus: string;
+  guestEmail: string;
+  total: Money;
+  lines: { name: string; sku: string; quantity: number; lineTotal: Money }[];
+}
+
+// guestOrderPage shows a guest's last order by its token. A guest cannot
+// subscribe (live status needs an account), so while the bank is asked
+// the page reads the order again every second and a half.
+export const guestOrderPage: Page = async (root) => {
+  const token = localStorage.getItem(guestOrderTokenKey);
+  if (!token) {
+    root.innerHTML = '<h1>No guest order</h1><p>Orders placed as a guest open from the device that placed them.</p>';
+    return;
+  }
+  const read = async () =>
+    (
+      await gql<{ guestOrder: GuestOrder | null }>(
+        `query Guest($t: String!) { guestOrder(token: $t) { id number status paymentStatus guestEmail total { amount currencyCode }
+          lines { name sku quantity lineTotal { amount currencyCode } } } }`,
+        { t: token },
+      )
+    ).guestOrder;
+  let o: GuestOrder | null;
+  try {
+    o = await read();
+  } catch (err) {
+    root.innerHTML = errorBox(err);
+    return;
+  }
+  if (!o) {
+    root.innerHTML = '<h1>No such order</h1><p>The link to this order has expired.</p>';
+    return;
+  }
+  const action = o.status === 'PENDING_PAYMENT' ? sessionStorage.getItem(guestActionKey) : null;
+  root.innerHTML = `
+    <h1>Order #${esc(o.number)}</h1>
+    <p class="big">Status: <span class="status s-${esc(o.status)}" data-testid="order-status">${esc(statusLabel(o.status))}</span></p>
+    <p class="muted">Payment: <span data-testid="payment-status">${esc(statusLabel(o.paymentStatus))}</span> · we will write to ${esc(o.guestEmail)}</p>
+    <table class="lines"><thead><tr><th>Item</th><th>Qty</th><th>Total</th></tr></thead><tbody>
+      ${o.lines.map((l) => `<tr><td>${esc(l.name)} <span class="muted">${esc(l.sku)}</span></td><td>${l.quantity}</td><td>${money(l.lineTotal)}</td></tr>`).join('')}
+    </tbody></table>
+    <p><strong>Total ${money(o.total)}</strong></p>
+    ${
+      action
+        ? `<section data-testid="payment-action"><h2>Confirm the payment with your bank</h2>
+            <iframe src="${esc(action)}" title="Your bank" data-testid="payment-frame" class="payment-frame"></iframe></section>`
+        : ''
+    }
+    <p class="muted">Create an account with ${esc(o.guestEmail)} and verify it to see this order with your others.</p>`;
+  if (o.status !== 'PENDING_PAYMENT') return;
+  const status = $(root, '[data-testid="order-status"]');
+  const timer = setInterval(async () => {
+    try {
+      const now = await read();
+      if (!now || now.status === 'PENDING_PAYMENT') return;
+      clearInterval(timer);
+      sessionStorage.removeItem(guestActionKey);
+      status.textContent = statusLabel(now.status);
+      status.className = `status s-${now.status} changed`;
+      $(root, '[data-testid="payment-status"]').textContent = statusLabel(now.paymentStatus);
+      root.querySelector('[data-testid="payment-action"]')?.remove();
+    } catch {
+      // the next tick tries again
+    }
+  }, 1500);
+  return () => clearInterval(timer);
+};
