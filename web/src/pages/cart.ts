@@ -149,8 +149,8 @@ export const loginPage: Page = async (root, _params, q) => {
     note.textContent = 'Signing in…';
     try {
       await login(String(fd.get('email')), String(fd.get('password')));
-      // A guest cart becomes the customer's: checkout needs a signed-in
-      // customer, so this is the way a guest's basket reaches an order.
+      // A guest cart becomes the customer's when they sign in (a guest may
+      // also check out as a guest, without an account).
       const t = cartToken();
       if (t) {
         await gql(`mutation M($t: String!) { mergeGuestCart(cartToken: $t) { errors { code message } } }`, { t }).catch(() => {});
