@@ -754,7 +754,12 @@ func TestSubgraphGarbage(t *testing.T) {
 		{"invalid JSON", func(w http.ResponseWriter) { _, _ = io.WriteString(w, `{"data":`) }, ""},
 		{"no data, no errors", func(w http.ResponseWriter) { _, _ = io.WriteString(w, `{}`) }, ""},
 	} {
-		p := newProt(t, func(c *config.Config) { c.Traffic.Retry.MaxAttempts = -1 })
+		p := newProt(t, func(c *config.Config) {
+			c.Traffic.Retry.MaxAttempts = -1
+			// Reading 11 MB under -race on a loaded machine can take longer
+			// than the default 3 s: the size cap, not the clock, must end it.
+			c.Traffic.SubgraphTimeout, c.Traffic.RequestTimeout = config.Duration(time.Minute), config.Duration(2*time.Minute)
+		})
 		p.extra.set(func(w http.ResponseWriter, _ *http.Request) { tt.send(w) })
 		r := gql(p.h, `{ hello slow }`, nil)
 		if r.status != 200 || !strings.Contains(r.body, `"hello":"hi"`) || !strings.Contains(r.body, `"errors"`) || (tt.code != "" && !strings.Contains(r.body, tt.code)) {
