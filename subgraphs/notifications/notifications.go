@@ -11,8 +11,11 @@ import (
 	"strings"
 	"time"
 
+	webpush "github.com/SherClockHolmes/webpush-go"
+
 	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/notifications/channel"
+	"github.com/myshop/supergraph/subgraphs/notifications/egress"
 	"github.com/myshop/supergraph/subgraphs/notifications/graph"
 	"github.com/myshop/supergraph/subgraphs/notifications/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/notifications/hooks"
@@ -39,7 +42,9 @@ var Def = subgraph.Def{
 // Twilio's NOTIFICATIONS_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM (a
 // number or a Messaging Service SID) for SMS, NOTIFICATIONS_PUBLIC_URL
 // (where providers reach this subgraph, for status callbacks), and
-// NOTIFICATIONS_PUSH_URL with NOTIFICATIONS_PROVIDER_KEY for push. A channel with no
+// NOTIFICATIONS_VAPID_SUBJECT (a mailto: contact; set, Web Push is on) with
+// NOTIFICATIONS_VAPID_PUBLIC_KEY and _PRIVATE_KEY (unset: a pair made once
+// and kept in the database). A channel with no
 // provider keeps its messages in the development outbox as CAPTURED, read
 // at DevOutboxPath: nothing claims to be sent that was not.
 func Service(d subgraph.Deps) (*notify.Service, error) {
@@ -56,10 +61,48 @@ func Service(d subgraph.Deps) (*notify.Service, error) {
 		}
 		senders[notify.SMS] = tw
 	}
-	if u := get("NOTIFICATIONS_PUSH_URL"); u != "" {
-		senders[notify.Push] = channel.HTTP{URL: u, APIKey: get("NOTIFICATIONS_PROVIDER_KEY")}
+	if pub, priv, err := vapidKeys(d); err != nil {
+		return nil, err
+	} else if pub != "" {
+		senders[notify.Push] = &channel.WebPush{Store: postgres.New(d.Pool), PublicKey: pub, PrivateKey: priv,
+			Subject: get("NOTIFICATIONS_VAPID_SUBJECT"), ShopURL: strings.TrimRight(or("SHOP_URL", "http://127.0.0.1:4000"), "/"),
+			Client: egress.Client(providerTimeout(d), allowPrivate(d))}
 	}
 	return notify.NewService(postgres.New(d.Pool), senders, notify.ConfigFrom(d.Setting), ids.New), nil
+}
+
+// vapidKeys is the Web Push key pair, "" when push is off (no
+// NOTIFICATIONS_VAPID_SUBJECT).
+func vapidKeys(d subgraph.Deps) (public, private string, err error) {
+	if d.Setting("NOTIFICATIONS_VAPID_SUBJECT", "") == "" {
+		return "", "", nil
+	}
+	public, private = d.Setting("NOTIFICATIONS_VAPID_PUBLIC_KEY", ""), d.Setting("NOTIFICATIONS_VAPID_PRIVATE_KEY", "")
+	if public != "" && private != "" {
+		return public, private, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return postgres.New(d.Pool).VAPIDKeys(ctx, func() (string, string, error) {
+		priv, pub, err := webpush.GenerateVAPIDKeys()
+		return pub, priv, err
+	})
+}
+
+// providerTimeout is NOTIFICATIONS_PROVIDER_TIMEOUT: how long one call to
+// a provider, a push service or a webhook receiver may take (default 10s);
+// a timed-out call is retried like a 5xx.
+func providerTimeout(d subgraph.Deps) time.Duration {
+	if t, err := time.ParseDuration(d.Setting("NOTIFICATIONS_PROVIDER_TIMEOUT", "10s")); err == nil && t > 0 {
+		return t
+	}
+	return 10 * time.Second
+}
+
+// allowPrivate is NOTIFICATIONS_WEBHOOKS_ALLOW_PRIVATE: webhook URLs and
+// push endpoints may reach private and loopback addresses.
+func allowPrivate(d subgraph.Deps) bool {
+	return d.Setting("NOTIFICATIONS_WEBHOOKS_ALLOW_PRIVATE", "false") == "true"
 }
 
 // Hooks builds the outgoing webhooks service; svc raises the notification
@@ -67,10 +110,7 @@ func Service(d subgraph.Deps) (*notify.Service, error) {
 // (true/false, default false) lets webhook URLs reach private and loopback
 // addresses, for a receiver on the same machine or network.
 func Hooks(d subgraph.Deps, svc *notify.Service) *hooks.Service {
-	cfg := hooks.Config{AllowPrivate: d.Setting("NOTIFICATIONS_WEBHOOKS_ALLOW_PRIVATE", "false") == "true"}
-	if t, err := time.ParseDuration(d.Setting("NOTIFICATIONS_PROVIDER_TIMEOUT", "10s")); err == nil && t > 0 {
-		cfg.Timeout = t
-	}
+	cfg := hooks.Config{AllowPrivate: allowPrivate(d), Timeout: providerTimeout(d)}
 	return hooks.NewService(postgres.NewHooks(d.Pool), cfg, svc.Handle, ids.New)
 }
 
@@ -91,11 +131,7 @@ func Handle(svc *notify.Service, wh *hooks.Service) func(context.Context, events
 func twilioConfig(d subgraph.Deps) channel.TwilioConfig {
 	cfg := channel.TwilioConfig{AccountSID: d.Setting("NOTIFICATIONS_TWILIO_ACCOUNT_SID", ""), AuthToken: d.Setting("NOTIFICATIONS_TWILIO_AUTH_TOKEN", ""),
 		From: d.Setting("NOTIFICATIONS_TWILIO_FROM", ""), APIURL: d.Setting("NOTIFICATIONS_TWILIO_API_URL", "")}
-	// NOTIFICATIONS_PROVIDER_TIMEOUT bounds one call to a provider
-	// (default 10s); a timed-out send is retried like a 5xx.
-	if t, err := time.ParseDuration(d.Setting("NOTIFICATIONS_PROVIDER_TIMEOUT", "10s")); err == nil && t > 0 {
-		cfg.Timeout = t
-	}
+	cfg.Timeout = providerTimeout(d)
 	if base := d.Setting("NOTIFICATIONS_PUBLIC_URL", ""); base != "" && cfg.AccountSID != "" {
 		cfg.StatusCallback = strings.TrimRight(base, "/") + TwilioCallbackPath
 	}
@@ -140,7 +176,9 @@ func Handler(d subgraph.Deps) http.Handler {
 		return mux
 	}
 	phones := notify.NewPhones(store, d.Setting("NOTIFICATIONS_UNSUBSCRIBE_SECRET", "dev-only-unsubscribe-secret"), ids.New)
-	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Service: svc, Phones: phones, Hooks: Hooks(d, svc)}})
+	vapidPublic, _, _ := vapidKeys(d) // Service read them already
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Service: svc, Phones: phones, Hooks: Hooks(d, svc),
+		Pushes: notify.NewPushes(store, vapidPublic)}})
 	mux.Handle("/graphql", subgraph.Authenticated(d, gqlserver.New(es, d.Log)))
 	secret := d.Setting("NOTIFICATIONS_CALLBACK_SECRET", "dev-only-callback-secret")
 	mux.Handle("POST "+CallbackPath, callbackHandler(store, secret, d.Log))

@@ -3,7 +3,6 @@ package notifications_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/subgraphs/notifications"
-	"github.com/myshop/supergraph/subgraphs/notifications/channel"
 	"github.com/myshop/supergraph/subgraphs/notifications/hooks"
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
 	pgstore "github.com/myshop/supergraph/subgraphs/notifications/postgres"
@@ -240,27 +238,6 @@ func TestTemplates(t *testing.T) {
 	e.drain(t)
 	if mail := e.mail.Received(); len(mail) != 1 || !strings.Contains(mail[0].Data, "Subject: Restock var_9") || !strings.Contains(mail[0].Data, "Only 2 of var_9 left") {
 		t.Fatalf("saved template not used: %+v", mail)
-	}
-}
-
-func TestHTTPProvider(t *testing.T) {
-	t.Parallel()
-	var got map[string]string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer k" {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		_ = json.NewDecoder(r.Body).Decode(&got)
-		fmt.Fprint(w, `{"id":"sms_42"}`)
-	}))
-	defer srv.Close()
-	ref, err := channel.HTTP{URL: srv.URL, APIKey: "k"}.Send(context.Background(), notify.Message{ID: "msg_1", To: "+15550100", BodyText: "hi"})
-	if err != nil || ref != "sms_42" || got["to"] != "+15550100" || got["body"] != "hi" {
-		t.Fatalf("send: %q %v %v", ref, err, got)
-	}
-	if _, err := (channel.HTTP{URL: srv.URL, APIKey: "wrong"}).Send(context.Background(), notify.Message{}); err == nil || !strings.Contains(err.Error(), "permanent") {
-		t.Fatalf("401 not permanent: %v", err)
 	}
 }
 

@@ -1,5 +1,5 @@
-// Package channel holds the senders of notifications: email over SMTP and
-// an HTTP adapter for SMS and push providers. A channel with no sender
+// Package channel holds the senders of notifications: email over SMTP, SMS
+// through Twilio, Web Push with VAPID. A channel with no sender
 // keeps its messages in the development outbox (notify.Captured).
 package channel
 
@@ -8,11 +8,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"mime"
 	"net"
-	"net/http"
 	"net/mail"
 	"net/smtp"
 	"strings"
@@ -111,43 +109,4 @@ func messageID(from string) string {
 		domain = strings.Trim(from[i+1:], "> ")
 	}
 	return "<" + hex.EncodeToString(b) + "@" + domain + ">"
-}
-
-// HTTP posts messages as JSON to an SMS or push provider's endpoint.
-type HTTP struct {
-	URL    string
-	APIKey string
-	Client *http.Client
-}
-
-// Send posts {to, subject, body} and expects 2xx with {"id": ...}; 4xx is
-// permanent, anything else is retried.
-func (h HTTP) Send(ctx context.Context, m notify.Message) (string, error) {
-	body, _ := json.Marshal(map[string]string{"to": m.To, "subject": m.Subject, "body": m.BodyText, "reference": m.ID})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+h.APIKey)
-	client := h.Client
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("provider: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 400 && resp.StatusCode < 500 {
-		return "", fmt.Errorf("%w: provider answered %s", notify.ErrPermanent, resp.Status)
-	}
-	if resp.StatusCode/100 != 2 {
-		return "", fmt.Errorf("provider answered %s", resp.Status)
-	}
-	var out struct {
-		ID string `json:"id"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return out.ID, nil
 }

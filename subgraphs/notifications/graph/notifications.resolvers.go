@@ -43,6 +43,25 @@ func (r *mutationResolver) RemovePhone(ctx context.Context) (*model.PhonePayload
 	return phonePayload(nil, r.Phones.Remove(ctx))
 }
 
+// RegisterPushSubscription is the resolver for the registerPushSubscription field.
+func (r *mutationResolver) RegisterPushSubscription(ctx context.Context, input model.PushSubscriptionInput) (*model.PushSubscriptionPayload, error) {
+	sub, err := r.Pushes.Register(ctx, notify.PushSubscription{Endpoint: input.Endpoint, P256dh: input.P256dh, Auth: input.Auth})
+	errors, err := notificationErrors(err)
+	if err != nil || len(errors) > 0 {
+		return &model.PushSubscriptionPayload{Errors: errors}, err
+	}
+	return &model.PushSubscriptionPayload{Subscription: &model.PushSubscription{Endpoint: sub.Endpoint}, Errors: errors}, nil
+}
+
+// RemovePushSubscription is the resolver for the removePushSubscription field.
+func (r *mutationResolver) RemovePushSubscription(ctx context.Context, endpoint string) (*model.PushSubscriptionPayload, error) {
+	errors, err := notificationErrors(r.Pushes.Remove(ctx, endpoint))
+	if err != nil || len(errors) > 0 {
+		return &model.PushSubscriptionPayload{Errors: errors}, err
+	}
+	return &model.PushSubscriptionPayload{Subscription: &model.PushSubscription{Endpoint: endpoint}, Errors: errors}, nil
+}
+
 // Unsubscribe is the resolver for the unsubscribe field.
 func (r *mutationResolver) Unsubscribe(ctx context.Context, token string) (*model.NotificationPreference, error) {
 	cat, ch, err := r.Service.Unsubscribe(ctx, token)
@@ -184,6 +203,27 @@ func (r *queryResolver) NotificationEventTypes(ctx context.Context) ([]*model.No
 	for _, et := range notify.EventTypes() {
 		t := notify.Triggers[et]
 		out = append(out, &model.NotificationEventType{EventType: et, Category: model.NotificationCategory(t.Category), Variables: t.Variables})
+	}
+	return out, nil
+}
+
+// PushPublicKey is the resolver for the pushPublicKey field.
+func (r *queryResolver) PushPublicKey(ctx context.Context) (*string, error) {
+	if k := r.Pushes.PublicKey(); k != "" {
+		return &k, nil
+	}
+	return nil, nil
+}
+
+// MyPushSubscriptions is the resolver for the myPushSubscriptions field.
+func (r *queryResolver) MyPushSubscriptions(ctx context.Context) ([]*model.PushSubscription, error) {
+	subs, err := r.Pushes.Mine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.PushSubscription, len(subs))
+	for i, s := range subs {
+		out[i] = &model.PushSubscription{Endpoint: s.Endpoint}
 	}
 	return out, nil
 }

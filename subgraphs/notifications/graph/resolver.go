@@ -12,4 +12,5 @@ type Resolver struct {
 	Service *notify.Service
 	Phones  *notify.Phones
 	Hooks   *hooks.Service
+	Pushes  *notify.Pushes
 }

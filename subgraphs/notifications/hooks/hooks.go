@@ -20,11 +20,11 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
+	"github.com/myshop/supergraph/subgraphs/notifications/egress"
 	"github.com/myshop/supergraph/subgraphs/platform/events"
 	"github.com/myshop/supergraph/subgraphs/platform/webhook"
 )
@@ -190,37 +190,8 @@ func NewService(store Store, cfg Config, notify func(context.Context, events.Eve
 		resolve: func(ctx context.Context, host string) ([]netip.Addr, error) {
 			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		}}
-	dialer := &net.Dialer{Timeout: cfg.Timeout, Control: s.checkDial}
-	s.client = &http.Client{
-		Timeout:   cfg.Timeout,
-		Transport: &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: cfg.Timeout, MaxIdleConnsPerHost: 4},
-		// A redirect would be a second, unchecked destination.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	s.client = egress.Client(cfg.Timeout, cfg.AllowPrivate)
 	return s
-}
-
-// checkDial refuses a connection to a private address at the moment it is
-// made, so a name that resolved to a public address when the webhook was
-// saved cannot be pointed inside later (DNS rebinding).
-func (s *Service) checkDial(_, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("webhook: dial %s: %w", address, err)
-	}
-	if !s.cfg.AllowPrivate && private(ap.Addr()) {
-		return fmt.Errorf("webhook: %s is a private address", ap.Addr())
-	}
-	return nil
-}
-
-// private is every address a webhook must not reach from inside the
-// shop's network: loopback, RFC 1918 and ULA, link-local (cloud metadata
-// at 169.254.169.254), CGNAT, unspecified and multicast.
-func private(a netip.Addr) bool {
-	a = a.Unmap()
-	return a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsUnspecified() ||
-		a.IsMulticast() || a.IsInterfaceLocalMulticast() || netip.MustParsePrefix("100.64.0.0/10").Contains(a)
 }
 
 // checkURL accepts an absolute https URL (http too when private addresses
@@ -242,7 +213,7 @@ func (s *Service) checkURL(ctx context.Context, raw string) (string, error) {
 		return "", &errs.Problem{Field: errs.Field("url"), Code: CodeInvalidURL, Message: fmt.Sprintf("%s does not resolve", u.Hostname())}
 	}
 	for _, a := range addrs {
-		if private(a) {
+		if egress.Private(a) {
 			return "", &errs.Problem{Field: errs.Field("url"), Code: CodeURLNotAllowed,
 				Message: fmt.Sprintf("%s resolves to %s, an address inside the network; webhooks go to public addresses only", u.Hostname(), a)}
 		}

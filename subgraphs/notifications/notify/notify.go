@@ -173,6 +173,8 @@ type Contact struct {
 	Phone  string
 	Name   string
 	Locale string
+	// PushDevices is how many browsers subscribed to push for the user.
+	PushDevices int
 }
 
 // Address is the contact's address on channel, "" when unknown.

@@ -104,14 +104,18 @@ func (s *Service) Handle(ctx context.Context, e Event) error {
 		}
 		contact = c
 		contact.UserID = recipient
+		if contact.Locale == "" {
+			contact.Locale = "en"
+		}
 	}
 	for _, ch := range trig.Channels {
 		if trig.Skip != nil && trig.Skip(e, ch) {
 			continue
 		}
-		if ch == SMS && contact.Phone == "" {
-			// No verified number: the user never set SMS up, which is no
-			// message to record for every order.
+		if (ch == SMS && contact.Phone == "") || (ch == Push && contact.PushDevices == 0 && s.senders[Push] != nil) {
+			// No verified number, no subscribed device: the user never set
+			// the channel up, which is no message to record for every
+			// order. (Without a push provider, development captures them.)
 			continue
 		}
 		if err := s.enqueue(ctx, e, trig, contact, ch); err != nil {

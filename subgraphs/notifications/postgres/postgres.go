@@ -42,16 +42,20 @@ ON CONFLICT (user_id) DO UPDATE SET email = $2, name = $3, locale = $4, updated_
 	return nil
 }
 
-// Contact returns a user's addresses.
+// Contact returns a user's addresses, with how many devices they
+// subscribed to push (ErrNotFound still counts those).
 func (s *Store) Contact(ctx context.Context, userID string) (notify.Contact, error) {
-	c := notify.Contact{UserID: userID}
-	err := s.pool.QueryRow(ctx, `SELECT email, phone, name, locale FROM contacts WHERE user_id = $1`, userID).
-		Scan(&c.Email, &c.Phone, &c.Name, &c.Locale)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return notify.Contact{UserID: userID, Locale: "en"}, notify.ErrNotFound
-	}
+	c := notify.Contact{UserID: userID, Locale: "en"}
+	var found bool
+	err := s.pool.QueryRow(ctx, `SELECT c.user_id IS NOT NULL, coalesce(c.email, ''), coalesce(c.phone, ''), coalesce(c.name, ''), coalesce(c.locale, 'en'),
+       (SELECT count(*) FROM push_subscriptions p WHERE p.user_id = $1)
+FROM (SELECT 1) one LEFT JOIN contacts c ON c.user_id = $1`, userID).
+		Scan(&found, &c.Email, &c.Phone, &c.Name, &c.Locale, &c.PushDevices)
 	if err != nil {
 		return notify.Contact{}, fmt.Errorf("contact: %w", err)
+	}
+	if !found {
+		return c, notify.ErrNotFound
 	}
 	return c, nil
 }
@@ -420,4 +424,65 @@ func (s *Store) RemovePhone(ctx context.Context, userID string) error {
 		return fmt.Errorf("remove phone: %w", err)
 	}
 	return nil
+}
+
+var _ notify.PushStore = (*Store)(nil)
+
+// SavePushSubscription keeps a device's subscription; the same endpoint
+// registered again (by another user on a shared device) moves to them.
+func (s *Store) SavePushSubscription(ctx context.Context, userID string, sub notify.PushSubscription) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO push_subscriptions (endpoint, user_id, p256dh, auth) VALUES ($1, $2, $3, $4)
+ON CONFLICT (endpoint) DO UPDATE SET user_id = $2, p256dh = $3, auth = $4, created_at = now()`, sub.Endpoint, userID, sub.P256dh, sub.Auth)
+	if err != nil {
+		return fmt.Errorf("save push subscription: %w", err)
+	}
+	return nil
+}
+
+// RemovePushSubscription drops an endpoint; userID "" drops it for
+// whoever has it (the push service said it is gone).
+func (s *Store) RemovePushSubscription(ctx context.Context, userID, endpoint string) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM push_subscriptions WHERE endpoint = $1 AND ($2 = '' OR user_id = $2)`, endpoint, userID)
+	if err != nil {
+		return false, fmt.Errorf("remove push subscription: %w", err)
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+// PushSubscriptions are a user's devices.
+func (s *Store) PushSubscriptions(ctx context.Context, userID string) ([]notify.PushSubscription, error) {
+	rows, err := s.pool.Query(ctx, `SELECT endpoint, p256dh, auth FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("push subscriptions: %w", err)
+	}
+	subs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (notify.PushSubscription, error) {
+		var p notify.PushSubscription
+		return p, r.Scan(&p.Endpoint, &p.P256dh, &p.Auth)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("push subscriptions: %w", err)
+	}
+	return subs, nil
+}
+
+// VAPIDKeys returns the stored key pair, storing generate's first; of
+// replicas starting together, one pair wins and all use it.
+func (s *Store) VAPIDKeys(ctx context.Context, generate func() (public, private string, err error)) (string, string, error) {
+	var pub, priv string
+	err := s.pool.QueryRow(ctx, `SELECT public_key, private_key FROM vapid_keys`).Scan(&pub, &priv)
+	if err == nil {
+		return pub, priv, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return "", "", fmt.Errorf("vapid keys: %w", err)
+	}
+	if pub, priv, err = generate(); err != nil {
+		return "", "", fmt.Errorf("vapid keys: %w", err)
+	}
+	err = s.pool.QueryRow(ctx, `INSERT INTO vapid_keys (public_key, private_key) VALUES ($1, $2)
+ON CONFLICT (id) DO UPDATE SET id = true RETURNING public_key, private_key`, pub, priv).Scan(&pub, &priv)
+	if err != nil {
+		return "", "", fmt.Errorf("vapid keys: %w", err)
+	}
+	return pub, priv, nil
 }

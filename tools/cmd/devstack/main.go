@@ -223,7 +223,8 @@ func withUpstreams(getenv func(string) string, urlOf func(name string) string) f
 	}
 }
 
-// withServiceSecret gives the orders subgraph and the users subgraph a
+// withServiceSecret turns Web Push on for make run and gives the orders
+// subgraph and the users subgraph a
 // shared client secret for orders' service token, made up for this run
 // unless the environment sets one.
 func withServiceSecret(getenv func(string) string) func(string) string {
@@ -238,6 +239,10 @@ func withServiceSecret(getenv func(string) string) func(string) string {
 			return v
 		}
 		switch k {
+		case "NOTIFICATIONS_VAPID_SUBJECT":
+			// Web Push on, so the storefront can subscribe this browser;
+			// the key pair is made once in the database.
+			return "mailto:dev@myshop.local"
 		case "ORDERS_CLIENT_SECRET":
 			return secret
 		case "USERS_SERVICE_CLIENTS":

@@ -2,6 +2,7 @@
 // along.
 import { gql, isStaff, newKey, session, subscribe } from '../gql';
 import { $, errorBox, esc, money, statusLabel, when, type Money } from '../html';
+import { pushControls } from '../push';
 import { navigate, type Page } from '../router';
 import { guestActionKey, guestOrderTokenKey } from './cart';
 
@@ -30,6 +31,7 @@ export const ordersPage: Page = async (root) => {
   }
   root.innerHTML = `
     <h1>Your orders</h1>
+    <p id="push"></p>
     ${
       orders.length
         ? `<table class="lines" data-testid="orders"><thead><tr><th>Order</th><th>Placed</th><th>Status</th><th>Total</th></tr></thead><tbody>
@@ -41,6 +43,7 @@ export const ordersPage: Page = async (root) => {
           .join('')}</tbody></table>`
         : '<p>No orders yet. <a href="/shop/" data-link>Go shopping →</a></p>'
     }`;
+  void pushControls($(root, '#push'));
 };
 
 interface OrderEvent {

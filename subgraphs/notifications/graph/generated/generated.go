@@ -48,6 +48,8 @@ type MutationResolver interface {
 	StartPhoneVerification(ctx context.Context, phone string) (*model.PhonePayload, error)
 	ConfirmPhoneVerification(ctx context.Context, code string) (*model.PhonePayload, error)
 	RemovePhone(ctx context.Context) (*model.PhonePayload, error)
+	RegisterPushSubscription(ctx context.Context, input model.PushSubscriptionInput) (*model.PushSubscriptionPayload, error)
+	RemovePushSubscription(ctx context.Context, endpoint string) (*model.PushSubscriptionPayload, error)
 	Unsubscribe(ctx context.Context, token string) (*model.NotificationPreference, error)
 	SaveNotificationTemplate(ctx context.Context, input model.NotificationTemplateInput) (*model.NotificationTemplate, error)
 	CreateWebhook(ctx context.Context, input model.WebhookCreateInput) (*model.WebhookCreatePayload, error)
@@ -64,6 +66,8 @@ type QueryResolver interface {
 	NotificationStats(ctx context.Context) ([]*model.NotificationStat, error)
 	StaffNotifications(ctx context.Context, first *int) ([]*model.Notification, error)
 	NotificationEventTypes(ctx context.Context) ([]*model.NotificationEventType, error)
+	PushPublicKey(ctx context.Context) (*string, error)
+	MyPushSubscriptions(ctx context.Context) ([]*model.PushSubscription, error)
 	Webhooks(ctx context.Context) ([]*model.Webhook, error)
 	WebhookEventTypes(ctx context.Context) ([]string, error)
 }
@@ -96,6 +100,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("NotificationTemplateInput", ec.unmarshalInputNotificationTemplateInput),
+			graphql.NewInputUnmarshaler("PushSubscriptionInput", ec.unmarshalInputPushSubscriptionInput),
 			graphql.NewInputUnmarshaler("WebhookCreateInput", ec.unmarshalInputWebhookCreateInput),
 			graphql.NewInputUnmarshaler("WebhookUpdateInput", ec.unmarshalInputWebhookUpdateInput),
 		)
@@ -199,6 +204,10 @@ type Query {
   staffNotifications(first: Int = 20): [Notification!]! @listSize(slicingArguments: ["first"]) @requiresScopes(scopes: [["MANAGE_NOTIFICATIONS"]])
   "Event types that send notifications, with the variables their templates may use."
   notificationEventTypes: [NotificationEventType!]! @requiresScopes(scopes: [["MANAGE_NOTIFICATIONS"]])
+  "The VAPID public key a browser subscribes to push with (applicationServerKey); null when this shop sends no push."
+  pushPublicKey: String
+  "The signed-in user's devices subscribed to push."
+  myPushSubscriptions: [PushSubscription!]! @authenticated
   "Outgoing webhooks, oldest first."
   webhooks: [Webhook!]! @requiresScopes(scopes: [["MANAGE_APPS"]])
   "The event types a webhook can subscribe to."
@@ -214,6 +223,10 @@ type Mutation {
   confirmPhoneVerification(code: String!): PhonePayload! @authenticated
   "Forgets the signed-in user's number: no more SMS."
   removePhone: PhonePayload! @authenticated
+  "Keeps this browser's push subscription (PushSubscription.toJSON()): order updates then reach it."
+  registerPushSubscription(input: PushSubscriptionInput!): PushSubscriptionPayload! @authenticated
+  "Forgets one of the signed-in user's devices."
+  removePushSubscription(endpoint: String!): PushSubscriptionPayload! @authenticated
   "The one-click unsubscribe link's token: no sign-in needed, the token is signed."
   unsubscribe(token: String!): NotificationPreference!
   "Saves a new version of a template after checking it renders with the event's variables."
@@ -345,6 +358,7 @@ enum NotificationErrorCode {
   URL_NOT_ALLOWED
   UNKNOWN_EVENT_TYPE
   INVALID_PHONE
+  INVALID_SUBSCRIPTION
   INVALID_CODE
   CODE_EXPIRED
   TOO_MANY_ATTEMPTS
@@ -429,6 +443,24 @@ type WebhookPayload {
 
 type WebhookDeliveryPayload {
   delivery: WebhookDelivery
+  errors: [NotificationError!]!
+}
+
+input PushSubscriptionInput {
+  "The push service's https URL."
+  endpoint: String!
+  "keys.p256dh, base64url."
+  p256dh: String!
+  "keys.auth, base64url."
+  auth: String!
+}
+
+type PushSubscription {
+  endpoint: String!
+}
+
+type PushSubscriptionPayload {
+  subscription: PushSubscription
   errors: [NotificationError!]!
 }
 `, BuiltIn: false},
@@ -638,6 +670,24 @@ func (ec *executionContext) childFields_PhonePayload(ctx context.Context, field 
 		return ec.fieldContext_PhonePayload_errors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PhonePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PushSubscription(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "endpoint":
+		return ec.fieldContext_PushSubscription_endpoint(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PushSubscription", field.Name)
+}
+
+func (ec *executionContext) childFields_PushSubscriptionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subscription":
+		return ec.fieldContext_PushSubscriptionPayload_subscription(ctx, field)
+	case "errors":
+		return ec.fieldContext_PushSubscriptionPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PushSubscriptionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Webhook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -919,6 +969,34 @@ func (ec *executionContext) field_Mutation_previewNotificationTemplate_args(ctx 
 		return nil, err
 	}
 	args["data"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerPushSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PushSubscriptionInput, error) {
+			return ec.unmarshalNPushSubscriptionInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPushSubscriptionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removePushSubscription_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "endpoint",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["endpoint"] = arg0
 	return args, nil
 }
 
@@ -1320,6 +1398,94 @@ func (ec *executionContext) fieldContext_Mutation_removePhone(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PhonePayload(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_registerPushSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerPushSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterPushSubscription(ctx, fc.Args["input"].(model.PushSubscriptionInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PushSubscriptionPayload) graphql.Marshaler {
+			return ec.marshalNPushSubscriptionPayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPushSubscriptionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerPushSubscription(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PushSubscriptionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerPushSubscription_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removePushSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removePushSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemovePushSubscription(ctx, fc.Args["endpoint"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PushSubscriptionPayload) graphql.Marshaler {
+			return ec.marshalNPushSubscriptionPayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPushSubscriptionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removePushSubscription(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PushSubscriptionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removePushSubscription_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -2579,6 +2745,93 @@ func (ec *executionContext) fieldContext_PhonePayload_errors(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _PushSubscription_endpoint(ctx context.Context, field graphql.CollectedField, obj *model.PushSubscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PushSubscription_endpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Endpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PushSubscription_endpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PushSubscription", field, false, false, "String")
+}
+
+func (ec *executionContext) _PushSubscriptionPayload_subscription(ctx context.Context, field graphql.CollectedField, obj *model.PushSubscriptionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PushSubscriptionPayload_subscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subscription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PushSubscription) graphql.Marshaler {
+			return ec.marshalOPushSubscription2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPushSubscription(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PushSubscriptionPayload_subscription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PushSubscriptionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PushSubscription(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PushSubscriptionPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.PushSubscriptionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PushSubscriptionPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NotificationError) graphql.Marshaler {
+			return ec.marshalNNotificationError2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNotificationErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PushSubscriptionPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PushSubscriptionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_myNotifications(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2822,6 +3075,61 @@ func (ec *executionContext) fieldContext_Query_notificationEventTypes(_ context.
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_NotificationEventType(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_pushPublicKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_pushPublicKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PushPublicKey(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_pushPublicKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "String")
+}
+
+func (ec *executionContext) _Query_myPushSubscriptions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myPushSubscriptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MyPushSubscriptions(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PushSubscription) graphql.Marshaler {
+			return ec.marshalNPushSubscription2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPushSubscriptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myPushSubscriptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PushSubscription(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4914,6 +5222,62 @@ func UnmarshalNotificationTemplateInput(ctx context.Context, raw any) (model.Not
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPushSubscriptionInput(ctx context.Context, obj any) (model.PushSubscriptionInput, error) {
+	var it model.PushSubscriptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"endpoint", "p256dh", "auth"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "endpoint":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endpoint"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Endpoint = data
+		case "p256dh":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("p256dh"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.P256dh = data
+		case "auth":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("auth"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Auth = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPushSubscriptionInput unmarshals raw into the PushSubscriptionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPushSubscriptionInput(ctx context.Context, raw any) (model.PushSubscriptionInput, error) {
+	var out model.PushSubscriptionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PushSubscriptionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputWebhookCreateInput(ctx context.Context, obj any) (model.WebhookCreateInput, error) {
 	var it model.WebhookCreateInput
 	if obj == nil {
@@ -5084,6 +5448,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "removePhone":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_removePhone(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registerPushSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerPushSubscription(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removePushSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removePushSubscription(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -5634,6 +6012,77 @@ func (ec *executionContext) _PhonePayload(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var pushSubscriptionImplementors = []string{"PushSubscription"}
+
+func (ec *executionContext) _PushSubscription(ctx context.Context, sel ast.SelectionSet, obj *model.PushSubscription) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pushSubscriptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PushSubscription")
+		case "endpoint":
+			out.Values[i] = ec._PushSubscription_endpoint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pushSubscriptionPayloadImplementors = []string{"PushSubscriptionPayload"}
+
+func (ec *executionContext) _PushSubscriptionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PushSubscriptionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pushSubscriptionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PushSubscriptionPayload")
+		case "subscription":
+			out.Values[i] = ec._PushSubscriptionPayload_subscription(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._PushSubscriptionPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -5694,6 +6143,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_notificationEventTypes(ctx, field)
+				})
+		case "pushPublicKey":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_pushPublicKey(ctx, field)
+				})
+		case "myPushSubscriptions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myPushSubscriptions(ctx, field)
 				})
 		case "webhooks":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -6738,6 +7199,43 @@ func (ec *executionContext) marshalNPhonePayload2ᚖgithubᚗcomᚋmyshopᚋsupe
 	return ec._PhonePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPushSubscription2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPushSubscriptionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PushSubscription) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPushSubscription2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPushSubscription(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPushSubscription2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPushSubscription(ctx context.Context, sel ast.SelectionSet, v *model.PushSubscription) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PushSubscription!")
+		return graphql.Null
+	}
+	return ec._PushSubscription(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPushSubscriptionInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPushSubscriptionInput(ctx context.Context, v any) (model.PushSubscriptionInput, error) {
+	res, err := ec.unmarshalInputPushSubscriptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPushSubscriptionPayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPushSubscriptionPayload(ctx context.Context, sel ast.SelectionSet, v *model.PushSubscriptionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PushSubscriptionPayload!")
+		return graphql.Null
+	}
+	return ec._PushSubscriptionPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -7258,6 +7756,13 @@ func (ec *executionContext) marshalOPhoneNumber2ᚖgithubᚗcomᚋmyshopᚋsuper
 		return graphql.Null
 	}
 	return ec._PhoneNumber(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPushSubscription2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐPushSubscription(ctx context.Context, sel ast.SelectionSet, v *model.PushSubscription) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PushSubscription(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -96,6 +96,24 @@ type PhonePayload struct {
 	Errors []*NotificationError `json:"errors"`
 }
 
+type PushSubscription struct {
+	Endpoint string `json:"endpoint"`
+}
+
+type PushSubscriptionInput struct {
+	// The push service's https URL.
+	Endpoint string `json:"endpoint"`
+	// keys.p256dh, base64url.
+	P256dh string `json:"p256dh"`
+	// keys.auth, base64url.
+	Auth string `json:"auth"`
+}
+
+type PushSubscriptionPayload struct {
+	Subscription *PushSubscription    `json:"subscription,omitempty"`
+	Errors       []*NotificationError `json:"errors"`
+}
+
 type Query struct {
 }
 
@@ -272,14 +290,15 @@ const (
 	NotificationErrorCodeRequired   NotificationErrorCode = "REQUIRED"
 	NotificationErrorCodeInvalidURL NotificationErrorCode = "INVALID_URL"
 	// The URL resolves to a private, loopback or link-local address.
-	NotificationErrorCodeURLNotAllowed    NotificationErrorCode = "URL_NOT_ALLOWED"
-	NotificationErrorCodeUnknownEventType NotificationErrorCode = "UNKNOWN_EVENT_TYPE"
-	NotificationErrorCodeInvalidPhone     NotificationErrorCode = "INVALID_PHONE"
-	NotificationErrorCodeInvalidCode      NotificationErrorCode = "INVALID_CODE"
-	NotificationErrorCodeCodeExpired      NotificationErrorCode = "CODE_EXPIRED"
-	NotificationErrorCodeTooManyAttempts  NotificationErrorCode = "TOO_MANY_ATTEMPTS"
-	NotificationErrorCodeTooSoon          NotificationErrorCode = "TOO_SOON"
-	NotificationErrorCodeNotFound         NotificationErrorCode = "NOT_FOUND"
+	NotificationErrorCodeURLNotAllowed       NotificationErrorCode = "URL_NOT_ALLOWED"
+	NotificationErrorCodeUnknownEventType    NotificationErrorCode = "UNKNOWN_EVENT_TYPE"
+	NotificationErrorCodeInvalidPhone        NotificationErrorCode = "INVALID_PHONE"
+	NotificationErrorCodeInvalidSubscription NotificationErrorCode = "INVALID_SUBSCRIPTION"
+	NotificationErrorCodeInvalidCode         NotificationErrorCode = "INVALID_CODE"
+	NotificationErrorCodeCodeExpired         NotificationErrorCode = "CODE_EXPIRED"
+	NotificationErrorCodeTooManyAttempts     NotificationErrorCode = "TOO_MANY_ATTEMPTS"
+	NotificationErrorCodeTooSoon             NotificationErrorCode = "TOO_SOON"
+	NotificationErrorCodeNotFound            NotificationErrorCode = "NOT_FOUND"
 )
 
 var AllNotificationErrorCode = []NotificationErrorCode{
@@ -288,6 +307,7 @@ var AllNotificationErrorCode = []NotificationErrorCode{
 	NotificationErrorCodeURLNotAllowed,
 	NotificationErrorCodeUnknownEventType,
 	NotificationErrorCodeInvalidPhone,
+	NotificationErrorCodeInvalidSubscription,
 	NotificationErrorCodeInvalidCode,
 	NotificationErrorCodeCodeExpired,
 	NotificationErrorCodeTooManyAttempts,
@@ -297,7 +317,7 @@ var AllNotificationErrorCode = []NotificationErrorCode{
 
 func (e NotificationErrorCode) IsValid() bool {
 	switch e {
-	case NotificationErrorCodeRequired, NotificationErrorCodeInvalidURL, NotificationErrorCodeURLNotAllowed, NotificationErrorCodeUnknownEventType, NotificationErrorCodeInvalidPhone, NotificationErrorCodeInvalidCode, NotificationErrorCodeCodeExpired, NotificationErrorCodeTooManyAttempts, NotificationErrorCodeTooSoon, NotificationErrorCodeNotFound:
+	case NotificationErrorCodeRequired, NotificationErrorCodeInvalidURL, NotificationErrorCodeURLNotAllowed, NotificationErrorCodeUnknownEventType, NotificationErrorCodeInvalidPhone, NotificationErrorCodeInvalidSubscription, NotificationErrorCodeInvalidCode, NotificationErrorCodeCodeExpired, NotificationErrorCodeTooManyAttempts, NotificationErrorCodeTooSoon, NotificationErrorCodeNotFound:
 		return true
 	}
 	return false
