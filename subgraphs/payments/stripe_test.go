@@ -112,6 +112,9 @@ func (f *fakeStripe) handle(r *http.Request) (int, []byte) {
 	js := func(v any) []byte { b, _ := json.Marshal(v); return b }
 	switch {
 	case path == "/v1/payment_intents":
+		if r.Form.Get("payment_method_types[0]") != "card" || r.Form.Get("capture_method") != "manual" || r.Form.Get("confirm") != "true" {
+			return 400, js(map[string]any{"error": map[string]any{"type": "invalid_request_error", "message": "want a confirmed card intent for manual capture"}})
+		}
 		id := fmt.Sprintf("pi_%d", f.n)
 		in := map[string]any{"id": id, "object": "payment_intent", "amount": atoi(r.Form.Get("amount")), "currency": r.Form.Get("currency"),
 			"capture_method": r.Form.Get("capture_method"), "client_secret": id + "_secret_x",

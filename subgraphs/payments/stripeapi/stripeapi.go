@@ -71,6 +71,10 @@ func (p *Provider) Authorize(ctx context.Context, r payment.ProviderRequest) (pa
 		Amount: stripe.Int64(r.Amount.Minor), Currency: stripe.String(strings.ToLower(string(r.Amount.Currency))),
 		PaymentMethod: stripe.String(r.Token), CaptureMethod: stripe.String(string(stripe.PaymentIntentCaptureMethodManual)),
 		Confirm: stripe.Bool(true), Metadata: map[string]string{TransactionMetadata: r.IdempotencyKey},
+		// Cards only: the tokens are card payment methods, and Stripe
+		// refuses a server-side confirm without return_url when it may
+		// offer redirect-based methods.
+		PaymentMethodTypes: stripe.StringSlice([]string{"card"}),
 	}
 	if p.returnURL != "" {
 		params.ReturnURL = stripe.String(p.returnURL)
