@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -279,6 +280,18 @@ type liveRun struct {
 	mu      sync.Mutex
 	pending map[string]*liveChange // newest undelivered change per order: older ones are moot
 	wake    chan struct{}
+	// resync says the hub's Redis connection came back: what was published
+	// meanwhile is lost, so the run reads what it missed from the order.
+	resync chan struct{}
+}
+
+// resyncNow asks the run to fill the gap a Redis outage left; it never
+// blocks (the hub calls it for every watcher of a channel).
+func (r *liveRun) resyncNow() {
+	select {
+	case r.resync <- struct{}{}:
+	default:
+	}
 }
 
 // offer hands the run a change from the hub; it never blocks (the hub
@@ -312,7 +325,7 @@ func (e *Engine) runLive(ctx context.Context, op *Operation, header http.Header,
 		return errNotLive
 	}
 	r := &liveRun{e: e, spec: op.live, vars: op.rawVariables, header: header, claims: auth.FromContext(ctx), sink: sink,
-		pending: map[string]*liveChange{}, wake: make(chan struct{}, 1)}
+		pending: map[string]*liveChange{}, wake: make(chan struct{}, 1), resync: make(chan struct{}, 1)}
 	if r.claims == nil {
 		sink.Error(errorResponse(codeUnauthenticated, "sign in first"))
 		return nil
@@ -381,7 +394,7 @@ func (e *Engine) runLive(ctx context.Context, op *Operation, header http.Header,
 	defer unwatch()
 	last := map[string]int{} // highest version delivered per order
 	if orderID != "" {
-		snap, errResp := r.snapshot(ctx, orderID)
+		snap, _, errResp := r.snapshot(ctx, orderID)
 		if errResp != nil {
 			sink.Error(errResp)
 			return nil
@@ -398,6 +411,28 @@ func (e *Engine) runLive(ctx context.Context, op *Operation, header http.Header,
 				sink.Error(errorResponse(CodeSubscriptionJWTExpired, "the access token expired: subscribe again with a fresh one"))
 			}
 			return nil
+		case <-r.resync:
+			// Every change the outage hid, in version order, from the
+			// order's own history (read as the caller, like the snapshot).
+			// The feeds of many orders have no such history to read.
+			if orderID == "" {
+				continue
+			}
+			_, history, errResp := r.snapshot(ctx, orderID)
+			if errResp != nil {
+				r.e.log.Warn("fill a live subscription's gap", "order", orderID)
+				continue
+			}
+			for _, c := range history {
+				if c.Version <= last[orderID] {
+					continue
+				}
+				if !r.deliver(ctx, c) {
+					return nil
+				}
+				last[orderID] = c.Version
+			}
+			continue
 		case <-r.wake:
 		}
 		r.mu.Lock()
@@ -442,14 +477,15 @@ func (r *liveRun) whereStatuses() map[string]bool {
 	return out
 }
 
-// snapshot reads the order's current state with the caller's headers: an
-// order they may not see answers NOT_FOUND, which ends the subscription.
-func (r *liveRun) snapshot(ctx context.Context, orderID string) (*liveChange, []byte) {
+// snapshot reads the order's current state and its history of changes,
+// oldest first, with the caller's headers: an order they may not see
+// answers NOT_FOUND, which ends the subscription.
+func (r *liveRun) snapshot(ctx context.Context, orderID string) (*liveChange, []*liveChange, []byte) {
 	vars, _ := json.Marshal(map[string]string{"liveOrderId": orderID})
-	body, err := r.e.query(ctx, `query LiveOrderState($liveOrderId: ID!) { order(id: $liveOrderId) { id status version createdAt events { from at version } } }`, vars, r.header)
+	body, err := r.e.query(ctx, `query LiveOrderState($liveOrderId: ID!) { order(id: $liveOrderId) { id status version createdAt events { from to at version } } }`, vars, r.header)
 	if err != nil {
 		r.e.log.Error("read order state", "order", orderID, "err", err)
-		return nil, errorResponse(CodeInternal, "the order's state could not be read")
+		return nil, nil, errorResponse(CodeInternal, "the order's state could not be read")
 	}
 	var res struct {
 		Data struct {
@@ -458,6 +494,7 @@ func (r *liveRun) snapshot(ctx context.Context, orderID string) (*liveChange, []
 				Version               int
 				Events                []struct {
 					From    *string
+					To      string
 					At      string
 					Version int
 				}
@@ -467,18 +504,19 @@ func (r *liveRun) snapshot(ctx context.Context, orderID string) (*liveChange, []
 	}
 	if err := json.Unmarshal(body, &res); err != nil {
 		r.e.log.Error("read order state", "order", orderID, "err", err)
-		return nil, errorResponse(CodeInternal, "the order's state could not be read")
+		return nil, nil, errorResponse(CodeInternal, "the order's state could not be read")
 	}
 	if res.Data.Order == nil {
 		if len(res.Errors) > 0 {
-			return nil, []byte(`{"errors":` + string(res.Errors) + `}`)
+			return nil, nil, []byte(`{"errors":` + string(res.Errors) + `}`)
 		}
-		return nil, errorResponse("NOT_FOUND", "no such order")
+		return nil, nil, errorResponse("NOT_FOUND", "no such order")
 	}
 	// The current state is the change that made it: the event with the
 	// order's version gives its previous status and time.
 	o := res.Data.Order
 	c := &liveChange{OrderID: o.ID, UserID: r.claims.Subject, To: o.Status, Version: o.Version, At: o.CreatedAt}
+	var history []*liveChange
 	for _, ev := range o.Events {
 		if ev.Version == o.Version {
 			c.At = ev.At
@@ -486,8 +524,14 @@ func (r *liveRun) snapshot(ctx context.Context, orderID string) (*liveChange, []
 				c.From = *ev.From
 			}
 		}
+		h := &liveChange{OrderID: o.ID, UserID: r.claims.Subject, To: ev.To, Version: ev.Version, At: ev.At}
+		if ev.From != nil {
+			h.From = *ev.From
+		}
+		history = append(history, h)
 	}
-	return c, nil
+	slices.SortFunc(history, func(a, b *liveChange) int { return a.Version - b.Version })
+	return c, history, nil
 }
 
 // deliver renders one event with the client's selection and sends it.
@@ -634,10 +678,14 @@ type liveHub struct {
 	cmd  sync.Mutex
 	mu   sync.Mutex
 	subs map[string]map[*liveRun]struct{}
+	// confirmed are the channels Redis confirmed a subscription to: a
+	// confirmation for one of them again means go-redis reconnected.
+	confirmed map[string]bool
 }
 
 func newLiveHub(ctx context.Context, opts LiveOptions, log *slog.Logger) *liveHub {
-	h := &liveHub{prefix: opts.Prefix, ps: opts.Redis.Subscribe(ctx), log: log, subs: map[string]map[*liveRun]struct{}{}}
+	h := &liveHub{prefix: opts.Prefix, ps: opts.Redis.Subscribe(ctx), log: log, subs: map[string]map[*liveRun]struct{}{},
+		confirmed: map[string]bool{}}
 	go h.run(ctx)
 	return h
 }
@@ -645,15 +693,24 @@ func newLiveHub(ctx context.Context, opts LiveOptions, log *slog.Logger) *liveHu
 func (h *liveHub) run(ctx context.Context) {
 	defer h.ps.Close()
 	// go-redis reconnects and resubscribes on its own; messages published
-	// meanwhile are lost, which versions and snapshots make harmless.
-	ch := h.ps.Channel(redis.WithChannelSize(1024))
+	// meanwhile are lost. Redis confirms each resubscription, and the runs
+	// watching that channel then read what they missed (liveRun.resync).
+	ch := h.ps.ChannelWithSubscriptions(redis.WithChannelSize(1024))
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case m, ok := <-ch:
+		case v, ok := <-ch:
 			if !ok {
 				return
+			}
+			if s, ok := v.(*redis.Subscription); ok {
+				h.confirm(s)
+				continue
+			}
+			m, ok := v.(*redis.Message)
+			if !ok {
+				continue
 			}
 			var c liveChange
 			if err := json.Unmarshal([]byte(m.Payload), &c); err != nil {
@@ -666,6 +723,24 @@ func (h *liveHub) run(ctx context.Context) {
 			}
 			h.mu.Unlock()
 		}
+	}
+}
+
+// confirm notes Redis's answer to a SUBSCRIBE or UNSUBSCRIBE; a second
+// confirmation of a channel is a resubscription after a reconnect.
+func (h *liveHub) confirm(s *redis.Subscription) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch s.Kind {
+	case "subscribe":
+		if h.confirmed[s.Channel] {
+			for r := range h.subs[s.Channel] {
+				r.resyncNow()
+			}
+		}
+		h.confirmed[s.Channel] = true
+	case "unsubscribe":
+		delete(h.confirmed, s.Channel)
 	}
 }
 

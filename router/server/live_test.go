@@ -2,12 +2,16 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/myshop/supergraph/platform/auth/authtest"
 	"github.com/myshop/supergraph/router/compose"
@@ -34,7 +38,7 @@ func TestLiveOrderStatusFromRedis(t *testing.T) {
 		case a != "Bearer "+ada && a != "Bearer "+shortLived:
 			_, _ = io.WriteString(w, `{"data":{"order":null},"errors":[{"message":"no such order","extensions":{"code":"NOT_FOUND"}}]}`)
 		case strings.Contains(string(b), "events"):
-			_, _ = io.WriteString(w, `{"data":{"order":{"id":"o1","status":"CONFIRMED","version":1,"createdAt":"t1","events":[{"from":null,"at":"t1","version":1}]}}}`)
+			_, _ = io.WriteString(w, `{"data":{"order":{"id":"o1","status":"CONFIRMED","version":1,"createdAt":"t1","events":[{"from":null,"to":"CONFIRMED","at":"t1","version":1}]}}}`)
 		default:
 			_, _ = io.WriteString(w, `{"data":{"order":{"number":"100042"}}}`)
 		}
@@ -45,7 +49,7 @@ type Query { order(id: ID!): Order }
 type Subscription { orderStatusChanged(orderId: ID!): OrderStatusEvent! }
 type OrderStatusEvent { order: Order! status: String! previousStatus: String version: Int! occurredAt: String! }
 type Order @key(fields: "id") { id: ID! number: String! status: String! version: Int! createdAt: String! events: [OrderEvent!]! }
-type OrderEvent { from: String at: String! version: Int! }`}})
+type OrderEvent { from: String to: String! at: String! version: Int! }`}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,4 +129,94 @@ type OrderEvent { from: String at: String! version: Int! }`}})
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestLiveOrderStatusFillsARedisOutage: changes published while the
+// router's Redis connection was down are lost to pub/sub; when go-redis has
+// reconnected and resubscribed, a subscriber of one order gets each change
+// it missed, in version order, from the order's history, then newer ones.
+func TestLiveOrderStatusFillsARedisOutage(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	// The router's own client, named so the test can cut just its connection.
+	opt := *rdb.Options()
+	opt.ClientName = "livegap-" + strings.Trim(prefix, ":")
+	opt.ClientName = strings.ReplaceAll(opt.ClientName, ":", "-")
+	routerRdb := redis.NewClient(&opt)
+	t.Cleanup(func() { _ = routerRdb.Close() })
+	issuer := authtest.New(t)
+	ada := issuer.Token("usr_ada")
+	history := []string{`{"from":null,"to":"CONFIRMED","at":"t1","version":1}`,
+		`{"from":"CONFIRMED","to":"PROCESSING","at":"t2","version":2}`,
+		`{"from":"PROCESSING","to":"SHIPPED","at":"t3","version":3}`}
+	statuses := []string{"CONFIRMED", "PROCESSING", "SHIPPED"}
+	var version atomic.Int64
+	version.Store(1)
+	orders := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := version.Load()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"data":{"order":{"id":"o1","status":"%s","version":%d,"createdAt":"t1","events":[%s]}}}`,
+			statuses[v-1], v, strings.Join(history[:v], ","))
+	}))
+	t.Cleanup(orders.Close)
+	sdl, err := compose.Compose([]compose.Subgraph{{Name: "orders", URL: "http://orders.invalid", SDL: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+type Query { order(id: ID!): Order }
+type Subscription { orderStatusChanged(orderId: ID!): OrderStatusEvent! }
+type OrderStatusEvent { order: Order! status: String! previousStatus: String version: Int! occurredAt: String! }
+type Order @key(fields: "id") { id: ID! status: String! version: Int! createdAt: String! events: [OrderEvent!]! }
+type OrderEvent { from: String to: String! at: String! version: Int! }`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newRouterFor(t, sdl, map[string]string{"orders": orders.URL}, func(c *server.Config) {
+		c.Verifier, c.Redis = issuer.Verifier(), routerRdb
+	}, settings(func(c *config.Config) { c.RedisPrefix, c.Subscriptions.ChannelPrefix = prefix+"router:", prefix }))
+	h := &subsHarness{srv: srv, router: httptest.NewServer(srv), issuer: issuer}
+	t.Cleanup(h.router.Close)
+	c := h.dial(t)
+	c.init(`{"Authorization":"Bearer ` + ada + `"}`)
+	c.send(`{"id":"a","type":"subscribe","payload":{"query":"subscription { orderStatusChanged(orderId: \"o1\") { status previousStatus version } }"}}`)
+	want := func(what, payload string) {
+		t.Helper()
+		if m := c.read(); m.Type != "next" || compact(t, string(m.Payload)) != payload {
+			t.Fatalf("%s: %+v %s", what, m, m.Payload)
+		}
+	}
+	want("current state", `{"data":{"orderStatusChanged":{"previousStatus":null,"status":"CONFIRMED","version":1}}}`)
+	ctx := context.Background()
+	channel := prefix + "order:o1"
+	for rdb.PubSubNumSub(ctx, channel).Val()[channel] != 1 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// Two changes committed while the connection is down: nobody hears
+	// their messages.
+	version.Store(3)
+	list, err := rdb.ClientList(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := 0
+	for _, line := range strings.Split(list, "\n") {
+		if !strings.Contains(line, " name="+opt.ClientName+" ") || !strings.Contains(line, " sub=1 ") {
+			continue
+		}
+		id := strings.TrimPrefix(strings.Fields(line)[0], "id=")
+		if err := rdb.Do(ctx, "CLIENT", "KILL", "ID", id).Err(); err != nil {
+			t.Fatal(err)
+		}
+		killed++
+	}
+	if killed != 1 {
+		t.Fatalf("killed %d pub/sub connections of the router, want 1:\n%s", killed, list)
+	}
+	want("the first missed change", `{"data":{"orderStatusChanged":{"previousStatus":"CONFIRMED","status":"PROCESSING","version":2}}}`)
+	want("the second missed change", `{"data":{"orderStatusChanged":{"previousStatus":"PROCESSING","status":"SHIPPED","version":3}}}`)
+	// And live again.
+	for rdb.PubSubNumSub(ctx, channel).Val()[channel] != 1 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := rdb.Publish(ctx, channel, `{"orderId":"o1","userId":"usr_ada","from":"SHIPPED","to":"DELIVERED","version":4,"at":"t4"}`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	want("a change after the outage", `{"data":{"orderStatusChanged":{"previousStatus":"SHIPPED","status":"DELIVERED","version":4}}}`)
 }
