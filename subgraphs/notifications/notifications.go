@@ -178,7 +178,7 @@ func Handler(d subgraph.Deps) http.Handler {
 	phones := notify.NewPhones(store, d.Setting("NOTIFICATIONS_UNSUBSCRIBE_SECRET", "dev-only-unsubscribe-secret"), ids.New)
 	vapidPublic, _, _ := vapidKeys(d) // Service read them already
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Service: svc, Phones: phones, Hooks: Hooks(d, svc),
-		Pushes: notify.NewPushes(store, vapidPublic)}})
+		Pushes: notify.NewPushes(store, vapidPublic), Newsletters: notify.NewNewsletters(store, svc, ids.New)}})
 	mux.Handle("/graphql", subgraph.Authenticated(d, gqlserver.New(es, d.Log)))
 	secret := d.Setting("NOTIFICATIONS_CALLBACK_SECRET", "dev-only-callback-secret")
 	mux.Handle("POST "+CallbackPath, callbackHandler(store, secret, d.Log))

@@ -261,3 +261,28 @@ func TestStaffManagement(t *testing.T) {
 		t.Fatalf("role filter: %s", resp.Data)
 	}
 }
+
+// The locale chosen at registration or in the profile, and the marketing
+// consent, travel to notifications with the events; a locale that is no
+// language tag is refused.
+func TestLocaleAndConsentAreAnnounced(t *testing.T) {
+	t.Parallel()
+	s := newSubgraphUnderTest(t)
+	reg := `mutation($l: String) { register(input: {email: "de@example.com", password: "correct horse battery", name: "Dora", locale: $l}) { user { id } errors { field code } } }`
+	gqltest.JSONEq(t, gqltest.Do(t, s.h, reg, map[string]any{"l": "German"}).Data, `{"register":{"user":null,"errors":[{"field":["locale"],"code":"INVALID"}]}}`)
+	mustOK(t, gqltest.Do(t, s.h, reg, map[string]any{"l": "de"}), "register")
+	ctx := context.Background()
+	var registered, verification string
+	if err := s.pool.QueryRow(ctx, `SELECT (SELECT payload->>'locale' FROM outbox WHERE type = 'user.registered' AND payload->>'email' = 'de@example.com'),
+  (SELECT payload->>'locale' FROM outbox WHERE type = 'user.email_verification_requested' AND payload->>'email' = 'de@example.com')`).Scan(&registered, &verification); err != nil ||
+		registered != "de" || verification != "de" {
+		t.Fatalf("locale in the events: %q %q %v", registered, verification, err)
+	}
+	tok := signIn(t, s, "de@example.com", "correct horse battery")
+	mustOK(t, gqltest.DoAs(t, s.h, tok, `mutation { updateProfile(input: {name: "Dora", locale: "pt-BR", marketingEmails: true}) { user { locale } errors { code } } }`, nil), "updateProfile")
+	var payload string
+	if err := s.pool.QueryRow(ctx, `SELECT payload::text FROM outbox WHERE type = 'user.profile_updated'`).Scan(&payload); err != nil ||
+		!strings.Contains(payload, `"locale": "pt-BR"`) || !strings.Contains(payload, `"marketingEmails": true`) || !strings.Contains(payload, `"marketingSms": false`) {
+		t.Fatalf("profile event: %s %v", payload, err)
+	}
+}

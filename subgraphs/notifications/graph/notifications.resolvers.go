@@ -80,6 +80,20 @@ func (r *mutationResolver) SaveNotificationTemplate(ctx context.Context, input m
 	return toTemplate(t), nil
 }
 
+// SendNewsletter is the resolver for the sendNewsletter field.
+func (r *mutationResolver) SendNewsletter(ctx context.Context, input model.NewsletterInput) (*model.NewsletterPayload, error) {
+	html := ""
+	if input.BodyHTML != nil {
+		html = *input.BodyHTML
+	}
+	n, err := r.Newsletters.Send(ctx, input.Subject, input.BodyText, html)
+	errors, err := notificationErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &model.NewsletterPayload{Recipients: n, Errors: errors}, nil
+}
+
 // CreateWebhook is the resolver for the createWebhook field.
 func (r *mutationResolver) CreateWebhook(ctx context.Context, input model.WebhookCreateInput) (*model.WebhookCreatePayload, error) {
 	w, err := r.Hooks.Create(ctx, input.Name, input.URL, input.EventTypes)

@@ -9,8 +9,9 @@ import (
 
 // Resolver holds the service the resolvers translate to.
 type Resolver struct {
-	Service *notify.Service
-	Phones  *notify.Phones
-	Hooks   *hooks.Service
-	Pushes  *notify.Pushes
+	Service     *notify.Service
+	Phones      *notify.Phones
+	Hooks       *hooks.Service
+	Pushes      *notify.Pushes
+	Newsletters *notify.Newsletters
 }

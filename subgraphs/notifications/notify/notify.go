@@ -97,10 +97,17 @@ var Triggers = map[string]Trigger{
 }
 
 // DefaultEnabled is whether a category is on for a channel until the user
-// chooses: SMS needs an explicit opt-in per category (consent, as carriers
-// and the TCPA ask), everything else is on until turned off.
+// chooses: marketing needs an opt-in on every channel (GDPR consent, given
+// in the profile or here), SMS per category (as carriers and the TCPA
+// ask); the rest is on until turned off.
 func DefaultEnabled(cat Category, ch Channel) bool {
-	return ch != SMS || cat == Security
+	switch {
+	case cat == Security:
+		return true
+	case cat == Marketing:
+		return false
+	}
+	return ch != SMS
 }
 
 // Message is one notification to one recipient on one channel.

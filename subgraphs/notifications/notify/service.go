@@ -183,24 +183,39 @@ func (s *Service) template(ctx context.Context, eventType string, ch Channel, lo
 	return Template{}, ErrNotFound
 }
 
-// learnContact keeps the address book current from users' events, which
-// carry the user's email and name.
+// learnContact keeps the address book current from users' events: the
+// email and name, the locale chosen at registration or in the profile
+// (an event without one keeps what is known), and, from a profile update,
+// the marketing consent given there.
 func (s *Service) learnContact(ctx context.Context, e Event) error {
 	if !strings.HasPrefix(e.Type, "user.") {
 		return nil
 	}
 	id, _ := e.Payload["userId"].(string)
 	email, _ := e.Payload["email"].(string)
-	if id == "" || email == "" {
+	if id == "" || (email == "" && e.Type != EventProfileUpdated) {
 		return nil
 	}
 	name, _ := e.Payload["name"].(string)
 	locale, _ := e.Payload["locale"].(string)
-	if locale == "" {
-		locale = "en"
+	if err := s.store.SaveContact(ctx, Contact{UserID: id, Email: email, Name: name, Locale: locale}); err != nil {
+		return err
 	}
-	return s.store.SaveContact(ctx, Contact{UserID: id, Email: email, Name: name, Locale: locale})
+	if e.Type != EventProfileUpdated {
+		return nil
+	}
+	for key, ch := range map[string]Channel{"marketingEmails": Email, "marketingSms": SMS} {
+		if v, ok := e.Payload[key].(bool); ok {
+			if err := s.store.SetPreference(ctx, id, Marketing, ch, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
+
+// EventProfileUpdated is the users subgraph's event for a changed profile.
+const EventProfileUpdated = "user.profile_updated"
 
 // DeliverDue sends what is due, once each, and records the outcomes;
 // a failed attempt is retried with backoff until MaxAttempts, then failed.

@@ -32,10 +32,13 @@ func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
 var _ notify.Store = (*Store)(nil)
 
-// SaveContact records where a user can be reached.
+// SaveContact records where a user can be reached, keeping the fields c
+// leaves empty.
 func (s *Store) SaveContact(ctx context.Context, c notify.Contact) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO contacts (user_id, email, name, locale) VALUES ($1, $2, $3, $4)
-ON CONFLICT (user_id) DO UPDATE SET email = $2, name = $3, locale = $4, updated_at = now()`, c.UserID, c.Email, c.Name, c.Locale)
+	// An empty field is one the event did not carry: what is known stays.
+	_, err := s.pool.Exec(ctx, `INSERT INTO contacts (user_id, email, name, locale) VALUES ($1, $2, $3, coalesce(nullif($4, ''), 'en'))
+ON CONFLICT (user_id) DO UPDATE SET email = coalesce(nullif($2, ''), contacts.email), name = coalesce(nullif($3, ''), contacts.name),
+  locale = coalesce(nullif($4, ''), contacts.locale), updated_at = now()`, c.UserID, c.Email, c.Name, c.Locale)
 	if err != nil {
 		return fmt.Errorf("save contact: %w", err)
 	}
@@ -485,4 +488,25 @@ ON CONFLICT (id) DO UPDATE SET id = true RETURNING public_key, private_key`, pub
 		return "", "", fmt.Errorf("vapid keys: %w", err)
 	}
 	return pub, priv, nil
+}
+
+var _ notify.NewsletterStore = (*Store)(nil)
+
+// MarketingAudience are the contacts with an email who opted into
+// marketing email.
+func (s *Store) MarketingAudience(ctx context.Context) ([]notify.Contact, error) {
+	rows, err := s.pool.Query(ctx, `SELECT c.user_id, c.email, c.name, c.locale FROM contacts c
+JOIN preferences p ON p.user_id = c.user_id AND p.category = 'MARKETING' AND p.channel = 'EMAIL' AND p.enabled
+WHERE c.email <> '' ORDER BY c.user_id`)
+	if err != nil {
+		return nil, fmt.Errorf("marketing audience: %w", err)
+	}
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (notify.Contact, error) {
+		var c notify.Contact
+		return c, r.Scan(&c.UserID, &c.Email, &c.Name, &c.Locale)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("marketing audience: %w", err)
+	}
+	return cs, nil
 }

@@ -18,7 +18,7 @@ import (
 
 // Register is the resolver for the register field.
 func (r *mutationResolver) Register(ctx context.Context, input model.RegisterInput) (*model.RegisterPayload, error) {
-	u, err := r.Accounts.Register(ctx, input.Email, input.Password, input.Name)
+	u, err := r.Accounts.Register(ctx, input.Email, input.Password, input.Name, deref(input.Locale))
 	if err != nil {
 		errors, err := accountErrors(err)
 		return &model.RegisterPayload{Errors: errors}, err

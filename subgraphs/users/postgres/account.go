@@ -12,11 +12,17 @@ import (
 	"github.com/myshop/supergraph/subgraphs/users/user"
 )
 
-// UpdateProfile changes a user's name and profile.
-func (s *Store) UpdateProfile(ctx context.Context, userID, name string, p user.Profile) error {
-	_, err := s.pool.Exec(ctx, `
+// UpdateProfile changes a user's name and profile and announces it.
+func (s *Store) UpdateProfile(ctx context.Context, userID, name string, p user.Profile, e user.Event) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
 UPDATE users SET name = $2, phone = nullif($3, ''), locale = $4, marketing_emails = $5, marketing_sms = $6
 WHERE id = $1 AND deleted_at IS NULL`, userID, name, p.Phone, p.Locale, p.MarketingEmails, p.MarketingSMS)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		return outbox.Record(ctx, tx, e.Type, e.Payload)
+	})
 	if err != nil {
 		return fmt.Errorf("update profile: %w", err)
 	}

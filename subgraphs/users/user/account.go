@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -28,7 +29,25 @@ const (
 	EventUserDeleted                = "user.deleted"
 	EventRegistered                 = "user.registered"
 	EventEmailVerified              = "user.email_verified"
+	// EventProfileUpdated carries the locale and marketing consent, which
+	// notifications uses for every message and the newsletter.
+	EventProfileUpdated = "user.profile_updated"
 )
+
+var localeRE = regexp.MustCompile(`^[a-z]{2,3}(-[A-Z]{2})?$`)
+
+// CheckLocale accepts a language tag such as en, de or pt-BR (the forms
+// templates are saved under); "" is en.
+func CheckLocale(l string) (string, error) {
+	l = strings.TrimSpace(l)
+	if l == "" {
+		return "en", nil
+	}
+	if !localeRE.MatchString(l) {
+		return "", &errs.Problem{Field: errs.Field("locale"), Code: CodeInvalid, Message: "give a language such as en, de or pt-BR"}
+	}
+	return l, nil
+}
 
 // UpdateProfile changes the caller's name and profile.
 func (s *Service) UpdateProfile(ctx context.Context, name string, p Profile) error {
@@ -41,10 +60,12 @@ func (s *Service) UpdateProfile(ctx context.Context, name string, p Profile) err
 		return &errs.Problem{Field: errs.Field("name"), Code: CodeRequired, Message: "a name is required"}
 	}
 	p.Phone = strings.TrimSpace(p.Phone)
-	if p.Locale == "" {
-		p.Locale = "en"
+	if p.Locale, err = CheckLocale(p.Locale); err != nil {
+		return err
 	}
-	return s.store.UpdateProfile(ctx, c.UserID(), name, p)
+	e := Event{Type: EventProfileUpdated, Payload: map[string]any{"userId": c.UserID(), "name": name, "locale": p.Locale,
+		"marketingEmails": p.MarketingEmails, "marketingSms": p.MarketingSMS}}
+	return s.store.UpdateProfile(ctx, c.UserID(), name, p, e)
 }
 
 // SaveAddress adds (empty a.ID) or changes one of the caller's addresses.
@@ -255,7 +276,7 @@ func (s *Service) mailToken(ctx context.Context, u User, purpose string, ttl tim
 	// The event carries the token: notifications mails it, and it exists
 	// nowhere else in clear.
 	e := Event{Type: eventType, Payload: map[string]any{
-		"userId": u.ID, "email": u.Email, "name": u.Name, "token": tok, "expiresAt": t.ExpiresAt.UTC().Format(time.RFC3339),
+		"userId": u.ID, "email": u.Email, "name": u.Name, "locale": u.Locale, "token": tok, "expiresAt": t.ExpiresAt.UTC().Format(time.RFC3339),
 	}}
 	return s.store.CreateAccountToken(ctx, t, e)
 }

@@ -52,10 +52,14 @@ func NewService(store Store, keys *token.Ring, limiter Limiter) *Service {
 }
 
 // Register creates a customer account. Rule failures are *errs.Problem.
-func (s *Service) Register(ctx context.Context, email, password, name string) (User, error) {
+func (s *Service) Register(ctx context.Context, email, password, name, locale string) (User, error) {
 	email = strings.TrimSpace(email)
 	name = strings.TrimSpace(name)
 	if err := CheckEmail(email); err != nil {
+		return User{}, err
+	}
+	locale, err := CheckLocale(locale)
+	if err != nil {
 		return User{}, err
 	}
 	if name == "" {
@@ -68,7 +72,7 @@ func (s *Service) Register(ctx context.Context, email, password, name string) (U
 	if err != nil {
 		return User{}, err
 	}
-	u := User{ID: ids.New("usr"), Name: name, Email: email, Roles: []string{RoleCustomer}, Profile: Profile{Locale: "en"}}
+	u := User{ID: ids.New("usr"), Name: name, Email: email, Roles: []string{RoleCustomer}, Profile: Profile{Locale: locale}}
 	registered := Event{Type: EventRegistered, Payload: map[string]any{"userId": u.ID, "email": u.Email, "name": u.Name, "locale": u.Locale}}
 	if err := s.store.Create(ctx, u, hash, registered); errors.Is(err, ErrEmailTaken) {
 		return User{}, &errs.Problem{Field: errs.Field("email"), Code: CodeEmailTaken, Message: "an account with this email exists"}

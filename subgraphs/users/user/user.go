@@ -98,7 +98,8 @@ type SessionStore interface {
 // ProfileStore is a user's profile and address book.
 type ProfileStore interface {
 	UsersByIDs(ctx context.Context, ids []string) ([]User, error)
-	UpdateProfile(ctx context.Context, userID, name string, p Profile) error
+	// UpdateProfile records e with the change, in one transaction.
+	UpdateProfile(ctx context.Context, userID, name string, p Profile, e Event) error
 	AddressesByUsers(ctx context.Context, userIDs []string) ([]Address, error)
 	// SaveAddress inserts a new address, or updates one of the user's;
 	// ErrNotFound when an update's id is not one of the user's.

@@ -52,6 +52,7 @@ type MutationResolver interface {
 	RemovePushSubscription(ctx context.Context, endpoint string) (*model.PushSubscriptionPayload, error)
 	Unsubscribe(ctx context.Context, token string) (*model.NotificationPreference, error)
 	SaveNotificationTemplate(ctx context.Context, input model.NotificationTemplateInput) (*model.NotificationTemplate, error)
+	SendNewsletter(ctx context.Context, input model.NewsletterInput) (*model.NewsletterPayload, error)
 	CreateWebhook(ctx context.Context, input model.WebhookCreateInput) (*model.WebhookCreatePayload, error)
 	UpdateWebhook(ctx context.Context, id string, input model.WebhookUpdateInput) (*model.WebhookPayload, error)
 	DeleteWebhook(ctx context.Context, id string) (*model.WebhookPayload, error)
@@ -99,6 +100,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("NewsletterInput", ec.unmarshalInputNewsletterInput),
 			graphql.NewInputUnmarshaler("NotificationTemplateInput", ec.unmarshalInputNotificationTemplateInput),
 			graphql.NewInputUnmarshaler("PushSubscriptionInput", ec.unmarshalInputPushSubscriptionInput),
 			graphql.NewInputUnmarshaler("WebhookCreateInput", ec.unmarshalInputWebhookCreateInput),
@@ -231,6 +233,8 @@ type Mutation {
   unsubscribe(token: String!): NotificationPreference!
   "Saves a new version of a template after checking it renders with the event's variables."
   saveNotificationTemplate(input: NotificationTemplateInput!): NotificationTemplate! @requiresScopes(scopes: [["MANAGE_NOTIFICATIONS"]])
+  "Queues a newsletter email for every shopper who consented to marketing email (and only them). The template may use {{.name}} and must carry {{.unsubscribeUrl}}."
+  sendNewsletter(input: NewsletterInput!): NewsletterPayload! @requiresScopes(scopes: [["MANAGE_NOTIFICATIONS"]])
   "Subscribes an https URL to event types. The payload's secret, which signs every delivery, is shown this once."
   createWebhook(input: WebhookCreateInput!): WebhookCreatePayload! @requiresScopes(scopes: [["MANAGE_APPS"]])
   "Changes a webhook; active: true turns one that was disabled for failing on again, and its waiting deliveries go out in order."
@@ -359,6 +363,7 @@ enum NotificationErrorCode {
   UNKNOWN_EVENT_TYPE
   INVALID_PHONE
   INVALID_SUBSCRIPTION
+  INVALID_TEMPLATE
   INVALID_CODE
   CODE_EXPIRED
   TOO_MANY_ATTEMPTS
@@ -463,6 +468,18 @@ type PushSubscriptionPayload {
   subscription: PushSubscription
   errors: [NotificationError!]!
 }
+
+input NewsletterInput {
+  subject: String!
+  bodyText: String!
+  bodyHtml: String
+}
+
+type NewsletterPayload {
+  "How many shoppers it was queued for."
+  recipients: Int!
+  errors: [NotificationError!]!
+}
 `, BuiltIn: false},
 	{Name: "../../../../federation/directives.graphql", Input: `
 	directive @authenticated on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM
@@ -531,6 +548,16 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_NewsletterPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "recipients":
+		return ec.fieldContext_NewsletterPayload_recipients(ctx, field)
+	case "errors":
+		return ec.fieldContext_NewsletterPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NewsletterPayload", field.Name)
+}
 
 func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1020,6 +1047,20 @@ func (ec *executionContext) field_Mutation_saveNotificationTemplate_args(ctx con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.NotificationTemplateInput, error) {
 			return ec.unmarshalNNotificationTemplateInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNotificationTemplateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_sendNewsletter_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.NewsletterInput, error) {
+			return ec.unmarshalNNewsletterInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNewsletterInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1578,6 +1619,50 @@ func (ec *executionContext) fieldContext_Mutation_saveNotificationTemplate(ctx c
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_sendNewsletter(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendNewsletter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendNewsletter(ctx, fc.Args["input"].(model.NewsletterInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.NewsletterPayload) graphql.Marshaler {
+			return ec.marshalNNewsletterPayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNewsletterPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendNewsletter(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NewsletterPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendNewsletter_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createWebhook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1794,6 +1879,61 @@ func (ec *executionContext) fieldContext_Mutation_previewNotificationTemplate(ct
 	if fc.Args, err = ec.field_Mutation_previewNotificationTemplate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NewsletterPayload_recipients(ctx context.Context, field graphql.CollectedField, obj *model.NewsletterPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NewsletterPayload_recipients(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Recipients, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NewsletterPayload_recipients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NewsletterPayload", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NewsletterPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.NewsletterPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NewsletterPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.NotificationError) graphql.Marshaler {
+			return ec.marshalNNotificationError2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNotificationErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NewsletterPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NewsletterPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NotificationError(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -5145,6 +5285,62 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputNewsletterInput(ctx context.Context, obj any) (model.NewsletterInput, error) {
+	var it model.NewsletterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"subject", "bodyText", "bodyHtml"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subject = data
+		case "bodyText":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyText"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyText = data
+		case "bodyHtml":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bodyHtml"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BodyHTML = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNewsletterInput unmarshals raw into the NewsletterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNewsletterInput(ctx context.Context, raw any) (model.NewsletterInput, error) {
+	var out model.NewsletterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NewsletterInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputNotificationTemplateInput(ctx context.Context, obj any) (model.NotificationTemplateInput, error) {
 	var it model.NotificationTemplateInput
 	if obj == nil {
@@ -5480,6 +5676,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "sendNewsletter":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendNewsletter(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createWebhook":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createWebhook(ctx, field)
@@ -5512,6 +5715,44 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_previewNotificationTemplate(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var newsletterPayloadImplementors = []string{"NewsletterPayload"}
+
+func (ec *executionContext) _NewsletterPayload(ctx context.Context, sel ast.SelectionSet, obj *model.NewsletterPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, newsletterPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NewsletterPayload")
+		case "recipients":
+			out.Values[i] = ec._NewsletterPayload_recipients(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._NewsletterPayload_errors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -6968,6 +7209,19 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNNewsletterInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNewsletterInput(ctx context.Context, v any) (model.NewsletterInput, error) {
+	res, err := ec.unmarshalInputNewsletterInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNewsletterPayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNewsletterPayload(ctx context.Context, sel ast.SelectionSet, v *model.NewsletterPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NewsletterPayload!")
+		return graphql.Null
+	}
+	return ec._NewsletterPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNotification2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋnotificationsᚋgraphᚋmodelᚐNotificationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Notification) graphql.Marshaler {

@@ -12,6 +12,18 @@ import (
 type Mutation struct {
 }
 
+type NewsletterInput struct {
+	Subject  string  `json:"subject"`
+	BodyText string  `json:"bodyText"`
+	BodyHTML *string `json:"bodyHtml,omitempty"`
+}
+
+type NewsletterPayload struct {
+	// How many shoppers it was queued for.
+	Recipients int                  `json:"recipients"`
+	Errors     []*NotificationError `json:"errors"`
+}
+
 type Notification struct {
 	ID        string                      `json:"id"`
 	EventType string                      `json:"eventType"`
@@ -294,6 +306,7 @@ const (
 	NotificationErrorCodeUnknownEventType    NotificationErrorCode = "UNKNOWN_EVENT_TYPE"
 	NotificationErrorCodeInvalidPhone        NotificationErrorCode = "INVALID_PHONE"
 	NotificationErrorCodeInvalidSubscription NotificationErrorCode = "INVALID_SUBSCRIPTION"
+	NotificationErrorCodeInvalidTemplate     NotificationErrorCode = "INVALID_TEMPLATE"
 	NotificationErrorCodeInvalidCode         NotificationErrorCode = "INVALID_CODE"
 	NotificationErrorCodeCodeExpired         NotificationErrorCode = "CODE_EXPIRED"
 	NotificationErrorCodeTooManyAttempts     NotificationErrorCode = "TOO_MANY_ATTEMPTS"
@@ -308,6 +321,7 @@ var AllNotificationErrorCode = []NotificationErrorCode{
 	NotificationErrorCodeUnknownEventType,
 	NotificationErrorCodeInvalidPhone,
 	NotificationErrorCodeInvalidSubscription,
+	NotificationErrorCodeInvalidTemplate,
 	NotificationErrorCodeInvalidCode,
 	NotificationErrorCodeCodeExpired,
 	NotificationErrorCodeTooManyAttempts,
@@ -317,7 +331,7 @@ var AllNotificationErrorCode = []NotificationErrorCode{
 
 func (e NotificationErrorCode) IsValid() bool {
 	switch e {
-	case NotificationErrorCodeRequired, NotificationErrorCodeInvalidURL, NotificationErrorCodeURLNotAllowed, NotificationErrorCodeUnknownEventType, NotificationErrorCodeInvalidPhone, NotificationErrorCodeInvalidSubscription, NotificationErrorCodeInvalidCode, NotificationErrorCodeCodeExpired, NotificationErrorCodeTooManyAttempts, NotificationErrorCodeTooSoon, NotificationErrorCodeNotFound:
+	case NotificationErrorCodeRequired, NotificationErrorCodeInvalidURL, NotificationErrorCodeURLNotAllowed, NotificationErrorCodeUnknownEventType, NotificationErrorCodeInvalidPhone, NotificationErrorCodeInvalidSubscription, NotificationErrorCodeInvalidTemplate, NotificationErrorCodeInvalidCode, NotificationErrorCodeCodeExpired, NotificationErrorCodeTooManyAttempts, NotificationErrorCodeTooSoon, NotificationErrorCodeNotFound:
 		return true
 	}
 	return false

@@ -309,8 +309,11 @@ type AddressPayload {
 input ProfileInput {
   name: String!
   phone: String
+  "The language messages are sent in (en, de, pt-BR…)."
   locale: String
+  "Consent to the newsletter by email: notifications sends it only to those who gave it."
   marketingEmails: Boolean
+  "Consent to marketing SMS (to a number confirmed in notifications)."
   marketingSms: Boolean
 }
 
@@ -353,6 +356,8 @@ input RegisterInput {
   "At least 10 characters, and not a commonly used password."
   password: String!
   name: String!
+  "The language messages are sent in (en, de, pt-BR…); en when left out."
+  locale: String
 }
 
 type RegisterPayload {
@@ -4819,7 +4824,7 @@ func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"email", "password", "name"}
+	fieldsInOrder := [...]string{"email", "password", "name", "locale"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -4847,6 +4852,13 @@ func (ec *executionContext) unmarshalInputRegisterInput(ctx context.Context, obj
 				return it, err
 			}
 			it.Name = data
+		case "locale":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("locale"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Locale = data
 		}
 	}
 	return it, nil

@@ -97,11 +97,14 @@ type PageInfo struct {
 }
 
 type ProfileInput struct {
-	Name            string  `json:"name"`
-	Phone           *string `json:"phone,omitempty"`
-	Locale          *string `json:"locale,omitempty"`
-	MarketingEmails *bool   `json:"marketingEmails,omitempty"`
-	MarketingSms    *bool   `json:"marketingSms,omitempty"`
+	Name  string  `json:"name"`
+	Phone *string `json:"phone,omitempty"`
+	// The language messages are sent in (en, de, pt-BR…).
+	Locale *string `json:"locale,omitempty"`
+	// Consent to the newsletter by email: notifications sends it only to those who gave it.
+	MarketingEmails *bool `json:"marketingEmails,omitempty"`
+	// Consent to marketing SMS (to a number confirmed in notifications).
+	MarketingSms *bool `json:"marketingSms,omitempty"`
 }
 
 type ProfilePayload struct {
@@ -117,6 +120,8 @@ type RegisterInput struct {
 	// At least 10 characters, and not a commonly used password.
 	Password string `json:"password"`
 	Name     string `json:"name"`
+	// The language messages are sent in (en, de, pt-BR…); en when left out.
+	Locale *string `json:"locale,omitempty"`
 }
 
 type RegisterPayload struct {
