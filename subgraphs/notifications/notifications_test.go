@@ -277,6 +277,9 @@ func TestDeliveryCallbacks(t *testing.T) {
 	if c := post(delivered, "wrong", now); c != http.StatusBadRequest {
 		t.Fatalf("bad signature: %d", c)
 	}
+	if c := post(delivered, "dev-only-callback-secret", now.Add(-10*time.Minute)); c != http.StatusBadRequest {
+		t.Fatalf("stale signature: %d", c)
+	}
 	if c := post(`{"reference":"msg_nope","status":"DELIVERED"}`, "dev-only-callback-secret", now); c != http.StatusNotFound {
 		t.Fatalf("unknown message: %d", c)
 	}

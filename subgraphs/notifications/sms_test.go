@@ -138,6 +138,20 @@ func TestSMSThroughTwilio(t *testing.T) {
 	code := regexp.MustCompile(`\d{6}`).FindString(sent[0].Get("Body"))
 	gqltest.JSONEq(t, gqltest.DoAs(t, e.h, ada, confirm, map[string]any{"c": "000000"}).Data,
 		`{"confirmPhoneVerification":{"phone":null,"errors":[{"field":["code"],"code":"INVALID_CODE"}]}}`)
+	// Expired, then too many wrong guesses: refused even with the right code.
+	if _, err := e.pool.Exec(context.Background(), `UPDATE phone_verifications SET expires_at = now() - interval '1 second'`); err != nil {
+		t.Fatal(err)
+	}
+	gqltest.JSONEq(t, gqltest.DoAs(t, e.h, ada, confirm, map[string]any{"c": code}).Data,
+		`{"confirmPhoneVerification":{"phone":null,"errors":[{"field":["code"],"code":"CODE_EXPIRED"}]}}`)
+	if _, err := e.pool.Exec(context.Background(), `UPDATE phone_verifications SET expires_at = now() + interval '5 minutes', attempts = $1`, notify.PhoneCodeAttempts); err != nil {
+		t.Fatal(err)
+	}
+	gqltest.JSONEq(t, gqltest.DoAs(t, e.h, ada, confirm, map[string]any{"c": code}).Data,
+		`{"confirmPhoneVerification":{"phone":null,"errors":[{"field":["code"],"code":"TOO_MANY_ATTEMPTS"}]}}`)
+	if _, err := e.pool.Exec(context.Background(), `UPDATE phone_verifications SET attempts = 1`); err != nil {
+		t.Fatal(err)
+	}
 	gqltest.JSONEq(t, gqltest.DoAs(t, e.h, ada, confirm, map[string]any{"c": code}).Data,
 		`{"confirmPhoneVerification":{"phone":{"number":"+4915112345678","verified":true},"errors":[]}}`)
 	gqltest.JSONEq(t, gqltest.DoAs(t, e.h, ada, `{ myPhone { number verified } }`, nil).Data, `{"myPhone":{"number":"+4915112345678","verified":true}}`)
@@ -204,10 +218,11 @@ func TestSMSProviderFaults(t *testing.T) {
 	tw := newFakeTwilio(t)
 	e := twilioEnv(t, tw, "NOTIFICATIONS_PROVIDER_TIMEOUT", "200ms")
 	ctx := context.Background()
-	if _, err := e.pool.Exec(ctx, `INSERT INTO contacts (user_id, email, phone, name) VALUES ('usr_1', 'a@example.com', '+4915112345678', 'Ada'), ('usr_2', 'b@example.com', '+15005550001', 'Bo')`); err != nil {
+	if _, err := e.pool.Exec(ctx, `INSERT INTO contacts (user_id, email, phone, name) VALUES ('usr_1', 'a@example.com', '+4915112345678', 'Ada'), ('usr_2', 'b@example.com', '+15005550001', 'Bo'),
+('usr_3', 'c@example.com', '+15005550009', 'Cy')`); err != nil {
 		t.Fatal(err)
 	}
-	for _, u := range []string{"usr_1", "usr_2"} {
+	for _, u := range []string{"usr_1", "usr_2", "usr_3"} {
 		gqltest.DoAs(t, e.h, e.tokens.Token(u), `mutation { setNotificationPreference(category: ORDERS, channel: SMS, enabled: true) { enabled } }`, nil)
 	}
 	release := make(chan struct{})
@@ -216,6 +231,11 @@ func TestSMSProviderFaults(t *testing.T) {
 	tw.mu.Lock()
 	tw.answer = func(w http.ResponseWriter, r *http.Request) bool {
 		_ = r.ParseForm()
+		if r.PostForm.Get("To") == "+15005550009" { // answered STOP
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"code":21610,"message":"Attempt to send to unsubscribed recipient","status":400}`)
+			return true
+		}
 		if r.PostForm.Get("To") == "+15005550001" {
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprint(w, `{"code":21211,"message":"The 'To' number +15005550001 is not a valid phone number.","status":400}`)
@@ -235,6 +255,7 @@ func TestSMSProviderFaults(t *testing.T) {
 	tw.mu.Unlock()
 	e.publish(t, "evt_1", "order.placed", map[string]any{"orderId": "ord_1", "number": 1001, "userId": "usr_1"})
 	e.publish(t, "evt_2", "order.placed", map[string]any{"orderId": "ord_2", "number": 1002, "userId": "usr_2"})
+	e.publish(t, "evt_3", "order.placed", map[string]any{"orderId": "ord_3", "number": 1003, "userId": "usr_3"})
 	e.drain(t)
 	for i := 1; i < notify.MaxAttempts; i++ {
 		if _, err := e.pool.Exec(ctx, `UPDATE messages SET next_attempt_at = now()`); err != nil {
@@ -260,6 +281,12 @@ FROM messages m ORDER BY recipient`)
 		}
 		got = append(got, fmt.Sprintf("%s %s %d %s %v", who, status, attempts, last, history))
 	}
+	if len(got) != 3 || !strings.HasPrefix(got[2], "usr_3 FAILED 1 permanent delivery failure: the recipient opted out at the provider") {
+		t.Fatalf("STOP: %s", strings.Join(got, "\n"))
+	}
+	prefs := gqltest.DoAs(t, e.h, e.tokens.Token("usr_3"), `{ myNotificationPreferences { category channel enabled } }`, nil)
+	gqltest.JSONEq(t, prefs.Data, `{"myNotificationPreferences":[{"category":"MARKETING","channel":"SMS","enabled":false},{"category":"ORDERS","channel":"SMS","enabled":false}]}`)
+	got = got[:2]
 	if len(got) != 2 || !strings.HasPrefix(got[0], "usr_1 FAILED 5 twilio:") || !strings.Contains(got[0], "[QUEUED RETRYING RETRYING RETRYING RETRYING FAILED]") ||
 		!strings.Contains(got[1], "usr_2 FAILED 1 permanent delivery failure: twilio 400") || !strings.Contains(got[1], "21211") {
 		t.Fatalf("after %d attempts:\n%s", notify.MaxAttempts, strings.Join(got, "\n"))

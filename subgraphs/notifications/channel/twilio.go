@@ -79,6 +79,9 @@ func (t *Twilio) Send(_ context.Context, m notify.Message) (string, error) {
 	resp, err := t.client.Api.CreateMessage(params)
 	if err != nil {
 		var rest *twclient.TwilioRestError
+		if errors.As(err, &rest) && rest.Code == twilioUnsubscribed {
+			return "", fmt.Errorf("%w: twilio %d: %s (error %d)", notify.ErrOptedOut, rest.Status, rest.Message, rest.Code)
+		}
 		if errors.As(err, &rest) && rest.Status >= 400 && rest.Status < 500 && rest.Status != http.StatusTooManyRequests {
 			return "", fmt.Errorf("%w: twilio %d: %s (error %d)", notify.ErrPermanent, rest.Status, rest.Message, rest.Code)
 		}
@@ -89,6 +92,9 @@ func (t *Twilio) Send(_ context.Context, m notify.Message) (string, error) {
 	}
 	return *resp.Sid, nil
 }
+
+// twilioUnsubscribed is Twilio's error for a number that answered STOP.
+const twilioUnsubscribed = 21610
 
 // rehost sends every request to another origin, keeping its path.
 type rehost struct {

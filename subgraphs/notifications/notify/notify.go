@@ -173,6 +173,11 @@ type Sender interface {
 // ErrPermanent marks a send error retrying cannot fix (a refused address).
 var ErrPermanent = errors.New("permanent delivery failure")
 
+// ErrOptedOut is a permanent failure because the recipient withdrew
+// consent at the provider (an SMS answered STOP): the channel is turned
+// off for them here too, so nothing more is tried.
+var ErrOptedOut = fmt.Errorf("%w: the recipient opted out at the provider", ErrPermanent)
+
 // Contact is where a user can be reached.
 type Contact struct {
 	UserID string

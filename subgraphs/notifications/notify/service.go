@@ -234,6 +234,13 @@ func (s *Service) DeliverDue(ctx context.Context) (int, error) {
 			continue
 		}
 		ref, sendErr := sender.Send(ctx, m)
+		if errors.Is(sendErr, ErrOptedOut) && m.Recipient != Staff {
+			for _, cat := range []Category{Orders, Marketing} {
+				if err := s.store.SetPreference(ctx, m.Recipient, cat, m.Channel, false); err != nil {
+					return 0, err
+				}
+			}
+		}
 		switch {
 		case sendErr == nil:
 			err = s.store.Record(ctx, m.ID, Sent, time.Time{}, "", ref)
