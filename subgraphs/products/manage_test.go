@@ -266,3 +266,98 @@ func TestStaffManagesAttributesAndTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestStaffManagesBrandsCategoriesAndVariants: brands and categories are
+// renamed and deleted through the API, refused while something needs them;
+// a variant's SKU, name, options and weight change, within their rules.
+func TestStaffManagesBrandsCategoriesAndVariants(t *testing.T) {
+	t.Parallel()
+	base, _ := newSubgraph(t)
+	staff := as(base, "usr_0002", "MANAGE_PRODUCTS")
+	id := func(out map[string]any, field, obj string) string {
+		t.Helper()
+		p := out[field].(map[string]any)
+		if errs := p["errors"].([]any); len(errs) > 0 {
+			t.Fatalf("%s: %v", field, errs)
+		}
+		return p[obj].(map[string]any)["id"].(string)
+	}
+	brand := id(staffDo(t, staff, `mutation { createBrand(input: {name: "Zephyr Test Lumen"}) { brand { id } errors { code } } }`, nil), "createBrand", "brand")
+	parent := id(staffDo(t, staff, `mutation { createCategory(input: {name: "Zephyr Lighting"}) { category { id } errors { code } } }`, nil), "createCategory", "category")
+	child := id(staffDo(t, staff, `mutation($p: ID!) { createCategory(input: {name: "Zephyr Lanterns", parentId: $p}) { category { id } errors { code } } }`,
+		map[string]any{"p": parent}), "createCategory", "category")
+	prod := id(staffDo(t, staff, `mutation($b: ID!, $c: ID!) { createProduct(input: {name: "Zephyr Brass Lantern", basePrice: "30", brandId: $b, categoryId: $c}) { product { id } errors { code } } }`,
+		map[string]any{"b": brand, "c": child}), "createProduct", "product")
+
+	other := id(staffDo(t, staff, `mutation { createBrand(input: {name: "Zephyr Other"}) { brand { id } errors { code } } }`, nil), "createBrand", "brand")
+	out := staffDo(t, staff, `mutation($id: ID!) { updateBrand(id: $id, input: {name: "Zephyr & Co", slug: "zephyr-co"}) { brand { name slug } errors { code } } }`, map[string]any{"id": brand})
+	if b := out["updateBrand"].(map[string]any)["brand"].(map[string]any); b["name"] != "Zephyr & Co" || b["slug"] != "zephyr-co" {
+		t.Fatalf("updated brand %v", b)
+	}
+	out = staffDo(t, staff, `mutation($id: ID!) { updateCategory(id: $id, input: {name: "Lamps"}) { category { name slug parent { id } } errors { code } } }`, map[string]any{"id": child})
+	if c := out["updateCategory"].(map[string]any)["category"].(map[string]any); c["name"] != "Lamps" || c["slug"] != "zephyr-lanterns" || c["parent"].(map[string]any)["id"] != parent {
+		t.Fatalf("updated category %v", c)
+	}
+	for _, tt := range []struct {
+		name, q string
+		vars    map[string]any
+		code    string
+	}{
+		{"brand with products", `mutation($id: ID!) { deleteBrand(id: $id) { errors { code } } }`, map[string]any{"id": brand}, "IN_USE"},
+		{"category with subcategories", `mutation($id: ID!) { deleteCategory(id: $id) { errors { code } } }`, map[string]any{"id": parent}, "IN_USE"},
+		{"category with products", `mutation($id: ID!) { deleteCategory(id: $id) { errors { code } } }`, map[string]any{"id": child}, "IN_USE"},
+		{"unknown brand", `mutation { updateBrand(id: "brd_nope", input: {name: "X"}) { errors { code } } }`, nil, "NOT_FOUND"},
+		{"unknown category", `mutation { deleteCategory(id: "cat_nope") { errors { code } } }`, nil, "NOT_FOUND"},
+		{"brand slug taken", `mutation($id: ID!) { updateBrand(id: $id, input: {slug: "zephyr-co"}) { errors { code } } }`, map[string]any{"id": other}, "SLUG_TAKEN"},
+		{"empty category name", `mutation($id: ID!) { updateCategory(id: $id, input: {name: ""}) { errors { code } } }`, map[string]any{"id": child}, "REQUIRED"},
+	} {
+		if code := payloadCode(t, staffDo(t, staff, tt.q, tt.vars)); code != tt.code {
+			t.Errorf("%s: %q, want %s", tt.name, code, tt.code)
+		}
+	}
+	// Once the product has moved on, both go.
+	if code := payloadCode(t, staffDo(t, staff, `mutation($id: ID!, $b: ID!, $c: ID!) { updateProduct(id: $id, input: {brandId: $b, categoryId: $c}) { errors { code } } }`,
+		map[string]any{"id": prod, "b": other, "c": parent})); code != "" {
+		t.Fatalf("move product: %s", code)
+	}
+	for _, del := range []struct{ q, target string }{
+		{`mutation($id: ID!) { deleteBrand(id: $id) { deletedId errors { code } } }`, brand},
+		{`mutation($id: ID!) { deleteCategory(id: $id) { deletedId errors { code } } }`, child},
+	} {
+		out := staffDo(t, staff, del.q, map[string]any{"id": del.target})
+		for _, p := range out {
+			if p.(map[string]any)["deletedId"] != del.target {
+				t.Fatalf("%s: %v", del.q, out)
+			}
+		}
+	}
+
+	variant := func(sku string) string {
+		return id(staffDo(t, staff, `mutation($p: ID!, $s: String!) { createVariant(input: {productId: $p, sku: $s, name: "Small"}) { variant { id } errors { code } } }`,
+			map[string]any{"p": prod, "s": sku}), "createVariant", "variant")
+	}
+	small, large := variant("LANTERN-S"), variant("LANTERN-L")
+	out = staffDo(t, staff, `mutation($id: ID!) { updateVariant(id: $id, input: {sku: "LANTERN-M", name: "Medium", weightGrams: 900, options: [{name: "size", value: "M"}]}) {
+		variant { sku name weightGrams options { name value } } errors { code } } }`, map[string]any{"id": small})
+	if v := out["updateVariant"].(map[string]any)["variant"].(map[string]any); v["sku"] != "LANTERN-M" || v["name"] != "Medium" || v["weightGrams"] != float64(900) ||
+		fmt.Sprint(v["options"]) != "[map[name:size value:M]]" {
+		t.Fatalf("updated variant %v", v)
+	}
+	for _, tt := range []struct{ name, input, code string }{
+		{"sku taken", `{sku: "LANTERN-M"}`, "SKU_TAKEN"},
+		{"empty sku", `{sku: ""}`, "INVALID"},
+		{"negative weight", `{weightGrams: -1}`, "INVALID"},
+		{"empty name", `{name: ""}`, "REQUIRED"},
+	} {
+		if code := payloadCode(t, staffDo(t, staff, `mutation($id: ID!) { updateVariant(id: $id, input: `+tt.input+`) { errors { code } } }`, map[string]any{"id": large})); code != tt.code {
+			t.Errorf("%s: %q, want %s", tt.name, code, tt.code)
+		}
+	}
+	if code := payloadCode(t, staffDo(t, staff, `mutation { updateVariant(id: "var_nope", input: {name: "X"}) { errors { code } } }`, nil)); code != "NOT_FOUND" {
+		t.Errorf("unknown variant: %q", code)
+	}
+	// Customers may not.
+	if r := gqltest.Do(t, as(base, "usr_0001", ""), `mutation { deleteBrand(id: "brd_x") { errors { code } } }`, nil); len(r.Errors) == 0 || r.Errors[0].Code() != "FORBIDDEN" {
+		t.Errorf("customer deleteBrand: %+v", r.Errors)
+	}
+}

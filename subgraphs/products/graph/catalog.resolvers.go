@@ -127,6 +127,54 @@ func (r *mutationResolver) CreateBrand(ctx context.Context, input model.CreateBr
 	return &model.BrandPayload{Errors: ps}, err
 }
 
+// UpdateVariant is the resolver for the updateVariant field.
+func (r *mutationResolver) UpdateVariant(ctx context.Context, id string, input model.UpdateVariantInput) (*model.VariantPayload, error) {
+	u := product.VariantUpdate{SKU: input.Sku, Name: input.Name, WeightGrams: input.WeightGrams}
+	if input.Options != nil {
+		options := make([]product.Option, len(input.Options))
+		for i, o := range input.Options {
+			options[i] = product.Option{Name: o.Name, Value: o.Value}
+		}
+		u.Options = &options
+	}
+	v, err := r.Catalog.UpdateVariant(ctx, id, u)
+	if err == nil {
+		return &model.VariantPayload{Variant: toVariant(v), Errors: []*model.ProductError{}}, nil
+	}
+	ps, err := problems(err)
+	return &model.VariantPayload{Errors: ps}, err
+}
+
+// UpdateCategory is the resolver for the updateCategory field.
+func (r *mutationResolver) UpdateCategory(ctx context.Context, id string, input model.UpdateCategoryInput) (*model.CategoryPayload, error) {
+	c, err := r.Taxonomy.UpdateCategory(ctx, id, input.Name, input.Slug)
+	if err == nil {
+		return &model.CategoryPayload{Category: toCategory(c), Errors: []*model.ProductError{}}, nil
+	}
+	ps, err := problems(err)
+	return &model.CategoryPayload{Errors: ps}, err
+}
+
+// DeleteCategory is the resolver for the deleteCategory field.
+func (r *mutationResolver) DeleteCategory(ctx context.Context, id string) (*model.DeletePayload, error) {
+	return deletePayload(id, r.Taxonomy.DeleteCategory(ctx, id))
+}
+
+// UpdateBrand is the resolver for the updateBrand field.
+func (r *mutationResolver) UpdateBrand(ctx context.Context, id string, input model.UpdateBrandInput) (*model.BrandPayload, error) {
+	b, err := r.Taxonomy.UpdateBrand(ctx, id, input.Name, input.Slug)
+	if err == nil {
+		return &model.BrandPayload{Brand: toBrand(b), Errors: []*model.ProductError{}}, nil
+	}
+	ps, err := problems(err)
+	return &model.BrandPayload{Errors: ps}, err
+}
+
+// DeleteBrand is the resolver for the deleteBrand field.
+func (r *mutationResolver) DeleteBrand(ctx context.Context, id string) (*model.DeletePayload, error) {
+	return deletePayload(id, r.Taxonomy.DeleteBrand(ctx, id))
+}
+
 // Attributes is the resolver for the attributes field.
 func (r *productTypeResolver) Attributes(ctx context.Context, obj *model.ProductType) ([]*model.Attribute, error) {
 	as, err := loader.For(ctx).AttributesByType.Load(ctx, obj.ID)()

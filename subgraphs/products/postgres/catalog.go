@@ -214,3 +214,24 @@ func (s *Store) variant(ctx context.Context, id string) (product.Variant, error)
 	}
 	return vs[0], nil
 }
+
+// UpdateVariant changes the fields of u that are set.
+func (s *Store) UpdateVariant(ctx context.Context, id string, u product.VariantUpdate) (product.Variant, error) {
+	var options []byte
+	if u.Options != nil {
+		var err error
+		if options, err = json.Marshal(*u.Options); err != nil {
+			return product.Variant{}, fmt.Errorf("update variant: %w", err)
+		}
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE product_variants SET sku = coalesce($2, sku), name = coalesce($3, name),
+		options = coalesce($4::jsonb, options), weight_grams = coalesce($5, weight_grams) WHERE id = $1`,
+		id, u.SKU, u.Name, options, u.WeightGrams)
+	if err != nil {
+		return product.Variant{}, conflict(err, "update variant")
+	}
+	if tag.RowsAffected() == 0 {
+		return product.Variant{}, errs.Problemf([]string{"id"}, product.NotFound, "no variant %s", id)
+	}
+	return s.variant(ctx, id)
+}

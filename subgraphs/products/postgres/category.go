@@ -155,3 +155,54 @@ func (s *Store) MoveCategory(ctx context.Context, id, parentID string, position 
 	}
 	return cs[0], nil
 }
+
+// UpdateCategory changes the name and slug that are set (MoveCategory
+// moves it).
+func (s *Store) UpdateCategory(ctx context.Context, id string, name, slug *string) (product.Category, error) {
+	rows, err := s.pool.Query(ctx, `UPDATE categories SET name = coalesce($2, name), slug = coalesce($3, slug)
+		WHERE id = $1 RETURNING `+categoryCols, id, name, slug)
+	if err != nil {
+		return product.Category{}, conflict(err, "update category")
+	}
+	c, err := pgx.CollectExactlyOneRow(rows, scanCategory)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, errs.Problemf([]string{"id"}, product.NotFound, "no category %s", id)
+	}
+	if err != nil {
+		return c, conflict(err, "update category")
+	}
+	return c, nil
+}
+
+// DeleteCategory removes a category with no subcategories and no products
+// (IN_USE otherwise) and closes the gap among its siblings.
+func (s *Store) DeleteCategory(ctx context.Context, id string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockTree(ctx, tx); err != nil {
+			return err
+		}
+		c, err := categoryIn(ctx, tx, id, []string{"id"})
+		if err != nil {
+			return err
+		}
+		var children, products int
+		if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM categories WHERE parent_id = $1),
+			(SELECT count(*) FROM products WHERE category_id = $1)`, id).Scan(&children, &products); err != nil {
+			return fmt.Errorf("category in use: %w", err)
+		}
+		switch {
+		case children > 0:
+			return errs.Problemf([]string{"id"}, product.InUse, "category %s has %d subcategories: move or delete them first", id, children)
+		case products > 0:
+			return errs.Problemf([]string{"id"}, product.InUse, "%d products are in category %s: move them first", products, id)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM categories WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("delete category: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE categories SET position = position - 1
+			WHERE parent_id IS NOT DISTINCT FROM nullif($1, '') AND position > $2`, c.ParentID, c.Position); err != nil {
+			return fmt.Errorf("close the gap among siblings: %w", err)
+		}
+		return nil
+	})
+}

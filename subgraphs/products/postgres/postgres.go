@@ -94,6 +94,9 @@ func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 // conflict turns a unique violation into the Problem a client can act on;
 // any other error is returned wrapped with what.
 func conflict(err error, what string) error {
+	if err == nil {
+		return nil
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		switch pgErr.ConstraintName {

@@ -2,12 +2,13 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
-
-	"github.com/myshop/supergraph/platform/ids"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/myshop/supergraph/platform/errs"
+	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/products/product"
 )
 
@@ -137,4 +138,38 @@ func (s *Store) CollectionByID(ctx context.Context, id string) (product.Collecti
 		return c, false, fmt.Errorf("collection: %w", err)
 	}
 	return c, true, nil
+}
+
+// UpdateBrand changes the name and slug that are set.
+func (s *Store) UpdateBrand(ctx context.Context, id string, name, slug *string) (product.Brand, error) {
+	var b product.Brand
+	err := s.pool.QueryRow(ctx, `UPDATE brands SET name = coalesce($2, name), slug = coalesce($3, slug)
+		WHERE id = $1 RETURNING id, name, slug`, id, name, slug).Scan(&b.ID, &b.Name, &b.Slug)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return b, errs.Problemf([]string{"id"}, product.NotFound, "no brand %s", id)
+	}
+	if err != nil {
+		return b, conflict(err, "update brand")
+	}
+	return b, nil
+}
+
+// DeleteBrand removes a brand no product names; IN_USE while one does.
+func (s *Store) DeleteBrand(ctx context.Context, id string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockRow(ctx, tx, "brands", id, []string{"id"}); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM products WHERE brand_id = $1`, id).Scan(&n); err != nil {
+			return fmt.Errorf("brand in use: %w", err)
+		}
+		if n > 0 {
+			return errs.Problemf([]string{"id"}, product.InUse, "%d products have brand %s: give them another brand first", n, id)
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM brands WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("delete brand: %w", err)
+		}
+		return nil
+	})
 }

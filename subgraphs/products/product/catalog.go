@@ -18,6 +18,7 @@ type CatalogStore interface {
 	UpdateProduct(ctx context.Context, id string, u ProductUpdate) (Product, error)
 	SetAttributeValues(ctx context.Context, productID string, values []AttributeInput, remove []string) (Product, error)
 	CreateVariant(ctx context.Context, in NewVariant) (Variant, error)
+	UpdateVariant(ctx context.Context, id string, u VariantUpdate) (Variant, error)
 	SetVariantPrice(ctx context.Context, variantID, channel string, minor *int64) (Variant, error)
 	SearchAll(ctx context.Context, in Search, after *SortKey, first int, want Want) (SearchPage, error)
 	SearchCount(ctx context.Context, in Search) (int, error)
@@ -117,6 +118,17 @@ func (c *Catalog) CreateVariant(ctx context.Context, in NewVariant) (Variant, er
 		return Variant{}, err
 	}
 	return c.store.CreateVariant(ctx, in)
+}
+
+// UpdateVariant changes what u sets of a variant; staff only.
+func (c *Catalog) UpdateVariant(ctx context.Context, id string, u VariantUpdate) (Variant, error) {
+	if _, err := auth.Require(ctx, ManageProducts); err != nil {
+		return Variant{}, err
+	}
+	if err := u.Check(); err != nil {
+		return Variant{}, err
+	}
+	return c.store.UpdateVariant(ctx, id, u)
 }
 
 // SetVariantPrice sets a variant's price in a channel, or removes it when

@@ -110,3 +110,24 @@ func (a Attribute) CheckValue(field []string, v string) error {
 	}
 	return nil
 }
+
+// VariantUpdate changes the fields of a variant that are not nil.
+type VariantUpdate struct {
+	SKU, Name   *string
+	Options     *[]Option
+	WeightGrams *int
+}
+
+// Check checks the rules of a variant update that need no database.
+func (u VariantUpdate) Check() error {
+	if u.SKU != nil && (*u.SKU == "" || len(*u.SKU) > 64) {
+		return errs.Problemf([]string{"input", "sku"}, Invalid, "sku must be 1 to 64 characters")
+	}
+	if u.Name != nil && *u.Name == "" {
+		return errs.Problemf([]string{"input", "name"}, Required, "name must not be empty")
+	}
+	if u.WeightGrams != nil && *u.WeightGrams < 0 {
+		return errs.Problemf([]string{"input", "weightGrams"}, Invalid, "weight must not be negative")
+	}
+	return nil
+}

@@ -13,8 +13,12 @@ type TaxonomyStore interface {
 	RootCategories(ctx context.Context) ([]Category, error)
 	CreateCategory(ctx context.Context, name, slug, parentID string) (Category, error)
 	MoveCategory(ctx context.Context, id, parentID string, position *int) (Category, error)
+	UpdateCategory(ctx context.Context, id string, name, slug *string) (Category, error)
+	DeleteCategory(ctx context.Context, id string) error
 	Brands(ctx context.Context, after string, first int) ([]Brand, error)
 	CreateBrand(ctx context.Context, name, slug string) (Brand, error)
+	UpdateBrand(ctx context.Context, id string, name, slug *string) (Brand, error)
+	DeleteBrand(ctx context.Context, id string) error
 	CollectionByID(ctx context.Context, id string) (Collection, bool, error)
 	CreateCollection(ctx context.Context, name, slug string) (Collection, error)
 	UpdateCollection(ctx context.Context, id string, name, slug *string) (Collection, error)
@@ -79,6 +83,45 @@ func (t *Taxonomy) MoveCategory(ctx context.Context, id, parentID string, positi
 		return Category{}, err
 	}
 	return t.store.MoveCategory(ctx, id, parentID, position)
+}
+
+// UpdateCategory renames a category or changes its slug; staff only.
+func (t *Taxonomy) UpdateCategory(ctx context.Context, id string, name, slug *string) (Category, error) {
+	if _, err := auth.Require(ctx, ManageProducts); err != nil {
+		return Category{}, err
+	}
+	if err := OptionalNameAndSlug(name, slug); err != nil {
+		return Category{}, err
+	}
+	return t.store.UpdateCategory(ctx, id, name, slug)
+}
+
+// DeleteCategory removes a category without subcategories or products;
+// staff only.
+func (t *Taxonomy) DeleteCategory(ctx context.Context, id string) error {
+	if _, err := auth.Require(ctx, ManageProducts); err != nil {
+		return err
+	}
+	return t.store.DeleteCategory(ctx, id)
+}
+
+// UpdateBrand renames a brand or changes its slug; staff only.
+func (t *Taxonomy) UpdateBrand(ctx context.Context, id string, name, slug *string) (Brand, error) {
+	if _, err := auth.Require(ctx, ManageProducts); err != nil {
+		return Brand{}, err
+	}
+	if err := OptionalNameAndSlug(name, slug); err != nil {
+		return Brand{}, err
+	}
+	return t.store.UpdateBrand(ctx, id, name, slug)
+}
+
+// DeleteBrand removes a brand no product has; staff only.
+func (t *Taxonomy) DeleteBrand(ctx context.Context, id string) error {
+	if _, err := auth.Require(ctx, ManageProducts); err != nil {
+		return err
+	}
+	return t.store.DeleteBrand(ctx, id)
 }
 
 // CreateBrand adds a brand; staff only.

@@ -370,6 +370,18 @@ type UpdateAttributeInput struct {
 	Choices []string `json:"choices,omitempty"`
 }
 
+// What updateBrand changes: the fields that are set.
+type UpdateBrandInput struct {
+	Name *string `json:"name,omitempty"`
+	Slug *string `json:"slug,omitempty"`
+}
+
+// What updateCategory changes: the fields that are set.
+type UpdateCategoryInput struct {
+	Name *string `json:"name,omitempty"`
+	Slug *string `json:"slug,omitempty"`
+}
+
 type UpdateCollectionInput struct {
 	Name *string `json:"name,omitempty"`
 	Slug *string `json:"slug,omitempty"`
@@ -394,6 +406,17 @@ type UpdateReviewInput struct {
 	Rating *int    `json:"rating,omitempty"`
 	Title  *string `json:"title,omitempty"`
 	Body   *string `json:"body,omitempty"`
+}
+
+// What updateVariant changes: the fields that are set.
+type UpdateVariantInput struct {
+	// 1 to 64 characters, unique in the catalog.
+	Sku  *string `json:"sku,omitempty"`
+	Name *string `json:"name,omitempty"`
+	// Replaces all the variant's options.
+	Options []*VariantOptionInput `json:"options,omitempty"`
+	// Not negative.
+	WeightGrams *int `json:"weightGrams,omitempty"`
 }
 
 type UploadHeader struct {
