@@ -223,10 +223,9 @@ func withUpstreams(getenv func(string) string, urlOf func(name string) string) f
 	}
 }
 
-// withServiceSecret turns Web Push on for make run and gives the orders
-// subgraph and the users subgraph a
+// withServiceSecret gives the orders subgraph and the users subgraph a
 // shared client secret for orders' service token, made up for this run
-// unless the environment sets one.
+// unless the environment sets one, and turns Web Push on for make run.
 func withServiceSecret(getenv func(string) string) func(string) string {
 	secret := getenv("ORDERS_CLIENT_SECRET")
 	if secret == "" {
