@@ -40,6 +40,7 @@ func Handler(d subgraph.Deps) http.Handler {
 	resolvers := &graph.Resolver{
 		Stock:      stock.NewService(store, ids.New),
 		Purchasing: stock.NewPurchasing(store, ids.New),
+		Places:     stock.NewPlaces(store, ids.New),
 	}
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: resolvers})
 	mux := http.NewServeMux()

@@ -48,7 +48,7 @@ func toPurchaseOrder(po stock.PurchaseOrder) *model.PurchaseOrder {
 // errors (permissions, faults) go to the top level.
 func stockErrors(err error) ([]*model.StockError, error) {
 	return payload.Errors(err, func(p *errs.Problem, code model.StockErrorCode) *model.StockError {
-		e := &model.StockError{Message: p.Message, Code: code, Shortages: []*model.StockShortage{}}
+		e := &model.StockError{Field: p.Field, Message: p.Message, Code: code, Shortages: []*model.StockShortage{}}
 		if ins := (*stock.ErrInsufficient)(nil); errors.As(p, &ins) {
 			for _, s := range ins.Shortages {
 				e.Shortages = append(e.Shortages, &model.StockShortage{VariantID: s.VariantID, Requested: s.Requested, Available: s.Available})
@@ -90,4 +90,39 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+func toWarehouse(w stock.Warehouse) *model.Warehouse {
+	return &model.Warehouse{ID: w.ID, Name: w.Name, Street: w.Street, City: w.City, PostalCode: w.PostalCode,
+		Country: w.Country, Countries: w.Countries, Priority: w.Priority, Active: w.Active}
+}
+
+func toSupplier(x stock.Supplier) *model.Supplier {
+	return &model.Supplier{ID: x.ID, Name: x.Name, ContactEmail: x.ContactEmail, ContactPhone: x.ContactPhone, LeadTimeDays: x.LeadTimeDays}
+}
+
+func warehousePayload(w stock.Warehouse, err error) (*model.WarehousePayload, error) {
+	errs, err := stockErrors(err)
+	out := &model.WarehousePayload{Errors: errs}
+	if len(errs) == 0 && err == nil {
+		out.Warehouse, out.Errors = toWarehouse(w), []*model.StockError{}
+	}
+	return out, err
+}
+
+func supplierPayload(x stock.Supplier, err error) (*model.SupplierPayload, error) {
+	errs, err := stockErrors(err)
+	out := &model.SupplierPayload{Errors: errs}
+	if len(errs) == 0 && err == nil {
+		out.Supplier, out.Errors = toSupplier(x), []*model.StockError{}
+	}
+	return out, err
+}
+
+// optionalList is nil for a list the input left out, else the list.
+func optionalList(l []string) *[]string {
+	if l == nil {
+		return nil
+	}
+	return &l
 }

@@ -100,6 +100,38 @@ func (r *mutationResolver) ReceivePurchaseOrder(ctx context.Context, id string, 
 	return purchaseOrderPayload(r.Purchasing.Receive(ctx, id, ls))
 }
 
+// CreateWarehouse is the resolver for the createWarehouse field.
+func (r *mutationResolver) CreateWarehouse(ctx context.Context, input model.CreateWarehouseInput) (*model.WarehousePayload, error) {
+	w := stock.Warehouse{Name: input.Name, Street: input.Street, City: input.City, PostalCode: input.PostalCode,
+		Country: input.Country, Countries: input.Countries, Priority: 100, Active: true}
+	if input.Priority != nil {
+		w.Priority = *input.Priority
+	}
+	if input.Active != nil {
+		w.Active = *input.Active
+	}
+	return warehousePayload(r.Places.CreateWarehouse(ctx, w))
+}
+
+// UpdateWarehouse is the resolver for the updateWarehouse field.
+func (r *mutationResolver) UpdateWarehouse(ctx context.Context, id string, input model.UpdateWarehouseInput) (*model.WarehousePayload, error) {
+	return warehousePayload(r.Places.UpdateWarehouse(ctx, id, stock.WarehouseUpdate{Name: input.Name, Street: input.Street,
+		City: input.City, PostalCode: input.PostalCode, Country: input.Country, Countries: optionalList(input.Countries),
+		Priority: input.Priority, Active: input.Active}))
+}
+
+// CreateSupplier is the resolver for the createSupplier field.
+func (r *mutationResolver) CreateSupplier(ctx context.Context, input model.CreateSupplierInput) (*model.SupplierPayload, error) {
+	return supplierPayload(r.Places.CreateSupplier(ctx, stock.Supplier{Name: input.Name, ContactEmail: input.ContactEmail,
+		ContactPhone: deref(input.ContactPhone), LeadTimeDays: input.LeadTimeDays}))
+}
+
+// UpdateSupplier is the resolver for the updateSupplier field.
+func (r *mutationResolver) UpdateSupplier(ctx context.Context, id string, input model.UpdateSupplierInput) (*model.SupplierPayload, error) {
+	return supplierPayload(r.Places.UpdateSupplier(ctx, id, stock.SupplierUpdate{Name: input.Name, ContactEmail: input.ContactEmail,
+		ContactPhone: input.ContactPhone, LeadTimeDays: input.LeadTimeDays}))
+}
+
 // AvailableQuantity is the resolver for the availableQuantity field.
 func (r *productVariantResolver) AvailableQuantity(ctx context.Context, obj *model.ProductVariant) (int, error) {
 	ls, err := loader.For(ctx).LevelsByVariant.Load(ctx, obj.ID)()
@@ -136,8 +168,7 @@ func (r *queryResolver) Warehouses(ctx context.Context) ([]*model.Warehouse, err
 	}
 	out := make([]*model.Warehouse, len(ws))
 	for i, w := range ws {
-		out[i] = &model.Warehouse{ID: w.ID, Name: w.Name, Street: w.Street, City: w.City, PostalCode: w.PostalCode,
-			Country: w.Country, Countries: w.Countries, Priority: w.Priority, Active: w.Active}
+		out[i] = toWarehouse(w)
 	}
 	return out, nil
 }
@@ -150,7 +181,7 @@ func (r *queryResolver) Suppliers(ctx context.Context) ([]*model.Supplier, error
 	}
 	out := make([]*model.Supplier, len(ss))
 	for i, x := range ss {
-		out[i] = &model.Supplier{ID: x.ID, Name: x.Name, ContactEmail: x.ContactEmail, ContactPhone: x.ContactPhone, LeadTimeDays: x.LeadTimeDays}
+		out[i] = toSupplier(x)
 	}
 	return out, nil
 }

@@ -11,4 +11,5 @@ import (
 type Resolver struct {
 	Stock      *stock.Service
 	Purchasing *stock.Purchasing
+	Places     *stock.Places
 }

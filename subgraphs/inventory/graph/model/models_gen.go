@@ -24,6 +24,29 @@ type CreatePurchaseOrderInput struct {
 	Lines       []*StockLineInput `json:"lines"`
 }
 
+type CreateSupplierInput struct {
+	Name         string  `json:"name"`
+	ContactEmail string  `json:"contactEmail"`
+	ContactPhone *string `json:"contactPhone,omitempty"`
+	// 0 to 365.
+	LeadTimeDays int `json:"leadTimeDays"`
+}
+
+type CreateWarehouseInput struct {
+	Name       string `json:"name"`
+	Street     string `json:"street"`
+	City       string `json:"city"`
+	PostalCode string `json:"postalCode"`
+	// ISO 3166-1 alpha-2.
+	Country string `json:"country"`
+	// Where it ships to: ISO 3166-1 alpha-2 codes, at least one.
+	Countries []string `json:"countries"`
+	// Reservations take from lower priorities first; default 100.
+	Priority *int `json:"priority,omitempty"`
+	// Default true.
+	Active *bool `json:"active,omitempty"`
+}
+
 type LowStockAlert struct {
 	ID          string `json:"id"`
 	WarehouseID string `json:"warehouseId"`
@@ -92,6 +115,8 @@ type ReserveStockInput struct {
 }
 
 type StockError struct {
+	// The input field at fault, as a path; null when the error is about no one field.
+	Field   []string       `json:"field,omitempty"`
 	Message string         `json:"message"`
 	Code    StockErrorCode `json:"code"`
 	// For INSUFFICIENT_STOCK: what each short variant lacks.
@@ -157,12 +182,35 @@ type Supplier struct {
 	LeadTimeDays int    `json:"leadTimeDays"`
 }
 
+type SupplierPayload struct {
+	Supplier *Supplier     `json:"supplier,omitempty"`
+	Errors   []*StockError `json:"errors"`
+}
+
 type TransferStockInput struct {
 	FromWarehouseID string `json:"fromWarehouseId"`
 	ToWarehouseID   string `json:"toWarehouseId"`
 	VariantID       string `json:"variantId"`
 	Quantity        int    `json:"quantity"`
 	IdempotencyKey  string `json:"idempotencyKey"`
+}
+
+type UpdateSupplierInput struct {
+	Name         *string `json:"name,omitempty"`
+	ContactEmail *string `json:"contactEmail,omitempty"`
+	ContactPhone *string `json:"contactPhone,omitempty"`
+	LeadTimeDays *int    `json:"leadTimeDays,omitempty"`
+}
+
+type UpdateWarehouseInput struct {
+	Name       *string  `json:"name,omitempty"`
+	Street     *string  `json:"street,omitempty"`
+	City       *string  `json:"city,omitempty"`
+	PostalCode *string  `json:"postalCode,omitempty"`
+	Country    *string  `json:"country,omitempty"`
+	Countries  []string `json:"countries,omitempty"`
+	Priority   *int     `json:"priority,omitempty"`
+	Active     *bool    `json:"active,omitempty"`
 }
 
 type Warehouse struct {
@@ -176,6 +224,11 @@ type Warehouse struct {
 	Countries []string `json:"countries"`
 	Priority  int      `json:"priority"`
 	Active    bool     `json:"active"`
+}
+
+type WarehousePayload struct {
+	Warehouse *Warehouse    `json:"warehouse,omitempty"`
+	Errors    []*StockError `json:"errors"`
 }
 
 type PurchaseOrderStatus string
