@@ -28,6 +28,17 @@ type Fixtures struct {
 	// for scenarios where a subgraph contradicts the supergraph (too few
 	// items, another type, other key values).
 	RawEntities []any `json:"$entities"`
+	// RawHTTP, when set, is the HTTP answer to every request: for
+	// scenarios where a subgraph (or a proxy before it) fails outside
+	// GraphQL, say a 502 with an HTML page.
+	RawHTTP *RawHTTP `json:"$http"`
+}
+
+// RawHTTP is a subgraph's answer below GraphQL.
+type RawHTTP struct {
+	Status      int    `json:"status"`
+	ContentType string `json:"contentType"`
+	Body        string `json:"body"`
 }
 
 // Request is one request a fixture subgraph received.
@@ -98,6 +109,12 @@ func (s *Subgraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
 	s.mu.Unlock()
+	if raw := s.data.RawHTTP; raw != nil {
+		w.Header().Set("Content-Type", raw.ContentType)
+		w.WriteHeader(raw.Status)
+		_, _ = w.Write([]byte(raw.Body))
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(s.execute(req))
 }

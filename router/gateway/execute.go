@@ -50,6 +50,7 @@ func (e *Engine) Execute(ctx context.Context, op *Operation, header http.Header,
 		rc.ExecutionOptions.DisableInboundRequestDeduplication = true
 		rc.ExecutionOptions.DisableSubgraphRequestDeduplication = true
 	}
+	w = nullErrorWriter{w}
 	out := w
 	var buf *bytes.Buffer
 	if len(op.plan.renamed) > 0 {

@@ -68,7 +68,7 @@ func subgraphClient(ctx context.Context, base *http.Client, name, url, sdl strin
 		timeout = d
 	}
 	chain = &timeoutTransport{next: chain, timeout: timeout}
-	c.Transport = &answer{next: chain, entities: newEntityCheck(name, sdl), name: name, log: log, maxBytes: t.MaxResponseBytes, obs: t.Observer, expose: t.ExposeErrors}
+	c.Transport = &answer{next: chain, entities: newEntityCheck(name, sdl), roots: newRootCheck(name, sdl), name: name, log: log, maxBytes: t.MaxResponseBytes, obs: t.Observer, expose: t.ExposeErrors}
 	return &c, bal, nil
 }
 
@@ -100,6 +100,7 @@ var defaultTransport = &http.Transport{
 type answer struct {
 	next     http.RoundTripper
 	entities *entityCheck
+	roots    *rootCheck
 	name     string
 	log      *slog.Logger
 	maxBytes int64
@@ -113,9 +114,9 @@ func (a *answer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Del("Accept-Encoding")
 	var sent []byte
-	if a.entities != nil && r.Body != nil {
-		// Kept to check the answer against (entitycheck.go); the engine's
-		// bodies are in memory already.
+	if (a.entities != nil || a.roots != nil) && r.Body != nil {
+		// Kept to check the answer against (entitycheck.go, rootcheck.go);
+		// the engine's bodies are in memory already.
 		var err error
 		if sent, err = io.ReadAll(r.Body); err != nil {
 			return nil, fmt.Errorf("read request body: %w", err)
@@ -147,16 +148,21 @@ func (a *answer) RoundTrip(r *http.Request) (*http.Response, error) {
 		if code != CodeCircuitOpen {
 			a.log.Warn("subgraph request failed", "subgraph", a.name, "url", r.URL.String(), "code", code, "err", err)
 		}
-		return synthetic(r, errorBody(msg, code)), nil
+		return synthetic(r, errorBody(msg, code, isEntitiesFetch(sent))), nil
 	}
 	if res.StatusCode >= 300 && !json.Valid(body) {
 		// An HTML error page from a proxy, say: say what happened instead
 		// of the engine's "invalid JSON".
 		a.observe(start, "HTTP_"+strconv.Itoa(res.StatusCode))
-		return synthetic(r, errorBody(fmt.Sprintf("Subgraph '%s' answered HTTP %d.", a.name, res.StatusCode), "SUBREQUEST_HTTP_ERROR")), nil
+		return synthetic(r, errorBody(fmt.Sprintf("Subgraph '%s' answered HTTP %d.", a.name, res.StatusCode), "SUBREQUEST_HTTP_ERROR", isEntitiesFetch(sent))), nil
 	}
-	if a.entities != nil && isEntitiesFetch(sent) {
-		body = a.entities.check(sent, body)
+	switch {
+	case isEntitiesFetch(sent):
+		if a.entities != nil {
+			body = a.entities.check(sent, body)
+		}
+	case a.roots != nil:
+		body = a.roots.check(sent, body)
 	}
 	outcome := "ok"
 	if bytes.Contains(body, []byte(`"errors"`)) {
@@ -179,9 +185,18 @@ func (a *answer) observe(start time.Time, outcome string) {
 	}
 }
 
-func errorBody(msg, code string) string {
+// errorBody is the answer of a fetch that failed as a whole. An entity
+// fetch's error gets the path "_entities", which the engine rewrites to the
+// fetch's place in the response (["products"]), so the client learns which
+// fields are missing; a root fetch's error has no path, as the fields it
+// was to answer are named by the nulls.
+func errorBody(msg, code string, entities bool) string {
 	m, _ := json.Marshal(msg)
-	return `{"data":null,"errors":[{"message":` + string(m) + `,"extensions":{"code":"` + code + `"}}]}`
+	path := ""
+	if entities {
+		path = `"path":["_entities"],`
+	}
+	return `{"data":null,"errors":[{"message":` + string(m) + `,` + path + `"extensions":{"code":"` + code + `"}}]}`
 }
 
 func synthetic(r *http.Request, body string) *http.Response {
