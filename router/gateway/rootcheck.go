@@ -71,17 +71,7 @@ func (c *rootCheck) check(req, body []byte) []byte {
 	if !data.IsObject() {
 		return body
 	}
-	query := gjson.GetBytes(req, "query").String()
-	if query == "" {
-		return body
-	}
-	key := xxhash.Sum64String(query)
-	fields, ok := c.fields.get(key)
-	if !ok {
-		fields = c.rootFields(query)
-		c.fields.put(key, fields)
-	}
-	for _, f := range fields {
+	for _, f := range c.selected(req) {
 		v := data.Get(gjson.Escape(f.key))
 		if !v.Exists() || v.Type == gjson.Null || v.IsArray() == f.list {
 			continue
@@ -103,6 +93,21 @@ func (c *rootCheck) check(req, body []byte) []byte {
 		body = out
 	}
 	return body
+}
+
+// selected returns the root fields of the query in a request body.
+func (c *rootCheck) selected(req []byte) []rootField {
+	query := gjson.GetBytes(req, "query").String()
+	if query == "" {
+		return nil
+	}
+	key := xxhash.Sum64String(query)
+	fields, ok := c.fields.get(key)
+	if !ok {
+		fields = c.rootFields(query)
+		c.fields.put(key, fields)
+	}
+	return fields
 }
 
 // rootFields lists the fields selected at the root of query whose shape the

@@ -148,13 +148,13 @@ func (a *answer) RoundTrip(r *http.Request) (*http.Response, error) {
 		if code != CodeCircuitOpen {
 			a.log.Warn("subgraph request failed", "subgraph", a.name, "url", r.URL.String(), "code", code, "err", err)
 		}
-		return synthetic(r, errorBody(msg, code, isEntitiesFetch(sent))), nil
+		return synthetic(r, a.failed(sent, msg, code)), nil
 	}
 	if res.StatusCode >= 300 && !json.Valid(body) {
 		// An HTML error page from a proxy, say: say what happened instead
 		// of the engine's "invalid JSON".
 		a.observe(start, "HTTP_"+strconv.Itoa(res.StatusCode))
-		return synthetic(r, errorBody(fmt.Sprintf("Subgraph '%s' answered HTTP %d.", a.name, res.StatusCode), "SUBREQUEST_HTTP_ERROR", isEntitiesFetch(sent))), nil
+		return synthetic(r, a.failed(sent, fmt.Sprintf("Subgraph '%s' answered HTTP %d.", a.name, res.StatusCode), "SUBREQUEST_HTTP_ERROR")), nil
 	}
 	switch {
 	case isEntitiesFetch(sent):
@@ -185,18 +185,46 @@ func (a *answer) observe(start time.Time, outcome string) {
 	}
 }
 
-// errorBody is the answer of a fetch that failed as a whole. An entity
-// fetch's error gets the path "_entities", which the engine rewrites to the
-// fetch's place in the response (["products"]), so the client learns which
-// fields are missing; a root fetch's error has no path, as the fields it
-// was to answer are named by the nulls.
-func errorBody(msg, code string, entities bool) string {
-	m, _ := json.Marshal(msg)
-	path := ""
-	if entities {
-		path = `"path":["_entities"],`
+// failed is the answer to the engine for a fetch that failed as a whole:
+// an error at each field the fetch was to answer, so the client learns
+// which are missing. An entity fetch's error has the path "_entities",
+// which the engine rewrites to the fetch's place in the response
+// (["products"]); a root fetch has an error per root field it selected.
+func (a *answer) failed(sent []byte, msg, code string) string {
+	switch {
+	case isEntitiesFetch(sent):
+		return errorBody(msg, code, [][]string{{"_entities"}})
+	case a.roots != nil:
+		var paths [][]string
+		for _, f := range a.roots.selected(sent) {
+			paths = append(paths, []string{f.key})
+		}
+		return errorBody(msg, code, paths)
 	}
-	return `{"data":null,"errors":[{"message":` + string(m) + `,` + path + `"extensions":{"code":"` + code + `"}}]}`
+	return errorBody(msg, code, nil)
+}
+
+// errorBody is a GraphQL answer of no data and the error msg, once at each
+// of paths (once without a path when there are none).
+func errorBody(msg, code string, paths [][]string) string {
+	type gqlError struct {
+		Message    string            `json:"message"`
+		Path       []string          `json:"path,omitempty"`
+		Extensions map[string]string `json:"extensions"`
+	}
+	ext := map[string]string{"code": code}
+	errs := []gqlError{{Message: msg, Extensions: ext}}
+	if len(paths) > 0 {
+		errs = errs[:0]
+		for _, p := range paths {
+			errs = append(errs, gqlError{Message: msg, Path: p, Extensions: ext})
+		}
+	}
+	b, _ := json.Marshal(struct {
+		Data   any        `json:"data"`
+		Errors []gqlError `json:"errors"`
+	}{nil, errs})
+	return string(b)
 }
 
 func synthetic(r *http.Request, body string) *http.Response {
