@@ -2,6 +2,7 @@ package notifications_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -10,10 +11,12 @@ import (
 )
 
 // The locale chosen at registration or in the profile is used for every
-// message: an event that carries none keeps it.
+// message, the phone verification code's SMS too: an event that carries
+// none keeps it.
 func TestLocaleIsKeptAndUsed(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, "")
+	tw := newFakeTwilio(t)
+	e := twilioEnv(t, tw)
 	staff := e.tokens.Token("usr_staff", notify.ManageNotifications)
 	save := `mutation { saveNotificationTemplate(input: {eventType: "user.password_reset_requested", channel: EMAIL, locale: "de",
 		subject: "Passwort zurücksetzen", bodyText: "Hallo {{.name}}, dein Code: {{.token}}"}) { version } }`
@@ -25,6 +28,15 @@ func TestLocaleIsKeptAndUsed(t *testing.T) {
 	mail := e.mail.Received()
 	if len(mail) != 1 || !strings.Contains(mail[0].Data, "Hallo Ada, dein Code: tok1") {
 		t.Fatalf("not in German: %+v", mail)
+	}
+	saveSMS := `mutation { saveNotificationTemplate(input: {eventType: "phone.verification_requested", channel: SMS, locale: "de",
+		bodyText: "Dein MyShop-Code: {{.code}}. Gültig {{.minutes}} Minuten."}) { version } }`
+	gqltest.JSONEq(t, gqltest.DoAs(t, e.h, staff, saveSMS, nil).Data, `{"saveNotificationTemplate":{"version":1}}`)
+	start := `mutation { startPhoneVerification(phone: "+4915112345678") { errors { code } } }`
+	gqltest.JSONEq(t, gqltest.DoAs(t, e.h, e.tokens.Token("usr_1"), start, nil).Data, `{"startPhoneVerification":{"errors":[]}}`)
+	e.drain(t)
+	if sms := tw.Sent(); len(sms) != 1 || !regexp.MustCompile(`^Dein MyShop-Code: \d{6}\. Gültig 10 Minuten\.$`).MatchString(sms[0].Get("Body")) {
+		t.Fatalf("the code's SMS is not in German: %v", sms)
 	}
 	e.publish(t, "evt_u", "user.profile_updated", map[string]any{"userId": "usr_1", "name": "Ada L.", "locale": "en-GB"})
 	e.drain(t)

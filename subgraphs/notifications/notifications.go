@@ -175,7 +175,7 @@ func Handler(d subgraph.Deps) http.Handler {
 		}))
 		return mux
 	}
-	phones := notify.NewPhones(store, d.Setting("NOTIFICATIONS_UNSUBSCRIBE_SECRET", "dev-only-unsubscribe-secret"), ids.New)
+	phones := notify.NewPhones(store, svc, d.Setting("NOTIFICATIONS_UNSUBSCRIBE_SECRET", "dev-only-unsubscribe-secret"), ids.New)
 	vapidPublic, _, _ := vapidKeys(d) // Service read them already
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{Service: svc, Phones: phones, Hooks: Hooks(d, svc),
 		Pushes: notify.NewPushes(store, vapidPublic), Newsletters: notify.NewNewsletters(store, svc, ids.New)}})

@@ -94,6 +94,10 @@ var Triggers = map[string]Trigger{
 		Variables: []string{"webhookId", "webhookName", "url", "reason"}, Recipient: func(Event) string { return Staff }},
 	"order.placed": {Category: Orders, Channels: []Channel{SMS},
 		Variables: []string{"name", "orderId", "number", "status"}, Recipient: payloadUser},
+	// Sent by Phones.Start when a shopper adds a number, not read from the
+	// stream; listed so its text is a template staff can translate.
+	EventPhoneVerification: {Category: Security, Channels: []Channel{SMS},
+		Variables: []string{"name", "code", "minutes"}, Recipient: func(Event) string { return "" }},
 }
 
 // DefaultEnabled is whether a category is on for a channel until the user

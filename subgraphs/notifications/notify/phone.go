@@ -37,7 +37,9 @@ const (
 )
 
 // EventPhoneVerification is the event type of the messages that carry a
-// verification code.
+// verification code. Its SMS is a template like every other message's
+// (variables name, code, minutes), so staff translate it with
+// saveNotificationTemplate and each shopper gets it in their locale.
 const EventPhoneVerification = "phone.verification_requested"
 
 // PendingPhone is a number being confirmed.
@@ -67,15 +69,16 @@ type PhoneStore interface {
 // owner typed the code sent to it.
 type Phones struct {
 	store  PhoneStore
-	secret []byte // keys the code hashes
+	texts  *Service // renders the code's SMS from the recipient's locale template
+	secret []byte   // keys the code hashes
 	newID  func(string) string
 	now    func() time.Time
 }
 
-// NewPhones returns phone verification over store; secret keys the
-// stored code hashes.
-func NewPhones(store PhoneStore, secret string, newID func(string) string) *Phones {
-	return &Phones{store: store, secret: []byte(secret), newID: newID, now: time.Now}
+// NewPhones returns phone verification over store; texts renders the
+// code's SMS, secret keys the stored code hashes.
+func NewPhones(store PhoneStore, texts *Service, secret string, newID func(string) string) *Phones {
+	return &Phones{store: store, texts: texts, secret: []byte(secret), newID: newID, now: time.Now}
 }
 
 // Phone is the caller's number: verified, or pending confirmation.
@@ -157,9 +160,17 @@ func (p *Phones) Start(ctx context.Context, phone string) (*Phone, error) {
 	if err != nil {
 		return nil, err
 	}
+	contact, err := p.store.Contact(ctx, c.UserID())
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	text, err := p.texts.Render(ctx, EventPhoneVerification, SMS, contact.Locale, map[string]any{
+		"name": contact.Name, "code": code, "minutes": fmt.Sprint(int(PhoneCodeTTL.Minutes()))})
+	if err != nil {
+		return nil, fmt.Errorf("phone code text: %w", err)
+	}
 	m := Message{ID: p.newID("msg"), EventID: p.newID("phv"), EventType: EventPhoneVerification, Recipient: c.UserID(),
-		Channel: SMS, Category: Security, To: number, Status: Queued,
-		BodyText: "Your MyShop code is " + code + ". It expires in 10 minutes. Do not share it."}
+		Channel: SMS, Category: Security, To: number, Status: Queued, BodyText: text.Text}
 	pending := PendingPhone{Phone: number, CodeHash: p.hash(c.UserID(), number, code), SentAt: now, ExpiresAt: now.Add(PhoneCodeTTL)}
 	if err := p.store.StartPhone(ctx, c.UserID(), pending, m); err != nil {
 		return nil, err

@@ -170,6 +170,20 @@ func (s *Service) enqueue(ctx context.Context, e Event, trig Trigger, c Contact,
 	return err
 }
 
+// Render renders eventType's template on ch in locale (the newest saved
+// one in that locale, else in English, else the default) with data, for a
+// message sent outside the event stream (a phone verification code).
+func (s *Service) Render(ctx context.Context, eventType string, ch Channel, locale string, data map[string]any) (Rendered, error) {
+	if locale == "" {
+		locale = "en"
+	}
+	tpl, err := s.template(ctx, eventType, ch, locale)
+	if err != nil {
+		return Rendered{}, err
+	}
+	return tpl.Render(data)
+}
+
 func (s *Service) template(ctx context.Context, eventType string, ch Channel, locale string) (Template, error) {
 	t, err := s.store.Template(ctx, eventType, ch, locale)
 	if !errors.Is(err, ErrNotFound) {

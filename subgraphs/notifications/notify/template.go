@@ -133,4 +133,6 @@ var DefaultTemplates = []Template{
 		BodyText: "MyShop: order {{.number}} is {{if eq .to \"SHIPPED\"}}on its way{{else}}delivered{{end}}. Reply STOP to opt out."},
 	{EventType: "order.placed", Channel: SMS, Locale: "en",
 		BodyText: "MyShop: thank you, we have your order {{.number}}. Reply STOP to opt out."},
+	{EventType: EventPhoneVerification, Channel: SMS, Locale: "en",
+		BodyText: "Your MyShop code is {{.code}}. It expires in {{.minutes}} minutes. Do not share it."},
 }
