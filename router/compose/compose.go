@@ -178,11 +178,27 @@ func (s *subgraph) notExternal(typeName string, sel []fieldset.Field) []string {
 		if f.Name == "__typename" {
 			continue
 		}
-		if fd := t.Fields.ForName(f.Name); fd != nil && s.directive(fd.Directives, "external") == nil && !s.externalType(t) {
+		if fd := t.Fields.ForName(f.Name); fd != nil && s.directive(fd.Directives, "external") == nil && !s.externalType(t) &&
+			!(t.Kind == ast.Interface && s.externalInImplementation(typeName, f.Name)) {
 			out = append(out, typeName+"."+f.Name)
 		}
 	}
 	return out
+}
+
+// externalInImplementation: an interface field cannot be @external itself;
+// it is external here when an object type implementing the interface in
+// this subgraph marks it so (Hive's and Apollo's composition agree).
+func (s *subgraph) externalInImplementation(iface, field string) bool {
+	for _, t := range s.types {
+		if t.Kind != ast.Object || !slices.Contains(t.Interfaces, iface) {
+			continue
+		}
+		if fd := t.Fields.ForName(field); fd != nil && (s.directive(fd.Directives, "external") != nil || s.externalType(t)) {
+			return true
+		}
+	}
+	return false
 }
 
 // externalType: Federation 1 style `type T @external`, every field external.
@@ -262,11 +278,19 @@ func fields(defs []typeIn) ([]string, map[string][]*fieldIn) {
 	var order []string
 	by := map[string][]*fieldIn{}
 	for _, d := range defs {
+		// In a type extension (extend type, @extends) an @external key
+		// field is the Federation 1 way of naming the key: the subgraph
+		// can still answer it from the representation, so composition
+		// (Apollo's and Hive's) does not mark it external.
+		var extKeys map[string]bool
+		if d.s.extension[d.def.Name] {
+			extKeys = d.s.keyFieldNames(d.def)
+		}
 		for _, f := range d.def.Fields {
 			if _, ok := by[f.Name]; !ok {
 				order = append(order, f.Name)
 			}
-			fi := &fieldIn{s: d.s, def: f, external: d.s.directive(f.Directives, "external") != nil}
+			fi := &fieldIn{s: d.s, def: f, external: d.s.directive(f.Directives, "external") != nil && !extKeys[f.Name]}
 			if o := d.s.directive(f.Directives, "override"); o != nil {
 				fi.override = argString(o, "from")
 			}

@@ -62,6 +62,7 @@ type Subgraph struct {
 type typeInfo struct {
 	kind       ast.DefinitionKind
 	fields     map[string]string // field → named type
+	full       map[string]string // field → type as written (String!, [ID])
 	interfaces []string
 	members    []string
 }
@@ -76,11 +77,12 @@ func NewSubgraph(name, sdl string, fixtures []byte) (*Subgraph, error) {
 	for _, d := range append(doc.Definitions, doc.Extensions...) {
 		t := s.types[d.Name]
 		if t == nil {
-			t = &typeInfo{kind: d.Kind, fields: map[string]string{}}
+			t = &typeInfo{kind: d.Kind, fields: map[string]string{}, full: map[string]string{}}
 			s.types[d.Name] = t
 		}
 		for _, f := range d.Fields {
 			t.fields[f.Name] = f.Type.Name()
+			t.full[f.Name] = f.Type.String()
 		}
 		t.interfaces = append(t.interfaces, d.Interfaces...)
 		t.members = append(t.members, d.Types...)
@@ -137,6 +139,7 @@ func (s *Subgraph) execute(req Request) map[string]any {
 		root, rootType = s.data.Mutation, "Mutation"
 	}
 	e := &execution{s: s, doc: doc, vars: req.Variables}
+	e.checkShapes(op.SelectionSet, rootType)
 	data := map[string]any{}
 	for _, f := range e.fields(op.SelectionSet, rootType) {
 		if f.Name == "_entities" {
@@ -222,13 +225,28 @@ func matches(rep, ent map[string]any) bool {
 	return n > 0
 }
 
-// subset: a is b, or an object whose fields are in b with equal values.
+// subset: a is b, or an object whose fields are in b with equal values,
+// or a list of as many items, each a subset of b's item at its index (a
+// key such as "products { id }" on an entity whose fixture has more).
 func subset(a, b any) bool {
 	am, aok := a.(map[string]any)
 	bm, bok := b.(map[string]any)
 	if aok && bok {
 		for k, v := range am {
 			if !subset(v, bm[k]) {
+				return false
+			}
+		}
+		return true
+	}
+	al, aok := a.([]any)
+	bl, bok := b.([]any)
+	if aok && bok {
+		if len(al) != len(bl) {
+			return false
+		}
+		for i := range al {
+			if !subset(al[i], bl[i]) {
 				return false
 			}
 		}
@@ -329,6 +347,46 @@ func (e *execution) fields(set ast.SelectionSet, typ string) []*ast.Field {
 		}
 	}
 	return out
+}
+
+// checkShapes applies the part of the spec's "fields in set can merge"
+// rule that trips gateways: fields under one response name must have the
+// same type, nullability included, even when they sit in fragments on
+// different object types (SameResponseShape). A real subgraph refuses such
+// an operation, so a gateway must alias one of them.
+func (e *execution) checkShapes(set ast.SelectionSet, typ string) {
+	seen := map[string]string{}
+	var walk func(set ast.SelectionSet, typ string)
+	walk = func(set ast.SelectionSet, typ string) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				t := e.s.types[typ]
+				if t == nil || t.full[s.Name] == "" {
+					continue
+				}
+				full := t.full[s.Name]
+				if prev, ok := seen[alias(s)]; ok && prev != full {
+					e.invalid("Fields %q conflict because they return conflicting types %q and %q", alias(s), prev, full)
+				}
+				seen[alias(s)] = full
+				if len(s.SelectionSet) > 0 {
+					e.checkShapes(s.SelectionSet, t.fields[s.Name])
+				}
+			case *ast.InlineFragment:
+				cond := s.TypeCondition
+				if cond == "" {
+					cond = typ
+				}
+				walk(s.SelectionSet, cond)
+			case *ast.FragmentSpread:
+				if fr := e.doc.Fragments.ForName(s.Name); fr != nil {
+					walk(fr.SelectionSet, fr.TypeCondition)
+				}
+			}
+		}
+	}
+	walk(set, typ)
 }
 
 // invalid records a validation error: a real subgraph would refuse the

@@ -155,6 +155,9 @@ func (g *graph) extractComposite(def *ast.Definition, jts []*ast.Directive, gr j
 		}
 		out.Fields = append(out.Fields, fc)
 	}
+	if len(keys) == 0 && def.Kind == ast.Object && !interfaceObject && !g.roots[def.Name] {
+		keys = borrowedKeys(def, gr, node, out)
+	}
 	meta.Keys = append(meta.Keys, keys...)
 	if len(keys) == 0 && !g.roots[def.Name] {
 		meta.ChildNodes = append(meta.ChildNodes, node)
@@ -182,6 +185,54 @@ func (g *graph) extractComposite(def *ast.Definition, jts []*ast.Directive, gr j
 	case def.Kind == ast.Interface:
 		meta.EntityInterfaces = append(meta.EntityInterfaces, plan.EntityInterfaceConfiguration{InterfaceTypeName: def.Name, ConcreteTypeNames: g.implementers(def.Name, gr)})
 	}
+}
+
+// borrowedKeys gives an object type that graph gr holds without a @key the
+// keys other graphs resolve it by, as keys gr cannot be asked for
+// (resolvable: false), when gr has every key field. Only then does the
+// engine's planner see that an entity of that type fetched from gr (a
+// list item under a @provides, say) can be sent to its owner for more
+// fields; without it the planner finds no way there and fails the
+// operation (router/docs/engine-behaviour.md, entry 7).
+func borrowedKeys(def *ast.Definition, gr joinGraph, node plan.TypeField, out *ast.Definition) []plan.FederationFieldConfiguration {
+	has := map[string]bool{}
+	for _, f := range node.FieldNames {
+		has[f] = true
+	}
+	for _, f := range node.ExternalFieldNames {
+		has[f] = true
+	}
+	var keys []plan.FederationFieldConfiguration
+	seen := map[string]bool{}
+	for _, d := range def.Directives {
+		if d.Name != "join__type" || argValue(d, "graph") == gr.enum || argValue(d, "resolvable") == "false" {
+			continue
+		}
+		k := argValue(d, "key")
+		if k == "" || seen[k] {
+			continue
+		}
+		names := fieldset.TopLevel(k)
+		if len(names) == 0 || !allIn(names, has) {
+			continue
+		}
+		seen[k] = true
+		keys = append(keys, plan.FederationFieldConfiguration{TypeName: def.Name, SelectionSet: k, DisableEntityResolver: true})
+		out.Directives = append(out.Directives, &ast.Directive{Name: "key", Arguments: ast.ArgumentList{
+			{Name: "fields", Value: &ast.Value{Kind: ast.StringValue, Raw: k}},
+			{Name: "resolvable", Value: &ast.Value{Kind: ast.BooleanValue, Raw: "false"}},
+		}})
+	}
+	return keys
+}
+
+func allIn(names []string, set map[string]bool) bool {
+	for _, n := range names {
+		if !set[n] {
+			return false
+		}
+	}
+	return true
 }
 
 // implements lists the interfaces def implements in gr. Without any
