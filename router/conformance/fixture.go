@@ -185,6 +185,12 @@ func (e *execution) entities(f *ast.Field) []any {
 	for i, r := range reps {
 		rep, _ := r.(map[string]any)
 		typ, _ := rep["__typename"].(string)
+		if !wellFormed(rep) {
+			// A real subgraph's reference resolver cannot look up an
+			// entity by a key that is missing or null.
+			e.errors = append(e.errors, map[string]any{"message": "Invalid reference", "path": []any{"_entities", i}})
+			continue
+		}
 		var found map[string]any
 		for _, ent := range e.s.data.Entities[typ] {
 			if matches(rep, ent) {
@@ -205,6 +211,25 @@ func (e *execution) entities(f *ast.Field) []any {
 		out[i] = e.object(obj, f.SelectionSet, typ, []any{"_entities", i})
 	}
 	return out
+}
+
+// wellFormed: a representation names its type and has a key value, none
+// of them null.
+func wellFormed(rep map[string]any) bool {
+	if _, ok := rep["__typename"].(string); !ok {
+		return false
+	}
+	n := 0
+	for k, v := range rep {
+		if k == "__typename" {
+			continue
+		}
+		if v == nil {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 func matches(rep, ent map[string]any) bool {
