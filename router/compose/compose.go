@@ -86,7 +86,11 @@ func (c *composer) checkFieldSets(s *subgraph) {
 			c.checkUnenforced(s, name+"."+f.Name, f.Directives)
 		}
 		for _, k := range s.keys(t) {
-			if err := s.checkFieldSet(name, k.fields); err != nil {
+			err := s.checkFieldSet(name, k.fields)
+			if sel, _ := fieldset.Parse(k.fields); err == nil && fieldset.HasArguments(sel) {
+				err = fmt.Errorf("a key's fields cannot take arguments")
+			}
+			if err != nil {
 				c.errorf("[KEY_INVALID_FIELDS] subgraph %s: On type %q, for @key(fields: %q): %v (the field should either be added to this subgraph or, if it should not be resolved by this subgraph, added with @external)", s.Name, name, k.fields, err)
 				continue
 			}
@@ -178,10 +182,19 @@ func (s *subgraph) notExternal(typeName string, sel []fieldset.Field) []string {
 		if f.Name == "__typename" {
 			continue
 		}
-		if fd := t.Fields.ForName(f.Name); fd != nil && s.directive(fd.Directives, "external") == nil && !s.externalType(t) &&
-			!(t.Kind == ast.Interface && s.externalInImplementation(typeName, f.Name)) {
-			out = append(out, typeName+"."+f.Name)
+		fd := t.Fields.ForName(f.Name)
+		if fd == nil || s.directive(fd.Directives, "external") != nil || s.externalType(t) ||
+			(t.Kind == ast.Interface && s.externalInImplementation(typeName, f.Name)) {
+			continue
 		}
+		// A field of this subgraph's own may lead to external ones
+		// (comments(limit: 3) { authorId } where only authorId is
+		// external): then those are what is required.
+		if len(f.Children) > 0 {
+			out = append(out, s.notExternal(namedType(fd.Type), f.Children)...)
+			continue
+		}
+		out = append(out, typeName+"."+f.Name)
 	}
 	return out
 }

@@ -141,10 +141,10 @@ func directive(d *ast.Directive) string {
 	return "@" + d.Name + "(" + strings.Join(args, ", ") + ")"
 }
 
-// fieldSetSpacing normalizes "a { b }" and "a{b}" in field sets, and
-// fragmentSpacing "... on T" and "...on T".
+// fieldSetSpacing normalizes "a { b }" and "a{b}" in field sets (and
+// "f(x: 1)" and "f(x:1)"), and fragmentSpacing "... on T" and "...on T".
 var (
-	fieldSetSpacing = regexp.MustCompile(`\s*([{}])\s*`)
+	fieldSetSpacing = regexp.MustCompile(`\s*([{}():,])\s*`)
 	fragmentSpacing = regexp.MustCompile(`\.\.\.\s*on\s+`)
 )
 

@@ -16,12 +16,15 @@ type Field struct {
 	Name     string
 	On       string
 	Children []Field
+	// HasArguments: the field is selected with arguments, which @requires
+	// allows (price(currency: "USD")) and @key does not.
+	HasArguments bool
 }
 
 // Parse reads a FieldSet with the GraphQL parser: a FieldSet is a selection
-// set without its outer braces. Aliases, arguments, directives and named
-// fragments are refused, as the Federation spec refuses them; inline
-// fragments need a type condition.
+// set without its outer braces. Aliases, directives and named fragments are
+// refused, as the Federation spec refuses them; inline fragments need a
+// type condition. Arguments are read (HasArguments); a @key refuses them.
 func Parse(s string) ([]Field, error) {
 	doc, err := parser.ParseQuery(&ast.Source{Input: "{" + s + "}"})
 	if err != nil {
@@ -58,14 +61,14 @@ func convert(set ast.SelectionSet) ([]Field, error) {
 		if !ok {
 			return nil, fmt.Errorf("named fragments in field sets are not supported")
 		}
-		if f.Alias != f.Name || len(f.Arguments) > 0 || len(f.Directives) > 0 {
-			return nil, fmt.Errorf("%s: aliases, arguments and directives are not allowed in a field set", f.Alias)
+		if f.Alias != f.Name || len(f.Directives) > 0 {
+			return nil, fmt.Errorf("%s: aliases and directives are not allowed in a field set", f.Alias)
 		}
 		children, err := convert(f.SelectionSet)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Field{Name: f.Name, Children: children})
+		out = append(out, Field{Name: f.Name, Children: children, HasArguments: len(f.Arguments) > 0})
 	}
 	return out, nil
 }
@@ -85,4 +88,15 @@ func TopLevel(s string) []string {
 		}
 	}
 	return names
+}
+
+// HasArguments reports whether any field of fields, at any depth, is
+// selected with arguments.
+func HasArguments(fields []Field) bool {
+	for _, f := range fields {
+		if f.HasArguments || HasArguments(f.Children) {
+			return true
+		}
+	}
+	return false
 }

@@ -30,11 +30,20 @@ func TestParse(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Parse = %+v, want %+v", got, want)
 	}
+	// @requires may select a field with arguments; a @key may not, which
+	// the composer checks with HasArguments.
+	got, err = Parse(`comments(limit: 3) { authorId }`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !HasArguments(got) || HasArguments(got[0].Children) {
+		t.Fatalf("HasArguments of %+v", got)
+	}
 }
 
 func TestParseRefuses(t *testing.T) {
 	t.Parallel()
-	for _, s := range []string{"", "   ", "id {", "id }", "organization { }", "...Frag", "... { id }", "a: id", "id(x: 1)", "id @skip(if: true)"} {
+	for _, s := range []string{"", "   ", "id {", "id }", "organization { }", "...Frag", "... { id }", "a: id", "id @skip(if: true)"} {
 		if _, err := Parse(s); err == nil {
 			t.Errorf("Parse(%q) accepted", s)
 		}
