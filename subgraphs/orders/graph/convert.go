@@ -243,7 +243,7 @@ func (r *Resolver) connection(ctx context.Context, list string, lister order.Lis
 		conn.Edges[i] = &model.OrderEdge{Cursor: cursor.Encode(list, sort.Key(o)), Node: toOrder(o)}
 		ids[i] = o.ID
 	}
-	loader.For(ctx).Page(ids)
+	prefetchOrderRows(ctx, "", ids, "edges", "node")
 	if len(os) > 0 {
 		start, end := conn.Edges[0].Cursor, conn.Edges[len(os)-1].Cursor
 		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &start, &end

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"github.com/myshop/supergraph/subgraphs/orders/loader"
 
 	"github.com/myshop/supergraph/subgraphs/orders/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/orders/graph/model"
@@ -14,7 +15,14 @@ import (
 
 // FindManyOrderByIDs is the resolver for the findManyOrderByIDs field.
 func (r *entityResolver) FindManyOrderByIDs(ctx context.Context, reps []*model.OrderByIDsInput) ([]*model.Order, error) {
-	// Start every load before waiting on any: one batch, one statement.
+	// The orders and the rows the operation selects of them: one
+	// statement each, whatever the load.
+	ids := make([]string, len(reps))
+	for i, rep := range reps {
+		ids[i] = rep.ID
+	}
+	loader.For(ctx).OrderByID.Fill(ctx, ids)
+	prefetchOrderRows(ctx, "Order", ids)
 	thunks := make([]func() (*model.Order, error), len(reps))
 	for i, rep := range reps {
 		thunks[i] = visibleOrderThunk(ctx, rep.ID)
