@@ -106,11 +106,7 @@ func (a *authorizer) RenderResponseExtension(*resolve.Context, io.Writer) error 
 // then nulls the field; the subgraph's own error for it (typically its
 // UNAUTHENTICATED or FORBIDDEN) must not reach the client next to ours.
 func dropErrorsUnderDenied(body []byte) ([]byte, error) {
-	var resp struct {
-		Errors     []json.RawMessage `json:"errors,omitempty"`
-		Data       json.RawMessage   `json:"data,omitempty"`
-		Extensions json.RawMessage   `json:"extensions,omitempty"`
-	}
+	var resp rendered
 	if err := json.Unmarshal(body, &resp); err != nil {
 		return nil, err
 	}

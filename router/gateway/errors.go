@@ -82,3 +82,12 @@ func reportError(code string, report *operationreport.Report) *RequestError {
 	all[0].More = all[1:]
 	return all[0]
 }
+
+// rendered is a response as the engine renders it, its parts left as they
+// are, for the layers that rewrite its errors; marshalled again, the keys
+// keep the engine's order.
+type rendered struct {
+	Errors     []json.RawMessage `json:"errors,omitempty"`
+	Data       json.RawMessage   `json:"data,omitempty"`
+	Extensions json.RawMessage   `json:"extensions,omitempty"`
+}

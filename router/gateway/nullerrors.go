@@ -21,11 +21,7 @@ var nonNullMessage = []byte("Cannot return null for non-nullable field")
 // so the kept error takes the engine's path, once per field it nulled (a
 // deduplicated entity can sit at several places in the response).
 func mergeNullErrors(body []byte) ([]byte, error) {
-	var resp struct {
-		Errors     []json.RawMessage `json:"errors,omitempty"`
-		Data       json.RawMessage   `json:"data,omitempty"`
-		Extensions json.RawMessage   `json:"extensions,omitempty"`
-	}
+	var resp rendered
 	if err := json.Unmarshal(body, &resp); err != nil {
 		return nil, err
 	}
