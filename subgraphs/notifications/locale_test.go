@@ -72,6 +72,27 @@ func TestNewsletterGoesToThoseWhoConsented(t *testing.T) {
 		t.Fatalf("newsletter mail: %+v", mail)
 	}
 	token := link[strings.Index(link, "token=")+6:]
+	var announced int
+	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox`).Scan(&announced); err != nil || announced != 0 {
+		t.Fatalf("consent learnt from the profile was announced back: %d %v", announced, err)
+	}
 	gqltest.Do(t, e.h, `mutation($t: String!) { unsubscribe(token: $t) { enabled } }`, map[string]any{"t": token})
+	gqltest.Do(t, e.h, `mutation($t: String!) { unsubscribe(token: $t) { enabled } }`, map[string]any{"t": token}) // a second click
 	gqltest.JSONEq(t, gqltest.DoAs(t, e.h, staff, send, map[string]any{"t": body}).Data, `{"sendNewsletter":{"recipients":0,"errors":[]}}`)
+	// The withdrawal is announced once, for users' profile (marketingEmails).
+	var events []string
+	rows, err := e.pool.Query(context.Background(), `SELECT type || ' ' || payload::text FROM outbox ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var ev string
+		if err := rows.Scan(&ev); err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, ev)
+	}
+	if len(events) != 1 || events[0] != notify.EventMarketingConsentChanged+` {"userId": "usr_1", "channel": "EMAIL", "enabled": false}` {
+		t.Fatalf("outbox: %q", events)
+	}
 }

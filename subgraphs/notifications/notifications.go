@@ -32,6 +32,7 @@ var Def = subgraph.Def{
 	Port:       4006,
 	Migrations: postgres.Migrations,
 	Seed:       postgres.Seed,
+	Outbox:     true, // marketing consent changed here, for users' profile
 	Handler:    Handler,
 	Background: Run,
 }

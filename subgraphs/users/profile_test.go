@@ -4,9 +4,14 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/myshop/supergraph/subgraphs/platform/events"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
+	"github.com/myshop/supergraph/subgraphs/users"
 	pgstore "github.com/myshop/supergraph/subgraphs/users/postgres"
+	"github.com/myshop/supergraph/subgraphs/users/token"
+	"github.com/myshop/supergraph/subgraphs/users/user"
 )
 
 // signIn logs in as a demo shopper and returns the access token.
@@ -285,4 +290,32 @@ func TestLocaleAndConsentAreAnnounced(t *testing.T) {
 		!strings.Contains(payload, `"locale": "pt-BR"`) || !strings.Contains(payload, `"marketingEmails": true`) || !strings.Contains(payload, `"marketingSms": false`) {
 		t.Fatalf("profile event: %s %v", payload, err)
 	}
+
+	// Unsubscribed in notifications: the profile follows, without an event
+	// back; a change older than the last one, delivered late, is ignored.
+	var userID string
+	if err := s.pool.QueryRow(ctx, `SELECT id FROM users WHERE email = 'de@example.com'`).Scan(&userID); err != nil {
+		t.Fatal(err)
+	}
+	store := pgstore.New(s.pool)
+	handle := users.Events(user.NewService(store, token.NewRing(store), nil))
+	consent := func(ch string, enabled bool, at time.Time) {
+		t.Helper()
+		err := handle(ctx, events.Event{ID: "evt_c", Type: user.EventMarketingConsentChanged, OccurredAt: at,
+			Payload: map[string]any{"userId": userID, "channel": ch, "enabled": enabled}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	consent("EMAIL", false, time.Now())
+	consent("EMAIL", true, time.Now().Add(-time.Hour)) // an older change, redelivered late
+	me := `{ me { marketingEmails marketingSms } }`
+	gqltest.JSONEq(t, gqltest.DoAs(t, s.h, tok, me, nil).Data, `{"me":{"marketingEmails":false,"marketingSms":false}}`)
+	var announced int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE type = 'user.profile_updated'`).Scan(&announced); err != nil || announced != 1 {
+		t.Fatalf("%d profile events (%v)", announced, err)
+	}
+	// Consent given again in the profile is the newest choice.
+	mustOK(t, gqltest.DoAs(t, s.h, tok, `mutation { updateProfile(input: {name: "Dora", locale: "pt-BR", marketingEmails: true}) { user { locale } errors { code } } }`, nil), "updateProfile")
+	gqltest.JSONEq(t, gqltest.DoAs(t, s.h, tok, me, nil).Data, `{"me":{"marketingEmails":true,"marketingSms":false}}`)
 }

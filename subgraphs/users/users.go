@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/myshop/supergraph/platform/auth"
+	"github.com/myshop/supergraph/subgraphs/platform/events"
 	"github.com/myshop/supergraph/subgraphs/platform/gqlserver"
 	"github.com/myshop/supergraph/subgraphs/platform/ratelimit"
 	"github.com/myshop/supergraph/subgraphs/platform/subgraph"
@@ -29,7 +31,46 @@ var Def = subgraph.Def{
 	Seed:       postgres.Seed,
 	Outbox:     true,
 	Handler:    Handler,
+	Background: Background,
 	Bootstrap:  bootstrapAdmin,
+}
+
+// Background reads the events users follows: a marketing consent changed
+// in notifications (an unsubscribe link) sets the profile's
+// marketingEmails or marketingSms, so the profile tells the truth.
+func Background(ctx context.Context, d subgraph.Deps) {
+	if d.Redis == nil {
+		return
+	}
+	store := postgres.New(d.Pool)
+	accounts := user.NewService(store, token.NewRing(store), failureWindow(d))
+	// One member name per host (a pod): what a member leaves pending, it
+	// or another member picks up again.
+	host, _ := os.Hostname()
+	consumer := events.NewConsumer(d.Redis, d.RedisPrefix, "users", host, d.Log)
+	if err := consumer.Run(ctx, Events(accounts)); err != nil {
+		d.Log.Error("users: events", "err", err)
+	}
+}
+
+// Events handles the events users reads; others are skipped.
+func Events(accounts *user.Service) func(context.Context, events.Event) error {
+	return func(ctx context.Context, e events.Event) error {
+		if e.Type != user.EventMarketingConsentChanged {
+			return nil
+		}
+		userID, _ := e.Payload["userId"].(string)
+		channel, _ := e.Payload["channel"].(string)
+		enabled, ok := e.Payload["enabled"].(bool)
+		if !ok {
+			return nil
+		}
+		at := e.OccurredAt
+		if at.IsZero() {
+			at = time.Now()
+		}
+		return accounts.MarketingConsentChanged(ctx, userID, channel, enabled, at)
+	}
 }
 
 // bootstrapAdmin gives a new deployment its first staff account: with no
@@ -50,6 +91,11 @@ func bootstrapAdmin(ctx context.Context, d subgraph.Deps) error {
 	return nil
 }
 
+// failureWindow counts failed logins per account, shared by replicas.
+func failureWindow(d subgraph.Deps) *ratelimit.FailureWindow {
+	return ratelimit.NewFailureWindow(d.Redis, d.RedisPrefix+"users:", user.MaxFailedLogins, time.Minute)
+}
+
 // JWKSPath is where the users subgraph publishes its token keys.
 const JWKSPath = "/.well-known/jwks.json"
 
@@ -57,8 +103,7 @@ const JWKSPath = "/.well-known/jwks.json"
 func Handler(d subgraph.Deps) http.Handler {
 	store := postgres.New(d.Pool)
 	ring := token.NewRing(store)
-	failures := ratelimit.NewFailureWindow(d.Redis, d.RedisPrefix+"users:", user.MaxFailedLogins, time.Minute)
-	resolvers := &graph.Resolver{Accounts: user.NewService(store, ring, failures)}
+	resolvers := &graph.Resolver{Accounts: user.NewService(store, ring, failureWindow(d))}
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: resolvers})
 
 	mux := http.NewServeMux()

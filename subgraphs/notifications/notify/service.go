@@ -29,7 +29,13 @@ type Store interface {
 	// Preference is the user's choice for cat on ch; set is false when
 	// they never chose (then DefaultEnabled holds).
 	Preference(ctx context.Context, userID string, cat Category, ch Channel) (enabled, set bool, err error)
+	// SetPreference records the user's own choice; a change of marketing
+	// consent (email, SMS) is announced as EventMarketingConsentChanged in
+	// the same transaction, so the profile (users) follows.
 	SetPreference(ctx context.Context, userID string, cat Category, ch Channel, enabled bool) error
+	// LearnPreference records a choice made in the profile at time at,
+	// unless one made here is newer; it announces nothing (users has it).
+	LearnPreference(ctx context.Context, userID string, cat Category, ch Channel, enabled bool, at time.Time) error
 	Preferences(ctx context.Context, userID string) (map[string]bool, error) // "CATEGORY/CHANNEL" → enabled
 	// Enqueue stores m unless its (event, recipient, channel) exists:
 	// a redelivered event enqueues nothing.
@@ -220,7 +226,11 @@ func (s *Service) learnContact(ctx context.Context, e Event) error {
 	}
 	for key, ch := range map[string]Channel{"marketingEmails": Email, "marketingSms": SMS} {
 		if v, ok := e.Payload[key].(bool); ok {
-			if err := s.store.SetPreference(ctx, id, Marketing, ch, v); err != nil {
+			at := e.OccurredAt
+			if at.IsZero() {
+				at = s.now()
+			}
+			if err := s.store.LearnPreference(ctx, id, Marketing, ch, v, at); err != nil {
 				return err
 			}
 		}
@@ -230,6 +240,13 @@ func (s *Service) learnContact(ctx context.Context, e Event) error {
 
 // EventProfileUpdated is the users subgraph's event for a changed profile.
 const EventProfileUpdated = "user.profile_updated"
+
+// EventMarketingConsentChanged is announced when the user changes their
+// marketing consent here (the unsubscribe link, setNotificationPreference,
+// an SMS answered STOP): payload userId, channel (EMAIL or SMS) and
+// enabled. The users subgraph sets the profile's marketingEmails or
+// marketingSms from it, so the profile and the newsletter agree.
+const EventMarketingConsentChanged = "notification.marketing_consent_changed"
 
 // DeliverDue sends what is due, once each, and records the outcomes;
 // a failed attempt is retried with backoff until MaxAttempts, then failed.

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/myshop/supergraph/subgraphs/notifications/notify"
+	"github.com/myshop/supergraph/subgraphs/platform/outbox"
 )
 
 //go:embed migrations/*.sql
@@ -133,12 +134,42 @@ func (s *Store) Preference(ctx context.Context, userID string, cat notify.Catego
 	return enabled, true, nil
 }
 
-// SetPreference records an opt-in or opt-out.
+// SetPreference records the user's own opt-in or opt-out. A change of
+// marketing consent by email or SMS is announced in the same transaction
+// (notify.EventMarketingConsentChanged), for the users subgraph's profile.
 func (s *Store) SetPreference(ctx context.Context, userID string, cat notify.Category, ch notify.Channel, enabled bool) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO preferences (user_id, category, channel, enabled) VALUES ($1, $2, $3, $4)
-ON CONFLICT (user_id, category, channel) DO UPDATE SET enabled = $4, changed_at = now()`, userID, string(cat), string(ch), enabled)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var was *bool
+		err := tx.QueryRow(ctx, `SELECT enabled FROM preferences WHERE user_id = $1 AND category = $2 AND channel = $3 FOR UPDATE`,
+			userID, string(cat), string(ch)).Scan(&was)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO preferences (user_id, category, channel, enabled) VALUES ($1, $2, $3, $4)
+ON CONFLICT (user_id, category, channel) DO UPDATE SET enabled = $4, changed_at = now()`, userID, string(cat), string(ch), enabled); err != nil {
+			return err
+		}
+		if cat != notify.Marketing || ch == notify.Push || (was != nil && *was == enabled) {
+			return nil
+		}
+		return outbox.Record(ctx, tx, notify.EventMarketingConsentChanged,
+			map[string]any{"userId": userID, "channel": string(ch), "enabled": enabled})
+	})
 	if err != nil {
 		return fmt.Errorf("set preference: %w", err)
+	}
+	return nil
+}
+
+// LearnPreference records a choice made elsewhere at time at (the
+// profile's marketing consent), unless the user chose here since: of two
+// changes the later wins, whichever subgraph took it. It announces nothing.
+func (s *Store) LearnPreference(ctx context.Context, userID string, cat notify.Category, ch notify.Channel, enabled bool, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO preferences (user_id, category, channel, enabled, changed_at) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (user_id, category, channel) DO UPDATE SET enabled = $4, changed_at = $5 WHERE preferences.changed_at < $5`,
+		userID, string(cat), string(ch), enabled, at)
+	if err != nil {
+		return fmt.Errorf("learn preference: %w", err)
 	}
 	return nil
 }

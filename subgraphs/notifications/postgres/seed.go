@@ -275,6 +275,10 @@ func (r *recorder) SetPreference(context.Context, string, notify.Category, notif
 	return errSeeding
 }
 
+func (r *recorder) LearnPreference(context.Context, string, notify.Category, notify.Channel, bool, time.Time) error {
+	return errSeeding
+}
+
 func (r *recorder) Preferences(context.Context, string) (map[string]bool, error) {
 	return nil, errSeeding
 }

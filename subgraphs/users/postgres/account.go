@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,7 +17,9 @@ import (
 func (s *Store) UpdateProfile(ctx context.Context, userID, name string, p user.Profile, e user.Event) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
-UPDATE users SET name = $2, phone = nullif($3, ''), locale = $4, marketing_emails = $5, marketing_sms = $6
+UPDATE users SET name = $2, phone = nullif($3, ''), locale = $4, marketing_emails = $5, marketing_sms = $6,
+    marketing_emails_at = CASE WHEN marketing_emails = $5 THEN marketing_emails_at ELSE now() END,
+    marketing_sms_at = CASE WHEN marketing_sms = $6 THEN marketing_sms_at ELSE now() END
 WHERE id = $1 AND deleted_at IS NULL`, userID, name, p.Phone, p.Locale, p.MarketingEmails, p.MarketingSMS)
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
@@ -25,6 +28,22 @@ WHERE id = $1 AND deleted_at IS NULL`, userID, name, p.Phone, p.Locale, p.Market
 	})
 	if err != nil {
 		return fmt.Errorf("update profile: %w", err)
+	}
+	return nil
+}
+
+// SetMarketingConsent records consent given or withdrawn through
+// notifications at time at, unless the profile changed it since. It
+// announces nothing: notifications, where it happened, has it already.
+func (s *Store) SetMarketingConsent(ctx context.Context, userID string, emails bool, enabled bool, at time.Time) error {
+	q := `UPDATE users SET marketing_emails = $2, marketing_emails_at = $3
+WHERE id = $1 AND deleted_at IS NULL AND (marketing_emails_at IS NULL OR marketing_emails_at < $3)`
+	if !emails {
+		q = `UPDATE users SET marketing_sms = $2, marketing_sms_at = $3
+WHERE id = $1 AND deleted_at IS NULL AND (marketing_sms_at IS NULL OR marketing_sms_at < $3)`
+	}
+	if _, err := s.pool.Exec(ctx, q, userID, enabled, at); err != nil {
+		return fmt.Errorf("marketing consent: %w", err)
 	}
 	return nil
 }

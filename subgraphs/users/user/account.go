@@ -68,6 +68,22 @@ func (s *Service) UpdateProfile(ctx context.Context, name string, p Profile) err
 	return s.store.UpdateProfile(ctx, c.UserID(), name, p, e)
 }
 
+// EventMarketingConsentChanged is the notifications subgraph's event for
+// a marketing consent the user changed there (the newsletter's unsubscribe
+// link, a notification preference, an SMS answered STOP): userId, channel
+// (EMAIL or SMS), enabled.
+const EventMarketingConsentChanged = "notification.marketing_consent_changed"
+
+// MarketingConsentChanged brings the profile's marketingEmails or
+// marketingSms in line with a change made in notifications at time at; a
+// change made in the profile since wins. Redelivery does no harm.
+func (s *Service) MarketingConsentChanged(ctx context.Context, userID, channel string, enabled bool, at time.Time) error {
+	if userID == "" || (channel != "EMAIL" && channel != "SMS") {
+		return nil // nothing the profile keeps
+	}
+	return s.store.SetMarketingConsent(ctx, userID, channel == "EMAIL", enabled, at)
+}
+
 // SaveAddress adds (empty a.ID) or changes one of the caller's addresses.
 func (s *Service) SaveAddress(ctx context.Context, a Address, defaultShipping, defaultBilling bool) (Address, error) {
 	c, err := auth.SignedIn(ctx)

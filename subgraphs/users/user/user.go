@@ -100,6 +100,9 @@ type ProfileStore interface {
 	UsersByIDs(ctx context.Context, ids []string) ([]User, error)
 	// UpdateProfile records e with the change, in one transaction.
 	UpdateProfile(ctx context.Context, userID, name string, p Profile, e Event) error
+	// SetMarketingConsent sets marketingEmails (emails) or marketingSms as
+	// changed at time at, unless the profile changed it later.
+	SetMarketingConsent(ctx context.Context, userID string, emails, enabled bool, at time.Time) error
 	AddressesByUsers(ctx context.Context, userIDs []string) ([]Address, error)
 	// SaveAddress inserts a new address, or updates one of the user's;
 	// ErrNotFound when an update's id is not one of the user's.
