@@ -90,6 +90,13 @@ func TestWebPush(t *testing.T) {
 		!strings.Contains(ok.Header.Get("Authorization"), "k="+pub) || got["/gone"] == nil {
 		t.Fatalf("push requests: %v", got)
 	}
+	// The VAPID claims: the push service's origin, and the contact once
+	// (webpush-go adds "mailto:" itself).
+	jwt := strings.SplitN(strings.TrimPrefix(strings.SplitN(ok.Header.Get("Authorization"), ",", 2)[0], "vapid t="), ".", 3)
+	claims, _ := base64.RawURLEncoding.DecodeString(jwt[1])
+	if !strings.Contains(string(claims), `"sub":"mailto:ops@shop.example"`) || !strings.Contains(string(claims), `"aud":"`+push.URL+`"`) {
+		t.Fatalf("VAPID claims: %s", claims)
+	}
 	gqltest.JSONEq(t, gqltest.DoAs(t, e.h, ada, `{ myPushSubscriptions { endpoint } }`, nil).Data, `{"myPushSubscriptions":[{"endpoint":"`+push.URL+`/ok"}]}`)
 	var status string
 	if err := e.pool.QueryRow(ctx, `SELECT status FROM messages WHERE recipient = 'usr_1' AND channel = 'PUSH'`).Scan(&status); err != nil || status != "SENT" {

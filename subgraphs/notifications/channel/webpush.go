@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	webpush "github.com/SherClockHolmes/webpush-go"
@@ -46,7 +47,10 @@ func (w *WebPush) Send(ctx context.Context, m notify.Message) (string, error) {
 		title = "MyShop"
 	}
 	body, _ := json.Marshal(PushPayload{Title: title, Body: m.BodyText, URL: w.ShopURL + "/shop/orders", Tag: m.EventType})
-	opts := &webpush.Options{Subscriber: w.Subject, VAPIDPublicKey: w.PublicKey, VAPIDPrivateKey: w.PrivateKey, TTL: int((24 * time.Hour).Seconds()),
+	// webpush-go prefixes "mailto:" to any subscriber that is no https URL:
+	// give it the bare address, or the claim reads "mailto:mailto:…",
+	// which push services may refuse.
+	opts := &webpush.Options{Subscriber: strings.TrimPrefix(w.Subject, "mailto:"), VAPIDPublicKey: w.PublicKey, VAPIDPrivateKey: w.PrivateKey, TTL: int((24 * time.Hour).Seconds()),
 		Urgency: webpush.UrgencyNormal, HTTPClient: w.Client}
 	sent, gone := 0, 0
 	var retry, permanent error
