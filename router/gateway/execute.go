@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -72,7 +73,7 @@ func (e *Engine) Execute(ctx context.Context, op *Operation, header http.Header,
 		buf = &bytes.Buffer{}
 		out = buf
 	}
-	if _, err := e.resolver.ArenaResolveGraphQLResponse(rc, p.Response, out); err != nil {
+	if err := e.resolve(rc, p.Response, out); err != nil {
 		return fmt.Errorf("resolve: %w", err)
 	}
 	op.Cost.Actual = actual(op.plan, rc)
@@ -99,6 +100,47 @@ func (e *Engine) Execute(ctx context.Context, op *Operation, header http.Header,
 	}
 	_, err = w.Write(body)
 	return err
+}
+
+// resolve runs the engine, surviving one race of its inbound request
+// deduplication (graphql-go-tools v2.18.0, router/docs/engine-behaviour.md
+// entry 8): a follower that joins as the leader finishes can find the
+// leader's answer missing, resolve the operation itself and then close the
+// leader's channel a second time, which panics after the follower's own
+// answer was written. That answer is whole, so the panic is dropped; a
+// panic before anything was written, or any other, is not ours to hide.
+func (e *Engine) resolve(rc *resolve.Context, resp *resolve.GraphQLResponse, out io.Writer) (err error) {
+	w := &writeCounter{w: out}
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if re, ok := r.(runtime.Error); ok && strings.Contains(re.Error(), "close of closed channel") {
+			e.log.Warn("engine deduplication closed a finished request twice", "answered", w.n > 0)
+			if w.n > 0 {
+				err = nil
+				return
+			}
+			err = fmt.Errorf("engine deduplication failed: %v", r)
+			return
+		}
+		panic(r)
+	}()
+	_, err = e.resolver.ArenaResolveGraphQLResponse(rc, resp, w)
+	return err
+}
+
+// writeCounter counts what passes through to w.
+type writeCounter struct {
+	w io.Writer
+	n int
+}
+
+func (c *writeCounter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
 }
 
 // HeaderRule shapes the headers of subgraph requests: Named propagates a
