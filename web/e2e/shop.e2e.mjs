@@ -6,11 +6,15 @@
 // searches, adds to the cart, checks out with the test card and lands on the
 // order page; staff, in a second browser context, ships the order; the
 // shopper's page must show "shipped" within 2 s, without a reload, through
-// the orderStatusChanged subscription. A developer then opens the playground
+// the orderStatusChanged subscription, and the order's push notification
+// (Web Push, VAPID) reaches the storefront's service worker, which shows
+// it. A developer then opens the playground
 // and finds Query.products in its docs explorer.
 //
 // Needs: DATABASE_URL and REDIS_URL (tools/services.sh exports them), psql,
-// bin/devstack (make build) and Chromium (CHROMIUM, else `chromium` on PATH).
+// openssl, bin/devstack (make build) and Chromium (CHROMIUM, else `chromium`
+// on PATH). Push goes through a local push service (pushservice.mjs: headless
+// Chromium reaches no real one offline).
 // Screenshots go to web/e2e/artifacts/ (on failure, and the final pages on
 // success); SHOP_E2E_DOCS=1 also writes the README's screenshots to docs/.
 import { spawn, spawnSync } from 'node:child_process';
@@ -19,6 +23,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startPushService, subscriptionStub } from './pushservice.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -129,10 +134,10 @@ async function freePort() {
 
 // startStack runs bin/devstack and resolves once it prints its URL and the
 // admin it created (the databases are new, so it always creates one).
-async function startStack() {
+async function startStack(extraEnv) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startStackOnce();
+      return await startStackOnce(extraEnv);
     } catch (err) {
       // Only a lost race for a port is worth another go, on new ports.
       if (attempt >= 3 || !/address already in use/.test(err.message)) throw err;
@@ -141,7 +146,7 @@ async function startStack() {
   }
 }
 
-async function startStackOnce() {
+async function startStackOnce(extraEnv) {
   const databaseURL = need('DATABASE_URL');
   const redisURL = need('REDIS_URL');
   const devstack = path.join(repo, 'bin/devstack');
@@ -150,7 +155,7 @@ async function startStackOnce() {
   await flushRedis(redisURL);
   const redis = new URL(redisURL);
   redis.pathname = '/' + redisDB;
-  const env = { ...process.env, REDIS_URL: redis.toString(), ROUTER_LISTEN_ADDR: `127.0.0.1:${await freePort()}`, ROUTER_SUPERGRAPH_POLL: '0' };
+  const env = { ...process.env, ...extraEnv, REDIS_URL: redis.toString(), ROUTER_LISTEN_ADDR: `127.0.0.1:${await freePort()}`, ROUTER_SUPERGRAPH_POLL: '0' };
   for (const s of subgraphs) {
     const S = s.toUpperCase();
     env[`${S}_LISTEN_ADDR`] = `127.0.0.1:${await freePort()}`;
@@ -210,8 +215,18 @@ async function signIn(page, base, who) {
 async function main() {
   mkdirSync(artifacts, { recursive: true });
   const executablePath = chromiumPath();
+  // Pushes that reach the local push service, decrypted; deliver hands
+  // each to the service worker once the page has subscribed.
+  const pushed = [];
+  let deliver = () => {};
+  const pushService = await startPushService(artifacts, (text) => {
+    pushed.push(text);
+    deliver(text);
+  });
   log('starting the stack (fresh databases)');
-  const stack = await startStack();
+  // The notifications subgraph trusts the push service's certificate and
+  // may reach it on loopback.
+  const stack = await startStack({ SSL_CERT_FILE: pushService.certFile, NOTIFICATIONS_WEBHOOKS_ALLOW_PRIVATE: 'true' });
   const base = stack.url;
   log(`stack up at ${base}/shop/`);
   let browser;
@@ -225,6 +240,8 @@ async function main() {
     });
     const shopperCtx = await browser.newContext({ viewport: { width: 1100, height: 900 } });
     const staffCtx = await browser.newContext({ viewport: { width: 1100, height: 700 } });
+    await shopperCtx.grantPermissions(['notifications'], { origin: base });
+    await shopperCtx.addInitScript(subscriptionStub, { endpoint: pushService.endpoint, p256dh: pushService.p256dh, auth: pushService.auth });
     const shop = (pages.shopper = await shopperCtx.newPage());
     shop.setDefaultTimeout(20_000);
     const browserErrors = [];
@@ -232,6 +249,25 @@ async function main() {
 
     log('shopper signs in');
     await signIn(shop, base, shopper);
+
+    log('turns on order updates on this device (Web Push)');
+    pushService.vapidKey = await shop.evaluate(async () => {
+      const r = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ pushPublicKey }' }) });
+      return (await r.json()).data.pushPublicKey;
+    });
+    await shop.goto(`${base}/shop/orders`);
+    await shop.getByTestId('push-toggle').filter({ hasText: 'Get order updates on this device' }).click();
+    await shop.getByTestId('push-note').filter({ hasText: 'Order updates will appear on this device.' }).waitFor();
+    const cdp = await shopperCtx.newCDPSession(shop);
+    const workers = new Map();
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => e.registrations.forEach((r) => workers.set(r.scopeURL, r.registrationId)));
+    await cdp.send('ServiceWorker.enable');
+    for (const until = Date.now() + 5000; !workers.has(`${base}/shop/`); await shop.waitForTimeout(50)) {
+      if (Date.now() > until) fail(`the service worker is not registered for /shop/: ${[...workers.keys()]}`);
+    }
+    const delivered = [];
+    deliver = (text) => delivered.push(cdp.send('ServiceWorker.deliverPushMessage', { origin: base, registrationId: workers.get(`${base}/shop/`), data: text }));
+    pushed.forEach(deliver);
 
     log('searches');
     await shop.goto(`${base}/shop/`);
@@ -284,6 +320,21 @@ async function main() {
     log(`the shopper's page showed "shipped" ${took} ms after staff clicked Ship, without a reload`);
     await shop.getByTestId('timeline').locator('li', { hasText: 'shipped' }).waitFor();
     if (browserErrors.length) fail(`the page threw: ${browserErrors.join('; ')}`);
+
+    // The push: notifications encrypts and signs it (webpush-go), the push
+    // service checks and decrypts it, the service worker shows it.
+    const pushedBody = `Order ${number} is now SHIPPED`;
+    const shown = () =>
+      shop.evaluate(async () => {
+        const reg = await navigator.serviceWorker.getRegistration('/shop/');
+        return reg ? (await reg.getNotifications()).map((n) => `${n.title}: ${n.body}`) : [];
+      });
+    for (const until = Date.now() + 15_000; !(await shown()).includes(`MyShop: ${pushedBody}`); await shop.waitForTimeout(100)) {
+      if (pushService.rejected.length) fail(`the push service refused a push: ${pushService.rejected.join('; ')}`);
+      if (Date.now() > until) fail(`no "${pushedBody}" notification; pushed ${JSON.stringify(pushed)}, shown ${JSON.stringify(await shown())}`);
+    }
+    await Promise.all(delivered);
+    log(`the service worker showed the push "${pushedBody}"`);
     // Screenshot the live page before moving on to the history.
     await shop.screenshot({ path: path.join(artifacts, 'order-live.png'), fullPage: true });
     if (process.env.SHOP_E2E_DOCS === '1') {
@@ -379,6 +430,7 @@ async function main() {
   } finally {
     await browser?.close().catch(() => {});
     await stack.stop();
+    await pushService.close();
     // The next run drops them anyway; dropping now leaves the server tidy.
     try {
       dropDatabases(stack.databaseURL);
