@@ -39,6 +39,7 @@ func Compose(in []Subgraph) (string, error) {
 	for _, s := range sgs {
 		c.checkFieldSets(s)
 		c.checkDemand(s)
+		c.checkCacheControl(s)
 	}
 	if len(c.errs) > 0 {
 		return "", errors.Join(c.errs...)
@@ -62,6 +63,8 @@ type composer struct {
 	authenticated, requiresScopes bool
 	// cost adds the cost spec (@cost, @listSize) once used.
 	cost bool
+	// cacheControl adds the @cacheControl definitions once used.
+	cacheControl bool
 	// enums records where each enum is used (enumUses), computed once.
 	enums map[string]*enumUse
 }

@@ -91,3 +91,50 @@ type ItemPage { edges: [Item!]! } type Item @key(fields: "id") @cost(weight: 4) 
 		}
 	}
 }
+
+const cacheFed = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+enum CacheControlScope { PUBLIC PRIVATE }
+`
+
+// A @cacheControl that cannot mean anything fails composition, naming the
+// subgraph and the coordinate; valid ones are merged (the shortest age,
+// PRIVATE when any says so) and the scope enum is the supergraph's own.
+func TestComposeCacheControl(t *testing.T) {
+	for _, tt := range []struct{ name, sdl, want string }{
+		{"on a mutation field", `type Query { a: Int } type Mutation { buy: Int @cacheControl(maxAge: 10) }`, "Mutation.buy: a mutation's answer is never cached"},
+		{"a negative age", `type Query { a: Int @cacheControl(maxAge: -1) }`, "Query.a: maxAge -1 is negative"},
+		{"an age and inheritMaxAge", `type Query { a: Item } type Item @cacheControl(maxAge: 5, inheritMaxAge: true) { id: ID! }`, "on Item: maxAge and inheritMaxAge"},
+		{"on a scalar", `type Query { a: Int } scalar Money @cacheControl(maxAge: 5)`, "on Money: allowed on objects, interfaces and unions"},
+	} {
+		_, err := compose.Compose([]compose.Subgraph{{Name: "shop", URL: "http://shop", SDL: cacheFed + tt.sdl}})
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "[CACHE_CONTROL_INVALID] subgraph shop") {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
+	}
+	sdl, err := compose.Compose([]compose.Subgraph{
+		{Name: "a", URL: "http://a", SDL: cacheFed + `type Query { items: [Item!]! @cacheControl(maxAge: 300) } type Item @key(fields: "id") @cacheControl(maxAge: 60) { id: ID! }`},
+		{Name: "b", URL: "http://b", SDL: cacheFed + `type Item @key(fields: "id") @cacheControl(maxAge: 600, scope: PRIVATE) { id: ID! price: Int }`},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"@cacheControl(maxAge: 60, scope: PRIVATE)", "items: [Item!]! @join__field(graph: A) @cacheControl(maxAge: 300)", "enum CacheControlScope {"} {
+		if !strings.Contains(sdl, want) {
+			t.Errorf("supergraph lacks %q:\n%s", want, sdl)
+		}
+	}
+	if strings.Count(sdl, "enum CacheControlScope") != 1 {
+		t.Errorf("CacheControlScope defined %d times", strings.Count(sdl, "enum CacheControlScope"))
+	}
+	sg, err := supergraph.Parse(sdl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := sg.CacheHints.Types["Item"]; h.MaxAge == nil || *h.MaxAge != 60 || !h.Private {
+		t.Errorf("Item's hint %+v", h)
+	}
+	if strings.Contains(sg.APISDL, "cacheControl") || strings.Contains(sg.APISDL, "CacheControlScope") {
+		t.Error("the client schema shows @cacheControl")
+	}
+}

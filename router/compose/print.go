@@ -123,6 +123,9 @@ func (c *composer) print() string {
 	if c.cost {
 		b.WriteString(costDefinitions)
 	}
+	if c.cacheControl {
+		b.WriteString(cacheControlDefinitions)
+	}
 	b.WriteString(joinDefinitions)
 	b.WriteString("\nenum join__Graph {\n")
 	for _, s := range c.subgraphs {
@@ -180,6 +183,7 @@ func (c *composer) printComposite(b *strings.Builder, name string, kind ast.Defi
 	if kind == ast.Object {
 		b.WriteString(c.demandOf("  ", typeDirectives(defs), "\n"))
 	}
+	b.WriteString(c.cacheControlOf("  ", typeDirectives(defs), "\n"))
 	b.WriteString("{\n")
 	order, byName := fields(defs)
 	for _, fname := range order {
@@ -283,6 +287,7 @@ func (c *composer) printField(b *strings.Builder, fs []*fieldIn, partial bool, a
 	c.writeBuiltinDirectives(b, fieldDirectives(fs))
 	c.writeAccess(b, " ", acc, "")
 	b.WriteString(c.demandOf(" ", fieldDirectives(fs), ""))
+	b.WriteString(c.cacheControlOf(" ", fieldDirectives(fs), ""))
 	b.WriteString("\n")
 }
 
@@ -451,6 +456,7 @@ func (c *composer) printUnion(b *strings.Builder, name string, defs []typeIn) {
 		}
 	}
 	c.writeTypeDirectives(b, defs)
+	b.WriteString(c.cacheControlOf("  ", typeDirectives(defs), "\n"))
 	b.WriteString(" = " + strings.Join(members, " | ") + "\n")
 }
 

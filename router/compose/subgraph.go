@@ -53,6 +53,8 @@ var federationTypes = map[string]bool{
 	"_Any": true, "_Entity": true, "_Service": true, "_FieldSet": true, "FieldSet": true,
 	"link__Import": true, "link__Purpose": true, "federation__FieldSet": true, "federation__Scope": true,
 	"federation__Policy": true,
+	// @cacheControl's scope: the supergraph prints its own definition.
+	"CacheControlScope": true,
 }
 
 func parseSubgraph(in Subgraph) (*subgraph, error) {

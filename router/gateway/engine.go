@@ -59,6 +59,7 @@ type Engine struct {
 	kits         sync.Pool
 	headers      headerRules
 	rules        map[supergraph.Coordinate]supergraph.Rule // @authenticated/@requiresScopes
+	cacheHints   supergraph.CacheHints                     // @cacheControl
 	noIntrospect bool
 	noDedup      bool
 	limits       Limits
@@ -117,6 +118,7 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		shapes:       newLRU[uint64, *shape](opts.PlanCacheSize),
 		headers:      headerRules{all: opts.Headers, perSubgraph: opts.SubgraphHeaders},
 		rules:        sg.Authorization,
+		cacheHints:   sg.CacheHints,
 		noIntrospect: opts.DisableIntrospection,
 		noDedup:      opts.Traffic.NoDeduplication,
 		limits:       opts.Limits,

@@ -49,6 +49,8 @@ type Operation struct {
 	// ExposeCost asks Execute to add the cost to the response's
 	// extensions (extensions.cost), as the client asked.
 	ExposeCost bool
+	// Cache is how long the answer may be kept (cachecontrol.go).
+	Cache CachePolicy
 	// live is set for subscriptions the router serves from Redis itself;
 	// rawVariables are the request's variables as sent.
 	live         *liveSpec
@@ -141,7 +143,7 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Operation{Type: p.typ, Name: p.name, RootFields: p.rootFields, Cost: cost, live: p.live, rawVariables: variables,
+		return &Operation{Type: p.typ, Name: p.name, RootFields: p.rootFields, Cost: cost, Cache: p.cache, live: p.live, rawVariables: variables,
 			plan: p.plan, hash: p.hash, variables: vars, remap: p.remap}, nil
 	}
 	return e.prepareFull(k, req, variables)
@@ -193,6 +195,7 @@ func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation,
 		return nil, &RequestError{Code: CodeIntrospectionDisabled, Message: "GraphQL introspection is disabled on this router"}
 	}
 	stats := measureShape(k.doc, e.clientSchema)
+	policy := cachePolicy(k.doc, e.clientSchema, e.cacheHints, e.rules)
 	if err := l.checkShape(stats); err != nil {
 		return nil, err
 	}
@@ -243,11 +246,11 @@ func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation,
 	if err != nil {
 		return nil, err
 	}
-	op := &Operation{Type: typ, Name: opName, RootFields: stats.rootFields, Cost: cost, live: live, rawVariables: variables,
+	op := &Operation{Type: typ, Name: opName, RootFields: stats.rootFields, Cost: cost, Cache: policy, live: live, rawVariables: variables,
 		plan: plan, hash: hash, variables: vars, remap: copyMap(remap)}
 	if p != nil {
 		p.typ, p.plan, p.hash, p.remap = typ, plan, hash, op.remap
-		p.name, p.rootFields, p.live = opName, stats.rootFields, live
+		p.name, p.rootFields, p.live, p.cache = opName, stats.rootFields, live, policy
 		e.storePrepared(req, variables, skipInclude, p)
 	}
 	return op, nil

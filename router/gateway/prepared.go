@@ -45,6 +45,7 @@ type prepared struct {
 	typ        OperationType
 	name       string
 	rootFields []string
+	cache      CachePolicy
 	live       *liveSpec
 	plan       *cachedPlan
 	hash       uint64

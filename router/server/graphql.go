@@ -243,6 +243,8 @@ func (s *Server) rateLimit(r *http.Request, ops ...*gateway.Operation) (bool, ti
 // serveOne runs one operation.
 func (s *Server) serveOne(w http.ResponseWriter, r *http.Request, req body, modern, stream bool) {
 	start := time.Now()
+	// Refusals and failures are never kept; an answer sets its own below.
+	w.Header().Set("Cache-Control", "no-store")
 	g := s.acquire()
 	leave := sync.OnceFunc(g.leave)
 	defer leave()
@@ -286,6 +288,9 @@ func (s *Server) serveOne(w http.ResponseWriter, r *http.Request, req body, mode
 			outcome = "error"
 		}
 		w.Header().Set("Content-Type", contentType(modern))
+		// From the schema's @cacheControl hints, so a CDN may keep public
+		// storefront reads; never an answer with errors.
+		w.Header().Set("Cache-Control", op.Cache.Header(op.Type, outcome == "error"))
 		_, _ = w.Write(buf.Bytes())
 	case r.Context().Err() != nil:
 		outcome = "canceled" // the client is gone

@@ -33,6 +33,8 @@ type Supergraph struct {
 	// @authenticated or @requiresScopes (on the field, its type or the type
 	// it returns). The router checks them per request before fetching.
 	Authorization map[Coordinate]Rule
+	// CacheHints are the @cacheControl hints, kept out of both schemas.
+	CacheHints CacheHints
 }
 
 // Subgraph is one join__Graph: where to send requests and how to plan them.
@@ -83,6 +85,7 @@ func Parse(sdl string) (*Supergraph, error) {
 		APISDL:        printDoc(apiDoc(g.routerDoc())),
 		Fields:        g.fieldConfigurations(rules),
 		Authorization: rules,
+		CacheHints:    g.cacheHints(),
 	}
 	for _, gr := range g.graphs {
 		sub, err := g.subgraph(gr)
@@ -193,7 +196,7 @@ func (g *graph) readGraphs() error {
 // machinery reports definitions that only describe composition.
 func machinery(name string) bool {
 	return strings.HasPrefix(name, "join__") || strings.HasPrefix(name, "link__") ||
-		name == "link" || name == "core" || strings.HasPrefix(name, "core__") || securityMachinery(name) || costMachinery(name)
+		name == "link" || name == "core" || strings.HasPrefix(name, "core__") || securityMachinery(name) || costMachinery(name) || cacheControlMachinery(name)
 }
 
 // fieldConfigurations lists every object and interface field that has
