@@ -101,9 +101,10 @@ func (c *composer) cacheControlOf(before string, all []typedDirectives, after st
 	var h cacheHint
 	seen, allInherit := false, true
 	for _, td := range all {
+		// A subgraph without a hint says nothing: it neither shortens the
+		// age nor stops the others' inheritMaxAge.
 		d := td.dirs.ForName("cacheControl")
 		if d == nil {
-			allInherit = false
 			continue
 		}
 		seen = true

@@ -205,6 +205,10 @@ type Headers struct {
 	Propagate []HeaderRule `yaml:"propagate"`
 	// Response headers set on every GraphQL response.
 	Response map[string]string `yaml:"response"`
+	// Vary names the client headers that change what an answer holds, so a
+	// cache keeps one copy per value (Vary on a cacheable answer). An answer
+	// to a request with Authorization is private whatever the schema says.
+	Vary []string `yaml:"vary"`
 }
 
 // HeaderRule is one of: propagate a client header (Named, optionally
@@ -323,6 +327,9 @@ func (c *Config) fill() {
 	def(&t.EjectAfter, 3)
 	def(&t.MaxResponseBytes, 10<<20)
 	def(&t.EjectFor, Duration(10*time.Second))
+	if c.Headers.Vary == nil {
+		c.Headers.Vary = []string{"X-Channel", "X-Cart-Token", "Accept-Language"}
+	}
 	if c.Headers.Propagate == nil {
 		for _, h := range []string{"Authorization", "X-Channel", "X-Cart-Token", "Accept-Language", "User-Agent", "X-Request-Id", "Traceparent", "Tracestate"} {
 			c.Headers.Propagate = append(c.Headers.Propagate, HeaderRule{Named: h})

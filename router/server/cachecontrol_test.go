@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,22 +61,33 @@ type Review @cacheControl(maxAge: 30, scope: PRIVATE) { body: String! }`},
 	})
 	issuer := authtest.New(t)
 	h := newRouterFor(t, sdl, map[string]string{"shop": shop.URL, "reviews": reviews.URL}, func(c *server.Config) { c.Verifier = issuer.Verifier() })
-	for _, tt := range []struct{ name, query, want string }{
-		{"a field's own hint beats its type's", `{ products { name } }`, "max-age=300, public"},
-		{"a field without a hint takes its type's (merged: 60 beats 600)", `{ products { similar { name } } }`, "max-age=60, public"},
-		{"a field inheriting its parent's age", `{ products { related { name } } }`, "max-age=300, public"},
-		{"the shortest age, and a private type", `{ products { reviews { body } } }`, "max-age=30, private"},
-		{"an @authenticated field is private", `{ me }`, "max-age=60, private"},
-		{"a root field without a hint", `{ cart }`, "no-store"},
-		{"an answer with errors", `{ broken { name } }`, "no-store"},
-		{"a mutation", `mutation { addToCart(id: "p1") }`, "no-store"},
-		{"a refused operation", `{ nope }`, "no-store"},
+	for _, tt := range []struct {
+		name, query, want string
+		signedIn          bool
+	}{
+		{"a field's own hint beats its type's", `{ products { name } }`, "max-age=300, public", false},
+		{"a field without a hint takes its type's (merged: 60 beats 600)", `{ products { similar { name } } }`, "max-age=60, public", false},
+		{"a field inheriting its parent's age", `{ products { related { name } } }`, "max-age=300, public", false},
+		{"the shortest age, and a private type", `{ products { reviews { body } } }`, "max-age=30, private", false},
+		{"an @authenticated field is private", `{ me }`, "max-age=60, private", true},
+		{"a signed-in caller's answer is private", `{ products { name } }`, "max-age=300, private", true},
+		{"a root field without a hint", `{ cart }`, "no-store", false},
+		{"an answer with errors", `{ broken { name } }`, "no-store", false},
+		{"a mutation", `mutation { addToCart(id: "p1") }`, "no-store", false},
+		{"a refused operation", `{ nope }`, "no-store", false},
 	} {
-		hdr := map[string]string{"Authorization": "Bearer " + issuer.Token("u1")}
+		hdr := map[string]string{}
+		if tt.signedIn {
+			hdr["Authorization"] = "Bearer " + issuer.Token("u1")
+		}
 		body, _ := json.Marshal(map[string]string{"query": tt.query})
 		r := do(h, http.MethodPost, string(body), hdr)
 		if got := r.header.Get("Cache-Control"); got != tt.want {
 			t.Errorf("%s: Cache-Control %q, want %q (%d %s)", tt.name, got, tt.want, r.status, r.body)
+		}
+		// One copy per channel, cart and language (headers.vary) and caller.
+		if vary := r.header.Values("Vary"); tt.want != "no-store" && !slices.Contains(vary, "Authorization, X-Channel, X-Cart-Token, Accept-Language") {
+			t.Errorf("%s: Vary %q", tt.name, vary)
 		}
 	}
 }

@@ -289,8 +289,15 @@ func (s *Server) serveOne(w http.ResponseWriter, r *http.Request, req body, mode
 		}
 		w.Header().Set("Content-Type", contentType(modern))
 		// From the schema's @cacheControl hints, so a CDN may keep public
-		// storefront reads; never an answer with errors.
-		w.Header().Set("Cache-Control", op.Cache.Header(op.Type, outcome == "error"))
+		// storefront reads; never an answer with errors. A signed-in
+		// caller's answer may hold what others may not see: private.
+		policy := op.Cache
+		policy.Private = policy.Private || r.Header.Get("Authorization") != ""
+		cc := policy.Header(op.Type, outcome == "error")
+		w.Header().Set("Cache-Control", cc)
+		if cc != "no-store" && len(s.set.Headers.Vary) > 0 {
+			w.Header().Add("Vary", strings.Join(append([]string{"Authorization"}, s.set.Headers.Vary...), ", "))
+		}
 		_, _ = w.Write(buf.Bytes())
 	case r.Context().Err() != nil:
 		outcome = "canceled" // the client is gone

@@ -7,10 +7,10 @@ package graph
 
 import (
 	"context"
-	"github.com/myshop/supergraph/subgraphs/orders/loader"
 
 	"github.com/myshop/supergraph/subgraphs/orders/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/orders/graph/model"
+	"github.com/myshop/supergraph/subgraphs/orders/loader"
 )
 
 // FindManyOrderByIDs is the resolver for the findManyOrderByIDs field.

@@ -422,6 +422,19 @@ type ReportSchedule {
   nextRunAt: String!
 }
 `, BuiltIn: false},
+	{Name: "../../../../schema/analytics/cache.graphqls", Input: `# Cache hints (Apollo's @cacheControl): the router computes each answer's
+# Cache-Control from the fields a query touches, so a CDN can keep public
+# catalog reads. Every subgraph declares these identically; the catalog's
+# hints are in schema/products, where a connection or a value type inherits
+# the age of the field that holds it. Anything without a hint (carts,
+# orders, payments, stock for checkout) is never kept.
+directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+enum CacheControlScope {
+  PUBLIC
+  PRIVATE
+}
+`, BuiltIn: false},
 	{Name: "../../../../schema/analytics/demand.graphqls", Input: `# Demand control (the IBM GraphQL Cost Directive specification, imported
 # from Federation v2.9): the router estimates an operation's cost from these
 # before it runs it. Every subgraph declares them identically.
@@ -432,7 +445,7 @@ directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: 
 	{Name: "../../../../schema/analytics/shared.graphqls", Input: `# Types every subgraph that speaks of money or pages declares identically (they are @shareable).
 
 "An amount of money: integer minor units plus an ISO 4217 currency. Never a float."
-type Money @shareable {
+type Money @shareable @cacheControl(inheritMaxAge: true) {
   "The amount as a decimal string with the currency's number of decimals, e.g. \"19.99\" or \"1500\" (JPY)."
   amount: Decimal!
   currencyCode: CurrencyCode!
@@ -7365,6 +7378,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOCacheControlScope2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, v any) (*model.CacheControlScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CacheControlScope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCacheControlScope2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, sel ast.SelectionSet, v *model.CacheControlScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOExportFormat2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋanalyticsᚋgraphᚋmodelᚐExportFormat(ctx context.Context, v any) (*model.ExportFormat, error) {

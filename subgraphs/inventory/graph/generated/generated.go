@@ -190,6 +190,19 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../../../schema/inventory/cache.graphqls", Input: `# Cache hints (Apollo's @cacheControl): the router computes each answer's
+# Cache-Control from the fields a query touches, so a CDN can keep public
+# catalog reads. Every subgraph declares these identically; the catalog's
+# hints are in schema/products, where a connection or a value type inherits
+# the age of the field that holds it. Anything without a hint (carts,
+# orders, payments, stock for checkout) is never kept.
+directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+enum CacheControlScope {
+  PUBLIC
+  PRIVATE
+}
+`, BuiltIn: false},
 	{Name: "../../../../schema/inventory/demand.graphqls", Input: `# Demand control (the IBM GraphQL Cost Directive specification, imported
 # from Federation v2.9): the router estimates an operation's cost from these
 # before it runs it. Every subgraph declares them identically.
@@ -8706,6 +8719,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOCacheControlScope2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋinventoryᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, v any) (*model.CacheControlScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CacheControlScope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCacheControlScope2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋinventoryᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, sel ast.SelectionSet, v *model.CacheControlScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {

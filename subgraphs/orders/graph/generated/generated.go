@@ -252,6 +252,19 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../../../schema/orders/cache.graphqls", Input: `# Cache hints (Apollo's @cacheControl): the router computes each answer's
+# Cache-Control from the fields a query touches, so a CDN can keep public
+# catalog reads. Every subgraph declares these identically; the catalog's
+# hints are in schema/products, where a connection or a value type inherits
+# the age of the field that holds it. Anything without a hint (carts,
+# orders, payments, stock for checkout) is never kept.
+directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+enum CacheControlScope {
+  PUBLIC
+  PRIVATE
+}
+`, BuiltIn: false},
 	{Name: "../../../../schema/orders/demand.graphqls", Input: `# Demand control (the IBM GraphQL Cost Directive specification, imported
 # from Federation v2.9): the router estimates an operation's cost from these
 # before it runs it. Every subgraph declares them identically.
@@ -821,7 +834,7 @@ enum OrderErrorCode {
 	{Name: "../../../../schema/orders/shared.graphqls", Input: `# Types every subgraph that speaks of money or pages declares identically (they are @shareable).
 
 "An amount of money: integer minor units plus an ISO 4217 currency. Never a float."
-type Money @shareable {
+type Money @shareable @cacheControl(inheritMaxAge: true) {
   "The amount as a decimal string with the currency's number of decimals, e.g. \"19.99\" or \"1500\" (JPY)."
   amount: Decimal!
   currencyCode: CurrencyCode!
@@ -845,7 +858,7 @@ enum CurrencyCode {
 }
 
 "Relay page information."
-type PageInfo @shareable {
+type PageInfo @shareable @cacheControl(inheritMaxAge: true) {
   hasNextPage: Boolean!
   hasPreviousPage: Boolean!
   startCursor: String
@@ -11469,6 +11482,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOCacheControlScope2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, v any) (*model.CacheControlScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CacheControlScope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCacheControlScope2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, sel ast.SelectionSet, v *model.CacheControlScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOCart2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐCart(ctx context.Context, sel ast.SelectionSet, v *model.Cart) graphql.Marshaler {

@@ -276,19 +276,32 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../../../../schema/products/cache.graphqls", Input: `# Cache hints (Apollo's @cacheControl): the router computes each answer's
+# Cache-Control from the fields a query touches, so a CDN can keep public
+# catalog reads. Every subgraph declares these identically; the catalog's
+# hints are in schema/products, where a connection or a value type inherits
+# the age of the field that holds it. Anything without a hint (carts,
+# orders, payments, stock for checkout) is never kept.
+directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+enum CacheControlScope {
+  PUBLIC
+  PRIVATE
+}
+`, BuiltIn: false},
 	{Name: "../../../../schema/products/catalog.graphqls", Input: `extend type Query {
   "The top-level categories, in position order."
   categories: [Category!]!
   category(id: ID!): Category
   "Brands in id order. first is at most 100."
-  brands(first: Int = 20, after: String): BrandConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
+  brands(first: Int = 20, after: String): BrandConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"]) @cacheControl(maxAge: 3600)
   collection(id: ID!): Collection
   "Every product type with its attributes."
   productTypes: [ProductType!]!
 }
 
 "A node of the category tree."
-type Category {
+type Category @cacheControl(maxAge: 3600) {
   id: ID!
   name: String!
   slug: String!
@@ -301,24 +314,24 @@ type Category {
   ancestors: [Category!]!
 }
 
-type Brand {
+type Brand @cacheControl(maxAge: 3600) {
   id: ID!
   name: String!
   slug: String!
 }
 
-type BrandConnection {
+type BrandConnection @cacheControl(inheritMaxAge: true) {
   edges: [BrandEdge!]!
   pageInfo: PageInfo!
 }
 
-type BrandEdge {
+type BrandEdge @cacheControl(inheritMaxAge: true) {
   cursor: String!
   node: Brand!
 }
 
 "A hand-picked, ordered list of products."
-type Collection {
+type Collection @cacheControl(maxAge: 3600) {
   id: ID!
   name: String!
   slug: String!
@@ -327,14 +340,14 @@ type Collection {
 }
 
 "A kind of product: which attributes its products have."
-type ProductType {
+type ProductType @cacheControl(maxAge: 3600) {
   id: ID!
   name: String!
   attributes: [Attribute!]!
 }
 
 "A typed property of products, such as colour or capacity."
-type Attribute {
+type Attribute @cacheControl(maxAge: 3600) {
   id: ID!
   slug: String!
   name: String!
@@ -351,7 +364,7 @@ enum AttributeKind {
 }
 
 "A product's value of one attribute. value is the text form: a number such as \"2.5\", \"true\"/\"false\", or one of the choices."
-type AttributeValue {
+type AttributeValue @cacheControl(inheritMaxAge: true) {
   attribute: Attribute!
   value: String!
 }
@@ -640,7 +653,7 @@ A product image. The original is stored as uploaded (after its content was
 checked); thumbnails are made once, when the upload is confirmed. URLs never
 change content: they may be cached forever.
 """
-type ProductImage {
+type ProductImage @cacheControl(inheritMaxAge: true) {
   id: ID!
   url: String!
   "Alternative text for screen readers; empty when none was given."
@@ -658,7 +671,7 @@ type ProductImage {
 }
 
 "A scaled copy of an image: JPEG, or PNG when the image has transparency."
-type ImageThumbnail {
+type ImageThumbnail @cacheControl(inheritMaxAge: true) {
   "The long side asked for, in pixels."
   size: Int!
   url: String!
@@ -756,7 +769,7 @@ type Query {
     channel: String
     first: Int = 20
     after: String
-  ): ProductConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"])
+  ): ProductConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"]) @cacheControl(maxAge: 60)
   "The product with this id, or null when there is none (or it is a draft and the caller is not staff)."
   product(id: ID!): Product
   "The product with this SEO slug (slugs are unique across all channels)."
@@ -768,7 +781,7 @@ type Query {
 }
 
 "Something for sale. Inventory and orders extend it."
-type Product @key(fields: "id") {
+type Product @key(fields: "id") @cacheControl(maxAge: 120) {
   id: ID!
   name: String!
   "Unique across the shop (all channels share one storefront URL scheme)."
@@ -803,14 +816,14 @@ enum ProductStatus {
 }
 
 "A price range in one channel."
-type ProductPricing {
+type ProductPricing @cacheControl(inheritMaxAge: true) {
   channel: String!
   from: Money!
   to: Money!
 }
 
 "One buyable version of a product, e.g. size M in blue. Inventory and orders extend it."
-type ProductVariant @key(fields: "id") {
+type ProductVariant @key(fields: "id") @cacheControl(maxAge: 120) {
   id: ID!
   "Stock-keeping unit, unique in the shop."
   sku: String!
@@ -825,18 +838,18 @@ type ProductVariant @key(fields: "id") {
 }
 
 "An option value of a variant, such as Size: M."
-type VariantOption {
+type VariantOption @cacheControl(inheritMaxAge: true) {
   name: String!
   value: String!
 }
 
-type ChannelPrice {
+type ChannelPrice @cacheControl(inheritMaxAge: true) {
   channel: String!
   price: Money!
 }
 
 "A sales channel: where prices apply, in one currency."
-type Channel {
+type Channel @cacheControl(maxAge: 3600) {
   slug: String!
   currency: CurrencyCode!
 }
@@ -844,7 +857,7 @@ type Channel {
 "A point in time, RFC 3339."
 scalar Time
 
-type ProductConnection {
+type ProductConnection @cacheControl(inheritMaxAge: true) {
   edges: [ProductEdge!]!
   pageInfo: PageInfo!
   "How many products match; computed only when asked for."
@@ -853,13 +866,13 @@ type ProductConnection {
   facets: ProductFacets!
 }
 
-type ProductEdge {
+type ProductEdge @cacheControl(inheritMaxAge: true) {
   cursor: String!
   node: Product!
 }
 `, BuiltIn: false},
 	{Name: "../../../../schema/products/reviews.graphqls", Input: `"A shopper's opinion of a product."
-type Review @key(fields: "id") {
+type Review @key(fields: "id") @cacheControl(maxAge: 300) {
   id: ID!
   "From 1 to 5."
   rating: Int!
@@ -869,7 +882,8 @@ type Review @key(fields: "id") {
   "How many users found it helpful."
   helpfulCount: Int!
   createdAt: Time!
-  author: User!
+  "The reviewer as the public sees them (a name); kept as long as the review."
+  author: User! @cacheControl(maxAge: 300)
   product: Product!
 }
 
@@ -887,7 +901,7 @@ type User @key(fields: "id") {
 }
 
 "Average and spread of a product's visible ratings."
-type ProductRating {
+type ProductRating @cacheControl(inheritMaxAge: true) {
   "0 when there are no ratings."
   average: Float!
   count: Int!
@@ -895,17 +909,17 @@ type ProductRating {
   distribution: [RatingCount!]!
 }
 
-type RatingCount {
+type RatingCount @cacheControl(inheritMaxAge: true) {
   rating: Int!
   count: Int!
 }
 
-type ReviewConnection {
+type ReviewConnection @cacheControl(inheritMaxAge: true) {
   edges: [ReviewEdge!]!
   pageInfo: PageInfo!
 }
 
-type ReviewEdge {
+type ReviewEdge @cacheControl(inheritMaxAge: true) {
   cursor: String!
   node: Review!
 }
@@ -985,7 +999,7 @@ enum SortDirection {
   DESC
 }
 
-type ProductFacets {
+type ProductFacets @cacheControl(inheritMaxAge: true) {
   categories: [FacetCount!]!
   brands: [FacetCount!]!
   attributes: [AttributeFacet!]!
@@ -993,25 +1007,25 @@ type ProductFacets {
 }
 
 "How many matching products have this category or brand."
-type FacetCount {
+type FacetCount @cacheControl(inheritMaxAge: true) {
   id: ID!
   name: String!
   count: Int!
 }
 
-type AttributeFacet {
+type AttributeFacet @cacheControl(inheritMaxAge: true) {
   slug: String!
   name: String!
   values: [FacetValue!]!
 }
 
-type FacetValue {
+type FacetValue @cacheControl(inheritMaxAge: true) {
   value: String!
   count: Int!
 }
 
 "Products priced from gte up to, not including, lt (null: no upper end)."
-type PriceBand {
+type PriceBand @cacheControl(inheritMaxAge: true) {
   gte: Money!
   lt: Money
   count: Int!
@@ -1020,7 +1034,7 @@ type PriceBand {
 	{Name: "../../../../schema/products/shared.graphqls", Input: `# Types every subgraph that speaks of money or pages declares identically (they are @shareable).
 
 "An amount of money: integer minor units plus an ISO 4217 currency. Never a float."
-type Money @shareable {
+type Money @shareable @cacheControl(inheritMaxAge: true) {
   "The amount as a decimal string with the currency's number of decimals, e.g. \"19.99\" or \"1500\" (JPY)."
   amount: Decimal!
   currencyCode: CurrencyCode!
@@ -1044,7 +1058,7 @@ enum CurrencyCode {
 }
 
 "Relay page information."
-type PageInfo @shareable {
+type PageInfo @shareable @cacheControl(inheritMaxAge: true) {
   hasNextPage: Boolean!
   hasPreviousPage: Boolean!
   startCursor: String
@@ -16671,6 +16685,22 @@ func (ec *executionContext) marshalOBrand2ᚖgithubᚗcomᚋmyshopᚋsupergraph�
 		return graphql.Null
 	}
 	return ec._Brand(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCacheControlScope2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋproductsᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, v any) (*model.CacheControlScope, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.CacheControlScope)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCacheControlScope2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋproductsᚋgraphᚋmodelᚐCacheControlScope(ctx context.Context, sel ast.SelectionSet, v *model.CacheControlScope) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOCategory2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋproductsᚋgraphᚋmodelᚐCategory(ctx context.Context, sel ast.SelectionSet, v *model.Category) graphql.Marshaler {
