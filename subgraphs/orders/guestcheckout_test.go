@@ -136,7 +136,9 @@ func TestGuestCheckout(t *testing.T) {
 	e.deliver(t, []events.Event{{ID: "evt_v1", Type: "user.email_verified", Source: "users",
 		Payload: map[string]any{"userId": "usr_ada", "email": "ada.guest@example.com"}}})
 	var mine struct {
-		MyOrders struct{ Edges []struct{ Node struct{ ID string } } }
+		MyOrders struct {
+			Edges []struct{ Node struct{ ID string } }
+		}
 	}
 	gql(t, e.h, e.ada, `{ myOrders { edges { node { id } } } }`, nil, &mine)
 	if len(mine.MyOrders.Edges) != 1 || mine.MyOrders.Edges[0].Node.ID != p.Order.ID {
@@ -171,7 +173,9 @@ func TestGuestCheckoutWithThreeDSecure(t *testing.T) {
 		t.Fatalf("approve: %d", c)
 	}
 	e.deliver(t, e.paymentEvents(t))
-	var got struct{ GuestOrder *struct{ Status, PaymentStatus string } }
+	var got struct {
+		GuestOrder *struct{ Status, PaymentStatus string }
+	}
 	gqltest.Decode(t, gqltest.DoAs(t, e.h, "", `query($t: String!) { guestOrder(token: $t) { status paymentStatus } }`, map[string]any{"t": *p.OrderToken}).Data, &got)
 	if got.GuestOrder == nil || got.GuestOrder.Status != "CONFIRMED" || got.GuestOrder.PaymentStatus != "AUTHORIZED" {
 		t.Errorf("after approval: %+v", got)

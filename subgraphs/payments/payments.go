@@ -69,7 +69,9 @@ func NewHandler(d subgraph.Deps, provider payment.Provider, secret string) http.
 		mux.Handle("POST /webhooks/"+provider.Name(), webhookHandler(store, provider.Name(), secret, d.Log))
 	}
 	if tc, ok := provider.(*testcard.Provider); ok {
-		apply := func(ctx context.Context, e payment.WebhookEvent) error { return store.ApplyWebhook(ctx, tc.Name(), e.Event()) }
+		apply := func(ctx context.Context, e payment.WebhookEvent) error {
+			return store.ApplyWebhook(ctx, tc.Name(), e.Event())
+		}
 		mux.Handle(testcard.ChallengePath, testcard.ChallengeHandler(tc, apply, d.Log))
 	}
 	return mux

@@ -66,6 +66,9 @@ func TestProfileAndAddresses(t *testing.T) {
 	tok := signIn(t, s, "ada.allen.1@example.com", pgstore.DemoPassword)
 
 	mustOK(t, gqltest.DoAs(t, s.h, tok, `mutation { updateProfile(input: {name: "Ada L.", phone: "+44 20 7946 0000", locale: "en-GB", marketingEmails: true}) { user { name phone locale marketingEmails marketingSms } errors { code } } }`, nil), "updateProfile")
+	// A later update of the name alone leaves the rest as it was: no
+	// consent is withdrawn by a field the client did not send.
+	mustOK(t, gqltest.DoAs(t, s.h, tok, `mutation { updateProfile(input: {name: "Ada L."}) { user { name } errors { code } } }`, nil), "updateProfile name only")
 
 	save := `mutation($in: AddressInput!) { saveAddress(input: $in) { address { id countryCode postalCode } errors { field code } } }`
 	bad := []struct {

@@ -93,8 +93,7 @@ func (r *mutationResolver) DeleteAccount(ctx context.Context, currentPassword st
 
 // UpdateProfile is the resolver for the updateProfile field.
 func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.ProfileInput) (*model.ProfilePayload, error) {
-	p := user.Profile{Phone: deref(input.Phone), Locale: deref(input.Locale),
-		MarketingEmails: derefBool(input.MarketingEmails), MarketingSMS: derefBool(input.MarketingSms)}
+	p := user.ProfileChange{Phone: input.Phone, Locale: input.Locale, MarketingEmails: input.MarketingEmails, MarketingSMS: input.MarketingSms}
 	if err := r.Accounts.UpdateProfile(ctx, input.Name, p); err != nil {
 		errors, err := accountErrors(err)
 		return &model.ProfilePayload{Errors: errors}, err

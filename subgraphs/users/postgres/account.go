@@ -13,17 +13,33 @@ import (
 	"github.com/myshop/supergraph/subgraphs/users/user"
 )
 
-// UpdateProfile changes a user's name and profile and announces it.
-func (s *Store) UpdateProfile(ctx context.Context, userID, name string, p user.Profile, e user.Event) error {
+// UpdateProfile changes a user's name and the given parts of the profile
+// and announces the profile as it then is.
+func (s *Store) UpdateProfile(ctx context.Context, userID, name string, p user.ProfileChange, announce func(user.Profile) user.Event) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `
-UPDATE users SET name = $2, phone = nullif($3, ''), locale = $4, marketing_emails = $5, marketing_sms = $6,
-    marketing_emails_at = CASE WHEN marketing_emails = $5 THEN marketing_emails_at ELSE now() END,
-    marketing_sms_at = CASE WHEN marketing_sms = $6 THEN marketing_sms_at ELSE now() END
-WHERE id = $1 AND deleted_at IS NULL`, userID, name, p.Phone, p.Locale, p.MarketingEmails, p.MarketingSMS)
-		if err != nil || tag.RowsAffected() == 0 {
+		var now user.Profile
+		var phone *string
+		err := tx.QueryRow(ctx, `
+UPDATE users SET name = $2,
+    phone = CASE WHEN $3::text IS NULL THEN phone ELSE nullif($3, '') END,
+    locale = coalesce($4, locale),
+    marketing_emails = coalesce($5, marketing_emails),
+    marketing_sms = coalesce($6, marketing_sms),
+    marketing_emails_at = CASE WHEN $5::boolean IS NULL OR marketing_emails = $5 THEN marketing_emails_at ELSE now() END,
+    marketing_sms_at = CASE WHEN $6::boolean IS NULL OR marketing_sms = $6 THEN marketing_sms_at ELSE now() END
+WHERE id = $1 AND deleted_at IS NULL
+RETURNING phone, locale, marketing_emails, marketing_sms`, userID, name, p.Phone, p.Locale, p.MarketingEmails, p.MarketingSMS).
+			Scan(&phone, &now.Locale, &now.MarketingEmails, &now.MarketingSMS)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
 			return err
 		}
+		if phone != nil {
+			now.Phone = *phone
+		}
+		e := announce(now)
 		return outbox.Record(ctx, tx, e.Type, e.Payload)
 	})
 	if err != nil {

@@ -49,8 +49,9 @@ func CheckLocale(l string) (string, error) {
 	return l, nil
 }
 
-// UpdateProfile changes the caller's name and profile.
-func (s *Service) UpdateProfile(ctx context.Context, name string, p Profile) error {
+// UpdateProfile changes the caller's name and the parts of the profile p
+// gives; the others stay as they are.
+func (s *Service) UpdateProfile(ctx context.Context, name string, p ProfileChange) error {
 	c, err := auth.SignedIn(ctx)
 	if err != nil {
 		return err
@@ -59,13 +60,21 @@ func (s *Service) UpdateProfile(ctx context.Context, name string, p Profile) err
 	if name == "" {
 		return &errs.Problem{Field: errs.Field("name"), Code: CodeRequired, Message: "a name is required"}
 	}
-	p.Phone = strings.TrimSpace(p.Phone)
-	if p.Locale, err = CheckLocale(p.Locale); err != nil {
-		return err
+	if p.Phone != nil {
+		phone := strings.TrimSpace(*p.Phone)
+		p.Phone = &phone
 	}
-	e := Event{Type: EventProfileUpdated, Payload: map[string]any{"userId": c.UserID(), "name": name, "locale": p.Locale,
-		"marketingEmails": p.MarketingEmails, "marketingSms": p.MarketingSMS}}
-	return s.store.UpdateProfile(ctx, c.UserID(), name, p, e)
+	if p.Locale != nil {
+		l, err := CheckLocale(*p.Locale)
+		if err != nil {
+			return err
+		}
+		p.Locale = &l
+	}
+	return s.store.UpdateProfile(ctx, c.UserID(), name, p, func(now Profile) Event {
+		return Event{Type: EventProfileUpdated, Payload: map[string]any{"userId": c.UserID(), "name": name, "locale": now.Locale,
+			"marketingEmails": now.MarketingEmails, "marketingSms": now.MarketingSMS}}
+	})
 }
 
 // EventMarketingConsentChanged is the notifications subgraph's event for

@@ -29,6 +29,13 @@ type Profile struct {
 	MarketingSMS    bool
 }
 
+// ProfileChange is an update of a profile: a nil part is left as it is,
+// so a client that sends only a name withdraws no consent.
+type ProfileChange struct {
+	Phone, Locale                 *string
+	MarketingEmails, MarketingSMS *bool
+}
+
 // Permissions a role can grant, as <ACTION>_<DOMAIN>. They travel in the
 // access token's scope claim and every subgraph checks them.
 const (
@@ -98,8 +105,9 @@ type SessionStore interface {
 // ProfileStore is a user's profile and address book.
 type ProfileStore interface {
 	UsersByIDs(ctx context.Context, ids []string) ([]User, error)
-	// UpdateProfile records e with the change, in one transaction.
-	UpdateProfile(ctx context.Context, userID, name string, p Profile, e Event) error
+	// UpdateProfile applies the change and records the event announce
+	// makes of the profile as it then is, in one transaction.
+	UpdateProfile(ctx context.Context, userID, name string, p ProfileChange, announce func(Profile) Event) error
 	// SetMarketingConsent sets marketingEmails (emails) or marketingSms as
 	// changed at time at, unless the profile changed it later.
 	SetMarketingConsent(ctx context.Context, userID string, emails, enabled bool, at time.Time) error

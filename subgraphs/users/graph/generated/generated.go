@@ -319,6 +319,7 @@ type AddressPayload {
   errors: [AccountError!]!
 }
 
+"A profile update: a field left out (or null) keeps its value; an empty phone removes the number."
 input ProfileInput {
   name: String!
   phone: String

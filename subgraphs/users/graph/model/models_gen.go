@@ -96,6 +96,7 @@ type PageInfo struct {
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
+// A profile update: a field left out (or null) keeps its value; an empty phone removes the number.
 type ProfileInput struct {
 	Name  string  `json:"name"`
 	Phone *string `json:"phone,omitempty"`
