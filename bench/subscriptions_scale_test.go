@@ -25,6 +25,7 @@ import (
 
 	"github.com/myshop/supergraph/e2e/stack"
 	"github.com/myshop/supergraph/router/config"
+	"github.com/myshop/supergraph/subgraphs/orders/live"
 	"github.com/myshop/supergraph/subgraphs/platform/redistest"
 	userstore "github.com/myshop/supergraph/subgraphs/users/postgres"
 )
@@ -39,7 +40,7 @@ import (
 // cost mixed in, and each process has its own file descriptor limit.
 //
 // Status changes are published straight to Redis, in the orders subgraph's
-// message format on its channels, for orders inserted with SQL (the router
+// event shape on its channels (live.EventOf), for orders inserted with SQL (the router
 // reads each order as the subscriber when it subscribes, so they exist and
 // belong to the token's user). Each message's `at` is the publisher's clock
 // when it sent it; the client takes event-to-client latency as its clock
@@ -365,8 +366,8 @@ func publishPaced(b *testing.B, pub redisPublisher, prefix string, orders []scal
 				versions[o.ID] = 1
 			}
 			versions[o.ID]++
-			msg, _ := json.Marshal(map[string]any{"orderId": o.ID, "userId": o.User, "from": "CONFIRMED", "to": "PROCESSING",
-				"version": versions[o.ID], "at": time.Now().UTC().Format(time.RFC3339Nano)})
+			msg, _ := json.Marshal(live.EventOf(live.Change{OrderID: o.ID, UserID: o.User, From: "CONFIRMED", To: "PROCESSING",
+				Version: versions[o.ID], At: time.Now()}))
 			if err := pub(ctx, prefix+"order:"+o.ID, msg); err != nil {
 				b.Fatal(err)
 			}

@@ -40,6 +40,7 @@ func Compose(in []Subgraph) (string, error) {
 		c.checkFieldSets(s)
 		c.checkDemand(s)
 		c.checkCacheControl(s)
+		c.checkEvents(s)
 	}
 	if len(c.errs) > 0 {
 		return "", errors.Join(c.errs...)
@@ -65,6 +66,8 @@ type composer struct {
 	cost bool
 	// cacheControl adds the @cacheControl definitions once used.
 	cacheControl bool
+	// eventSources adds the @redisSubscribe definition once used.
+	eventSources bool
 	// enums records where each enum is used (enumUses), computed once.
 	enums map[string]*enumUse
 }

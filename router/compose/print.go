@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/myshop/supergraph/router/events"
 )
 
 const joinDefinitions = `directive @join__enumValue(graph: join__Graph!) repeatable on ENUM_VALUE
@@ -125,6 +127,9 @@ func (c *composer) print() string {
 	}
 	if c.cacheControl {
 		b.WriteString(cacheControlDefinitions)
+	}
+	if c.eventSources {
+		b.WriteString(events.Definition + "\n")
 	}
 	b.WriteString(joinDefinitions)
 	b.WriteString("\nenum join__Graph {\n")
@@ -288,6 +293,7 @@ func (c *composer) printField(b *strings.Builder, fs []*fieldIn, partial bool, a
 	c.writeAccess(b, " ", acc, "")
 	b.WriteString(c.demandOf(" ", fieldDirectives(fs), ""))
 	b.WriteString(c.cacheControlOf(" ", fieldDirectives(fs), ""))
+	b.WriteString(c.eventSourceOf(" ", fieldDirectives(fs), ""))
 	b.WriteString("\n")
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wundergraph/graphql-go-tools/v2/pkg/ast"
@@ -43,7 +44,7 @@ type Options struct {
 	Limits Limits
 	// Traffic shapes subgraph fetches.
 	Traffic Traffic
-	// Live serves order status subscriptions from Redis at the router.
+	// Live is the Redis the event source listens to (eventsource.go).
 	Live LiveOptions
 }
 
@@ -64,9 +65,9 @@ type Engine struct {
 	noDedup      bool
 	limits       Limits
 	observer     Observer
-	live         *liveHub // nil: every subscription passes through
-	liveMu       sync.Mutex
-	liveRuns     map[ConnectionID]map[int64]context.CancelFunc
+	events       *eventHub // nil without Redis
+	endpoints    map[string]subgraphEndpoint
+	dropped      atomic.Int64 // malformed event messages
 	log          *slog.Logger
 }
 
@@ -89,13 +90,6 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		ComputeCosts:              true,
 		StaticCostDefaultListSize: opts.Limits.DefaultListSize,
 	}
-	for _, sub := range sg.Subgraphs {
-		ds, err := dataSource(ctx, sub, opts, log)
-		if err != nil {
-			return nil, fmt.Errorf("subgraph %s: %w", sub.Name, err)
-		}
-		cfg.DataSources = append(cfg.DataSources, ds)
-	}
 	addIsOneOf(routerSchema)
 	addIsOneOf(clientSchema)
 	intro, err := introspection_datasource.NewIntrospectionConfigFactory(clientSchema)
@@ -110,6 +104,7 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 	cfg.Fields = append(cfg.Fields, intro.BuildFieldConfigurations()...)
 
 	e := &Engine{
+		endpoints:    map[string]subgraphEndpoint{},
 		routerSchema: routerSchema,
 		fieldNames:   fieldNames(routerSchema),
 		clientSchema: clientSchema,
@@ -125,13 +120,21 @@ func New(ctx context.Context, sg *supergraph.Supergraph, opts Options, log *slog
 		observer:     opts.Traffic.Observer,
 		log:          log,
 	}
-	// Fail at startup, not on the first request, when the config is unusable.
-	if _, err := plan.NewPlanner(cfg); err != nil {
-		return nil, fmt.Errorf("planner configuration: %w", err)
-	}
 	if opts.Live.Redis != nil {
-		e.live = newLiveHub(ctx, opts.Live, log)
-		e.liveRuns = map[ConnectionID]map[int64]context.CancelFunc{}
+		e.events = newEventHub(ctx, opts.Live, log)
+	}
+	var sources []plan.DataSource
+	for _, sub := range sg.Subgraphs {
+		ds, err := e.dataSource(ctx, sub, opts)
+		if err != nil {
+			return nil, fmt.Errorf("subgraph %s: %w", sub.Name, err)
+		}
+		sources = append(sources, ds)
+	}
+	e.planConfig.DataSources = append(sources, e.planConfig.DataSources...)
+	// Fail at startup, not on the first request, when the config is unusable.
+	if _, err := plan.NewPlanner(e.planConfig); err != nil {
+		return nil, fmt.Errorf("planner configuration: %w", err)
 	}
 	e.resolver = resolve.New(ctx, resolve.ResolverOptions{
 		MaxConcurrency:   1024,
@@ -164,16 +167,21 @@ func parseSchema(sdl string) (*ast.Document, error) {
 }
 
 // dataSource configures one subgraph, with its own HTTP client whose
-// transport names the subgraph when it cannot be reached.
-func dataSource(ctx context.Context, sub supergraph.Subgraph, opts Options, log *slog.Logger) (plan.DataSource, error) {
+// transport names the subgraph when it cannot be reached; an event graph's
+// subscriptions are triggered by the event source instead.
+func (e *Engine) dataSource(ctx context.Context, sub supergraph.Subgraph, opts Options) (plan.DataSource, error) {
+	if len(sub.Events) > 0 {
+		return e.eventDataSource(ctx, sub)
+	}
 	url := sub.URL
 	if u, ok := opts.SubgraphURLs[sub.Name]; ok && u != "" {
 		url = u
 	}
-	client, bal, err := subgraphClient(ctx, opts.HTTPClient, sub.Name, url, sub.SDL, opts.Traffic, log)
+	client, bal, err := subgraphClient(ctx, opts.HTTPClient, sub.Name, url, sub.SDL, opts.Traffic, e.log)
 	if err != nil {
 		return nil, err
 	}
+	e.endpoints[sub.Name] = subgraphEndpoint{url: url, client: client}
 	// Subscriptions to subgraphs: graphql-transport-ws, pooled per
 	// forwarded headers and init payload (so per user). Their client is
 	// balanced like fetches but has no timeout (a stream lives long) and no
@@ -203,4 +211,39 @@ func dataSource(ctx context.Context, sub supergraph.Subgraph, opts Options, log 
 	}
 	meta := sub.Metadata
 	return plan.NewDataSourceConfigurationWithName(sub.Name, sub.Name, factory, &meta, custom)
+}
+
+// eventDataSource configures an event graph: the planner treats it as a
+// subgraph that only has subscriptions, and the trigger is eventClient.
+// Its URL is never called; the engine only wants one.
+func (e *Engine) eventDataSource(ctx context.Context, sub supergraph.Subgraph) (plan.DataSource, error) {
+	client := &eventClient{graph: sub.Name, sources: sub.Events, hub: e.events, read: e.readEntity,
+		ops: newLRU[string, *upstreamOp](256), dropped: &e.dropped, log: e.log}
+	factory, err := graphql_datasource.NewFactory(ctx, &http.Client{Transport: noFetch{sub.Name}}, client)
+	if err != nil {
+		return nil, fmt.Errorf("factory: %w", err)
+	}
+	schema, err := graphql_datasource.NewSchemaConfiguration(sub.SDL, &graphql_datasource.FederationConfiguration{Enabled: true, ServiceSDL: sub.SDL})
+	if err != nil {
+		return nil, fmt.Errorf("schema configuration: %w", err)
+	}
+	url := "http://" + sub.Name + ".events.invalid/graphql"
+	custom, err := graphql_datasource.NewConfiguration(graphql_datasource.ConfigurationInput{
+		Fetch:               &graphql_datasource.FetchConfiguration{URL: url},
+		Subscription:        &graphql_datasource.SubscriptionConfiguration{URL: url},
+		SchemaConfiguration: schema,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	meta := sub.Metadata
+	return plan.NewDataSourceConfigurationWithName(sub.Name, sub.Name, factory, &meta, custom)
+}
+
+// noFetch answers any fetch to an event graph, which resolves nothing
+// (composition refuses resolvable keys and queries there).
+type noFetch struct{ graph string }
+
+func (n noFetch) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, fmt.Errorf("event graph %s resolves no fetches", n.graph)
 }

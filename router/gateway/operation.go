@@ -51,10 +51,6 @@ type Operation struct {
 	ExposeCost bool
 	// Cache is how long the answer may be kept (cachecontrol.go).
 	Cache CachePolicy
-	// live is set for subscriptions the router serves from Redis itself;
-	// rawVariables are the request's variables as sent.
-	live         *liveSpec
-	rawVariables []byte
 	plan         *cachedPlan
 	hash         uint64
 	variables    []byte
@@ -143,7 +139,7 @@ func (e *Engine) Prepare(req Request) (*Operation, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Operation{Type: p.typ, Name: p.name, RootFields: p.rootFields, Cost: cost, Cache: p.cache, live: p.live, rawVariables: variables,
+		return &Operation{Type: p.typ, Name: p.name, RootFields: p.rootFields, Cost: cost, Cache: p.cache,
 			plan: p.plan, hash: p.hash, variables: vars, remap: p.remap}, nil
 	}
 	return e.prepareFull(k, req, variables)
@@ -199,10 +195,6 @@ func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation,
 	if err := l.checkShape(stats); err != nil {
 		return nil, err
 	}
-	var live *liveSpec
-	if typ == Subscription && e.live != nil {
-		live = liveSpecFor(&e.kits, k.doc, e.clientSchema, req.Query, variables)
-	}
 	// Record what variable normalization will do, to replay it on cache hits.
 	kept := variableNames(k.doc)
 	replay := len(skipInclude) <= maxSkipIncludeVariables && replayable(k.doc)
@@ -246,11 +238,11 @@ func (e *Engine) prepareFull(k *kit, req Request, variables []byte) (*Operation,
 	if err != nil {
 		return nil, err
 	}
-	op := &Operation{Type: typ, Name: opName, RootFields: stats.rootFields, Cost: cost, Cache: policy, live: live, rawVariables: variables,
+	op := &Operation{Type: typ, Name: opName, RootFields: stats.rootFields, Cost: cost, Cache: policy,
 		plan: plan, hash: hash, variables: vars, remap: copyMap(remap)}
 	if p != nil {
 		p.typ, p.plan, p.hash, p.remap = typ, plan, hash, op.remap
-		p.name, p.rootFields, p.live, p.cache = opName, stats.rootFields, live, policy
+		p.name, p.rootFields, p.cache = opName, stats.rootFields, policy
 		e.storePrepared(req, variables, skipInclude, p)
 	}
 	return op, nil

@@ -46,7 +46,6 @@ type prepared struct {
 	name       string
 	rootFields []string
 	cache      CachePolicy
-	live       *liveSpec
 	plan       *cachedPlan
 	hash       uint64
 	// remap (plan variable name → request variable name) is shared read-only

@@ -58,9 +58,6 @@ func NewConnectionID() ConnectionID { return resolve.NewConnectionID() }
 // the engine shuts down, delivering its events to sink (SSE, one stream per
 // request). header is the client's, as for Execute.
 func (e *Engine) Subscribe(ctx context.Context, op *Operation, header http.Header, sink SubscriptionSink, opts SubscribeOptions) error {
-	if err := e.runLive(ctx, op, header, sink); err != errNotLive {
-		return err
-	}
 	sub, ok := op.plan.plan.(*plan.SubscriptionResponsePlan)
 	if !ok {
 		return ErrNotSubscription
@@ -78,21 +75,6 @@ func (e *Engine) Subscribe(ctx context.Context, op *Operation, header http.Heade
 // ctx carries the caller's identity and bounds the entity fetches made for
 // each event; cancelling it does not stop the subscription.
 func (e *Engine) StartSubscription(ctx context.Context, op *Operation, header http.Header, sink SubscriptionSink, conn ConnectionID, id int64) error {
-	if e.live != nil && op.live != nil {
-		// Stopped by StopSubscription/StopConnection, like the engine's.
-		ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		e.liveMu.Lock()
-		if e.liveRuns[conn] == nil {
-			e.liveRuns[conn] = map[int64]context.CancelFunc{}
-		}
-		e.liveRuns[conn][id] = cancel
-		e.liveMu.Unlock()
-		go func() {
-			defer e.StopSubscription(conn, id)
-			_ = e.runLive(ctx, op, header, sink)
-		}()
-		return nil
-	}
 	sub, ok := op.plan.plan.(*plan.SubscriptionResponsePlan)
 	if !ok {
 		return ErrNotSubscription
@@ -108,42 +90,11 @@ func (e *Engine) StartSubscription(ctx context.Context, op *Operation, header ht
 // StopSubscription stops one subscription of a connection; its sink hears
 // nothing more.
 func (e *Engine) StopSubscription(conn ConnectionID, id int64) {
-	if e.stopLive(conn, id, false) {
-		return
-	}
 	_ = e.resolver.UnsubscribeSubscription(resolve.SubscriptionIdentifier{ConnectionID: conn, SubscriptionID: id})
-}
-
-// stopLive cancels live runs of a connection (one, or all); it reports
-// whether it found the one asked for.
-func (e *Engine) stopLive(conn ConnectionID, id int64, all bool) bool {
-	if e.live == nil {
-		return false
-	}
-	e.liveMu.Lock()
-	defer e.liveMu.Unlock()
-	runs := e.liveRuns[conn]
-	if all {
-		for _, cancel := range runs {
-			cancel()
-		}
-		delete(e.liveRuns, conn)
-		return len(runs) > 0
-	}
-	cancel, ok := runs[id]
-	if ok {
-		cancel()
-		delete(runs, id)
-		if len(runs) == 0 {
-			delete(e.liveRuns, conn)
-		}
-	}
-	return ok
 }
 
 // StopConnection stops every subscription of a connection.
 func (e *Engine) StopConnection(conn ConnectionID) {
-	e.stopLive(conn, 0, true)
 	_ = e.resolver.UnsubscribeClient(conn)
 }
 

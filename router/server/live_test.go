@@ -20,6 +20,42 @@ import (
 	"github.com/myshop/supergraph/subgraphs/platform/redistest"
 )
 
+// liveSubgraphs are an orders subgraph and its event graph, as
+// schema/orders and schema/orders/events declare them.
+func liveSubgraphs(t *testing.T) string {
+	t.Helper()
+	const event = `type OrderStatusEvent @shareable { order: Order! status: String! previousStatus: String version: Int! occurredAt: String! }`
+	sdl, err := compose.Compose([]compose.Subgraph{
+		{Name: "orders", URL: "http://orders.invalid", SDL: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable"])
+type Query { order(id: ID!): Order }
+type Order @key(fields: "id") { id: ID! number: String! statusHistory: [OrderStatusEvent!]! }
+` + event},
+		{Name: "orders_events", SDL: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@authenticated"])
+directive @redisSubscribe(channel: String!, entity: String, history: String, sequence: String, filter: String) on FIELD_DEFINITION
+type Subscription {
+  orderStatusChanged(orderId: ID!): OrderStatusEvent! @authenticated
+    @redisSubscribe(channel: "order:{{ args.orderId }}", entity: "Order(id: {{ args.orderId }})", history: "statusHistory", sequence: "version")
+}
+type Order @key(fields: "id", resolvable: false) { id: ID! }
+` + event},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sdl
+}
+
+// statusEvent is a message of the order's channel, and an item of its
+// statusHistory.
+func statusEvent(from, to string, version int) string {
+	prev := "null"
+	if from != "" {
+		prev = `"` + from + `"`
+	}
+	return fmt.Sprintf(`{"__typename":"OrderStatusEvent","order":{"__typename":"Order","id":"o1"},"status":%q,"previousStatus":%s,"version":%d,"occurredAt":"t%d"}`,
+		to, prev, version, version)
+}
+
 // TestLiveOrderStatusFromRedis: with Redis, the router serves
 // orderStatusChanged itself: the state read as the caller first (which
 // refuses another user's order), then only newer versions of the caller's
@@ -36,23 +72,15 @@ func TestLiveOrderStatusFromRedis(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		switch a := r.Header.Get("Authorization"); {
 		case a != "Bearer "+ada && a != "Bearer "+shortLived:
-			_, _ = io.WriteString(w, `{"data":{"order":null},"errors":[{"message":"no such order","extensions":{"code":"NOT_FOUND"}}]}`)
-		case strings.Contains(string(b), "events"):
-			_, _ = io.WriteString(w, `{"data":{"order":{"id":"o1","status":"CONFIRMED","version":1,"createdAt":"t1","events":[{"from":null,"to":"CONFIRMED","at":"t1","version":1}]}}}`)
+			_, _ = io.WriteString(w, `{"data":{"_entities":[null]}}`)
+		case strings.Contains(string(b), "statusHistory"):
+			_, _ = io.WriteString(w, `{"data":{"_entities":[{"__typename":"Order","statusHistory":[`+statusEvent("", "CONFIRMED", 1)+`]}]}}`)
 		default:
-			_, _ = io.WriteString(w, `{"data":{"order":{"number":"100042"}}}`)
+			_, _ = io.WriteString(w, `{"data":{"_entities":[{"__typename":"Order","number":"100042"}]}}`)
 		}
 	}))
 	t.Cleanup(orders.Close)
-	sdl, err := compose.Compose([]compose.Subgraph{{Name: "orders", URL: "http://orders.invalid", SDL: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
-type Query { order(id: ID!): Order }
-type Subscription { orderStatusChanged(orderId: ID!): OrderStatusEvent! }
-type OrderStatusEvent { order: Order! status: String! previousStatus: String version: Int! occurredAt: String! }
-type Order @key(fields: "id") { id: ID! number: String! status: String! version: Int! createdAt: String! events: [OrderEvent!]! }
-type OrderEvent { from: String to: String! at: String! version: Int! }`}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sdl := liveSubgraphs(t)
 	srv := newRouterFor(t, sdl, map[string]string{"orders": orders.URL}, func(c *server.Config) {
 		c.Verifier, c.Redis = issuer.Verifier(), rdb
 	}, settings(func(c *config.Config) { c.RedisPrefix, c.Subscriptions.ChannelPrefix = prefix+"router:", prefix }))
@@ -79,9 +107,10 @@ type OrderEvent { from: String to: String! at: String! version: Int! }`}})
 			t.Fatal(err)
 		}
 	}
-	publish(`{"orderId":"o1","userId":"usr_ada","to":"CONFIRMED","version":1,"at":"t1"}`)                     // not news
-	publish(`{"orderId":"o1","userId":"usr_grace","from":"CONFIRMED","to":"CANCELED","version":9,"at":"t9"}`) // not hers
-	publish(`{"orderId":"o1","userId":"usr_ada","from":"CONFIRMED","to":"PROCESSING","version":2,"at":"t2"}`)
+	publish(statusEvent("", "CONFIRMED", 1))                           // not news
+	publish(`{"orderId":"o1","to":"CANCELED","version":9}`)            // malformed: dropped
+	publish(`not json`)                                                // malformed: dropped
+	publish(statusEvent("CONFIRMED", "PROCESSING", 2))
 	for i, c := range tabs {
 		if m := c.read(); m.Type != "next" || compact(t, string(m.Payload)) != `{"data":{"orderStatusChanged":{"order":{"number":"100042"},"previousStatus":"CONFIRMED","status":"PROCESSING","version":2}}}` {
 			t.Fatalf("tab %d: %+v %s", i, m, m.Payload)
@@ -146,28 +175,16 @@ func TestLiveOrderStatusFillsARedisOutage(t *testing.T) {
 	t.Cleanup(func() { _ = routerRdb.Close() })
 	issuer := authtest.New(t)
 	ada := issuer.Token("usr_ada")
-	history := []string{`{"from":null,"to":"CONFIRMED","at":"t1","version":1}`,
-		`{"from":"CONFIRMED","to":"PROCESSING","at":"t2","version":2}`,
-		`{"from":"PROCESSING","to":"SHIPPED","at":"t3","version":3}`}
-	statuses := []string{"CONFIRMED", "PROCESSING", "SHIPPED"}
+	history := []string{statusEvent("", "CONFIRMED", 1), statusEvent("CONFIRMED", "PROCESSING", 2), statusEvent("PROCESSING", "SHIPPED", 3)}
 	var version atomic.Int64
 	version.Store(1)
 	orders := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v := version.Load()
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = fmt.Fprintf(w, `{"data":{"order":{"id":"o1","status":"%s","version":%d,"createdAt":"t1","events":[%s]}}}`,
-			statuses[v-1], v, strings.Join(history[:v], ","))
+		_, _ = fmt.Fprintf(w, `{"data":{"_entities":[{"__typename":"Order","statusHistory":[%s]}]}}`, strings.Join(history[:v], ","))
 	}))
 	t.Cleanup(orders.Close)
-	sdl, err := compose.Compose([]compose.Subgraph{{Name: "orders", URL: "http://orders.invalid", SDL: `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
-type Query { order(id: ID!): Order }
-type Subscription { orderStatusChanged(orderId: ID!): OrderStatusEvent! }
-type OrderStatusEvent { order: Order! status: String! previousStatus: String version: Int! occurredAt: String! }
-type Order @key(fields: "id") { id: ID! status: String! version: Int! createdAt: String! events: [OrderEvent!]! }
-type OrderEvent { from: String to: String! at: String! version: Int! }`}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sdl := liveSubgraphs(t)
 	srv := newRouterFor(t, sdl, map[string]string{"orders": orders.URL}, func(c *server.Config) {
 		c.Verifier, c.Redis = issuer.Verifier(), routerRdb
 	}, settings(func(c *config.Config) { c.RedisPrefix, c.Subscriptions.ChannelPrefix = prefix+"router:", prefix }))
@@ -215,7 +232,7 @@ type OrderEvent { from: String to: String! at: String! version: Int! }`}})
 	for rdb.PubSubNumSub(ctx, channel).Val()[channel] != 1 {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := rdb.Publish(ctx, channel, `{"orderId":"o1","userId":"usr_ada","from":"SHIPPED","to":"DELIVERED","version":4,"at":"t4"}`).Err(); err != nil {
+	if err := rdb.Publish(ctx, channel, statusEvent("SHIPPED", "DELIVERED", 4)).Err(); err != nil {
 		t.Fatal(err)
 	}
 	want("a change after the outage", `{"data":{"orderStatusChanged":{"previousStatus":"SHIPPED","status":"DELIVERED","version":4}}}`)

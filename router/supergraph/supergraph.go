@@ -46,6 +46,9 @@ type Subgraph struct {
 	// are validated against it.
 	SDL      string
 	Metadata plan.DataSourceMetadata
+	// Events are the subscription fields an event graph (a subgraph with
+	// no URL) declares, by field name; the router serves them from Redis.
+	Events map[string]EventSource
 }
 
 var specURL = regexp.MustCompile(`^https://specs\.apollo\.dev/([A-Za-z_]+)/v(\d+\.\d+)$`)
@@ -90,6 +93,9 @@ func Parse(sdl string) (*Supergraph, error) {
 	for _, gr := range g.graphs {
 		sub, err := g.subgraph(gr)
 		if err != nil {
+			return nil, err
+		}
+		if sub.Events, err = g.eventSources(gr); err != nil {
 			return nil, err
 		}
 		out.Subgraphs = append(out.Subgraphs, sub)
@@ -196,7 +202,7 @@ func (g *graph) readGraphs() error {
 // machinery reports definitions that only describe composition.
 func machinery(name string) bool {
 	return strings.HasPrefix(name, "join__") || strings.HasPrefix(name, "link__") ||
-		name == "link" || name == "core" || strings.HasPrefix(name, "core__") || securityMachinery(name) || costMachinery(name) || cacheControlMachinery(name)
+		name == "link" || name == "core" || strings.HasPrefix(name, "core__") || securityMachinery(name) || costMachinery(name) || cacheControlMachinery(name) || eventsMachinery(name)
 }
 
 // fieldConfigurations lists every object and interface field that has

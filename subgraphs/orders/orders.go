@@ -155,19 +155,16 @@ type Services struct {
 	Checkout  *order.Checkout
 	Lifecycle *order.Orders
 	Guests    *order.GuestOrders
-	// Live serves the status subscriptions; nil without Redis.
-	Live *live.Hub
 }
 
 // Wire builds the use cases over d's database and u. Every committed status
-// change is published to Redis (d.Redis) for the status subscriptions of
-// every orders process.
+// change is published to Redis (d.Redis) for the router's event source.
 func Wire(d subgraph.Deps, u Upstreams) Services {
 	store := postgres.New(d.Pool)
 	pub := live.Publisher{Redis: d.Redis, Prefix: d.RedisPrefix, Log: d.Log}
 	store.OnStatusChange(func(ctx context.Context, c order.StatusChange) {
 		pub.Publish(ctx, live.Change{OrderID: c.OrderID, UserID: c.UserID, From: string(c.From), To: string(c.To),
-			Version: c.Version, At: c.At.UTC().Format(time.RFC3339Nano)})
+			Version: c.Version, At: c.At})
 	})
 	s := Services{
 		Store:     store,
@@ -180,9 +177,6 @@ func Wire(d subgraph.Deps, u Upstreams) Services {
 		limit = ratelimit.NewFailureWindow(d.Redis, d.RedisPrefix+"orders:guest-token:", GuestTokenFailures, time.Minute)
 	}
 	s.Guests = order.NewGuestOrders(store, limit)
-	if d.Redis != nil {
-		s.Live = live.NewHub(d.Redis, d.RedisPrefix, d.Log) // connects on the first subscription
-	}
 	return s
 }
 
@@ -192,7 +186,7 @@ func Handler(d subgraph.Deps) http.Handler { return NewHandler(d, Wire(d, Upstre
 // NewHandler serves /graphql over s (tests wire their own).
 func NewHandler(d subgraph.Deps, s Services) http.Handler {
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
-		Carts: s.Carts, Checkout: s.Checkout, Lifecycle: s.Lifecycle, Guests: s.Guests, Live: s.Live}})
+		Carts: s.Carts, Checkout: s.Checkout, Lifecycle: s.Lifecycle, Guests: s.Guests}})
 	srv := gqlserver.New(es, d.Log)
 	// Subscriptions over graphql-transport-ws (the router's subscription
 	// client speaks it). The token comes as the upgrade request's

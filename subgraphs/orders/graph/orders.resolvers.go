@@ -8,13 +8,11 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/errs"
 	"github.com/myshop/supergraph/subgraphs/orders/graph/generated"
 	"github.com/myshop/supergraph/subgraphs/orders/graph/model"
-	"github.com/myshop/supergraph/subgraphs/orders/live"
 	"github.com/myshop/supergraph/subgraphs/orders/loader"
 	"github.com/myshop/supergraph/subgraphs/orders/order"
 	"github.com/myshop/supergraph/subgraphs/platform/money"
@@ -347,6 +345,15 @@ func (r *orderResolver) Events(ctx context.Context, obj *model.Order) ([]*model.
 	return out, nil
 }
 
+// StatusHistory is the resolver for the statusHistory field.
+func (r *orderResolver) StatusHistory(ctx context.Context, obj *model.Order) ([]*model.OrderStatusEvent, error) {
+	es, err := loader.For(ctx).Events.Load(ctx, obj.ID)()
+	if err != nil {
+		return nil, err
+	}
+	return statusEvents(obj.ID, es), nil
+}
+
 // Payment is the resolver for the payment field.
 func (r *orderResolver) Payment(ctx context.Context, obj *model.Order) (*model.Payment, error) {
 	if obj.Order.PaymentID == "" {
@@ -441,67 +448,6 @@ func (r *queryResolver) GuestOrder(ctx context.Context, token string) (*model.Or
 	return toOrder(o), nil
 }
 
-// OrderStatusChanged is the resolver for the orderStatusChanged field.
-func (r *subscriptionResolver) OrderStatusChanged(ctx context.Context, orderID string) (<-chan *model.OrderStatusEvent, error) {
-	_, err := auth.SignedIn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if r.Live == nil {
-		return nil, errors.New("live order updates are not configured")
-	}
-	// Watch first, then read the state: a change committed in between is
-	// delivered, and its version tells whether it is news.
-	w, err := r.Live.Watch(ctx, live.OrderChannel(r.Live.Prefix(), orderID))
-	if err != nil {
-		return nil, fmt.Errorf("watch order %s: %w", orderID, err)
-	}
-	first, err := r.currentStatus(ctx, orderID)
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
-	out := make(chan *model.OrderStatusEvent, 1)
-	go streamChanges(ctx, w, out, first, nil)
-	return out, nil
-}
-
-// MyOrderUpdates is the resolver for the myOrderUpdates field.
-func (r *subscriptionResolver) MyOrderUpdates(ctx context.Context) (<-chan *model.OrderStatusEvent, error) {
-	c, err := auth.SignedIn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if r.Live == nil {
-		return nil, errors.New("live order updates are not configured")
-	}
-	w, err := r.Live.Watch(ctx, live.UserChannel(r.Live.Prefix(), c.UserID()))
-	if err != nil {
-		return nil, fmt.Errorf("watch orders of %s: %w", c.UserID(), err)
-	}
-	out := make(chan *model.OrderStatusEvent, 1)
-	go streamChanges(ctx, w, out, nil, nil)
-	return out, nil
-}
-
-// OrderEvents is the resolver for the orderEvents field.
-func (r *subscriptionResolver) OrderEvents(ctx context.Context, where *model.OrderEventsWhere) (<-chan *model.OrderStatusEvent, error) {
-	_, err := auth.Require(ctx, order.ReadOrders)
-	if err != nil {
-		return nil, err
-	}
-	if r.Live == nil {
-		return nil, errors.New("live order updates are not configured")
-	}
-	w, err := r.Live.Watch(ctx, live.AllChannel(r.Live.Prefix()))
-	if err != nil {
-		return nil, fmt.Errorf("watch the order feed: %w", err)
-	}
-	out := make(chan *model.OrderStatusEvent, 1)
-	go streamChanges(ctx, w, out, nil, statusFilter(where))
-	return out, nil
-}
-
 // Orders is the resolver for the orders field.
 func (r *userResolver) Orders(ctx context.Context, obj *model.User, first *int, after *string) (*model.OrderConnection, error) {
 	theirs, err := r.Lifecycle.OfUser(ctx, obj.ID)
@@ -528,9 +474,6 @@ func (r *Resolver) OrderStatusEvent() generated.OrderStatusEventResolver {
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
-// Subscription returns generated.SubscriptionResolver implementation.
-func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
-
 // User returns generated.UserResolver implementation.
 func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
@@ -540,6 +483,5 @@ type (
 	orderResolver            struct{ *Resolver }
 	orderStatusEventResolver struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
-	subscriptionResolver     struct{ *Resolver }
 	userResolver             struct{ *Resolver }
 )

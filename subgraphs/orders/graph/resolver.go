@@ -3,7 +3,6 @@
 package graph
 
 import (
-	"github.com/myshop/supergraph/subgraphs/orders/live"
 	"github.com/myshop/supergraph/subgraphs/orders/order"
 )
 
@@ -14,7 +13,4 @@ type Resolver struct {
 	Checkout  *order.Checkout
 	Lifecycle *order.Orders
 	Guests    *order.GuestOrders
-	// Live is the subgraph's Redis subscription for order status
-	// subscriptions; nil refuses them.
-	Live *live.Hub
 }

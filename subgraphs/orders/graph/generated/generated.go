@@ -36,7 +36,6 @@ type ResolverRoot interface {
 	Order() OrderResolver
 	OrderStatusEvent() OrderStatusEventResolver
 	Query() QueryResolver
-	Subscription() SubscriptionResolver
 	User() UserResolver
 }
 
@@ -98,6 +97,7 @@ type OrderResolver interface {
 	BillingAddress(ctx context.Context, obj *model.Order) (*model.ShippingAddress, error)
 	Fulfillments(ctx context.Context, obj *model.Order) ([]*model.Fulfillment, error)
 	Events(ctx context.Context, obj *model.Order) ([]*model.OrderEvent, error)
+	StatusHistory(ctx context.Context, obj *model.Order) ([]*model.OrderStatusEvent, error)
 	Payment(ctx context.Context, obj *model.Order) (*model.Payment, error)
 	Customer(ctx context.Context, obj *model.Order) (*model.User, error)
 	GuestEmail(ctx context.Context, obj *model.Order) (*string, error)
@@ -112,11 +112,6 @@ type QueryResolver interface {
 	MyOrders(ctx context.Context, first *int, after *string) (*model.OrderConnection, error)
 	Orders(ctx context.Context, where *model.OrderWhere, sortBy *model.OrderSort, first *int, after *string) (*model.OrderConnection, error)
 	GuestOrder(ctx context.Context, token string) (*model.Order, error)
-}
-type SubscriptionResolver interface {
-	OrderStatusChanged(ctx context.Context, orderID string) (<-chan *model.OrderStatusEvent, error)
-	MyOrderUpdates(ctx context.Context) (<-chan *model.OrderStatusEvent, error)
-	OrderEvents(ctx context.Context, where *model.OrderEventsWhere) (<-chan *model.OrderStatusEvent, error)
 }
 type UserResolver interface {
 	Orders(ctx context.Context, obj *model.User, first *int, after *string) (*model.OrderConnection, error)
@@ -151,7 +146,6 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("FulfillmentLineInput", ec.unmarshalInputFulfillmentLineInput),
 			graphql.NewInputUnmarshaler("MoneyInput", ec.unmarshalInputMoneyInput),
 			graphql.NewInputUnmarshaler("OrderByIDsInput", ec.unmarshalInputOrderByIDsInput),
-			graphql.NewInputUnmarshaler("OrderEventsWhere", ec.unmarshalInputOrderEventsWhere),
 			graphql.NewInputUnmarshaler("OrderSort", ec.unmarshalInputOrderSort),
 			graphql.NewInputUnmarshaler("OrderWhere", ec.unmarshalInputOrderWhere),
 			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
@@ -203,23 +197,6 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
-			data.MarshalGQL(&buf)
-
-			return &graphql.Response{
-				Data: buf.Bytes(),
-			}
-		}
-	case ast.Subscription:
-		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
-
-		var buf bytes.Buffer
-		return func(ctx context.Context) *graphql.Response {
-			buf.Reset()
-			data := next(ctx)
-
-			if data == nil {
-				return nil
-			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -369,39 +346,8 @@ input RefundOrderInput {
   idempotencyKey: String!
 }
 
-"""
-Live order status over a subscription transport (the router serves
-graphql-transport-ws on GET /graphql and GraphQL over SSE on POST /graphql
-with Accept: text/event-stream). Delivery is at most once: an event can be
-missed (a dropped connection, a slow client), so clients keep the highest
-version they have seen, ignore anything not newer, and resubscribe after a
-disconnect: every subscription starts with the current state.
-"""
-type Subscription {
-  """
-  The order's current status first, then every change. Visible to the
-  order's customer and to staff with READ_ORDERS; anyone else gets NOT_FOUND,
-  exactly as for an order that does not exist.
-  """
-  orderStatusChanged(orderId: ID!): OrderStatusEvent!
-  "Every status change of the signed-in customer's orders, from now on (no initial state)."
-  myOrderUpdates: OrderStatusEvent!
-  """
-  Staff feed: every order's status changes from now on (no initial
-  state), optionally only those moving to one of where.statuses. Needs
-  READ_ORDERS.
-  """
-  orderEvents(where: OrderEventsWhere): OrderStatusEvent!
-}
-
-"Which changes the staff feed carries."
-input OrderEventsWhere {
-  "Only changes to one of these statuses; null or empty for all."
-  statuses: [OrderStatus!]
-}
-
-"One status of an order: its current state when a subscription starts, then each change."
-type OrderStatusEvent {
+"One status of an order: its current state when a live subscription starts (router/docs/event-source.md), then each change."
+type OrderStatusEvent @shareable {
   "The order as it is when the event is delivered (it may be newer than the event)."
   order: Order!
   status: OrderStatus!
@@ -668,6 +614,8 @@ type Order @key(fields: "id") {
   fulfillments: [Fulfillment!]!
   "Status changes, oldest first."
   events: [OrderEvent!]!
+  "The same changes as the live subscription's events, oldest first: the router starts orderStatusChanged with the newest and fills a gap from them."
+  statusHistory: [OrderStatusEvent!]!
   payment: Payment
   "Null for a guest's order, until the guest registers and verifies its email."
   customer: User
@@ -1145,6 +1093,8 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_fulfillments(ctx, field)
 	case "events":
 		return ec.fieldContext_Order_events(ctx, field)
+	case "statusHistory":
+		return ec.fieldContext_Order_statusHistory(ctx, field)
 	case "payment":
 		return ec.fieldContext_Order_payment(ctx, field)
 	case "customer":
@@ -1904,34 +1854,6 @@ func (ec *executionContext) field_Query_orders_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg3
-	return args, nil
-}
-
-func (ec *executionContext) field_Subscription_orderEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*model.OrderEventsWhere, error) {
-			return ec.unmarshalOOrderEventsWhere2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderEventsWhere(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg0
-	return args, nil
-}
-
-func (ec *executionContext) field_Subscription_orderStatusChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "orderId",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["orderId"] = arg0
 	return args, nil
 }
 
@@ -4348,6 +4270,38 @@ func (ec *executionContext) fieldContext_Order_events(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Order_statusHistory(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Order_statusHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Order().StatusHistory(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OrderStatusEvent) graphql.Marshaler {
+			return ec.marshalNOrderStatusEvent2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Order_statusHistory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Order",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderStatusEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Order_payment(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6212,126 +6166,6 @@ func (ec *executionContext) fieldContext_ShippingMethod_maxDays(_ context.Contex
 	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Subscription_orderStatusChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
-	return graphql.ResolveFieldStream(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_orderStatusChanged(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().OrderStatusChanged(ctx, fc.Args["orderId"].(string))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderStatusEvent) graphql.Marshaler {
-			return ec.marshalNOrderStatusEvent2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusEvent(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Subscription_orderStatusChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Subscription",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_OrderStatusEvent(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Subscription_orderStatusChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Subscription_myOrderUpdates(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
-	return graphql.ResolveFieldStream(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_myOrderUpdates(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Subscription().MyOrderUpdates(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderStatusEvent) graphql.Marshaler {
-			return ec.marshalNOrderStatusEvent2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusEvent(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Subscription_myOrderUpdates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Subscription",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_OrderStatusEvent(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Subscription_orderEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
-	return graphql.ResolveFieldStream(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscription_orderEvents(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Subscription().OrderEvents(ctx, fc.Args["where"].(*model.OrderEventsWhere))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.OrderStatusEvent) graphql.Marshaler {
-			return ec.marshalNOrderStatusEvent2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusEvent(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Subscription_orderEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Subscription",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_OrderStatusEvent(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Subscription_orderEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *model.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7768,48 +7602,6 @@ func UnmarshalOrderByIDsInput(ctx context.Context, raw any) (model.OrderByIDsInp
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputOrderEventsWhere(ctx context.Context, obj any) (model.OrderEventsWhere, error) {
-	var it model.OrderEventsWhere
-	if obj == nil {
-		return it, nil
-	}
-
-	asMap := map[string]any{}
-	for k, v := range obj.(map[string]any) {
-		asMap[k] = v
-	}
-
-	fieldsInOrder := [...]string{"statuses"}
-	for _, k := range fieldsInOrder {
-		v, ok := asMap[k]
-		if !ok {
-			continue
-		}
-		switch k {
-		case "statuses":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statuses"))
-			data, err := ec.unmarshalOOrderStatus2ᚕgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.Statuses = data
-		}
-	}
-	return it, nil
-}
-
-// UnmarshalOrderEventsWhere unmarshals raw into the OrderEventsWhere input type, using the
-// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
-// object that was not passed as a field argument.
-//
-// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
-// and the returned error says so.
-func UnmarshalOrderEventsWhere(ctx context.Context, raw any) (model.OrderEventsWhere, error) {
-	var out model.OrderEventsWhere
-	err := graphql.UnmarshalNamedInputFromContext(ctx, "OrderEventsWhere", raw, &out)
-	return out, err
-}
-
 func (ec *executionContext) unmarshalInputOrderSort(ctx context.Context, obj any) (model.OrderSort, error) {
 	var it model.OrderSort
 	if obj == nil {
@@ -9161,6 +8953,12 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Order_events(ctx, field, obj)
 				})
+		case "statusHistory":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Order_statusHistory(ctx, field, obj)
+				})
 		case "payment":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -9960,30 +9758,6 @@ func (ec *executionContext) _ShippingMethod(ctx context.Context, sel ast.Selecti
 	}
 
 	return out
-}
-
-var subscriptionImplementors = []string{"Subscription"}
-
-func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
-	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
-		Object: "Subscription",
-	})
-	if len(fields) != 1 {
-		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
-		return nil
-	}
-
-	switch fields[0].Name {
-	case "orderStatusChanged":
-		return ec._Subscription_orderStatusChanged(ctx, fields[0])
-	case "myOrderUpdates":
-		return ec._Subscription_myOrderUpdates(ctx, fields[0])
-	case "orderEvents":
-		return ec._Subscription_orderEvents(ctx, fields[0])
-	default:
-		panic("unknown field " + strconv.Quote(fields[0].Name))
-	}
 }
 
 var userImplementors = []string{"User", "_Entity"}
@@ -10965,6 +10739,22 @@ func (ec *executionContext) marshalNOrderStatus2ᚕgithubᚗcomᚋmyshopᚋsuper
 	return ret
 }
 
+func (ec *executionContext) marshalNOrderStatusEvent2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OrderStatusEvent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrderStatusEvent2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNOrderStatusEvent2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusEvent(ctx context.Context, sel ast.SelectionSet, v *model.OrderStatusEvent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "OrderStatusEvent!")
@@ -11600,56 +11390,12 @@ func (ec *executionContext) marshalOOrderConnection2ᚖgithubᚗcomᚋmyshopᚋs
 	return ec._OrderConnection(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOOrderEventsWhere2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderEventsWhere(ctx context.Context, v any) (*model.OrderEventsWhere, error) {
-	if v == nil {
-		return nil, nil
-	}
-	res, err := ec.unmarshalInputOrderEventsWhere(ctx, v)
-	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
 func (ec *executionContext) unmarshalOOrderSort2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderSort(ctx context.Context, v any) (*model.OrderSort, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputOrderSort(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalOOrderStatus2ᚕgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusᚄ(ctx context.Context, v any) ([]model.OrderStatus, error) {
-	if v == nil {
-		return nil, nil
-	}
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]model.OrderStatus, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNOrderStatus2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatus(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalOOrderStatus2ᚕgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OrderStatus) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNOrderStatus2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatus(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) unmarshalOOrderStatus2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐOrderStatus(ctx context.Context, v any) (*model.OrderStatus, error) {

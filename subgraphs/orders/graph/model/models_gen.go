@@ -140,12 +140,6 @@ type OrderEvent struct {
 	Version int    `json:"version"`
 }
 
-// Which changes the staff feed carries.
-type OrderEventsWhere struct {
-	// Only changes to one of these statuses; null or empty for all.
-	Statuses []OrderStatus `json:"statuses,omitempty"`
-}
-
 type OrderLine struct {
 	Variant   *ProductVariant `json:"variant"`
 	Sku       string          `json:"sku"`
@@ -283,15 +277,6 @@ type ShippingMethod struct {
 	// Business days, e.g. 3 to 5.
 	MinDays int `json:"minDays"`
 	MaxDays int `json:"maxDays"`
-}
-
-// Live order status over a subscription transport (the router serves
-// graphql-transport-ws on GET /graphql and GraphQL over SSE on POST /graphql
-// with Accept: text/event-stream). Delivery is at most once: an event can be
-// missed (a dropped connection, a slow client), so clients keep the highest
-// version they have seen, ignore anything not newer, and resubscribe after a
-// disconnect: every subscription starts with the current state.
-type Subscription struct {
 }
 
 type UpdateCartLineInput struct {
