@@ -50,11 +50,11 @@ type Operation struct {
 	// extensions (extensions.cost), as the client asked.
 	ExposeCost bool
 	// Cache is how long the answer may be kept (cachecontrol.go).
-	Cache CachePolicy
-	plan         *cachedPlan
-	hash         uint64
-	variables    []byte
-	remap        map[string]string
+	Cache     CachePolicy
+	plan      *cachedPlan
+	hash      uint64
+	variables []byte
+	remap     map[string]string
 }
 
 // kit holds the stateful, reusable pieces of request preparation; kits are

@@ -107,9 +107,9 @@ func TestLiveOrderStatusFromRedis(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	publish(statusEvent("", "CONFIRMED", 1))                           // not news
-	publish(`{"orderId":"o1","to":"CANCELED","version":9}`)            // malformed: dropped
-	publish(`not json`)                                                // malformed: dropped
+	publish(statusEvent("", "CONFIRMED", 1))                // not news
+	publish(`{"orderId":"o1","to":"CANCELED","version":9}`) // malformed: dropped
+	publish(`not json`)                                     // malformed: dropped
 	publish(statusEvent("CONFIRMED", "PROCESSING", 2))
 	for i, c := range tabs {
 		if m := c.read(); m.Type != "next" || compact(t, string(m.Payload)) != `{"data":{"orderStatusChanged":{"order":{"number":"100042"},"previousStatus":"CONFIRMED","status":"PROCESSING","version":2}}}` {
