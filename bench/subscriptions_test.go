@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/myshop/supergraph/e2e/stack"
+	"github.com/myshop/supergraph/router/config"
 	userstore "github.com/myshop/supergraph/subgraphs/users/postgres"
 )
 
@@ -47,7 +48,8 @@ func BenchmarkOrderStatusFanOut(b *testing.B) {
 }
 
 func fanOut(b *testing.B, n int) {
-	st := stack.Start(b, stack.Options{})
+	// One shopper's n watchers: the per-user quota would refuse the 51st.
+	st := stack.Start(b, stack.Options{Router: func(c *config.Config) { c.Subscriptions.MaxPerUser, c.Subscriptions.MaxTotal = -1, -1 }})
 	ctx := context.Background()
 	adminPassword, err := userstore.EnsureAdmin(ctx, st.Subgraphs["users"].Pool)
 	if err != nil {
@@ -170,6 +172,9 @@ func benchWatch(b *testing.B, url, token, orderID string) *websocket.Conn {
 		}
 		if strings.Contains(string(msg), `"next"`) {
 			return c
+		}
+		if strings.Contains(string(msg), `"error"`) {
+			b.Fatalf("watch refused: %s", msg)
 		}
 	}
 }

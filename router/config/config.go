@@ -228,9 +228,9 @@ type Subscriptions struct {
 	MaxPerUser       int      `yaml:"max_per_user"`  // per user id, else per client IP
 	MaxTotal         int      `yaml:"max_total"`     // per router process
 	PingInterval     Duration `yaml:"ping_interval"` // negative: never
-	// ChannelPrefix starts the Redis channels the subgraphs publish live
-	// events on (the orders subgraph's REDIS_PREFIX): with redis_url set
-	// the router serves those subscriptions from them itself.
+	// ChannelPrefix starts the Redis channels of the event source
+	// (@redisSubscribe, router/docs/event-source.md): the publishing
+	// subgraphs' REDIS_PREFIX.
 	ChannelPrefix string `yaml:"channel_prefix"`
 }
 
