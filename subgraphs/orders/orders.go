@@ -6,18 +6,12 @@ package orders
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"os"
 	"strings"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/vektah/gqlparser/v2/ast"
-
-	"github.com/myshop/supergraph/platform/auth"
 	"github.com/myshop/supergraph/platform/ids"
 	"github.com/myshop/supergraph/subgraphs/orders/graph"
 	"github.com/myshop/supergraph/subgraphs/orders/graph/generated"
@@ -188,24 +182,6 @@ func NewHandler(d subgraph.Deps, s Services) http.Handler {
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
 		Carts: s.Carts, Checkout: s.Checkout, Lifecycle: s.Lifecycle, Guests: s.Guests}})
 	srv := gqlserver.New(es, d.Log)
-	// Subscriptions over graphql-transport-ws (the router's subscription
-	// client speaks it). The token comes as the upgrade request's
-	// Authorization header (verified by the middleware below) or in the
-	// connection_init payload.
-	srv.AddTransport(transport.Websocket{
-		InitFunc:         initFunc(d.Verifier),
-		InitTimeout:      10 * time.Second,
-		PingPongInterval: 20 * time.Second,
-	})
-	// Loaders are per request, and a subscription is one long request:
-	// each of its events gets fresh ones, so it shows the order as it is.
-	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-		if graphql.HasOperationContext(ctx) && graphql.GetOperationContext(ctx).Operation != nil &&
-			graphql.GetOperationContext(ctx).Operation.Operation == ast.Subscription {
-			ctx = loader.With(ctx, loader.New(s.Store, d.LoaderWait))
-		}
-		return next(ctx)
-	})
 	gql := loader.Middleware(s.Store, d.LoaderWait, srv)
 	// The customer's own token goes on to payments (an authorization is
 	// theirs), X-Channel chooses a cart's channel and X-Cart-Token names a
@@ -234,32 +210,4 @@ func clientAddress(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// initFunc accepts a WebSocket connection's connection_init: a token in its
-// payload ({"Authorization": "Bearer …"}) counts when the upgrade request
-// carried none; a bad one refuses the connection (4403). A verified
-// token's expiry closes the connection.
-func initFunc(v *auth.Verifier) transport.WebsocketInitFunc {
-	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-		claims := auth.FromContext(ctx)
-		if claims == nil {
-			if h := p.Authorization(); h != "" {
-				r, _ := http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
-				r.Header.Set("Authorization", h)
-				c, msg := auth.Authenticate(r, v)
-				if c == nil {
-					return ctx, nil, errors.New(msg)
-				}
-				claims = c
-				ctx = upstream.WithCaller(auth.WithClaims(ctx, c), h)
-			}
-		}
-		if claims != nil && claims.ExpiresAt != nil {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithDeadline(ctx, claims.ExpiresAt.Time)
-			context.AfterFunc(ctx, cancel)
-		}
-		return ctx, nil, nil
-	}
 }
