@@ -56,9 +56,16 @@ const (
 	codeSubscriptionTooSlow    = "SUBSCRIPTION_TOO_SLOW"
 )
 
-// eventQueue bounds the events waiting for one subscriber: a client that
-// cannot keep up is dropped with a reason rather than holding the others.
-const eventQueue = 64
+// eventQueue bounds the events waiting for one subscriber of a feed: a
+// client that cannot keep up is dropped with a reason rather than holding
+// the others. stateQueue is the bound for one entity's events (a source
+// with a sequence): they are states, so when a subscriber falls behind its
+// oldest are superseded by newer ones instead, and it always gets the
+// latest; one that stops reading is ended by its write deadline.
+const (
+	eventQueue = 64
+	stateQueue = 8
+)
 
 // entityReader reads an entity as a subscriber: the answer's one item,
 // null when the subscriber may not see it.
@@ -143,6 +150,9 @@ func (c *eventClient) Subscribe(ctx *resolve.Context, options graphql_datasource
 	}
 	r := &eventRun{c: c, src: src, key: op.key, args: args, updater: updater, claims: auth.FromContext(ctx.Context()),
 		queue: make(chan []byte, eventQueue), resync: make(chan struct{}, 1)}
+	if src.Entity != nil && src.Sequence != "" {
+		r.states, r.queue = true, make(chan []byte, stateQueue)
+	}
 	if ctx.SubgraphHeadersBuilder != nil && src.EntityGraph != "" {
 		r.header, _ = ctx.SubgraphHeadersBuilder.HeadersForSubgraph(src.EntityGraph)
 	}
@@ -197,6 +207,7 @@ type eventRun struct {
 	header  http.Header
 
 	queue    chan []byte
+	states   bool // the queue holds one entity's states (see stateQueue)
 	overflow atomic.Bool
 	// resync says the hub's Redis connection came back: what was published
 	// meanwhile is lost, and the entity's history fills the gap.
@@ -210,8 +221,21 @@ type eventRun struct {
 func (r *eventRun) offer(msg []byte) {
 	select {
 	case r.queue <- msg:
+		return
 	default:
+	}
+	if !r.states {
 		r.overflow.Store(true)
+		return
+	}
+	// Only the hub sends, so after taking the oldest there is room.
+	select {
+	case <-r.queue:
+	default:
+	}
+	select {
+	case r.queue <- msg:
+	default:
 	}
 }
 
