@@ -284,7 +284,7 @@ func (c *Config) fill() {
 		c.CSRF.RequiredHeaders = []string{"X-Apollo-Operation-Name", "Apollo-Require-Preflight"}
 	}
 	if len(c.CORS.AllowHeaders) == 0 {
-		c.CORS.AllowHeaders = []string{"Content-Type", "Authorization", "X-Channel", "X-Cart-Token", "Accept-Language",
+		c.CORS.AllowHeaders = []string{"Content-Type", "Authorization", "X-Channel", "X-Cart-Token", "X-Order-Token", "Accept-Language",
 			"Apollo-Require-Preflight", "X-Apollo-Operation-Name", "X-Request-Id", "Traceparent"}
 	}
 	def(&c.CORS.MaxAge, Duration(10*time.Minute))
@@ -331,7 +331,7 @@ func (c *Config) fill() {
 		c.Headers.Vary = []string{"X-Channel", "X-Cart-Token", "Accept-Language"}
 	}
 	if c.Headers.Propagate == nil {
-		for _, h := range []string{"Authorization", "X-Channel", "X-Cart-Token", "Accept-Language", "User-Agent", "X-Request-Id", "Traceparent", "Tracestate"} {
+		for _, h := range []string{"Authorization", "X-Channel", "X-Cart-Token", "X-Order-Token", "Accept-Language", "User-Agent", "X-Request-Id", "Traceparent", "Tracestate"} {
 			c.Headers.Propagate = append(c.Headers.Propagate, HeaderRule{Named: h})
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -99,6 +100,10 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	defer remove()
 	c.serve()
 }
+
+// headerName is what a connection_init payload key must look like to be
+// taken as a header.
+var headerName = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 
 // forwardable copies a request's headers, for forwarding to subgraphs
 // (the engine picks the allowed ones).
@@ -233,6 +238,15 @@ func (c *wsConn) init(m wsMessage) bool {
 					return false
 				}
 				token = s
+				continue
+			}
+			// A browser cannot set headers on a WebSocket, so the payload
+			// carries them (X-Order-Token, X-Channel); the engine's header
+			// rules choose which reach a subgraph, as for any request.
+			if s, ok := v.(string); ok && headerName.MatchString(k) && !strings.ContainsAny(s, "\r\n\x00") {
+				c.mu.Lock()
+				c.header.Set(k, s)
+				c.mu.Unlock()
 			}
 		}
 	}

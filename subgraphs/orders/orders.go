@@ -184,13 +184,14 @@ func NewHandler(d subgraph.Deps, s Services) http.Handler {
 	srv := gqlserver.New(es, d.Log)
 	gql := loader.Middleware(s.Store, d.LoaderWait, srv)
 	// The customer's own token goes on to payments (an authorization is
-	// theirs), X-Channel chooses a cart's channel and X-Cart-Token names a
-	// guest cart.
+	// theirs), X-Channel chooses a cart's channel, X-Cart-Token names a
+	// guest cart and X-Order-Token opens a guest's order.
 	withCaller := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := upstream.WithCaller(r.Context(), r.Header.Get("Authorization"))
 		ctx = graph.WithChannel(ctx, r.Header.Get("X-Channel"))
 		ctx = graph.WithCartTokenHeader(ctx, r.Header.Get("X-Cart-Token"))
 		ctx = graph.WithClient(ctx, clientAddress(r))
+		ctx = graph.WithOrderTokenHeader(ctx, r.Header.Get("X-Order-Token"), s.Guests)
 		gql.ServeHTTP(w, r.WithContext(ctx))
 	})
 	mux := http.NewServeMux()

@@ -48,10 +48,15 @@ func visibleOrderThunk(ctx context.Context, id string) func() (*model.Order, err
 			return nil, err
 		}
 		c := auth.FromContext(ctx)
-		if c == nil || (c.UserID() != o.UserID && !c.HasScope(order.ReadOrders)) {
-			return nil, nil
+		if c != nil && (c.UserID() == o.UserID || c.HasScope(order.ReadOrders)) {
+			return toOrder(o), nil
 		}
-		return toOrder(o), nil
+		if opened, err := orderTokenOpens(ctx); err != nil {
+			return nil, err
+		} else if opened != "" && opened == o.ID {
+			return toOrder(o), nil
+		}
+		return nil, nil
 	}
 }
 
@@ -263,6 +268,37 @@ func nonEmpty(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+type orderTokenKey struct{}
+
+// WithOrderTokenHeader returns ctx carrying the request's X-Order-Token: a
+// guest's order token opens that order wherever an order is read (its
+// status subscription too), as guestOrder(token) does. It is checked once
+// per request, on the first read that needs it, and a wrong one counts
+// against the client like a wrong guestOrder token.
+func WithOrderTokenHeader(ctx context.Context, token string, guests *order.GuestOrders) context.Context {
+	if token == "" || guests == nil {
+		return ctx
+	}
+	client := clientOf(ctx)
+	return context.WithValue(ctx, orderTokenKey{}, sync.OnceValues(func() (string, error) {
+		o, ok, err := guests.ByToken(context.WithoutCancel(ctx), client, token)
+		if err != nil || !ok {
+			return "", err
+		}
+		return o.ID, nil
+	}))
+}
+
+// orderTokenOpens is the order the request's X-Order-Token opens, "" for
+// none.
+func orderTokenOpens(ctx context.Context) (string, error) {
+	open, _ := ctx.Value(orderTokenKey{}).(func() (string, error))
+	if open == nil {
+		return "", nil
+	}
+	return open()
 }
 
 type clientKey struct{}

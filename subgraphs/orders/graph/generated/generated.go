@@ -273,7 +273,9 @@ type Query {
   """
   A guest's order by the orderToken placeOrder gave them (valid 90 days). A
   wrong, expired or unknown token answers null alike; too many wrong tokens
-  from one client answer RATE_LIMIT_EXCEEDED for a minute.
+  from one client answer RATE_LIMIT_EXCEEDED for a minute. The same token
+  as the X-Order-Token header opens the order anywhere it is read, and
+  follows it live over orderStatusChanged.
   """
   guestOrder(token: String!): Order
 }
