@@ -511,3 +511,31 @@ func TestLegacyGraphQLWS(t *testing.T) {
 		t.Fatal("stop did not end the upstream subscription")
 	}
 }
+
+// TestWebSocketPingsAndReload: the router pings an idle socket every
+// ping_interval, and a new supergraph closes the sockets the old one
+// served with 1012, so clients resubscribe against the new schema.
+func TestWebSocketPingsAndReload(t *testing.T) {
+	t.Parallel()
+	h := newSubsHarness(t, func(c *server.Config) {
+		set := devSettings()
+		set.Subscriptions.PingInterval = config.Duration(20 * time.Millisecond)
+		c.Settings = &set
+	})
+	c := h.dial(t)
+	c.init(`{}`)
+	for range 3 {
+		if m := c.read(); m.Type != "ping" {
+			t.Fatalf("want the router's ping, got %+v", m)
+		}
+		c.send(`{"type":"pong"}`)
+	}
+	c.send(subscribeMsg("a"))
+	h.live.waitSubs(t, 1)
+	if err := h.srv.Reload(subsSupergraph(t)); err != nil {
+		t.Fatal(err)
+	}
+	if code := c.closed(); code != 1012 {
+		t.Fatalf("after a reload: close %d, want 1012", code)
+	}
+}

@@ -89,7 +89,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	c := &wsConn{
 		s: s, conn: conn, ctx: ctx, cancel: cancel, id: gateway.NewConnectionID(),
 		header: forwardable(r.Header), claims: auth.FromContext(r.Context()), ip: s.clientIP(r), legacy: legacy,
-		subs: map[string]*wsSub{}, gens: map[*generation]bool{}, closeDone: make(chan struct{}),
+		subs: map[string]*wsSub{}, gens: map[*generation]func() bool{}, closeDone: make(chan struct{}),
 	}
 	remove, ok := s.live.add(func() { c.close(closeGoingAway, "server shutting down") })
 	if !ok {
@@ -132,8 +132,11 @@ type wsConn struct {
 	acked    bool
 	subs     map[string]*wsSub
 	nextNum  int64
-	gens     map[*generation]bool // engines running this connection's subscriptions
-	closed   atomic.Bool
+	// gens are the engines running this connection's subscriptions, each
+	// with what stops its reload watch.
+	gens   map[*generation]func() bool
+	pinger *time.Timer // nil without pings
+	closed atomic.Bool
 	// closeDone is closed once a close started by close has finished its
 	// handshake.
 	closeDone chan struct{}
@@ -161,7 +164,9 @@ func (c *wsConn) serve() {
 	})
 	defer initTimer.Stop()
 	if every := c.s.set.Subscriptions.PingInterval.D(); every > 0 {
-		go c.ping(every)
+		c.mu.Lock()
+		c.pinger = time.AfterFunc(every, c.ping)
+		c.mu.Unlock()
 	}
 	for {
 		typ, data, err := c.conn.Read(c.ctx)
@@ -395,36 +400,36 @@ func (c *wsConn) complete(id string) {
 }
 
 // watch closes the connection when generation g ends (a reload retired it).
+// watch closes the connection when g's supergraph is replaced. A callback
+// rather than a goroutine per connection: at tens of thousands of held
+// sockets every idle goroutine's stack counts.
 func (c *wsConn) watch(g *generation) {
 	c.mu.Lock()
-	seen := c.gens[g]
-	c.gens[g] = true
-	c.mu.Unlock()
-	if seen || g.ctx == nil {
+	defer c.mu.Unlock()
+	if _, seen := c.gens[g]; seen {
 		return
 	}
-	go func() {
-		select {
-		case <-g.ctx.Done():
+	c.gens[g] = nil
+	if g.ctx != nil {
+		c.gens[g] = context.AfterFunc(g.ctx, func() {
 			c.close(closeServiceRestart, "supergraph reloaded: reconnect and resubscribe")
-		case <-c.ctx.Done():
-		}
-	}()
+		})
+	}
 }
 
-func (c *wsConn) ping(every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.ctx.Done():
-			return
-		case <-t.C:
-			if c.write(wsMessage{Type: "ping"}) != nil {
-				return
-			}
-		}
+// ping sends one ping and arms the next, on a timer rather than a
+// goroutine per connection (see watch).
+func (c *wsConn) ping() {
+	if c.write(wsMessage{Type: "ping"}) != nil {
+		return
 	}
+	c.mu.Lock()
+	// cleanup cancels before it takes the lock to stop the timer, so a
+	// live context here means the Stop is still to come.
+	if c.ctx.Err() == nil {
+		c.pinger.Reset(c.s.set.Subscriptions.PingInterval.D())
+	}
+	c.mu.Unlock()
 }
 
 // write sends one message under the write deadline; a client that cannot
@@ -479,8 +484,11 @@ func (c *wsConn) close(code websocket.StatusCode, reason string) {
 func (c *wsConn) cleanup() {
 	c.cancel()
 	c.mu.Lock()
+	if c.pinger != nil {
+		c.pinger.Stop()
+	}
 	gens := c.gens
-	c.gens = map[*generation]bool{}
+	c.gens = map[*generation]func() bool{}
 	for _, sub := range c.subs {
 		if sub.done.CompareAndSwap(false, true) && sub.release != nil {
 			sub.release() // the connection's quota goes with it
@@ -488,7 +496,10 @@ func (c *wsConn) cleanup() {
 	}
 	c.subs = map[string]*wsSub{}
 	c.mu.Unlock()
-	for g := range gens {
+	for g, unwatch := range gens {
+		if unwatch != nil {
+			unwatch()
+		}
 		g.engine.StopConnection(c.id)
 	}
 	if c.closed.CompareAndSwap(false, true) {
