@@ -149,14 +149,11 @@ func (c *eventClient) Subscribe(ctx *resolve.Context, options graphql_datasource
 		args[name] = raw
 	}
 	r := &eventRun{c: c, src: src, key: op.key, args: args, updater: updater, claims: auth.FromContext(ctx.Context()),
-		queue: make(chan []byte, eventQueue), resync: make(chan struct{}, 1)}
-	if src.Entity != nil && src.Sequence != "" {
-		r.states, r.queue = true, make(chan []byte, stateQueue)
-	}
+		states: src.Entity != nil && src.Sequence != "", busy: true}
 	if ctx.SubgraphHeadersBuilder != nil && src.EntityGraph != "" {
 		r.header, _ = ctx.SubgraphHeadersBuilder.HeadersForSubgraph(src.EntityGraph)
 	}
-	go r.run(ctx.Context())
+	go r.start(ctx.Context())
 	return nil
 }
 
@@ -206,43 +203,67 @@ type eventRun struct {
 	claims  *auth.Claims
 	header  http.Header
 
-	queue    chan []byte
-	states   bool // the queue holds one entity's states (see stateQueue)
-	overflow atomic.Bool
+	states bool // pending holds one entity's states (see stateQueue)
+
+	// A run has no goroutine of its own while nothing is pending: at tens
+	// of thousands of held subscriptions an idle goroutine's stack per
+	// subscriber is most of the memory. Whoever finds work and no worker
+	// starts one (kick); the worker drains and leaves.
+	mu       sync.Mutex
+	busy     bool     // a goroutine is starting the run or draining it
+	pending  [][]byte // messages not yet handled, oldest first
+	overflow bool     // a feed's subscriber let pending fill up
 	// resync says the hub's Redis connection came back: what was published
 	// meanwhile is lost, and the entity's history fills the gap.
-	resync chan struct{}
-	last   int64 // the newest sequence delivered
-	seen   bool  // whether last is set
+	resync  bool
+	stopped bool // the subscription's context ended
+
+	// Set by start, read by the worker.
+	ctx     context.Context
+	subject string
+	channel string
+	end     []func() // undone in reverse when the run ends
+
+	last int64 // the newest sequence delivered
+	seen bool  // whether last is set
 }
 
 // offer hands the run a message; it never blocks (the hub serves every
 // watcher of a channel from one goroutine).
 func (r *eventRun) offer(msg []byte) {
-	select {
-	case r.queue <- msg:
-		return
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.states && len(r.pending) == stateQueue:
+		// Only the newest states matter: the oldest makes room.
+		r.pending = append(r.pending[1:], msg)
+	case !r.states && len(r.pending) == eventQueue:
+		r.overflow = true
 	default:
+		r.pending = append(r.pending, msg)
 	}
-	if !r.states {
-		r.overflow.Store(true)
-		return
-	}
-	// Only the hub sends, so after taking the oldest there is room.
-	select {
-	case <-r.queue:
-	default:
-	}
-	select {
-	case r.queue <- msg:
-	default:
-	}
+	r.kick()
 }
 
 func (r *eventRun) resyncNow() {
-	select {
-	case r.resync <- struct{}{}:
-	default:
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.resync = true
+	r.kick()
+}
+
+func (r *eventRun) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = true
+	r.kick()
+}
+
+// kick starts a worker unless one runs; r.mu is held.
+func (r *eventRun) kick() {
+	if !r.busy {
+		r.busy = true
+		go r.drain()
 	}
 }
 
@@ -251,93 +272,146 @@ func (r *eventRun) fail(code, msg string) {
 	r.updater.Error(errorResponse(code, msg))
 }
 
-func (r *eventRun) run(ctx context.Context) {
-	defer r.updater.Done()
+// start checks the subscriber, watches the channel and sends the entity's
+// newest event, then drains what arrived meanwhile; a run that fails to
+// start ends with its error.
+func (r *eventRun) start(ctx context.Context) {
+	if !r.begin(ctx) {
+		r.finish()
+		return
+	}
+	r.drain()
+}
+
+func (r *eventRun) begin(ctx context.Context) bool {
 	if r.c.hub == nil {
 		r.fail(codeSourceUnavailable, "live updates are unavailable")
-		return
+		return false
 	}
 	if r.claims != nil && r.claims.ExpiresAt != nil {
 		if !time.Now().Before(r.claims.ExpiresAt.Time) {
 			// Verification allows clock skew; a stream starts only within the
 			// token's own lifetime.
 			r.fail(CodeSubscriptionJWTExpired, "the access token expired: subscribe again with a fresh one")
-			return
+			return false
 		}
 		// The token's end is the subscription's end: a stream must not
 		// outlive the right to read it.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, r.claims.ExpiresAt.Time)
-		defer cancel()
+		r.end = append(r.end, cancel)
 	}
-	subject := ""
+	r.ctx = ctx
 	if r.claims != nil {
-		subject = r.claims.Subject
+		r.subject = r.claims.Subject
 	}
-	if r.src.Channel.UsesClaims() && subject == "" {
+	if r.src.Channel.UsesClaims() && r.subject == "" {
 		r.fail(codeUnauthenticated, "sign in first")
-		return
+		return false
 	}
-	channel, err := r.src.Channel.Render(r.args, subject)
+	channel, err := r.src.Channel.Render(r.args, r.subject)
 	if err != nil {
 		r.fail("BAD_USER_INPUT", err.Error())
-		return
+		return false
 	}
+	r.channel = channel
 	// Watch first, then read the entity: an event committed in between
 	// arrives as a message, and the sequence sorts out the rest.
 	unwatch, err := r.c.hub.watch(ctx, r.c.hub.prefix+channel, r)
 	if err != nil {
 		r.c.log.Error("watch event channel", "channel", channel, "err", err)
 		r.fail(codeSourceUnavailable, "live updates are unavailable")
-		return
+		return false
 	}
-	defer unwatch()
+	r.end = append(r.end, unwatch)
+	stopWatching := context.AfterFunc(ctx, r.stop)
+	r.end = append(r.end, func() { stopWatching() })
 	if r.src.Entity != nil {
-		history, errResp := r.readEntity(ctx, subject)
+		history, errResp := r.readEntity(ctx, r.subject)
 		if errResp != nil {
 			r.updater.Error(errResp)
-			return
+			return false
 		}
 		if n := len(history); n > 0 && !r.deliver(history[n-1]) {
-			return
+			return false
 		}
 	}
+	return true
+}
+
+// drain handles what is pending until nothing is, then leaves; only one
+// goroutine drains a run at a time (busy), so deliveries keep their order.
+func (r *eventRun) drain() {
 	for {
-		select {
-		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				r.fail(CodeSubscriptionJWTExpired, "the access token expired: subscribe again with a fresh one")
-			}
+		r.mu.Lock()
+		stopped, overflow, resync := r.stopped, r.overflow, r.resync
+		var msg []byte
+		if len(r.pending) > 0 {
+			msg = r.pending[0]
+			r.pending[0] = nil
+			r.pending = r.pending[1:]
+		}
+		if len(r.pending) == 0 {
+			r.pending = nil // an idle run holds no buffer
+		}
+		if !stopped && !overflow && !resync && msg == nil {
+			r.busy = false
+			r.mu.Unlock()
 			return
-		case <-r.resync:
-			if r.src.History == "" {
-				continue // nothing to fill the gap from: the stream only resumes
-			}
-			history, errResp := r.readEntity(ctx, subject)
-			if errResp != nil {
-				r.c.log.Warn("fill an event subscription's gap", "channel", channel)
-				continue
-			}
-			for _, ev := range history {
-				if !r.deliver(ev) {
-					return
-				}
-			}
-		case msg := <-r.queue:
-			if r.overflow.Load() {
-				r.fail(codeSubscriptionTooSlow, "the client did not keep up with its events: subscribe again")
-				return
-			}
-			if !r.valid(msg) {
-				r.c.dropped.Add(1)
-				r.c.log.Warn("malformed event dropped", "channel", channel, "field", r.src.Field)
-				continue
-			}
-			if !r.deliver(msg) {
-				return
+		}
+		r.resync = false
+		r.mu.Unlock()
+		if !r.step(stopped, overflow, resync, msg) {
+			// busy stays set: an ended run is never drained again.
+			r.finish()
+			return
+		}
+	}
+}
+
+// step handles one piece of pending work; false ends the run.
+func (r *eventRun) step(stopped, overflow, resync bool, msg []byte) bool {
+	switch {
+	case stopped:
+		if errors.Is(r.ctx.Err(), context.DeadlineExceeded) {
+			r.fail(CodeSubscriptionJWTExpired, "the access token expired: subscribe again with a fresh one")
+		}
+		return false
+	case overflow:
+		r.fail(codeSubscriptionTooSlow, "the client did not keep up with its events: subscribe again")
+		return false
+	case resync:
+		if r.src.History == "" {
+			break // nothing to fill the gap from: the stream only resumes
+		}
+		history, errResp := r.readEntity(r.ctx, r.subject)
+		if errResp != nil {
+			r.c.log.Warn("fill an event subscription's gap", "channel", r.channel)
+			break
+		}
+		for _, ev := range history {
+			if !r.deliver(ev) {
+				return false
 			}
 		}
 	}
+	if msg == nil {
+		return true
+	}
+	if !r.valid(msg) {
+		r.c.dropped.Add(1)
+		r.c.log.Warn("malformed event dropped", "channel", r.channel, "field", r.src.Field)
+		return true
+	}
+	return r.deliver(msg)
+}
+
+// finish undoes what start set up and tells the engine the stream is over.
+func (r *eventRun) finish() {
+	for i := len(r.end) - 1; i >= 0; i-- {
+		r.end[i]()
+	}
+	r.updater.Done()
 }
 
 // valid says a message is an event of the field's type carrying every
