@@ -253,6 +253,12 @@ func TestTaxedCheckoutUSD(t *testing.T) {
 	if n := e.count(t, e.pool, `SELECT count(*) FROM order_lines WHERE net_minor + tax_minor <> gross_minor OR net_minor IS NULL`); n != 0 {
 		t.Errorf("%d stored lines where net + tax != gross", n)
 	}
+	// order.placed tells analytics and mail the tax.
+	if n := e.count(t, e.pool, `SELECT count(*) FROM outbox WHERE type = 'order.placed' AND (payload->>'subtotalMinor')::int = 315
+AND (payload->>'taxMinor')::int = 63 AND (payload->>'shippingTaxMinor')::int = 42 AND (payload->>'totalMinor')::int = 977
+AND (payload->'lines'->0->>'taxMinor')::int = 7`); n != 1 {
+		t.Errorf("order.placed events with the tax: %d", n)
+	}
 
 	// (d): a new rate prices new carts, not the placed order.
 	e.setRate(t, "", "US", "IL", "10")
