@@ -32,6 +32,11 @@ func (r *cartResolver) Lines(ctx context.Context, obj *model.Cart) ([]*model.Car
 	out := make([]*model.CartLine, len(v.Lines))
 	for i, l := range v.Lines {
 		out[i] = &model.CartLine{Variant: &model.ProductVariant{ID: l.VariantID}, Quantity: l.Quantity, UnitPrice: l.UnitPrice, LineTotal: l.LineTotal}
+		if v.Tax != nil && l.LineTotal != nil {
+			t := v.Tax.Lines[i]
+			rate := t.Rate.Percent()
+			out[i].TaxAmount, out[i].TaxRate = &money.Money{Minor: t.Tax, Currency: l.LineTotal.Currency}, &rate
+		}
 	}
 	return out, nil
 }
@@ -68,6 +73,29 @@ func (r *cartResolver) AvailableShippingMethods(ctx context.Context, obj *model.
 func (r *cartResolver) Total(ctx context.Context, obj *model.Cart) (*money.Money, error) {
 	v, err := obj.View()
 	return v.Total, err
+}
+
+// TaxTotal is the resolver for the taxTotal field.
+func (r *cartResolver) TaxTotal(ctx context.Context, obj *model.Cart) (*money.Money, error) {
+	v, err := obj.View()
+	if err != nil || v.Tax == nil {
+		return nil, err
+	}
+	return &v.Tax.Total, nil
+}
+
+// ShippingTax is the resolver for the shippingTax field.
+func (r *cartResolver) ShippingTax(ctx context.Context, obj *model.Cart) (*money.Money, error) {
+	v, err := obj.View()
+	if err != nil || v.Tax == nil || v.Shipping == nil {
+		return nil, err
+	}
+	return &money.Money{Minor: v.Tax.Shipping.Tax, Currency: v.Shipping.Price.Currency}, nil
+}
+
+// PricesIncludeTax is the resolver for the pricesIncludeTax field.
+func (r *cartResolver) PricesIncludeTax(ctx context.Context, obj *model.Cart) (bool, error) {
+	return order.ChannelTaxes[obj.Cart.Channel].PricesIncludeTax, nil
 }
 
 // ShippingAddress is the resolver for the shippingAddress field.
@@ -225,6 +253,9 @@ func (r *mutationResolver) RefundOrder(ctx context.Context, input model.RefundOr
 		}
 		in.Amount = &m
 	}
+	for _, l := range input.Lines {
+		in.Lines = append(in.Lines, order.FulfillmentLine{VariantID: l.VariantID, Quantity: l.Quantity})
+	}
 	return orderPayload(r.Lifecycle.Refund(ctx, in))
 }
 
@@ -273,20 +304,35 @@ func (r *orderResolver) Lines(ctx context.Context, obj *model.Order) ([]*model.O
 	for i, l := range ls {
 		total := l.Total()
 		out[i] = &model.OrderLine{Variant: &model.ProductVariant{ID: l.VariantID}, Sku: l.SKU, Name: l.Name, Quantity: l.Quantity,
-			UnitPrice: &ls[i].UnitPrice, LineTotal: &total}
+			UnitPrice: &ls[i].UnitPrice, LineTotal: &total, NetTotal: &ls[i].Net, TaxAmount: &ls[i].Tax, GrossTotal: &ls[i].Gross,
+			TaxRate: l.TaxRate.Percent(), TaxClass: l.TaxClass}
 	}
 	return out, nil
 }
 
 // Subtotal is the resolver for the subtotal field.
 func (r *orderResolver) Subtotal(ctx context.Context, obj *model.Order) (*money.Money, error) {
-	st := obj.Order.Subtotal()
-	return &st, nil
+	return &obj.Order.Subtotal, nil
 }
 
 // ShippingPrice is the resolver for the shippingPrice field.
 func (r *orderResolver) ShippingPrice(ctx context.Context, obj *model.Order) (*money.Money, error) {
 	return &obj.Order.ShippingPrice, nil
+}
+
+// ShippingTax is the resolver for the shippingTax field.
+func (r *orderResolver) ShippingTax(ctx context.Context, obj *model.Order) (*money.Money, error) {
+	return &obj.Order.ShippingTax, nil
+}
+
+// TaxTotal is the resolver for the taxTotal field.
+func (r *orderResolver) TaxTotal(ctx context.Context, obj *model.Order) (*money.Money, error) {
+	return &obj.Order.TaxTotal, nil
+}
+
+// PricesIncludeTax is the resolver for the pricesIncludeTax field.
+func (r *orderResolver) PricesIncludeTax(ctx context.Context, obj *model.Order) (bool, error) {
+	return obj.Order.PricesIncludeTax, nil
 }
 
 // ShippingMethod is the resolver for the shippingMethod field.

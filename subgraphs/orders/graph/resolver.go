@@ -13,4 +13,5 @@ type Resolver struct {
 	Checkout  *order.Checkout
 	Lifecycle *order.Orders
 	Guests    *order.GuestOrders
+	Taxes     *order.Taxes
 }

@@ -61,8 +61,24 @@ type View struct {
 	Subtotal *money.Money // nil when no line has a price
 	Shipping *Quote       // nil without an address
 	Methods  []Quote      // what ships to the address, cheapest first
-	Total    *money.Money // Subtotal plus Shipping's price
+	// Total is what checkout would charge: the lines and shipping with
+	// their tax (without an address, whose country decides the tax, the
+	// lines' prices as entered).
+	Total    *money.Money
 	Problems []CartProblem
+	// Tax is the tax of the priced lines and shipping; nil without an
+	// address or a priced line.
+	Tax *CartTax
+}
+
+// CartTax is a cart's tax: its lines' (in Lines' order, zero for a line
+// without a price), shipping's and the sum.
+type CartTax struct {
+	Lines    []Taxed
+	Shipping Taxed
+	Total    money.Money
+	// PricesIncludeTax: the channel's prices are entered gross.
+	PricesIncludeTax bool
 }
 
 // PricedLine is a cart line with its current price (nil when the variant
@@ -87,12 +103,13 @@ type Carts struct {
 	store     CartStore
 	catalog   Catalog
 	inventory Inventory
+	taxes     *Taxes
 	newID     func(string) string
 }
 
 // NewCarts returns the cart service.
-func NewCarts(store CartStore, catalog Catalog, inventory Inventory, newID func(string) string) *Carts {
-	return &Carts{store: store, catalog: catalog, inventory: inventory, newID: newID}
+func NewCarts(store CartStore, catalog Catalog, inventory Inventory, taxes *Taxes, newID func(string) string) *Carts {
+	return &Carts{store: store, catalog: catalog, inventory: inventory, taxes: taxes, newID: newID}
 }
 
 // CheckChannel returns channel, or DefaultChannel when empty, if it exists.
@@ -298,12 +315,38 @@ func (c *Carts) View(ctx context.Context, cart Cart) (View, error) {
 				Message: fmt.Sprintf("only %d of %s left", n, l.VariantID)})
 		}
 	}
-	if v.Subtotal != nil {
-		t := *v.Subtotal
-		if v.Shipping != nil {
-			t.Minor += v.Shipping.Price.Minor
-		}
-		v.Total = &t
+	if v.Subtotal == nil {
+		return v, nil
 	}
-	return v, nil
+	t := *v.Subtotal
+	v.Total = &t
+	if cart.Address == nil {
+		return v, nil
+	}
+	return v, c.tax(ctx, cart, vs, &v)
+}
+
+// tax works out the priced lines' and shipping's tax to the cart's
+// address, and the total with it.
+func (c *Carts) tax(ctx context.Context, cart Cart, vs map[string]Variant, v *View) error {
+	items := make([]Taxable, len(v.Lines))
+	for i, l := range v.Lines {
+		if l.LineTotal != nil {
+			vr := vs[l.VariantID]
+			items[i] = Taxable{Amount: l.LineTotal.Minor, ProductID: vr.ProductID, ProductTypeID: vr.ProductTypeID}
+		}
+	}
+	var ship *int64
+	if v.Shipping != nil {
+		ship = &v.Shipping.Price.Minor
+	}
+	tx, err := c.taxes.Apply(ctx, cart.Channel, *cart.Address, cart.UserID, items, ship)
+	if err != nil {
+		return fmt.Errorf("tax cart: %w", err)
+	}
+	currency := v.Total.Currency
+	v.Tax = &CartTax{Lines: tx.Lines, Shipping: tx.Shipping, Total: money.Money{Minor: tx.TotalTax, Currency: currency},
+		PricesIncludeTax: tx.Setting.PricesIncludeTax}
+	v.Total.Minor = tx.Gross
+	return nil
 }

@@ -32,19 +32,23 @@ const (
 // Saga is one placeOrder: what it is buying at which prices, and how far
 // it got. Its id is the id of the order it makes.
 type Saga struct {
-	ID              string
-	UserID          string
-	CartID          string
-	Key             string
-	Channel         string
-	Lines           []Line
-	Total           money.Money // lines plus shipping
-	Address         Address
-	Billing         Address
-	ShippingMethod  ShippingMethod
-	ShippingPrice   money.Money
-	PaymentMethodID string
-	PaymentToken    string
+	ID             string
+	UserID         string
+	CartID         string
+	Key            string
+	Channel        string
+	Lines          []Line
+	Total          money.Money // lines plus shipping, with their tax
+	Address        Address
+	Billing        Address
+	ShippingMethod ShippingMethod
+	ShippingPrice  money.Money
+	// ShippingTax and TaxTotal (lines and shipping) are the tax as priced.
+	ShippingTax      money.Money
+	TaxTotal         money.Money
+	PricesIncludeTax bool
+	PaymentMethodID  string
+	PaymentToken     string
 	// GuestEmail and GuestTokenHash are set for a guest's checkout: where
 	// the order goes, and the hash of its access token (OrderToken).
 	GuestEmail     string
@@ -74,6 +78,7 @@ type Checkout struct {
 	catalog   Catalog
 	inventory Inventory
 	payments  Payments
+	taxes     *Taxes
 	newID     func(string) string
 	log       *slog.Logger
 	now       func() time.Time
@@ -88,8 +93,8 @@ type Checkout struct {
 }
 
 // NewCheckout returns the checkout service.
-func NewCheckout(store SagaStore, catalog Catalog, inventory Inventory, payments Payments, newID func(string) string, log *slog.Logger) *Checkout {
-	return &Checkout{store: store, catalog: catalog, inventory: inventory, payments: payments, newID: newID, log: log,
+func NewCheckout(store SagaStore, catalog Catalog, inventory Inventory, payments Payments, taxes *Taxes, newID func(string) string, log *slog.Logger) *Checkout {
+	return &Checkout{store: store, catalog: catalog, inventory: inventory, payments: payments, taxes: taxes, newID: newID, log: log,
 		now: time.Now, ReservationTTL: 15 * time.Minute, Lease: time.Minute}
 }
 
@@ -133,7 +138,7 @@ func (c *Checkout) start(ctx context.Context, userID string, in PlaceInput) (Sag
 	if cart.Ordered {
 		return c.store.LiveSagaByCart(ctx, cart.ID)
 	}
-	s, err := c.price(ctx, cart)
+	s, err := c.price(ctx, cart, userID)
 	if err != nil {
 		return Saga{}, err
 	}
@@ -153,9 +158,10 @@ func (c *Checkout) start(ctx context.Context, userID string, in PlaceInput) (Sag
 	return s, nil
 }
 
-// price copies the cart's lines at the catalog's prices now: the client
-// never says what anything costs.
-func (c *Checkout) price(ctx context.Context, cart Cart) (Saga, error) {
+// price copies the cart's lines at the catalog's prices now (the client
+// never says what anything costs) and taxes them to the shipping address,
+// for the customer userID ("" for a guest).
+func (c *Checkout) price(ctx context.Context, cart Cart, userID string) (Saga, error) {
 	if len(cart.Lines) == 0 {
 		return Saga{}, errs.Problemf(errs.Field("cartId"), CodeCartEmpty, "the cart is empty")
 	}
@@ -176,8 +182,9 @@ func (c *Checkout) price(ctx context.Context, cart Cart) (Saga, error) {
 		return Saga{}, errs.Problemf(errs.Field("cartId"), CodeAddressRequired, "nothing ships to %s", cart.Address.CountryCode)
 	}
 	s := Saga{CartID: cart.ID, Channel: cart.Channel, Address: *cart.Address, Billing: *cart.BillingAddress(),
-		ShippingMethod: ship.Method, ShippingPrice: ship.Price, Total: money.Money{Minor: ship.Price.Minor, Currency: currency}}
-	for _, l := range cart.Lines {
+		ShippingMethod: ship.Method, ShippingPrice: ship.Price}
+	items := make([]Taxable, len(cart.Lines))
+	for i, l := range cart.Lines {
 		v, ok := vs[l.VariantID]
 		if !ok || v.Price == nil || v.Price.Currency != currency {
 			return Saga{}, errs.Problemf(errs.Field("lines"), CodeVariantNotAvailable, "%s is not sold in %s", l.VariantID, cart.Channel)
@@ -185,8 +192,19 @@ func (c *Checkout) price(ctx context.Context, cart Cart) (Saga, error) {
 		line := Line{VariantID: v.ID, SKU: v.SKU, Name: v.Name, Quantity: l.Quantity, UnitPrice: *v.Price,
 			ProductID: v.ProductID, CategoryID: v.CategoryID}
 		s.Lines = append(s.Lines, line)
-		s.Total.Minor += line.Total().Minor
+		items[i] = Taxable{Amount: line.Total().Minor, ProductID: v.ProductID, ProductTypeID: v.ProductTypeID}
 	}
+	tx, err := c.taxes.Apply(ctx, cart.Channel, *cart.Address, userID, items, &ship.Price.Minor)
+	if err != nil {
+		return Saga{}, err
+	}
+	m := func(minor int64) money.Money { return money.Money{Minor: minor, Currency: currency} }
+	for i, t := range tx.Lines {
+		l := &s.Lines[i]
+		l.Net, l.Tax, l.Gross, l.TaxRate, l.TaxClass = m(t.Net), m(t.Tax), m(t.Gross), t.Rate, tx.Classes[i]
+	}
+	s.ShippingTax, s.TaxTotal, s.Total = m(tx.Shipping.Tax), m(tx.TotalTax), m(tx.Gross)
+	s.PricesIncludeTax = tx.Setting.PricesIncludeTax
 	return s, nil
 }
 

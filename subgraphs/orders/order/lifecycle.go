@@ -321,8 +321,11 @@ func (o *Orders) systemMove(ctx context.Context, ord Order, to Status, note stri
 
 // RefundInput is staff giving money back on an order.
 type RefundInput struct {
-	OrderID        string
-	Amount         *money.Money // nil: all that is left
+	OrderID string
+	Amount  *money.Money // nil (and no Lines): all that is left
+	// Lines are returned units instead of an Amount: each gives back its
+	// share of the line as placed, tax included (see LineRefund).
+	Lines          []FulfillmentLine
 	IdempotencyKey string
 }
 
@@ -345,6 +348,20 @@ func (o *Orders) Refund(ctx context.Context, in RefundInput) (Order, error) {
 	if in.Amount != nil && (in.Amount.Currency != ord.Total.Currency || in.Amount.Minor <= 0) {
 		return ord, errs.New(errs.Invalid, "amount must be positive and in %s", ord.Total.Currency)
 	}
+	if len(in.Lines) > 0 {
+		if in.Amount != nil {
+			return ord, errs.Problemf(errs.Field("lines"), CodeInvalidRefund, "give lines or amount, not both")
+		}
+		ls, err := o.store.LinesByOrders(ctx, []string{ord.ID})
+		if err != nil {
+			return ord, err
+		}
+		amount, err := LineRefund(ls, in.Lines)
+		if err != nil {
+			return ord, err
+		}
+		in.Amount = &amount
+	}
 	if ord.PaymentID == "" {
 		return ord, errs.Problemf(errs.Field("orderId"), CodeUpstreamRefused, "order %s has no payment to refund", ord.ID)
 	}
@@ -362,4 +379,37 @@ func (o *Orders) Refund(ctx context.Context, in RefundInput) (Order, error) {
 func (o *Orders) ClaimGuestOrders(ctx context.Context, userID, email string) error {
 	_, err := o.store.ClaimGuestOrders(ctx, userID, email)
 	return err
+}
+
+// LineRefund is what giving back these units of the order's lines returns:
+// per line, quantity/ordered of its net and of its tax as placed, each
+// rounded half up, so a whole line gives back exactly its gross. Shipping
+// is not part of it. INVALID_REFUND for a variant not on the order or more
+// units than its line has.
+func LineRefund(lines []Line, want []FulfillmentLine) (money.Money, error) {
+	units := map[string]int{}
+	for _, w := range want {
+		if w.Quantity < 1 {
+			return money.Money{}, errs.Problemf(errs.Field("lines"), CodeInvalidRefund, "quantity of %s must be at least 1", w.VariantID)
+		}
+		units[w.VariantID] += w.Quantity
+	}
+	var out money.Money
+	for _, l := range lines {
+		q, ok := units[l.VariantID]
+		if !ok {
+			continue
+		}
+		delete(units, l.VariantID)
+		if q > l.Quantity {
+			return money.Money{}, errs.Problemf(errs.Field("lines"), CodeInvalidRefund, "the order has %d of %s, not %d", l.Quantity, l.VariantID, q)
+		}
+		n, d := int64(q), int64(l.Quantity)
+		out.Currency = l.Gross.Currency
+		out.Minor += mulDivRound(l.Net.Minor, n, d) + mulDivRound(l.Tax.Minor, n, d)
+	}
+	for v := range units {
+		return money.Money{}, errs.Problemf(errs.Field("lines"), CodeInvalidRefund, "%s is not on the order", v)
+	}
+	return out, nil
 }

@@ -20,19 +20,31 @@ const (
 // Order is a placed order. Its lines, prices and address are copies made
 // when it was placed; later catalog or address-book changes do not touch it.
 type Order struct {
-	ID              string
-	Number          int64
-	UserID          string
-	Channel         string
-	Status          Status
-	Version         int
-	Total           money.Money // Subtotal() + ShippingPrice
-	ShippingPrice   money.Money
-	ShippingMethod  ShippingMethod // "" for orders placed before methods existed
-	ShippingAddress Address
-	BillingAddress  Address
-	ReservationID   string
-	PaymentID       string
+	ID      string
+	Number  int64
+	UserID  string
+	Channel string
+	Status  Status
+	Version int
+	// Total is what the customer pays: the lines and shipping with their
+	// tax (Subtotal + ShippingPrice + TaxTotal when prices are entered
+	// net; Subtotal + ShippingPrice, tax inside, when gross, less the tax
+	// a tax-exempt customer does not pay).
+	Total money.Money
+	// Subtotal is the sum of the lines' totals as entered (net or gross,
+	// as the channel prices).
+	Subtotal money.Money
+	// ShippingPrice is as entered; ShippingTax the tax on it.
+	ShippingPrice money.Money
+	ShippingTax   money.Money
+	// TaxTotal is the lines' and shipping's tax, as placed.
+	TaxTotal         money.Money
+	PricesIncludeTax bool
+	ShippingMethod   ShippingMethod // "" for orders placed before methods existed
+	ShippingAddress  Address
+	BillingAddress   Address
+	ReservationID    string
+	PaymentID        string
 	// PaymentStatus is the payment's status as orders last knew it.
 	PaymentStatus     PaymentStatus
 	FulfillmentStatus FulfillmentStatus
@@ -40,11 +52,6 @@ type Order struct {
 	// guest order has no UserID until the email's owner verifies it.
 	GuestEmail string
 	CreatedAt  time.Time
-}
-
-// Subtotal is the sum of the lines: the total without shipping.
-func (o Order) Subtotal() money.Money {
-	return money.Money{Minor: o.Total.Minor - o.ShippingPrice.Minor, Currency: o.Total.Currency}
 }
 
 // PaymentStatus is where an order's money stands (payments' ledger, as
@@ -73,10 +80,17 @@ type Line struct {
 	// ProductID and CategoryID are the variant's product and its category
 	// when the order was placed ("" on older orders, or uncategorised).
 	ProductID, CategoryID string
+	// Net and Gross are the line's total without and with its Tax, at
+	// TaxRate of the class TaxClass: Net + Tax == Gross, copied when the
+	// order was placed, so a later rate change leaves it as it is. Orders
+	// placed before taxes have no tax, and Net == Gross == Total().
+	Net, Tax, Gross money.Money
+	TaxRate         Rate
+	TaxClass        string
 }
 
-// Total is the line's unit price times its quantity: lines are rounded
-// (they are whole minor units already) and an order's total is their sum.
+// Total is the line's unit price times its quantity, as entered (net or
+// gross, as the channel prices): lines are whole minor units already.
 func (l Line) Total() money.Money {
 	return money.Money{Minor: l.UnitPrice.Minor * int64(l.Quantity), Currency: l.UnitPrice.Currency}
 }
@@ -127,6 +141,7 @@ const (
 	CodeInvalidFulfillment  = "INVALID_FULFILLMENT"
 	CodeMethodNotAvailable  = "SHIPPING_METHOD_NOT_AVAILABLE"
 	CodeSignInRequired      = "SIGN_IN_REQUIRED"
+	CodeInvalidRefund       = "INVALID_REFUND"
 )
 
 // TransitionError is the failure behind an INVALID_TRANSITION problem:

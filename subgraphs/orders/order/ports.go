@@ -14,6 +14,7 @@ type Store interface {
 	CartStore
 	SagaStore
 	LifecycleStore
+	TaxStore
 }
 
 // CartStore is what the cart service (Carts) reads and writes.
@@ -138,6 +139,8 @@ type Variant struct {
 	// ProductID and CategoryID ("" when uncategorised) are kept on the
 	// order line, for sales per category.
 	ProductID, CategoryID string
+	// ProductTypeID ("" when untyped) chooses the tax class with ProductID.
+	ProductTypeID string
 }
 
 // Catalog prices variants (the products subgraph).

@@ -65,6 +65,7 @@ type placedLine struct {
 	Name           string `json:"name"`
 	Quantity       int    `json:"quantity"`
 	UnitPriceMinor int64  `json:"unitPriceMinor"`
+	TaxMinor       int64  `json:"taxMinor"`
 	ProductID      string `json:"productId"`
 	CategoryID     string `json:"categoryId"`
 }
@@ -74,12 +75,13 @@ type placedLine struct {
 func recordPlaced(ctx context.Context, tx pgx.Tx, s order.Saga, o eventOrder, status order.Status, paid order.PaymentStatus, at time.Time) error {
 	lines := make([]placedLine, len(s.Lines))
 	for i, l := range s.Lines {
-		lines[i] = placedLine{VariantID: l.VariantID, SKU: l.SKU, Name: l.Name, Quantity: l.Quantity, UnitPriceMinor: l.UnitPrice.Minor,
+		lines[i] = placedLine{VariantID: l.VariantID, SKU: l.SKU, Name: l.Name, Quantity: l.Quantity, UnitPriceMinor: l.UnitPrice.Minor, TaxMinor: l.Tax.Minor,
 			ProductID: l.ProductID, CategoryID: l.CategoryID}
 	}
 	return outbox(ctx, tx, "evt_"+s.ID+"_placed", "order.placed", map[string]any{"orderId": s.ID, "number": o.Number,
 		"userId": s.UserID, "channel": s.Channel, "status": string(status), "paymentStatus": string(paid), "paymentId": s.PaymentID,
-		"currency": o.Currency, "subtotalMinor": s.Total.Minor - s.ShippingPrice.Minor, "shippingMinor": s.ShippingPrice.Minor,
+		"currency": o.Currency, "subtotalMinor": subtotal(s.Lines), "shippingMinor": s.ShippingPrice.Minor,
+		"taxMinor": s.TaxTotal.Minor, "shippingTaxMinor": s.ShippingTax.Minor, "pricesIncludeTax": s.PricesIncludeTax,
 		"totalMinor": s.Total.Minor, "shippingMethod": string(s.ShippingMethod), "shipToCountry": s.Address.CountryCode,
 		"units": o.Units, "lines": lines, "at": at.UTC().Format(time.RFC3339Nano), "guestEmail": s.GuestEmail})
 }

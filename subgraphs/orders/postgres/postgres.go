@@ -64,16 +64,18 @@ var _ order.Store = (*Store)(nil)
 
 const orderColumns = `id, number, user_id, channel, status, version, currency, total_minor, shipping_address,
 reservation_id, payment_id, created_at, payment_status, fulfillment_status, coalesce(billing_address, shipping_address),
-shipping_method, shipping_minor, guest_email`
+shipping_method, shipping_minor, guest_email, coalesce(subtotal_minor, total_minor - shipping_minor), tax_minor,
+shipping_tax_minor, prices_include_tax`
 
 func scanOrder(row pgx.CollectableRow) (order.Order, error) {
 	var o order.Order
 	var currency string
 	err := row.Scan(&o.ID, &o.Number, &o.UserID, &o.Channel, &o.Status, &o.Version, &currency, &o.Total.Minor,
 		&o.ShippingAddress, &o.ReservationID, &o.PaymentID, &o.CreatedAt, &o.PaymentStatus, &o.FulfillmentStatus,
-		&o.BillingAddress, &o.ShippingMethod, &o.ShippingPrice.Minor, &o.GuestEmail)
-	o.Total.Currency = money.Currency(currency)
-	o.ShippingPrice.Currency = o.Total.Currency
+		&o.BillingAddress, &o.ShippingMethod, &o.ShippingPrice.Minor, &o.GuestEmail, &o.Subtotal.Minor, &o.TaxTotal.Minor,
+		&o.ShippingTax.Minor, &o.PricesIncludeTax)
+	c := money.Currency(currency)
+	o.Total.Currency, o.ShippingPrice.Currency, o.Subtotal.Currency, o.TaxTotal.Currency, o.ShippingTax.Currency = c, c, c, c, c
 	return o, err
 }
 
@@ -92,7 +94,8 @@ func (s *Store) OrdersByIDs(ctx context.Context, ids []string) ([]order.Order, e
 
 // LinesByOrders returns the lines of these orders, in position order.
 func (s *Store) LinesByOrders(ctx context.Context, orderIDs []string) ([]order.Line, error) {
-	rows, err := s.pool.Query(ctx, `SELECT order_id, variant_id, sku, name, quantity, unit_price_minor, currency, product_id, category_id
+	rows, err := s.pool.Query(ctx, `SELECT order_id, variant_id, sku, name, quantity, unit_price_minor, currency, product_id, category_id,
+  coalesce(net_minor, unit_price_minor * quantity), tax_minor, coalesce(gross_minor, unit_price_minor * quantity), tax_rate_ppm, tax_class
 FROM order_lines WHERE order_id = ANY($1) ORDER BY order_id, position`, orderIDs)
 	if err != nil {
 		return nil, fmt.Errorf("order lines: %w", err)
@@ -100,8 +103,10 @@ FROM order_lines WHERE order_id = ANY($1) ORDER BY order_id, position`, orderIDs
 	ls, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (order.Line, error) {
 		var l order.Line
 		var currency string
-		err := row.Scan(&l.OrderID, &l.VariantID, &l.SKU, &l.Name, &l.Quantity, &l.UnitPrice.Minor, &currency, &l.ProductID, &l.CategoryID)
-		l.UnitPrice.Currency = money.Currency(currency)
+		err := row.Scan(&l.OrderID, &l.VariantID, &l.SKU, &l.Name, &l.Quantity, &l.UnitPrice.Minor, &currency, &l.ProductID, &l.CategoryID,
+			&l.Net.Minor, &l.Tax.Minor, &l.Gross.Minor, &l.TaxRate, &l.TaxClass)
+		c := money.Currency(currency)
+		l.UnitPrice.Currency, l.Net.Currency, l.Tax.Currency, l.Gross.Currency = c, c, c, c
 		return l, err
 	})
 	if err != nil {

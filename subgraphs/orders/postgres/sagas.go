@@ -16,7 +16,8 @@ import (
 
 const sagaColumns = `id, user_id, cart_id, idempotency_key, channel, currency, total_minor, lines, shipping_address,
 payment_method_id, payment_token, step, reservation_id, payment_id, failure_code, failure_message, shortages, updated_at,
-coalesce(billing_address, shipping_address), shipping_method, shipping_minor, guest_email, guest_token_hash`
+coalesce(billing_address, shipping_address), shipping_method, shipping_minor, guest_email, guest_token_hash,
+tax_minor, shipping_tax_minor, prices_include_tax`
 
 // sagaLine is how a priced line is kept in the saga's lines column.
 type sagaLine struct {
@@ -28,6 +29,11 @@ type sagaLine struct {
 	// Absent in sagas started before lines kept them.
 	ProductID  string `json:"productId,omitempty"`
 	CategoryID string `json:"categoryId,omitempty"`
+	// Absent in sagas started before taxes: no tax, net = gross = total.
+	NetMinor   *int64 `json:"netMinor,omitempty"`
+	TaxMinor   int64  `json:"taxMinor,omitempty"`
+	TaxRatePPM int64  `json:"taxRatePpm,omitempty"`
+	TaxClass   string `json:"taxClass,omitempty"`
 }
 
 func scanSaga(row pgx.CollectableRow) (order.Saga, error) {
@@ -37,12 +43,21 @@ func scanSaga(row pgx.CollectableRow) (order.Saga, error) {
 	var shortages []order.Shortage
 	err := row.Scan(&s.ID, &s.UserID, &s.CartID, &s.Key, &s.Channel, &currency, &s.Total.Minor, &lines, &s.Address,
 		&s.PaymentMethodID, &s.PaymentToken, &s.Step, &s.ReservationID, &s.PaymentID, &code, &msg, &shortages, &s.UpdatedAt,
-		&s.Billing, &s.ShippingMethod, &s.ShippingPrice.Minor, &s.GuestEmail, &s.GuestTokenHash)
-	s.Total.Currency = money.Currency(currency)
-	s.ShippingPrice.Currency = s.Total.Currency
+		&s.Billing, &s.ShippingMethod, &s.ShippingPrice.Minor, &s.GuestEmail, &s.GuestTokenHash,
+		&s.TaxTotal.Minor, &s.ShippingTax.Minor, &s.PricesIncludeTax)
+	c := money.Currency(currency)
+	s.Total.Currency, s.ShippingPrice.Currency, s.TaxTotal.Currency, s.ShippingTax.Currency = c, c, c, c
 	for _, l := range lines {
-		s.Lines = append(s.Lines, order.Line{OrderID: s.ID, VariantID: l.VariantID, SKU: l.SKU, Name: l.Name, Quantity: l.Quantity,
-			UnitPrice: money.Money{Minor: l.UnitMinor, Currency: s.Total.Currency}, ProductID: l.ProductID, CategoryID: l.CategoryID})
+		line := order.Line{OrderID: s.ID, VariantID: l.VariantID, SKU: l.SKU, Name: l.Name, Quantity: l.Quantity,
+			UnitPrice: money.Money{Minor: l.UnitMinor, Currency: c}, ProductID: l.ProductID, CategoryID: l.CategoryID,
+			TaxRate: order.Rate(l.TaxRatePPM), TaxClass: l.TaxClass}
+		net := line.Total().Minor
+		if l.NetMinor != nil {
+			net = *l.NetMinor
+		}
+		line.Net, line.Tax, line.Gross = money.Money{Minor: net, Currency: c}, money.Money{Minor: l.TaxMinor, Currency: c},
+			money.Money{Minor: net + l.TaxMinor, Currency: c}
+		s.Lines = append(s.Lines, line)
 	}
 	if code != "" {
 		s.Failure = &errs.Problem{Code: code, Message: msg}
@@ -72,16 +87,19 @@ func (s *Store) oneSaga(ctx context.Context, where string, args ...any) (order.S
 func (s *Store) CreateSaga(ctx context.Context, saga order.Saga) error {
 	lines := make([]sagaLine, len(saga.Lines))
 	for i, l := range saga.Lines {
+		net := l.Net.Minor
 		lines[i] = sagaLine{VariantID: l.VariantID, SKU: l.SKU, Name: l.Name, Quantity: l.Quantity, UnitMinor: l.UnitPrice.Minor,
-			ProductID: l.ProductID, CategoryID: l.CategoryID}
+			ProductID: l.ProductID, CategoryID: l.CategoryID, NetMinor: &net, TaxMinor: l.Tax.Minor, TaxRatePPM: int64(l.TaxRate),
+			TaxClass: l.TaxClass}
 	}
 	_, err := s.pool.Exec(ctx, `
 INSERT INTO order_sagas (id, user_id, cart_id, idempotency_key, channel, currency, total_minor, lines, shipping_address,
-  payment_method_id, payment_token, step, billing_address, shipping_method, shipping_minor, guest_email, guest_token_hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+  payment_method_id, payment_token, step, billing_address, shipping_method, shipping_minor, guest_email, guest_token_hash,
+  tax_minor, shipping_tax_minor, prices_include_tax)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 		saga.ID, saga.UserID, saga.CartID, saga.Key, saga.Channel, string(saga.Total.Currency), saga.Total.Minor, lines, saga.Address,
 		saga.PaymentMethodID, saga.PaymentToken, string(saga.Step), saga.Billing, string(saga.ShippingMethod), saga.ShippingPrice.Minor,
-		saga.GuestEmail, saga.GuestTokenHash)
+		saga.GuestEmail, saga.GuestTokenHash, saga.TaxTotal.Minor, saga.ShippingTax.Minor, saga.PricesIncludeTax)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		if pgErr.ConstraintName == "order_sagas_one_per_cart" {
@@ -186,19 +204,23 @@ func (s *Store) PlaceOrder(ctx context.Context, saga order.Saga, status order.St
 		}
 		err := tx.QueryRow(ctx, `
 INSERT INTO orders (id, user_id, channel, status, currency, total_minor, shipping_address, reservation_id, payment_id,
-  payment_status, billing_address, shipping_method, shipping_minor, guest_email, guest_token_hash, guest_token_expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, nullif($15, ''), CASE WHEN $15 = '' THEN NULL ELSE now() + $16::interval END)
+  payment_status, billing_address, shipping_method, shipping_minor, guest_email, guest_token_hash, guest_token_expires_at,
+  subtotal_minor, tax_minor, shipping_tax_minor, prices_include_tax)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, nullif($15, ''), CASE WHEN $15 = '' THEN NULL ELSE now() + $16::interval END,
+  $17, $18, $19, $20)
 RETURNING number, created_at`,
 			saga.ID, saga.UserID, saga.Channel, string(status), string(saga.Total.Currency), saga.Total.Minor, saga.Address,
 			saga.ReservationID, saga.PaymentID, string(paid), saga.Billing, string(saga.ShippingMethod), saga.ShippingPrice.Minor,
-			saga.GuestEmail, saga.GuestTokenHash, fmt.Sprintf("%d seconds", int64(order.GuestTokenTTL/time.Second))).Scan(&o.Number, &o.CreatedAt)
+			saga.GuestEmail, saga.GuestTokenHash, fmt.Sprintf("%d seconds", int64(order.GuestTokenTTL/time.Second)),
+			subtotal(saga.Lines), saga.TaxTotal.Minor, saga.ShippingTax.Minor, saga.PricesIncludeTax).Scan(&o.Number, &o.CreatedAt)
 		if err != nil {
 			return err
 		}
 		for i, l := range saga.Lines {
-			if _, err := tx.Exec(ctx, `INSERT INTO order_lines (order_id, position, variant_id, sku, name, quantity, unit_price_minor, currency, product_id, category_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, saga.ID, i, l.VariantID, l.SKU, l.Name, l.Quantity, l.UnitPrice.Minor, string(l.UnitPrice.Currency),
-				l.ProductID, l.CategoryID); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO order_lines (order_id, position, variant_id, sku, name, quantity, unit_price_minor, currency,
+  product_id, category_id, net_minor, tax_minor, gross_minor, tax_rate_ppm, tax_class)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, saga.ID, i, l.VariantID, l.SKU, l.Name, l.Quantity, l.UnitPrice.Minor,
+				string(l.UnitPrice.Currency), l.ProductID, l.CategoryID, l.Net.Minor, l.Tax.Minor, l.Gross.Minor, int64(l.TaxRate), l.TaxClass); err != nil {
 				return err
 			}
 		}
@@ -228,4 +250,13 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, saga.ID, i, l.VariantID, l.SK
 		return order.Order{}, errors.Join(errors.New("placed order vanished"), err)
 	}
 	return os[0], nil
+}
+
+// subtotal is the lines' totals as entered.
+func subtotal(lines []order.Line) int64 {
+	var n int64
+	for _, l := range lines {
+		n += l.Total().Minor
+	}
+	return n
 }

@@ -20,8 +20,12 @@ import (
 // be moved on through the API like any other. No outbox events: the
 // consumers' seeds start from the same world. The order-number sequence
 // moves past the seeded numbers. Rows go in by COPY; a database that
-// holds a world already keeps it.
+// holds a world already keeps it. The demo's tax rates (seedTaxes) go in
+// first; the seeded orders were placed before taxes and carry none.
 func Seed(ctx context.Context, pool *pgxpool.Pool, w *demo.World) error {
+	if err := seedTaxes(ctx, pool); err != nil {
+		return err
+	}
 	if len(w.Orders) == 0 {
 		return nil
 	}

@@ -17,8 +17,8 @@ func NewProducts(c *Client) *Products { return &Products{c: c} }
 
 var _ order.Catalog = (*Products)(nil)
 
-// Variants prices the variants in channel, with their product and
-// category, in one request.
+// Variants prices the variants in channel, with their product, its
+// category and product type, in one request.
 func (p *Products) Variants(ctx context.Context, channel string, ids []string) (map[string]order.Variant, error) {
 	var out struct {
 		Entities []*struct {
@@ -34,10 +34,13 @@ func (p *Products) Variants(ctx context.Context, channel string, ids []string) (
 				Category *struct {
 					ID string `json:"id"`
 				} `json:"category"`
+				ProductType *struct {
+					ID string `json:"id"`
+				} `json:"productType"`
 			} `json:"product"`
 		} `json:"_entities"`
 	}
-	err := p.c.Do(ctx, "", `query($r: [_Any!]!, $c: String) { _entities(representations: $r) { ... on ProductVariant { id sku name price(channel: $c) { amount currencyCode } product { id category { id } } } } }`,
+	err := p.c.Do(ctx, "", `query($r: [_Any!]!, $c: String) { _entities(representations: $r) { ... on ProductVariant { id sku name price(channel: $c) { amount currencyCode } product { id category { id } productType { id } } } } }`,
 		map[string]any{"r": representations("ProductVariant", ids), "c": channel}, &out)
 	if err != nil {
 		return nil, err
@@ -52,6 +55,9 @@ func (p *Products) Variants(ctx context.Context, channel string, ids []string) (
 			v.ProductID = e.Product.ID
 			if e.Product.Category != nil {
 				v.CategoryID = e.Product.Category.ID
+			}
+			if e.Product.ProductType != nil {
+				v.ProductTypeID = e.Product.ProductType.ID
 			}
 		}
 		if e.Price != nil {

@@ -20,6 +20,13 @@ type AddCartLineInput struct {
 	CartToken *string `json:"cartToken,omitempty"`
 }
 
+type AssignTaxClassInput struct {
+	TaxClassID string `json:"taxClassId"`
+	// Exactly one of productTypeId and productId.
+	ProductTypeID *string `json:"productTypeId,omitempty"`
+	ProductID     *string `json:"productId,omitempty"`
+}
+
 type CartError struct {
 	Field   []string      `json:"field,omitempty"`
 	Message string        `json:"message"`
@@ -29,9 +36,14 @@ type CartError struct {
 type CartLine struct {
 	Variant  *ProductVariant `json:"variant"`
 	Quantity int             `json:"quantity"`
-	// Today's price in the cart's channel; null when the variant is not sold there.
+	// Today's price in the cart's channel, as entered (see Cart.pricesIncludeTax); null when the variant is not sold there.
 	UnitPrice *money.Money `json:"unitPrice,omitempty"`
+	// unitPrice times quantity.
 	LineTotal *money.Money `json:"lineTotal,omitempty"`
+	// The line's tax, rounded per line to the currency's minor unit; null without a price or a shipping address.
+	TaxAmount *money.Money `json:"taxAmount,omitempty"`
+	// The rate applied, a percentage (e.g. "19"); null as taxAmount.
+	TaxRate *string `json:"taxRate,omitempty"`
 }
 
 type CartPayload struct {
@@ -61,6 +73,11 @@ type CheckoutShortage struct {
 	VariantID string `json:"variantId"`
 	Requested int    `json:"requested"`
 	Available int    `json:"available"`
+}
+
+type CreateTaxClassInput struct {
+	// 1 to 100 characters.
+	Name string `json:"name"`
 }
 
 type FulfillOrderInput struct {
@@ -141,12 +158,23 @@ type OrderEvent struct {
 }
 
 type OrderLine struct {
-	Variant   *ProductVariant `json:"variant"`
-	Sku       string          `json:"sku"`
-	Name      string          `json:"name"`
-	Quantity  int             `json:"quantity"`
-	UnitPrice *money.Money    `json:"unitPrice"`
-	LineTotal *money.Money    `json:"lineTotal"`
+	Variant  *ProductVariant `json:"variant"`
+	Sku      string          `json:"sku"`
+	Name     string          `json:"name"`
+	Quantity int             `json:"quantity"`
+	// As entered (see Order.pricesIncludeTax).
+	UnitPrice *money.Money `json:"unitPrice"`
+	// unitPrice times quantity.
+	LineTotal *money.Money `json:"lineTotal"`
+	// The line without tax; netTotal + taxAmount = grossTotal, all as placed.
+	NetTotal  *money.Money `json:"netTotal"`
+	TaxAmount *money.Money `json:"taxAmount"`
+	// What the customer pays for the line.
+	GrossTotal *money.Money `json:"grossTotal"`
+	// The rate the line was taxed at when placed, a percentage (e.g. "19").
+	TaxRate string `json:"taxRate"`
+	// The name of its tax class when placed; empty for orders placed before taxes.
+	TaxClass string `json:"taxClass"`
 }
 
 type OrderPayload struct {
@@ -232,12 +260,35 @@ func (ProductVariant) IsEntity() {}
 type Query struct {
 }
 
+type RefundLineInput struct {
+	VariantID string `json:"variantId"`
+	Quantity  int    `json:"quantity"`
+}
+
 type RefundOrderInput struct {
 	OrderID string `json:"orderId"`
-	// Leave out to refund all that is left; in the order's currency.
+	// Leave out (with lines) to refund all that is left; in the order's currency.
 	Amount *MoneyInput `json:"amount,omitempty"`
+	// Returned units instead of an amount: each refunds its share of the line as
+	// placed, tax included (of a line of 3 taxed 0.21, one unit gives back 0.07
+	// of tax with its net; the last units of a line take what rounding left).
+	// Not with amount. More units than the line has, or a variant not on the
+	// order, is INVALID_REFUND. (Which units were refunded before is not yet
+	// tracked: refunding the same units again under another key is bounded
+	// only by what the payment has left.)
+	Lines []*RefundLineInput `json:"lines,omitempty"`
 	// The same key refunds once however often it is sent (1 to 255 characters).
 	IdempotencyKey string `json:"idempotencyKey"`
+}
+
+type SetTaxRateInput struct {
+	// Default: the default class.
+	TaxClassID  *string `json:"taxClassId,omitempty"`
+	CountryCode string  `json:"countryCode"`
+	// Leave out (or empty) for the whole country.
+	Region *string `json:"region,omitempty"`
+	// A percentage from 0 to 100 with at most four decimals, e.g. "19" or "8.875".
+	Rate string `json:"rate"`
 }
 
 // A postal address an order ships or bills to; orders keep their own copy.
@@ -277,6 +328,48 @@ type ShippingMethod struct {
 	// Business days, e.g. 3 to 5.
 	MinDays int `json:"minDays"`
 	MaxDays int `json:"maxDays"`
+}
+
+// Products taxed alike. Shipping is taxed as the default class.
+type TaxClass struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// True for the class of every product without one (Standard).
+	IsDefault bool `json:"isDefault"`
+	// Its rates, by country then region.
+	Rates []*TaxRate `json:"rates"`
+}
+
+type TaxClassPayload struct {
+	TaxClass *TaxClass   `json:"taxClass,omitempty"`
+	Errors   []*TaxError `json:"errors"`
+}
+
+type TaxError struct {
+	Field   []string     `json:"field,omitempty"`
+	Message string       `json:"message"`
+	Code    TaxErrorCode `json:"code"`
+}
+
+type TaxExemptPayload struct {
+	UserID *string     `json:"userId,omitempty"`
+	Exempt *bool       `json:"exempt,omitempty"`
+	Errors []*TaxError `json:"errors"`
+}
+
+type TaxRate struct {
+	TaxClassID string `json:"taxClassId"`
+	// ISO 3166-1 alpha-2.
+	CountryCode string `json:"countryCode"`
+	// Empty for the whole country.
+	Region string `json:"region"`
+	// A percentage, e.g. "19" or "8.875".
+	Rate string `json:"rate"`
+}
+
+type TaxRatePayload struct {
+	TaxRate *TaxRate    `json:"taxRate,omitempty"`
+	Errors  []*TaxError `json:"errors"`
 }
 
 type UpdateCartLineInput struct {
@@ -616,8 +709,10 @@ const (
 	OrderErrorCodeInvalidFulfillment OrderErrorCode = "INVALID_FULFILLMENT"
 	// fulfillOrder: the idempotencyKey was used for another shipment of this order.
 	OrderErrorCodeIdempotencyKeyReused OrderErrorCode = "IDEMPOTENCY_KEY_REUSED"
-	OrderErrorCodeUpstreamRefused      OrderErrorCode = "UPSTREAM_REFUSED"
-	OrderErrorCodeServiceUnavailable   OrderErrorCode = "SERVICE_UNAVAILABLE"
+	// refundOrder: lines with amount, more units than a line has, or a variant not on the order.
+	OrderErrorCodeInvalidRefund      OrderErrorCode = "INVALID_REFUND"
+	OrderErrorCodeUpstreamRefused    OrderErrorCode = "UPSTREAM_REFUSED"
+	OrderErrorCodeServiceUnavailable OrderErrorCode = "SERVICE_UNAVAILABLE"
 )
 
 var AllOrderErrorCode = []OrderErrorCode{
@@ -625,13 +720,14 @@ var AllOrderErrorCode = []OrderErrorCode{
 	OrderErrorCodeInvalidTransition,
 	OrderErrorCodeInvalidFulfillment,
 	OrderErrorCodeIdempotencyKeyReused,
+	OrderErrorCodeInvalidRefund,
 	OrderErrorCodeUpstreamRefused,
 	OrderErrorCodeServiceUnavailable,
 }
 
 func (e OrderErrorCode) IsValid() bool {
 	switch e {
-	case OrderErrorCodeNotFound, OrderErrorCodeInvalidTransition, OrderErrorCodeInvalidFulfillment, OrderErrorCodeIdempotencyKeyReused, OrderErrorCodeUpstreamRefused, OrderErrorCodeServiceUnavailable:
+	case OrderErrorCodeNotFound, OrderErrorCodeInvalidTransition, OrderErrorCodeInvalidFulfillment, OrderErrorCodeIdempotencyKeyReused, OrderErrorCodeInvalidRefund, OrderErrorCodeUpstreamRefused, OrderErrorCodeServiceUnavailable:
 		return true
 	}
 	return false
@@ -1026,6 +1122,75 @@ func (e *SortDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e SortDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type TaxErrorCode string
+
+const (
+	// No tax class with that id.
+	TaxErrorCodeUnknownTaxClass TaxErrorCode = "UNKNOWN_TAX_CLASS"
+	// Not an ISO 3166-1 alpha-2 country code (or a region code longer than 50 characters).
+	TaxErrorCodeInvalidCountry TaxErrorCode = "INVALID_COUNTRY"
+	// Below 0, above 100, or more than four decimals.
+	TaxErrorCodeInvalidRate TaxErrorCode = "INVALID_RATE"
+	TaxErrorCodeInvalidName TaxErrorCode = "INVALID_NAME"
+	TaxErrorCodeNameTaken   TaxErrorCode = "NAME_TAKEN"
+	// assignTaxClass: neither or both of productTypeId and productId.
+	TaxErrorCodeInvalidTarget TaxErrorCode = "INVALID_TARGET"
+	TaxErrorCodeNotFound      TaxErrorCode = "NOT_FOUND"
+)
+
+var AllTaxErrorCode = []TaxErrorCode{
+	TaxErrorCodeUnknownTaxClass,
+	TaxErrorCodeInvalidCountry,
+	TaxErrorCodeInvalidRate,
+	TaxErrorCodeInvalidName,
+	TaxErrorCodeNameTaken,
+	TaxErrorCodeInvalidTarget,
+	TaxErrorCodeNotFound,
+}
+
+func (e TaxErrorCode) IsValid() bool {
+	switch e {
+	case TaxErrorCodeUnknownTaxClass, TaxErrorCodeInvalidCountry, TaxErrorCodeInvalidRate, TaxErrorCodeInvalidName, TaxErrorCodeNameTaken, TaxErrorCodeInvalidTarget, TaxErrorCodeNotFound:
+		return true
+	}
+	return false
+}
+
+func (e TaxErrorCode) String() string {
+	return string(e)
+}
+
+func (e *TaxErrorCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TaxErrorCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TaxErrorCode", str)
+	}
+	return nil
+}
+
+func (e TaxErrorCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TaxErrorCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TaxErrorCode) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
