@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/myshop/supergraph/e2e/stack"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
 	userstore "github.com/myshop/supergraph/subgraphs/users/postgres"
@@ -115,45 +113,10 @@ func TestGuestFollowsOrderLive(t *testing.T) {
 
 	// Over a WebSocket the browser cannot set the header, so it goes in
 	// connection_init's payload; the stream starts at the current state.
-	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	conn, _, err := websocket.Dial(dialCtx, "ws"+strings.TrimPrefix(st.Router.URL, "http")+"/graphql",
-		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	cancel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	send := func(v any) {
-		b, _ := json.Marshal(v)
-		if err := conn.Write(ctx, websocket.MessageText, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	read := func() (typ, payload string) {
-		for {
-			rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			_, b, err := conn.Read(rctx)
-			cancel()
-			if err != nil {
-				t.Fatalf("read: %v", err)
-			}
-			var m struct {
-				Type    string
-				Payload json.RawMessage
-			}
-			_ = json.Unmarshal(b, &m)
-			if m.Type != "ping" {
-				return m.Type, string(m.Payload)
-			}
-		}
-	}
-	send(map[string]any{"type": "connection_init", "payload": map[string]any{"X-Order-Token": orderToken}})
-	if typ, p := read(); typ != "connection_ack" {
-		t.Fatalf("init: %s %s", typ, p)
-	}
-	send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": sub, "variables": map[string]any{"id": order.ID}}})
-	if typ, p := read(); typ != "next" || !strings.Contains(p, `"status":"PROCESSING","version":2`) || !strings.Contains(p, "gus@example.com") {
-		t.Fatalf("the guest's WebSocket: %s %s", typ, p)
+	ws := dialWS(t, st.Router.URL, map[string]any{"X-Order-Token": orderToken})
+	ws.send(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{"query": sub, "variables": map[string]any{"id": order.ID}}})
+	if m := ws.read(); m.Type != "next" || !strings.Contains(string(m.Payload), `"status":"PROCESSING","version":2`) || !strings.Contains(string(m.Payload), "gus@example.com") {
+		t.Fatalf("the guest's WebSocket: %s %s", m.Type, m.Payload)
 	}
 
 	for name, token := range map[string]string{"a wrong token": orderToken + "x", "no token": ""} {

@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/myshop/supergraph/e2e/stack"
 	"github.com/myshop/supergraph/subgraphs/platform/gqltest"
@@ -34,45 +31,9 @@ func TestStaffOrderFeed(t *testing.T) {
 		}
 		return resp.Data
 	}
-	type message struct {
-		ID, Type string
-		Payload  json.RawMessage
-	}
-	watch := func(token string) (send func(any), read func() message) {
-		dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		conn, _, err := websocket.Dial(dialCtx, "ws"+strings.TrimPrefix(st.Router.URL, "http")+"/graphql",
-			&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { conn.CloseNow() })
-		send = func(v any) {
-			b, _ := json.Marshal(v)
-			if err := conn.Write(ctx, websocket.MessageText, b); err != nil {
-				t.Fatal(err)
-			}
-		}
-		read = func() message {
-			for {
-				rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-				_, b, err := conn.Read(rctx)
-				cancel()
-				if err != nil {
-					t.Fatalf("read: %v", err)
-				}
-				var m message
-				_ = json.Unmarshal(b, &m)
-				if m.Type != "ping" {
-					return m
-				}
-			}
-		}
-		send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": token}})
-		if m := read(); m.Type != "connection_ack" {
-			t.Fatalf("init: %+v", m)
-		}
-		return send, read
+	watch := func(token string) (send func(any), read func() wsMessage) {
+		ws := dialWS(t, st.Router.URL, map[string]any{"Authorization": token})
+		return ws.send, ws.read
 	}
 	const feed = `subscription($w: OrderEventsWhere) { orderEvents(where: $w) { status previousStatus version order { id number } } }`
 

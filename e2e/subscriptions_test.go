@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/coder/websocket"
 
@@ -75,47 +74,8 @@ func TestOrderTrackingSubscription(t *testing.T) {
 	order := placed.PlaceOrder.Order
 
 	// Ada, over a WebSocket with her token in connection_init.
-	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	conn, _, err := websocket.Dial(dialCtx, "ws"+strings.TrimPrefix(st.Router.URL, "http")+"/graphql",
-		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	send := func(v any) {
-		t.Helper()
-		b, _ := json.Marshal(v)
-		if err := conn.Write(ctx, websocket.MessageText, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	type message struct {
-		ID, Type string
-		Payload  json.RawMessage
-	}
-	read := func() message {
-		t.Helper()
-		for {
-			rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			_, b, err := conn.Read(rctx)
-			cancel()
-			if err != nil {
-				t.Fatalf("read: %v", err)
-			}
-			var m message
-			if err := json.Unmarshal(b, &m); err != nil {
-				t.Fatal(err)
-			}
-			if m.Type != "ping" {
-				return m
-			}
-		}
-	}
-	send(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": ada}})
-	if m := read(); m.Type != "connection_ack" {
-		t.Fatalf("init: %+v", m)
-	}
+	ws := dialWS(t, st.Router.URL, map[string]any{"Authorization": ada})
+	send, read := ws.send, ws.read
 	send(map[string]any{"id": "track", "type": "subscribe", "payload": map[string]any{"query": orderTracking, "variables": map[string]any{"id": order.ID}}})
 	next := func() trackingEvent {
 		t.Helper()
@@ -181,5 +141,5 @@ func TestOrderTrackingSubscription(t *testing.T) {
 		}
 	}
 	send(map[string]any{"id": "track", "type": "complete"})
-	_ = conn.Close(websocket.StatusNormalClosure, "")
+	_ = ws.conn.Close(websocket.StatusNormalClosure, "")
 }
