@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/myshop/supergraph/platform/auth"
@@ -348,28 +349,71 @@ func (o *Orders) Refund(ctx context.Context, in RefundInput) (Order, error) {
 	if in.Amount != nil && (in.Amount.Currency != ord.Total.Currency || in.Amount.Minor <= 0) {
 		return ord, errs.New(errs.Invalid, "amount must be positive and in %s", ord.Total.Currency)
 	}
-	if len(in.Lines) > 0 {
-		if in.Amount != nil {
-			return ord, errs.Problemf(errs.Field("lines"), CodeInvalidRefund, "give lines or amount, not both")
-		}
-		ls, err := o.store.LinesByOrders(ctx, []string{ord.ID})
-		if err != nil {
-			return ord, err
-		}
-		amount, err := LineRefund(ls, in.Lines)
-		if err != nil {
-			return ord, err
-		}
-		in.Amount = &amount
+	if len(in.Lines) > 0 && in.Amount != nil {
+		return ord, errs.Problemf(errs.Field("lines"), CodeInvalidRefund, "give lines or amount, not both")
 	}
 	if ord.PaymentID == "" {
 		return ord, errs.Problemf(errs.Field("orderId"), CodeUpstreamRefused, "order %s has no payment to refund", ord.ID)
+	}
+	if len(in.Lines) > 0 {
+		return o.refundLines(ctx, ord, in)
 	}
 	st, err := o.payments.RefundAmount(ctx, ord.PaymentID, ord.ID+":refund:"+in.IdempotencyKey, in.Amount)
 	if err := refused(err, "refund the payment"); err != nil {
 		return ord, err
 	}
 	return o.store.SetPaymentStatus(ctx, ord.ID, PaymentStatus(st))
+}
+
+// refundLines gives back returned units: it books them under the order's
+// lock first, so no unit is given back twice, then asks payments for their
+// share. A refusal frees the units again; a failure to reach payments
+// leaves them booked, and a retry with the same key finishes the refund.
+func (o *Orders) refundLines(ctx context.Context, ord Order, in RefundInput) (Order, error) {
+	ls, err := o.store.LinesByOrders(ctx, []string{ord.ID})
+	if err != nil {
+		return ord, err
+	}
+	want := sumUnits(in.Lines)
+	plan, err := o.store.BeginLineRefund(ctx, ord.ID, in.IdempotencyKey, func(refunded map[string]int) (LineRefundPlan, error) {
+		amount, err := LineRefund(ls, refunded, in.Lines)
+		return LineRefundPlan{Units: want, Amount: amount}, err
+	})
+	if err != nil {
+		return ord, err
+	}
+	if !maps.Equal(plan.Units, want) {
+		return ord, errs.Problemf(errs.Field("idempotencyKey"), CodeKeyReused, "this idempotency key was used for another refund of this order")
+	}
+	st, err := o.payments.RefundAmount(ctx, ord.PaymentID, ord.ID+":refund:"+in.IdempotencyKey, &plan.Amount)
+	var refusal *StateError
+	if errors.As(err, &refusal) {
+		if ferr := o.store.FinishLineRefund(ctx, ord.ID, in.IdempotencyKey, false); ferr != nil {
+			return ord, ferr
+		}
+	}
+	if err := refused(err, "refund the payment"); err != nil {
+		return ord, err
+	}
+	if err := o.store.FinishLineRefund(ctx, ord.ID, in.IdempotencyKey, true); err != nil {
+		return ord, err
+	}
+	return o.store.SetPaymentStatus(ctx, ord.ID, PaymentStatus(st))
+}
+
+// LineRefundPlan is what a refund by lines gives back: units per variant
+// and what they come to.
+type LineRefundPlan struct {
+	Units  map[string]int
+	Amount money.Money
+}
+
+func sumUnits(lines []FulfillmentLine) map[string]int {
+	units := map[string]int{}
+	for _, l := range lines {
+		units[l.VariantID] += l.Quantity
+	}
+	return units
 }
 
 // ClaimGuestOrders brings the guest orders placed with email into the
@@ -381,19 +425,20 @@ func (o *Orders) ClaimGuestOrders(ctx context.Context, userID, email string) err
 	return err
 }
 
-// LineRefund is what giving back these units of the order's lines returns:
-// per line, quantity/ordered of its net and of its tax as placed, each
-// rounded half up, so a whole line gives back exactly its gross. Shipping
-// is not part of it. INVALID_REFUND for a variant not on the order or more
-// units than its line has.
-func LineRefund(lines []Line, want []FulfillmentLine) (money.Money, error) {
-	units := map[string]int{}
+// LineRefund is what giving back these units of the order's lines returns
+// when refunded units of each variant were given back before: per line,
+// its share of net and of tax as placed at refunded+wanted units less the
+// share at refunded, each share rounded half up, so however a line is
+// split into refunds they add up to exactly its gross. Shipping is not
+// part of it. INVALID_REFUND for a variant not on the order or more units
+// than its line has left.
+func LineRefund(lines []Line, refunded map[string]int, want []FulfillmentLine) (money.Money, error) {
 	for _, w := range want {
 		if w.Quantity < 1 {
 			return money.Money{}, errs.Problemf(errs.Field("lines"), CodeInvalidRefund, "quantity of %s must be at least 1", w.VariantID)
 		}
-		units[w.VariantID] += w.Quantity
 	}
+	units := sumUnits(want)
 	var out money.Money
 	for _, l := range lines {
 		q, ok := units[l.VariantID]
@@ -401,12 +446,17 @@ func LineRefund(lines []Line, want []FulfillmentLine) (money.Money, error) {
 			continue
 		}
 		delete(units, l.VariantID)
-		if q > l.Quantity {
-			return money.Money{}, errs.Problemf(errs.Field("lines"), CodeInvalidRefund, "the order has %d of %s, not %d", l.Quantity, l.VariantID, q)
+		before := refunded[l.VariantID]
+		if before+q > l.Quantity {
+			return money.Money{}, errs.Problemf(errs.Field("lines"), CodeInvalidRefund,
+				"the order has %d of %s, %d given back already, not %d more", l.Quantity, l.VariantID, before, q)
 		}
-		n, d := int64(q), int64(l.Quantity)
+		share := func(n int) int64 {
+			d := int64(l.Quantity)
+			return mulDivRound(l.Net.Minor, int64(n), d) + mulDivRound(l.Tax.Minor, int64(n), d)
+		}
 		out.Currency = l.Gross.Currency
-		out.Minor += mulDivRound(l.Net.Minor, n, d) + mulDivRound(l.Tax.Minor, n, d)
+		out.Minor += share(before+q) - share(before)
 	}
 	for v := range units {
 		return money.Money{}, errs.Problemf(errs.Field("lines"), CodeInvalidRefund, "%s is not on the order", v)

@@ -113,6 +113,14 @@ type LifecycleStore interface {
 	// ClaimGuestOrders gives the guest orders placed with email to
 	// userID and returns how many.
 	ClaimGuestOrders(ctx context.Context, userID, email string) (int, error)
+	// BeginLineRefund books, under the order's lock, the units a refund by
+	// lines gives back under key, as plan decides from the units of each
+	// variant given back before (pending ones too); unless key has units
+	// booked already, which it returns instead.
+	BeginLineRefund(ctx context.Context, orderID, key string, plan func(refunded map[string]int) (LineRefundPlan, error)) (LineRefundPlan, error)
+	// FinishLineRefund marks key's units given back (done) or frees them
+	// (payments refused).
+	FinishLineRefund(ctx context.Context, orderID, key string, done bool) error
 	// ShippingByOrder is like FulfillmentsByOrders with pending ones too.
 	ShippingByOrder(ctx context.Context, orderID string) ([]Fulfillment, error)
 }
