@@ -62,7 +62,9 @@ type scaleOrder struct {
 // scaleClientConfig tells the client process what to open.
 type scaleClientConfig struct {
 	URL    string       `json:"url"`
-	N      int          `json:"n"` // subscriptions, one per connection; the i-th watches Orders[i%len(Orders)]
+	N      int          `json:"n"` // subscriptions, PerConn per connection; the c-th connection's watch Orders[c%len(Orders)]
+	// PerConn is how many subscriptions share a connection (0: one).
+	PerConn int `json:"perConn"`
 	Tokens []string     `json:"tokens"`
 	Orders []scaleOrder `json:"orders"`
 	// Stall adds one more connection with this many subscriptions of
@@ -101,8 +103,9 @@ type scaleReport struct {
 }
 
 // BenchmarkSubscriptionScale: BENCH_SUBS (default 2000; the issue's figure
-// is 50000) subscriptions held at once, on as many WebSockets, spread over
-// BENCH_SUBS/2 orders of four demo shoppers: the router's heap, goroutines
+// is 50000) subscriptions held at once, BENCH_SUBS_PER_CONN (default 1) to a
+// WebSocket, spread over BENCH_SUBS/2 orders of four demo shoppers (a
+// connection's subscriptions watch one order): the router's heap, goroutines
 // and RSS per subscription; then 1,000 status events per second over those
 // orders for BENCH_SUBS_SECONDS (default 3): event-to-client latency p50
 // and p99 and deliveries lost; then one event to BENCH_FANOUT_ONE (default
@@ -115,16 +118,18 @@ func BenchmarkSubscriptionScale(b *testing.B) {
 	n := envInt(b, "BENCH_SUBS", 2000)
 	one := envInt(b, "BENCH_FANOUT_ONE", 1000)
 	secs := envInt(b, "BENCH_SUBS_SECONDS", 3)
-	// The router holds a socket per client and the clients' process one per
-	// connection; each also needs a few for Redis, Postgres and subgraphs.
-	raiseFileLimit(b, max(n, one+one/100+1)+1000)
+	perConn := envInt(b, "BENCH_SUBS_PER_CONN", 1)
+	conns := (n + perConn - 1) / perConn
+	// The router holds a socket per connection and so does the clients'
+	// process; each also needs a few for Redis, Postgres and subgraphs.
+	raiseFileLimit(b, max(conns, one+one/100+1)+1000)
 	st, pub, prefix := scaleStack(b, nil)
 	tokens, users := scaleUsers(b, st, 4)
 	orders := scaleOrders(b, st, users, max(n/2, 1))
 
 	// 1. Held subscriptions.
 	before := sampleProcess()
-	cl := startScaleClients(b, scaleClientConfig{URL: st.Router.URL, N: n, Tokens: tokens, Orders: orders})
+	cl := startScaleClients(b, scaleClientConfig{URL: st.Router.URL, N: n, PerConn: perConn, Tokens: tokens, Orders: orders})
 	ready := cl.read()
 	b.ReportMetric(float64(ready.Open), "held")
 	b.ReportMetric(float64(ready.Failed), "failed")
@@ -133,8 +138,8 @@ func BenchmarkSubscriptionScale(b *testing.B) {
 	}
 	held := sampleProcess()
 	open := float64(ready.Open)
-	b.Logf("held %d subscriptions (opened in %.1fs): router process heap %+.1f MiB, goroutines %+d, RSS %+.1f MiB",
-		ready.Open, ready.OpenSeconds, float64(held.heap-before.heap)/(1<<20), held.goroutines-before.goroutines, float64(held.rss-before.rss)/(1<<20))
+	b.Logf("held %d subscriptions on %d connections (opened in %.1fs): router process heap %+.1f MiB, goroutines %+d, RSS %+.1f MiB",
+		ready.Open, conns, ready.OpenSeconds, float64(held.heap-before.heap)/(1<<20), held.goroutines-before.goroutines, float64(held.rss-before.rss)/(1<<20))
 	b.Logf("goroutines per subscription, by what runs them:\n%s", goroutineGroups(max(ready.Open/10, 2)))
 	b.ReportMetric(float64(held.heap-before.heap)/1024/open, "heap-KiB/sub")
 	b.ReportMetric(float64(held.goroutines-before.goroutines)/open, "goroutines/sub")
@@ -142,8 +147,8 @@ func BenchmarkSubscriptionScale(b *testing.B) {
 
 	// 2. 1,000 events per second spread over the watched orders.
 	watchers := map[string]int{}
-	for i := range ready.Open {
-		watchers[orders[i%len(orders)].ID]++
+	for c := range conns {
+		watchers[orders[c%len(orders)].ID] += min(perConn, n-c*perConn)
 	}
 	cl.reset()
 	versions := map[string]int{}
@@ -562,9 +567,10 @@ func TestSubscriptionScaleClients(t *testing.T) {
 		// jump any number of versions (another run's, or the snapshot's).
 		fresh atomic.Bool
 	}
+	perConn := max(cfg.PerConn, 1)
 	clients := make([]*client, cfg.N)
 	var conns []*websocket.Conn
-	var failed int
+	var open, failed int
 	var firstErr string
 	started := time.Now()
 	// Opened 64 at a time: each costs the router a token check and a
@@ -573,26 +579,35 @@ func TestSubscriptionScaleClients(t *testing.T) {
 	sem := make(chan struct{}, 64)
 	var wg sync.WaitGroup
 	var openMu sync.Mutex
-	for i := range cfg.N {
-		o := cfg.Orders[i%len(cfg.Orders)]
-		cl := &client{order: o.ID}
-		clients[i] = cl
+	for c := range (cfg.N + perConn - 1) / perConn {
+		o := cfg.Orders[c%len(cfg.Orders)]
+		// The connection's subscriptions are clients[first:first+k],
+		// their ids "1" to k.
+		first, k := c*perConn, min(perConn, cfg.N-c*perConn)
+		for i := range k {
+			clients[first+i] = &client{order: o.ID}
+		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			conn, versions, err := scaleDial(ctx, cfg.URL, cfg.Tokens[o.Token], o.ID, scaleQuery, 1, 0)
+			conn, versions, err := scaleDial(ctx, cfg.URL, cfg.Tokens[o.Token], o.ID, scaleQuery, k, 0)
 			openMu.Lock()
 			defer openMu.Unlock()
 			if err != nil {
-				failed++
+				failed += k
 				if firstErr == "" {
 					firstErr = err.Error()
 				}
-				clients[i] = nil
+				for i := range k {
+					clients[first+i] = nil
+				}
 				return
 			}
 			conns = append(conns, conn)
-			cl.last.Store(int64(versions[0]))
+			open += k
+			for i, v := range versions {
+				clients[first+i].last.Store(int64(v))
+			}
 			go func() {
 				for {
 					_, msg, err := conn.Read(ctx)
@@ -604,6 +619,7 @@ func TestSubscriptionScaleClients(t *testing.T) {
 						return
 					}
 					var m struct {
+						ID      string
 						Type    string
 						Payload struct {
 							Data struct {
@@ -615,6 +631,10 @@ func TestSubscriptionScaleClients(t *testing.T) {
 						}
 					}
 					if json.Unmarshal(msg, &m) != nil {
+						continue
+					}
+					id, err := strconv.Atoi(m.ID)
+					if m.Type == "next" && (err != nil || id < 1 || id > k) {
 						continue
 					}
 					if m.Type == "error" {
@@ -632,6 +652,7 @@ func TestSubscriptionScaleClients(t *testing.T) {
 					mu.Lock()
 					lats = append(lats, float64(now.Sub(at).Microseconds())/1000)
 					mu.Unlock()
+					cl := clients[first+id-1]
 					if prev := cl.last.Swap(int64(ev.Version)); !cl.fresh.Swap(false) && int64(ev.Version) > prev+1 {
 						skipped.Add(int64(ev.Version) - prev - 1)
 					}
@@ -657,7 +678,7 @@ func TestSubscriptionScaleClients(t *testing.T) {
 		}
 		defer conn.CloseNow()
 	}
-	emit(scaleReport{Open: len(conns), Failed: failed, Err: firstErr, OpenSeconds: time.Since(started).Seconds()})
+	emit(scaleReport{Open: open, Failed: failed, Err: firstErr, OpenSeconds: time.Since(started).Seconds()})
 
 	for in.Scan() {
 		var cmd scaleCmd
@@ -678,7 +699,7 @@ func TestSubscriptionScaleClients(t *testing.T) {
 			// Acknowledged, so the bench publishes only after it: events
 			// delivered before a late reset were wiped from the count and
 			// reported lost (20 of 6,000 at 2,000 subscriptions).
-			emit(scaleReport{Open: len(conns)})
+			emit(scaleReport{Open: open})
 		case "report":
 			// Deliveries still on their way get a few seconds; what has
 			// not come by then is lost.
@@ -696,7 +717,7 @@ func TestSubscriptionScaleClients(t *testing.T) {
 			sorted := slices.Clone(lats)
 			mu.Unlock()
 			slices.Sort(sorted)
-			r := scaleReport{Open: len(conns), Received: len(sorted), Ended: int(ended.Load()), Skipped: int(skipped.Load())}
+			r := scaleReport{Open: open, Received: len(sorted), Ended: int(ended.Load()), Skipped: int(skipped.Load())}
 			if len(sorted) > 0 {
 				r.P50, r.P99, r.Max = sorted[len(sorted)/2], sorted[len(sorted)*99/100], sorted[len(sorted)-1]
 			}
