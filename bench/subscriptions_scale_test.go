@@ -70,6 +70,9 @@ type scaleClientConfig struct {
 	// Stall adds one more connection with this many subscriptions of
 	// Orders[0] that never reads after their first events.
 	Stall int `json:"stall"`
+	// FillOrder, when set, is what each slow connection also watches with
+	// big events: publishing to it fills their sockets and nobody else's.
+	FillOrder string `json:"fillOrder"`
 	// SlowConns adds this many connections with one subscription of
 	// Orders[0] each that never read after their first event.
 	SlowConns int `json:"slowConns"`
@@ -187,14 +190,22 @@ func BenchmarkSubscriptionScale(b *testing.B) {
 	// 3. One event, every subscriber of one order, alone and beside 1% of
 	// clients that stopped reading.
 	fanOut := func(slow int) scaleReport {
-		cl := startScaleClients(b, scaleClientConfig{URL: st.Router.URL, N: one, Tokens: tokens, Orders: orders[:1], SlowConns: slow})
+		// The stopped clients' sockets are filled first, as a slow
+		// reader's are, through an order of the same shopper that only
+		// they watch: filling them through orders[0] would leave the
+		// others a backlog of 100 events each, and the figure would be
+		// how long that takes to drain.
+		fill := orders[len(tokens)%len(orders)]
+		if slow > 0 && (fill.ID == orders[0].ID || fill.Token != orders[0].Token) {
+			b.Fatalf("fan-out beside stopped clients needs more than %d orders", len(tokens))
+		}
+		cl := startScaleClients(b, scaleClientConfig{URL: st.Router.URL, N: one, Tokens: tokens, Orders: orders[:1], SlowConns: slow, FillOrder: fill.ID})
 		ready := cl.read()
 		if ready.Failed > 0 || ready.Open != one {
 			b.Fatalf("fan-out: %d of %d subscriptions opened, %d failed: %s", ready.Open, one, ready.Failed, ready.Err)
 		}
 		if slow > 0 {
-			// Fill the stopped clients' sockets first, as a slow reader's are.
-			publishPaced(b, pub, prefix, orders[:1], versions, 100, time.Second)
+			publishPaced(b, pub, prefix, []scaleOrder{fill}, versions, 100, time.Second)
 		}
 		cl.reset()
 		sent, _ := publishPaced(b, pub, prefix, orders[:1], versions, 1, time.Second/2)
@@ -590,7 +601,7 @@ func TestSubscriptionScaleClients(t *testing.T) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			conn, versions, err := scaleDial(ctx, cfg.URL, cfg.Tokens[o.Token], o.ID, scaleQuery, k, 0)
+			conn, versions, err := scaleDial(ctx, cfg.URL, cfg.Tokens[o.Token], scaleSubs(k, o.ID, scaleQuery), 0)
 			openMu.Lock()
 			defer openMu.Unlock()
 			if err != nil {
@@ -665,14 +676,18 @@ func TestSubscriptionScaleClients(t *testing.T) {
 	if cfg.Stall > 0 {
 		// A 4 KiB receive buffer, big events, and no reads after the
 		// first ones: the router's writes to it soon block.
-		conn, _, err := scaleDial(ctx, cfg.URL, cfg.Tokens[cfg.Orders[0].Token], cfg.Orders[0].ID, bigScaleQuery(), cfg.Stall, 4096)
+		conn, _, err := scaleDial(ctx, cfg.URL, cfg.Tokens[cfg.Orders[0].Token], scaleSubs(cfg.Stall, cfg.Orders[0].ID, bigScaleQuery()), 4096)
 		if err != nil {
 			t.Fatalf("stalled client: %v", err)
 		}
 		stalled = conn
 	}
 	for range cfg.SlowConns {
-		conn, _, err := scaleDial(ctx, cfg.URL, cfg.Tokens[cfg.Orders[0].Token], cfg.Orders[0].ID, bigScaleQuery(), 1, 4096)
+		subs := scaleSubs(1, cfg.Orders[0].ID, scaleQuery)
+		if cfg.FillOrder != "" {
+			subs = append(subs, scaleSub{cfg.FillOrder, bigScaleQuery()})
+		}
+		conn, _, err := scaleDial(ctx, cfg.URL, cfg.Tokens[cfg.Orders[0].Token], subs, 4096)
 		if err != nil {
 			t.Fatalf("slow client: %v", err)
 		}
@@ -767,10 +782,21 @@ func bigScaleQuery() string {
 	return q.String()
 }
 
-// scaleDial opens a graphql-transport-ws connection with subs
-// subscriptions (query) of orderID and waits for each one's first event
-// (the current state); rcvbuf > 0 sets the socket's receive buffer.
-func scaleDial(ctx context.Context, url, token, orderID, query string, subs, rcvbuf int) (*websocket.Conn, []int, error) {
+// scaleSub is one subscription a connection opens: query of OrderID.
+type scaleSub struct{ OrderID, Query string }
+
+func scaleSubs(n int, orderID, query string) []scaleSub {
+	subs := make([]scaleSub, n)
+	for i := range subs {
+		subs[i] = scaleSub{orderID, query}
+	}
+	return subs
+}
+
+// scaleDial opens a graphql-transport-ws connection with subs, the i-th
+// with id i+1, and waits for each one's first event (the current state);
+// rcvbuf > 0 sets the socket's receive buffer.
+func scaleDial(ctx context.Context, url, token string, subs []scaleSub, rcvbuf int) (*websocket.Conn, []int, error) {
 	dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	opts := &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}}
@@ -796,15 +822,15 @@ func scaleDial(ctx context.Context, url, token, orderID, query string, subs, rcv
 	if err := write(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": token}}); err != nil {
 		return nil, nil, err
 	}
-	for i := range subs {
+	for i, sub := range subs {
 		if err := write(map[string]any{"id": strconv.Itoa(i + 1), "type": "subscribe", "payload": map[string]any{
-			"query":     query,
-			"variables": map[string]any{"id": orderID}}}); err != nil {
+			"query":     sub.Query,
+			"variables": map[string]any{"id": sub.OrderID}}}); err != nil {
 			return nil, nil, err
 		}
 	}
 	var versions []int
-	for len(versions) < subs {
+	for len(versions) < len(subs) {
 		_, msg, err := c.Read(dctx)
 		if err != nil {
 			return nil, nil, err
