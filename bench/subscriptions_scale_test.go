@@ -50,7 +50,7 @@ import (
 // BenchmarkOrderStatusFanOut).
 //
 //	go test -run '^$' -bench SubscriptionScale -v ./bench/
-//	BENCH_SUBS=10000 BENCH_FANOUT_ONE=5000 go test -run '^$' -bench SubscriptionScale -v -timeout 30m ./bench/
+//	BENCH_SUBS=50000 BENCH_SUBS_PER_CONN=4 BENCH_FANOUT_ONE=10000 go test -run '^$' -bench SubscriptionScale -v -timeout 30m ./bench/
 
 // scaleOrder is an order the clients watch, with its owner.
 type scaleOrder struct {
@@ -141,6 +141,9 @@ func BenchmarkSubscriptionScale(b *testing.B) {
 	}
 	held := sampleProcess()
 	open := float64(ready.Open)
+	if path := os.Getenv("BENCH_HEAP_PROFILE"); path != "" {
+		writeHeapProfile(b, path)
+	}
 	b.Logf("held %d subscriptions on %d connections (opened in %.1fs): router process heap %+.1f MiB, goroutines %+d, RSS %+.1f MiB",
 		ready.Open, conns, ready.OpenSeconds, float64(held.heap-before.heap)/(1<<20), held.goroutines-before.goroutines, float64(held.rss-before.rss)/(1<<20))
 	b.Logf("goroutines per subscription, by what runs them:\n%s", goroutineGroups(max(ready.Open/10, 2)))
@@ -229,6 +232,19 @@ func BenchmarkSubscriptionScale(b *testing.B) {
 		alone.Open, alone.Max, alone.P50, max(1, one/100), slowed.Max, slowed.P50)
 	b.ReportMetric(alone.Max, "fanout-ms")
 	b.ReportMetric(slowed.Max, "fanout-slow-ms")
+}
+
+// writeHeapProfile writes what the router process holds while the
+// subscriptions are open (go tool pprof -sample_index=inuse_space).
+func writeHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatalf("heap profile: %v", err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatalf("heap profile: %v", err)
+	}
 }
 
 // raiseFileLimit lifts this process's open-file limit to need (the client

@@ -1,10 +1,14 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -69,7 +73,12 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		http.Error(w, "WebSocket upgrade not supported here", http.StatusInternalServerError)
+		return
+	}
+	conn, err := websocket.Accept(smallBuffers{w, hj}, r, &websocket.AcceptOptions{
 		Subprotocols: []string{wsSubprotocol, wsLegacySubprotocol},
 		// Credentials travel in connection_init, never in cookies, so a
 		// page on another origin gains nothing from opening a socket here
@@ -97,8 +106,56 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		cancel()
 		return
 	}
-	defer remove()
-	c.serve()
+	// The connection is served on a goroutine of its own and the handler
+	// returns: net/http's goroutine would otherwise hold the upgrade
+	// request, its response and a stack grown by the token check for as
+	// long as the socket is open.
+	go func() {
+		defer remove()
+		c.serve()
+	}()
+}
+
+// Buffer sizes of a WebSocket after the upgrade. net/http hands over 4 KiB
+// each way, kept for the socket's life: 8 KiB of every held subscription
+// when most sockets are idle. Frames larger than these are read and
+// written straight through; an event up to wsWriteBuffer goes out in one
+// write, as before.
+const (
+	wsReadBuffer  = 512
+	wsWriteBuffer = 1024
+)
+
+// smallBuffers is a ResponseWriter whose Hijack gives the WebSocket
+// library buffers of wsReadBuffer and wsWriteBuffer, keeping what the
+// client sent beyond its upgrade request.
+type smallBuffers struct {
+	http.ResponseWriter
+	hj http.Hijacker
+}
+
+func (w smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := w.hj.Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := brw.Writer.Flush(); err != nil {
+		_ = conn.Close()
+		return nil, nil, fmt.Errorf("flush the upgrade: %w", err)
+	}
+	// What the client sent after its upgrade request must be in the new
+	// reader's buffer, not behind it: the library keeps what is buffered
+	// and resets the reader onto the bare connection.
+	n := brw.Reader.Buffered()
+	early, _ := brw.Reader.Peek(n)
+	r := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn), max(wsReadBuffer, n))
+	if n > 0 {
+		if _, err := r.Peek(n); err != nil {
+			_ = conn.Close()
+			return nil, nil, fmt.Errorf("keep what came after the upgrade: %w", err)
+		}
+	}
+	return conn, bufio.NewReadWriter(r, bufio.NewWriterSize(conn, wsWriteBuffer)), nil
 }
 
 // headerName is what a connection_init payload key must look like to be
