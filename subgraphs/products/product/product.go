@@ -20,6 +20,8 @@ type Status string
 const (
 	Draft     Status = "DRAFT"
 	Published Status = "PUBLISHED"
+	// Archived is no longer sold: only staff see it.
+	Archived Status = "ARCHIVED"
 )
 
 // Product is something for sale. Price is the default channel's price of

@@ -711,16 +711,19 @@ type ProductStatus string
 const (
 	ProductStatusDraft     ProductStatus = "DRAFT"
 	ProductStatusPublished ProductStatus = "PUBLISHED"
+	// No longer sold (archiveProduct): only staff see it.
+	ProductStatusArchived ProductStatus = "ARCHIVED"
 )
 
 var AllProductStatus = []ProductStatus{
 	ProductStatusDraft,
 	ProductStatusPublished,
+	ProductStatusArchived,
 }
 
 func (e ProductStatus) IsValid() bool {
 	switch e {
-	case ProductStatusDraft, ProductStatusPublished:
+	case ProductStatusDraft, ProductStatusPublished, ProductStatusArchived:
 		return true
 	}
 	return false
