@@ -401,10 +401,11 @@ extend type Mutation {
   "Deletes a brand no product has (IN_USE otherwise). Needs MANAGE_PRODUCTS."
   deleteBrand(id: ID!): DeletePayload!
   """
-  Stops selling a product: its status becomes ARCHIVED, shoppers no longer
-  see it or its variants, and a cart holding one shows the line as a
-  VARIANT_NOT_AVAILABLE problem. Orders keep their lines; updateProduct with
-  another status sells it again. Needs MANAGE_PRODUCTS.
+  Stops selling a product: its status becomes ARCHIVED, it leaves lists and
+  search, its variants lose their prices for shoppers, and a cart holding
+  one shows the line as a VARIANT_NOT_AVAILABLE problem. Carts and orders
+  still show its name; updateProduct with another status sells it again.
+  Needs MANAGE_PRODUCTS.
   """
   archiveProduct(id: ID!): ProductPayload!
   """
@@ -788,7 +789,7 @@ type Query {
     first: Int = 20
     after: String
   ): ProductConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"]) @cacheControl(maxAge: 60)
-  "The product with this id, or null when there is none (or it is a draft and the caller is not staff)."
+  "The product with this id, or null when there is none (or it is a draft and the caller is not staff). Archived products are found, unpriced."
   product(id: ID!): Product
   "The product with this SEO slug (slugs are unique across all channels)."
   productBySlug(slug: String!): Product
@@ -831,7 +832,11 @@ type Product @key(fields: "id") @cacheControl(maxAge: 120) {
 enum ProductStatus {
   DRAFT
   PUBLISHED
-  "No longer sold (archiveProduct): only staff see it."
+  """
+  No longer sold (archiveProduct): not listed, searched or found by slug, and
+  its variants have no prices except for staff. Still found by id, so carts
+  and past orders show what it was.
+  """
   ARCHIVED
 }
 

@@ -711,7 +711,9 @@ type ProductStatus string
 const (
 	ProductStatusDraft     ProductStatus = "DRAFT"
 	ProductStatusPublished ProductStatus = "PUBLISHED"
-	// No longer sold (archiveProduct): only staff see it.
+	// No longer sold (archiveProduct): not listed, searched or found by slug, and
+	// its variants have no prices except for staff. Still found by id, so carts
+	// and past orders show what it was.
 	ProductStatusArchived ProductStatus = "ARCHIVED"
 )
 

@@ -1,7 +1,7 @@
 -- +goose Up
--- ARCHIVED: no longer sold. Shoppers stop seeing the product (visible
--- tests for PUBLISHED), so carts holding its variants show them as not
--- sold, while staff, and the orders that name its variants, still find it.
+-- ARCHIVED: no longer sold. It leaves lists and search (they test for
+-- PUBLISHED) and its variants lose their prices for shoppers, so carts
+-- holding them show them as not sold; lookups by id still find it.
 ALTER TABLE products DROP CONSTRAINT products_status_check,
     ADD CONSTRAINT products_status_check CHECK (status IN ('DRAFT', 'PUBLISHED', 'ARCHIVED'));
 
