@@ -34,10 +34,14 @@ func TestArchivedProductThroughTheRouter(t *testing.T) {
 		return string(resp.Data)
 	}
 
-	var v struct{ Variant struct{ Product struct{ ID string } } }
+	var v struct {
+		Variant struct{ Product struct{ ID string } }
+	}
 	do(ada, `{ variant(id: "var_000003") { product { id } } }`, nil, &v)
 	productID := v.Variant.Product.ID
-	var added struct{ AddCartLine struct{ Cart struct{ ID string } } }
+	var added struct {
+		AddCartLine struct{ Cart struct{ ID string } }
+	}
 	do(ada, `mutation { addCartLine(input: {variantId: "var_000003", quantity: 1}) { cart { id } errors { code } } }`, nil, &added)
 	cartID := added.AddCartLine.Cart.ID
 	var none any
