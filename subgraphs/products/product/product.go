@@ -20,7 +20,8 @@ type Status string
 const (
 	Draft     Status = "DRAFT"
 	Published Status = "PUBLISHED"
-	// Archived is no longer sold: only staff see it.
+	// Archived is no longer sold: found by id, in no list or search, and
+	// unpriced for shoppers.
 	Archived Status = "ARCHIVED"
 )
 
