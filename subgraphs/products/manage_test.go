@@ -50,6 +50,9 @@ func TestManageMutationsNeedManageProducts(t *testing.T) {
 		`mutation { createAttribute(input: {name: "Nope", kind: TEXT}) { errors { code } } }`,
 		`mutation { deleteProductType(id: "pty_001") { errors { code } } }`,
 		`mutation { setProductAttributeValues(productId: "prd_00001", values: [{slug: "colour", value: "red"}]) { errors { code } } }`,
+		`mutation { archiveProduct(id: "prd_00001") { errors { code } } }`,
+		`mutation { deleteProduct(id: "prd_00001") { errors { code } } }`,
+		`mutation { deleteVariant(id: "var_000001") { errors { code } } }`,
 	} {
 		for name, tt := range map[string]struct {
 			h    http.Handler
@@ -359,5 +362,108 @@ func TestStaffManagesBrandsCategoriesAndVariants(t *testing.T) {
 	// Customers may not.
 	if r := gqltest.Do(t, as(base, "usr_0001", ""), `mutation { deleteBrand(id: "brd_x") { errors { code } } }`, nil); len(r.Errors) == 0 || r.Errors[0].Code() != "FORBIDDEN" {
 		t.Errorf("customer deleteBrand: %+v", r.Errors)
+	}
+}
+
+// TestStaffArchivesAndDeletesProducts: a product never published goes
+// outright; one that was (carts and orders may hold its variants) can only
+// be archived, after which shoppers' lookups by id, the ones the orders
+// subgraph prices cart lines with, find its variants without a price.
+func TestStaffArchivesAndDeletesProducts(t *testing.T) {
+	t.Parallel()
+	base, _ := newSubgraph(t)
+	staff := as(base, "usr_0002", "MANAGE_PRODUCTS")
+	created := func(out map[string]any, field, obj string) string {
+		t.Helper()
+		p := out[field].(map[string]any)
+		if errs := p["errors"].([]any); len(errs) > 0 {
+			t.Fatalf("%s: %v", field, errs)
+		}
+		return p[obj].(map[string]any)["id"].(string)
+	}
+	newProduct := func(name, status string) (string, string) {
+		t.Helper()
+		prod := created(staffDo(t, staff, `mutation($n: String!, $s: ProductStatus!) { createProduct(input: {name: $n, basePrice: "20", status: $s}) { product { id } errors { code } } }`,
+			map[string]any{"n": name, "s": status}), "createProduct", "product")
+		v := created(staffDo(t, staff, `mutation($p: ID!, $s: String!) { createVariant(input: {productId: $p, sku: $s, name: "One", prices: [{channel: "default-usd", amount: "18"}]}) { variant { id } errors { code } } }`,
+			map[string]any{"p": prod, "s": name + "-1"}), "createVariant", "variant")
+		return prod, v
+	}
+	deleted := func(field, id string) {
+		t.Helper()
+		out := staffDo(t, staff, `mutation($id: ID!) { `+field+`(id: $id) { deletedId errors { code } } }`, map[string]any{"id": id})
+		if p := out[field].(map[string]any); p["deletedId"] != id {
+			t.Fatalf("%s %s: %v", field, id, p)
+		}
+	}
+
+	draft, draftVariant := newProduct("Quill Draft Lamp", "DRAFT")
+	second := created(staffDo(t, staff, `mutation($p: ID!) { createVariant(input: {productId: $p, sku: "QUILL-DRAFT-2", name: "Two", prices: [{channel: "default-usd", amount: "5"}]}) { variant { id } errors { code } } }`,
+		map[string]any{"p": draft}), "createVariant", "variant")
+	deleted("deleteVariant", second)
+	out := staffDo(t, staff, `query($id: ID!) { product(id: $id) { price { amount } variants { id } } }`, map[string]any{"id": draft})
+	gqltest.JSONEq(t, []byte(mustJSON(t, out)), `{"product":{"price":{"amount":"18.00"},"variants":[{"id":"`+draftVariant+`"}]}}`)
+	deleted("deleteProduct", draft)
+	if out := staffDo(t, staff, `query($id: ID!) { product(id: $id) { id } }`, map[string]any{"id": draft}); out["product"] != nil {
+		t.Fatalf("deleted product still there: %v", out)
+	}
+
+	sold, soldVariant := newProduct("Quill Sold Lamp", "PUBLISHED")
+	shopperLookup := func() string {
+		t.Helper()
+		r := gqltest.Do(t, base, `query($r: [_Any!]!) { _entities(representations: $r) { ... on ProductVariant { id price(channel: "default-usd") { amount } } } }`,
+			map[string]any{"r": []any{map[string]any{"__typename": "ProductVariant", "id": soldVariant}}})
+		if len(r.Errors) > 0 {
+			t.Fatalf("lookup: %+v", r.Errors)
+		}
+		return string(r.Data)
+	}
+	if got := shopperLookup(); got != `{"_entities":[{"id":"`+soldVariant+`","price":{"amount":"18.00"}}]}` {
+		t.Fatalf("published variant: %s", got)
+	}
+	for _, tt := range []struct{ name, q, id, code string }{
+		{"published product", `mutation($id: ID!) { deleteProduct(id: $id) { deletedId errors { code field } } }`, sold, "IN_USE"},
+		{"variant of a published product", `mutation($id: ID!) { deleteVariant(id: $id) { deletedId errors { code field } } }`, soldVariant, "IN_USE"},
+		{"unknown product", `mutation($id: ID!) { deleteProduct(id: $id) { deletedId errors { code field } } }`, "prd_nope", "NOT_FOUND"},
+		{"unknown variant", `mutation($id: ID!) { deleteVariant(id: $id) { deletedId errors { code field } } }`, "var_nope", "NOT_FOUND"},
+		{"archive unknown product", `mutation($id: ID!) { archiveProduct(id: $id) { product { id } errors { code field } } }`, "prd_nope", "NOT_FOUND"},
+	} {
+		out := staffDo(t, staff, tt.q, map[string]any{"id": tt.id})
+		if code := payloadCode(t, out); code != tt.code {
+			t.Errorf("%s: %q, want %s", tt.name, code, tt.code)
+		}
+		for _, p := range out {
+			if f := fmt.Sprint(p.(map[string]any)["errors"].([]any)[0].(map[string]any)["field"]); f != "[id]" {
+				t.Errorf("%s: field %s, want [id]", tt.name, f)
+			}
+		}
+	}
+
+	out = staffDo(t, staff, `mutation($id: ID!) { archiveProduct(id: $id) { product { id status } errors { code } } }`, map[string]any{"id": sold})
+	if p := out["archiveProduct"].(map[string]any)["product"].(map[string]any); p["status"] != "ARCHIVED" {
+		t.Fatalf("archived %v", p)
+	}
+	// The orders subgraph asks anonymously; a variant without a price is a
+	// cart line "not sold in" the channel, a problem the shopper sees, and
+	// the line still resolves, so the rest of the cart shows.
+	if got := shopperLookup(); got != `{"_entities":[{"id":"`+soldVariant+`","price":null}]}` {
+		t.Fatalf("archived variant for a shopper: %s", got)
+	}
+	customer := as(base, "usr_0001", "")
+	r := gqltest.Do(t, customer, `query($id: ID!) { product(id: $id) { status variants { price(channel: "default-usd") { amount } } } productBySlug(slug: "quill-sold-lamp") { id }
+		products(search: "Quill Sold") { edges { node { id } } } }`, map[string]any{"id": sold})
+	if len(r.Errors) > 0 {
+		t.Fatalf("customer: %+v", r.Errors)
+	}
+	gqltest.JSONEq(t, r.Data, `{"product":{"status":"ARCHIVED","variants":[{"price":null}]},"productBySlug":null,"products":{"edges":[]}}`)
+	out = staffDo(t, staff, `query($id: ID!) { product(id: $id) { status variants { id price(channel: "default-usd") { amount } } } }`, map[string]any{"id": sold})
+	gqltest.JSONEq(t, []byte(mustJSON(t, out)), `{"product":{"status":"ARCHIVED","variants":[{"id":"`+soldVariant+`","price":{"amount":"18.00"}}]}}`)
+	if code := payloadCode(t, staffDo(t, staff, `mutation($id: ID!) { deleteProduct(id: $id) { errors { code } } }`, map[string]any{"id": sold})); code != "IN_USE" {
+		t.Errorf("delete archived product: %q, want IN_USE", code)
+	}
+	// Selling it again is an update.
+	staffDo(t, staff, `mutation($id: ID!) { updateProduct(id: $id, input: {status: PUBLISHED}) { errors { code } } }`, map[string]any{"id": sold})
+	if got := shopperLookup(); got != `{"_entities":[{"id":"`+soldVariant+`","price":{"amount":"18.00"}}]}` {
+		t.Fatalf("republished variant: %s", got)
 	}
 }

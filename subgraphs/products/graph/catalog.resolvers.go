@@ -175,6 +175,26 @@ func (r *mutationResolver) DeleteBrand(ctx context.Context, id string) (*model.D
 	return deletePayload(id, r.Taxonomy.DeleteBrand(ctx, id))
 }
 
+// ArchiveProduct is the resolver for the archiveProduct field.
+func (r *mutationResolver) ArchiveProduct(ctx context.Context, id string) (*model.ProductPayload, error) {
+	p, err := r.Catalog.ArchiveProduct(ctx, id)
+	if err == nil {
+		return &model.ProductPayload{Product: toProduct(p), Errors: []*model.ProductError{}}, nil
+	}
+	ps, err := problems(err)
+	return &model.ProductPayload{Errors: ps}, err
+}
+
+// DeleteProduct is the resolver for the deleteProduct field.
+func (r *mutationResolver) DeleteProduct(ctx context.Context, id string) (*model.DeletePayload, error) {
+	return deletePayload(id, r.Catalog.DeleteProduct(ctx, id))
+}
+
+// DeleteVariant is the resolver for the deleteVariant field.
+func (r *mutationResolver) DeleteVariant(ctx context.Context, id string) (*model.DeletePayload, error) {
+	return deletePayload(id, r.Catalog.DeleteVariant(ctx, id))
+}
+
 // Attributes is the resolver for the attributes field.
 func (r *productTypeResolver) Attributes(ctx context.Context, obj *model.ProductType) ([]*model.Attribute, error) {
 	as, err := loader.For(ctx).AttributesByType.Load(ctx, obj.ID)()

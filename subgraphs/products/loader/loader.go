@@ -43,16 +43,18 @@ func New(store *postgres.Store, v product.Viewer, wait time.Duration) *Loaders {
 		VariantByID: batch.New(wait, batch.One(func(ctx context.Context, ids []string) ([]product.Variant, error) {
 			return store.VariantsByIDs(ctx, v.Staff, ids)
 		}, func(x product.Variant) string { return x.ID }, "variant")),
-		VariantsByProduct: batch.New(wait, batch.Many(store.VariantsByProducts, func(x product.Variant) string { return x.ProductID })),
-		PricingByProduct:  batch.New(wait, batch.Many(store.PricingsByProducts, func(x product.Pricing) string { return x.ProductID })),
-		CategoryByID:      batch.New(wait, batch.One(store.CategoriesByIDs, func(c product.Category) string { return c.ID }, "category")),
-		ChildrenByID:      batch.New(wait, batch.Many(store.CategoryChildren, func(c product.Category) string { return c.ParentID })),
-		BrandByID:         batch.New(wait, batch.One(store.BrandsByIDs, func(b product.Brand) string { return b.ID }, "brand")),
-		TypeByID:          batch.New(wait, batch.One(store.ProductTypes, func(t product.ProductType) string { return t.ID }, "product type")),
-		AttributesByType:  batch.New(wait, attributesByType(store)),
-		ValuesByProduct:   batch.New(wait, batch.Many(store.AttributeValuesByProducts, func(x product.AttributeValue) string { return x.ProductID })),
-		RatingByProduct:   batch.New(wait, ratings(store)),
-		ImagesByProduct:   batch.New(wait, batch.Many(store.ImagesByProducts, func(x product.Image) string { return x.ProductID })),
+		VariantsByProduct: batch.New(wait, batch.Many(func(ctx context.Context, ids []string) ([]product.Variant, error) {
+			return store.VariantsByProducts(ctx, v.Staff, ids)
+		}, func(x product.Variant) string { return x.ProductID })),
+		PricingByProduct: batch.New(wait, batch.Many(store.PricingsByProducts, func(x product.Pricing) string { return x.ProductID })),
+		CategoryByID:     batch.New(wait, batch.One(store.CategoriesByIDs, func(c product.Category) string { return c.ID }, "category")),
+		ChildrenByID:     batch.New(wait, batch.Many(store.CategoryChildren, func(c product.Category) string { return c.ParentID })),
+		BrandByID:        batch.New(wait, batch.One(store.BrandsByIDs, func(b product.Brand) string { return b.ID }, "brand")),
+		TypeByID:         batch.New(wait, batch.One(store.ProductTypes, func(t product.ProductType) string { return t.ID }, "product type")),
+		AttributesByType: batch.New(wait, attributesByType(store)),
+		ValuesByProduct:  batch.New(wait, batch.Many(store.AttributeValuesByProducts, func(x product.AttributeValue) string { return x.ProductID })),
+		RatingByProduct:  batch.New(wait, ratings(store)),
+		ImagesByProduct:  batch.New(wait, batch.Many(store.ImagesByProducts, func(x product.Image) string { return x.ProductID })),
 		ReviewsByProduct: batch.New(wait, pages(func(ctx context.Context, reqs []product.PageRequest) ([]product.ReviewPage, error) {
 			return store.ReviewPagesByProduct(ctx, v, reqs)
 		})),

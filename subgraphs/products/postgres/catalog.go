@@ -235,3 +235,98 @@ func (s *Store) UpdateVariant(ctx context.Context, id string, u product.VariantU
 	}
 	return s.variant(ctx, id)
 }
+
+// ArchiveProduct stops selling a product. published_at stays: it is how
+// DeleteProduct knows the product was once for sale.
+func (s *Store) ArchiveProduct(ctx context.Context, id string) (product.Product, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE products SET status = 'ARCHIVED' WHERE id = $1`, id)
+	if err != nil {
+		return product.Product{}, fmt.Errorf("archive product: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return product.Product{}, errs.Problemf([]string{"id"}, product.NotFound, "no product %s", id)
+	}
+	return s.productForStaff(ctx, id)
+}
+
+// lockUnsold locks a product's row and refuses (IN_USE) one that has ever
+// been published. Carts take only variants a shopper can see, so a product
+// never published is in no cart or order; one that was may be, and the
+// orders subgraph's lines would name a variant that is gone. The lock
+// waits for a concurrent publish, and a publish waits for the delete.
+func lockUnsold(ctx context.Context, tx pgx.Tx, productID string) error {
+	var published bool
+	err := tx.QueryRow(ctx, `SELECT published_at IS NOT NULL FROM products WHERE id = $1 FOR UPDATE`, productID).Scan(&published)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return errs.Problemf([]string{"id"}, product.NotFound, "no product %s", productID)
+	}
+	if err != nil {
+		return fmt.Errorf("lock product: %w", err)
+	}
+	if published {
+		return errs.Problemf([]string{"id"}, product.InUse, "product %s has been published, so carts and orders may hold it: archive it instead", productID)
+	}
+	return nil
+}
+
+// DeleteProduct removes a product that was never published, with its
+// variants, prices, attribute values and collection places. Images are
+// refused (IN_USE) rather than deleted here: their files belong to the
+// media store, which deleteProductImage cleans up.
+func (s *Store) DeleteProduct(ctx context.Context, id string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockUnsold(ctx, tx, id); err != nil {
+			return err
+		}
+		var images bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM product_images WHERE product_id = $1)`, id).Scan(&images); err != nil {
+			return fmt.Errorf("product images: %w", err)
+		}
+		if images {
+			return errs.Problemf([]string{"id"}, product.InUse, "product %s has images: delete them first", id)
+		}
+		for _, q := range []string{
+			`DELETE FROM variant_prices WHERE variant_id IN (SELECT id FROM product_variants WHERE product_id = $1)`,
+			`DELETE FROM product_variants WHERE product_id = $1`,
+			`DELETE FROM product_attribute_values WHERE product_id = $1`,
+			`DELETE FROM collection_products WHERE product_id = $1`,
+			`DELETE FROM product_channel_prices WHERE product_id = $1`,
+			`DELETE FROM product_ratings WHERE product_id = $1`,
+			`DELETE FROM products WHERE id = $1`,
+		} {
+			if _, err := tx.Exec(ctx, q, id); err != nil {
+				return fmt.Errorf("delete product: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteVariant removes a variant of a product that was never published,
+// and refreshes the product's price range without it.
+func (s *Store) DeleteVariant(ctx context.Context, id string) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var productID string
+		err := tx.QueryRow(ctx, `SELECT product_id FROM product_variants WHERE id = $1`, id).Scan(&productID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errs.Problemf([]string{"id"}, product.NotFound, "no variant %s", id)
+		}
+		if err != nil {
+			return fmt.Errorf("find variant: %w", err)
+		}
+		if err := lockUnsold(ctx, tx, productID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM variant_prices WHERE variant_id = $1`, id); err != nil {
+			return fmt.Errorf("delete variant prices: %w", err)
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM product_variants WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("delete variant: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errs.Problemf([]string{"id"}, product.NotFound, "no variant %s", id)
+		}
+		return refreshPrices(ctx, tx, productID)
+	})
+}

@@ -41,10 +41,18 @@ const productFrom = `products p JOIN product_channel_prices dp ON dp.product_id 
 // the caller is staff.
 const visible = `($1::bool OR (p.status = 'PUBLISHED' AND p.published_at <= now()))`
 
+// referable is visible plus archived products, for lookups by id: carts,
+// past orders and other subgraphs hold those ids, and a null entity under
+// a non-null field (CartLine.variant) would blank a shopper's whole cart.
+// Archived products are still not listed, searched or found by slug, and
+// their variants have no prices for shoppers, so they cannot be bought.
+const referable = `($1::bool OR p.status = 'ARCHIVED' OR (p.status = 'PUBLISHED' AND p.published_at <= now()))`
+
 // ProductsByIDs returns the products with these ids that the caller may
-// see (staff: all), in no particular order; unknown ids are left out.
+// see (staff: all; others: archived ones too), in no particular order;
+// unknown ids are left out.
 func (s *Store) ProductsByIDs(ctx context.Context, staff bool, ids []string) ([]product.Product, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+productCols+` FROM `+productFrom+` WHERE `+visible+` AND p.id = ANY($2)`, staff, ids)
+	rows, err := s.pool.Query(ctx, `SELECT `+productCols+` FROM `+productFrom+` WHERE `+referable+` AND p.id = ANY($2)`, staff, ids)
 	if err != nil {
 		return nil, fmt.Errorf("products by ids: %w", err)
 	}

@@ -12,18 +12,19 @@ import (
 )
 
 // A variant comes with all its channel prices as parallel arrays, so a page
-// of variants and their prices is one statement.
+// of variants and their prices is one statement. $1 says whether the caller
+// is staff: others get no prices for an archived product's variants.
 const variantSelect = `SELECT v.id, v.product_id, v.sku, v.name, v.options, v.weight_grams,
 	coalesce(array_agg(vp.channel ORDER BY vp.channel) FILTER (WHERE vp.channel IS NOT NULL), '{}'),
 	coalesce(array_agg(vp.amount_minor ORDER BY vp.channel) FILTER (WHERE vp.channel IS NOT NULL), '{}'),
 	coalesce(array_agg(vp.currency ORDER BY vp.channel) FILTER (WHERE vp.channel IS NOT NULL), '{}')
 FROM product_variants v JOIN products p ON p.id = v.product_id
-LEFT JOIN variant_prices vp ON vp.variant_id = v.id`
+LEFT JOIN variant_prices vp ON vp.variant_id = v.id AND ($1::bool OR p.status <> 'ARCHIVED')`
 
 // VariantsByIDs returns the variants with these ids whose product the
-// caller may see, in no particular order.
+// caller may look up by id (referable), in no particular order.
 func (s *Store) VariantsByIDs(ctx context.Context, staff bool, ids []string) ([]product.Variant, error) {
-	rows, err := s.pool.Query(ctx, variantSelect+` WHERE `+visible+` AND v.id = ANY($2) GROUP BY v.id`, staff, ids)
+	rows, err := s.pool.Query(ctx, variantSelect+` WHERE `+referable+` AND v.id = ANY($2) GROUP BY v.id`, staff, ids)
 	if err != nil {
 		return nil, fmt.Errorf("variants by ids: %w", err)
 	}
@@ -36,9 +37,9 @@ func (s *Store) VariantsByIDs(ctx context.Context, staff bool, ids []string) ([]
 
 // VariantsByProducts returns the variants of these products, each
 // product's in position order. The caller has seen the products already.
-func (s *Store) VariantsByProducts(ctx context.Context, productIDs []string) ([]product.Variant, error) {
-	rows, err := s.pool.Query(ctx, variantSelect+` WHERE v.product_id = ANY($1) GROUP BY v.id
-		ORDER BY v.product_id, v.position, v.id`, productIDs)
+func (s *Store) VariantsByProducts(ctx context.Context, staff bool, productIDs []string) ([]product.Variant, error) {
+	rows, err := s.pool.Query(ctx, variantSelect+` WHERE v.product_id = ANY($2) GROUP BY v.id
+		ORDER BY v.product_id, v.position, v.id`, staff, productIDs)
 	if err != nil {
 		return nil, fmt.Errorf("variants by products: %w", err)
 	}

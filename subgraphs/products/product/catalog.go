@@ -19,6 +19,9 @@ type CatalogStore interface {
 	SetAttributeValues(ctx context.Context, productID string, values []AttributeInput, remove []string) (Product, error)
 	CreateVariant(ctx context.Context, in NewVariant) (Variant, error)
 	UpdateVariant(ctx context.Context, id string, u VariantUpdate) (Variant, error)
+	ArchiveProduct(ctx context.Context, id string) (Product, error)
+	DeleteProduct(ctx context.Context, id string) error
+	DeleteVariant(ctx context.Context, id string) error
 	SetVariantPrice(ctx context.Context, variantID, channel string, minor *int64) (Variant, error)
 	SearchAll(ctx context.Context, in Search, after *SortKey, first int, want Want) (SearchPage, error)
 	SearchCount(ctx context.Context, in Search) (int, error)
@@ -142,4 +145,31 @@ func (c *Catalog) SetVariantPrice(ctx context.Context, variantID, channel string
 		return Variant{}, err
 	}
 	return c.store.SetVariantPrice(ctx, variantID, channel, minor)
+}
+
+// ArchiveProduct stops selling a product: shoppers no longer see it or its
+// variants, so a cart holding one prices it as not sold; staff only.
+func (c *Catalog) ArchiveProduct(ctx context.Context, id string) (Product, error) {
+	if _, err := auth.Require(ctx, ManageProducts); err != nil {
+		return Product{}, err
+	}
+	return c.store.ArchiveProduct(ctx, id)
+}
+
+// DeleteProduct removes a product that was never published (IN_USE
+// otherwise: archive it); staff only.
+func (c *Catalog) DeleteProduct(ctx context.Context, id string) error {
+	if _, err := auth.Require(ctx, ManageProducts); err != nil {
+		return err
+	}
+	return c.store.DeleteProduct(ctx, id)
+}
+
+// DeleteVariant removes a variant of a product that was never published
+// (IN_USE otherwise); staff only.
+func (c *Catalog) DeleteVariant(ctx context.Context, id string) error {
+	if _, err := auth.Require(ctx, ManageProducts); err != nil {
+		return err
+	}
+	return c.store.DeleteVariant(ctx, id)
 }

@@ -20,6 +20,9 @@ type Status string
 const (
 	Draft     Status = "DRAFT"
 	Published Status = "PUBLISHED"
+	// Archived is no longer sold: found by id, in no list or search, and
+	// unpriced for shoppers.
+	Archived Status = "ARCHIVED"
 )
 
 // Product is something for sale. Price is the default channel's price of

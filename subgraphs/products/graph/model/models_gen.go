@@ -711,16 +711,21 @@ type ProductStatus string
 const (
 	ProductStatusDraft     ProductStatus = "DRAFT"
 	ProductStatusPublished ProductStatus = "PUBLISHED"
+	// No longer sold (archiveProduct): not listed, searched or found by slug, and
+	// its variants have no prices except for staff. Still found by id, so carts
+	// and past orders show what it was.
+	ProductStatusArchived ProductStatus = "ARCHIVED"
 )
 
 var AllProductStatus = []ProductStatus{
 	ProductStatusDraft,
 	ProductStatusPublished,
+	ProductStatusArchived,
 }
 
 func (e ProductStatus) IsValid() bool {
 	switch e {
-	case ProductStatusDraft, ProductStatusPublished:
+	case ProductStatusDraft, ProductStatusPublished, ProductStatusArchived:
 		return true
 	}
 	return false
