@@ -150,6 +150,7 @@ type Services struct {
 	Lifecycle *order.Orders
 	Guests    *order.GuestOrders
 	Taxes     *order.Taxes
+	Shipping  *order.Shipping
 }
 
 // Wire builds the use cases over d's database and u. Every committed status
@@ -162,12 +163,14 @@ func Wire(d subgraph.Deps, u Upstreams) Services {
 			Version: c.Version, At: c.At})
 	})
 	taxes := order.NewTaxes(store, ids.New)
+	shipping := order.NewShipping(store, ids.New)
 	s := Services{
 		Store:     store,
-		Carts:     order.NewCarts(store, u.Catalog, u.Inventory, taxes, ids.New),
-		Checkout:  order.NewCheckout(store, u.Catalog, u.Inventory, u.Payments, taxes, ids.New, d.Log),
+		Carts:     order.NewCarts(store, u.Catalog, u.Inventory, taxes, shipping, ids.New),
+		Checkout:  order.NewCheckout(store, u.Catalog, u.Inventory, u.Payments, taxes, shipping, ids.New, d.Log),
 		Lifecycle: order.NewOrders(store, u.Inventory, u.Payments, ids.New),
 		Taxes:     taxes,
+		Shipping:  shipping,
 	}
 	var limit order.Limiter
 	if d.Redis != nil {
@@ -183,7 +186,7 @@ func Handler(d subgraph.Deps) http.Handler { return NewHandler(d, Wire(d, Upstre
 // NewHandler serves /graphql over s (tests wire their own).
 func NewHandler(d subgraph.Deps, s Services) http.Handler {
 	es := generated.NewExecutableSchema(generated.Config{Resolvers: &graph.Resolver{
-		Carts: s.Carts, Checkout: s.Checkout, Lifecycle: s.Lifecycle, Guests: s.Guests, Taxes: s.Taxes}})
+		Carts: s.Carts, Checkout: s.Checkout, Lifecycle: s.Lifecycle, Guests: s.Guests, Taxes: s.Taxes, Shipping: s.Shipping}})
 	srv := gqlserver.New(es, d.Log)
 	gql := loader.Middleware(s.Store, d.LoaderWait, srv)
 	// The customer's own token goes on to payments (an authorization is

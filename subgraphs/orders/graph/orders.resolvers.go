@@ -95,7 +95,8 @@ func (r *cartResolver) ShippingTax(ctx context.Context, obj *model.Cart) (*money
 
 // PricesIncludeTax is the resolver for the pricesIncludeTax field.
 func (r *cartResolver) PricesIncludeTax(ctx context.Context, obj *model.Cart) (bool, error) {
-	return order.ChannelTaxes[obj.Cart.Channel].PricesIncludeTax, nil
+	ch, err := r.Shipping.Channel(ctx, obj.Cart.Channel)
+	return ch.Tax.PricesIncludeTax, err
 }
 
 // ShippingAddress is the resolver for the shippingAddress field.
@@ -341,8 +342,11 @@ func (r *orderResolver) ShippingMethod(ctx context.Context, obj *model.Order) (*
 	if o.ShippingMethod == "" {
 		return nil, nil
 	}
-	q, _ := order.QuoteFor(o.ShippingMethod, o.ShippingAddress.CountryCode, o.Total.Currency)
-	q.Method, q.Price = o.ShippingMethod, o.ShippingPrice // what was charged, whatever the table says today
+	q, err := r.Shipping.Describe(ctx, o.Channel, o.ShippingMethod, o.ShippingAddress)
+	if err != nil {
+		return nil, err
+	}
+	q.Price = o.ShippingPrice // what was charged, whatever the table says today
 	return toQuote(q), nil
 }
 

@@ -14,4 +14,5 @@ type Resolver struct {
 	Lifecycle *order.Orders
 	Guests    *order.GuestOrders
 	Taxes     *order.Taxes
+	Shipping  *order.Shipping
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,10 +19,6 @@ const MaxQuantity = 100
 
 // DefaultChannel is the channel of a cart when none is named.
 const DefaultChannel = "default-usd"
-
-// Channels are the sales channels and their currencies (the products
-// subgraph's channels).
-var Channels = map[string]money.Currency{"default-usd": "USD", "eu-eur": "EUR", "jp-jpy": "JPY"}
 
 // Cart is a customer's (or a guest's) basket in one channel.
 type Cart struct {
@@ -104,23 +101,13 @@ type Carts struct {
 	catalog   Catalog
 	inventory Inventory
 	taxes     *Taxes
+	shipping  *Shipping
 	newID     func(string) string
 }
 
 // NewCarts returns the cart service.
-func NewCarts(store CartStore, catalog Catalog, inventory Inventory, taxes *Taxes, newID func(string) string) *Carts {
-	return &Carts{store: store, catalog: catalog, inventory: inventory, taxes: taxes, newID: newID}
-}
-
-// CheckChannel returns channel, or DefaultChannel when empty, if it exists.
-func CheckChannel(channel string) (string, error) {
-	if channel == "" {
-		return DefaultChannel, nil
-	}
-	if _, ok := Channels[channel]; !ok {
-		return "", errs.Problemf(errs.Field("channel"), CodeInvalidChannel, "unknown channel %q", channel)
-	}
-	return channel, nil
+func NewCarts(store CartStore, catalog Catalog, inventory Inventory, taxes *Taxes, shipping *Shipping, newID func(string) string) *Carts {
+	return &Carts{store: store, catalog: catalog, inventory: inventory, taxes: taxes, shipping: shipping, newID: newID}
 }
 
 // Mine is the guest cart of the request's cart token, else the caller's
@@ -133,10 +120,11 @@ func (c *Carts) Mine(ctx context.Context, channel string) (Cart, error) {
 	if err != nil {
 		return Cart{}, err
 	}
-	if channel, err = CheckChannel(channel); err != nil {
+	ch, err := c.shipping.Channel(ctx, channel)
+	if err != nil {
 		return Cart{}, err
 	}
-	return c.store.FindOpenCart(ctx, cl.UserID(), channel)
+	return c.store.FindOpenCart(ctx, cl.UserID(), ch.Code)
 }
 
 // Add puts quantity more units of a variant in a cart, opening one if
@@ -216,14 +204,19 @@ func (c *Carts) SetBilling(ctx context.Context, cartID string, a *Address) (Cart
 	return c.change(ctx, cartID, func(Cart) error { return c.store.SetCartBilling(ctx, cartID, a) })
 }
 
-// SetMethod chooses how the cart ships: one of the methods to its address.
+// SetMethod chooses how the cart ships: one of the methods that take it
+// (they depend on its address, and on its weight or subtotal).
 func (c *Carts) SetMethod(ctx context.Context, cartID string, m ShippingMethod) (Cart, error) {
 	return c.change(ctx, cartID, func(cart Cart) error {
 		if cart.Address == nil {
 			return errs.Problemf(errs.Field("method"), CodeMethodNotAvailable, "set a shipping address first: methods depend on it")
 		}
-		if _, ok := QuoteFor(m, cart.Address.CountryCode, Channels[cart.Channel]); !ok {
-			return errs.Problemf(errs.Field("method"), CodeMethodNotAvailable, "%s does not ship to %s", m, cart.Address.CountryCode)
+		v, err := c.View(ctx, cart)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(v.Methods, func(q Quote) bool { return q.Method == m }) {
+			return errs.Problemf(errs.Field("method"), CodeMethodNotAvailable, "%s does not ship this cart to %s", m, cart.Address.CountryCode)
 		}
 		return c.store.SetCartMethod(ctx, cartID, m)
 	})
@@ -271,6 +264,10 @@ func owns(cart Cart, cl *auth.Claims, token string) bool {
 // (checkout checks it again under locks); when inventory does not answer,
 // the cart shows no stock problems rather than failing.
 func (c *Carts) View(ctx context.Context, cart Cart) (View, error) {
+	ch, err := c.shipping.Channel(ctx, cart.Channel)
+	if err != nil {
+		return View{}, fmt.Errorf("price cart: %w", err)
+	}
 	ids := make([]string, len(cart.Lines))
 	for i, l := range cart.Lines {
 		ids[i] = l.VariantID
@@ -278,41 +275,49 @@ func (c *Carts) View(ctx context.Context, cart Cart) (View, error) {
 	v := View{Lines: make([]PricedLine, len(cart.Lines)), Problems: []CartProblem{}, Methods: []Quote{}}
 	if cart.Address == nil {
 		v.Problems = append(v.Problems, CartProblem{Code: CodeAddressRequired, Message: "add a shipping address to check out"})
-	} else {
-		v.Methods = Quotes(cart.Address.CountryCode, Channels[cart.Channel])
-		if q, ok := shippingFor(cart); ok {
+	}
+	var vs map[string]Variant
+	var weight int64
+	if len(ids) > 0 {
+		if vs, err = c.catalog.Variants(ctx, cart.Channel, ids); err != nil {
+			return View{}, fmt.Errorf("price cart: %w", err)
+		}
+		avail, err := c.inventory.Available(ctx, ids)
+		if err != nil {
+			avail = nil
+		}
+		for i, l := range cart.Lines {
+			v.Lines[i].CartLine = l
+			vr := vs[l.VariantID]
+			weight += int64(vr.WeightGrams) * int64(l.Quantity)
+			p := vr.Price
+			if p == nil || p.Currency != ch.Currency {
+				v.Problems = append(v.Problems, CartProblem{Code: CodeVariantNotAvailable, VariantID: l.VariantID,
+					Message: fmt.Sprintf("%s is not sold in %s", l.VariantID, cart.Channel)})
+				continue
+			}
+			lt := money.Money{Minor: p.Minor * int64(l.Quantity), Currency: p.Currency}
+			v.Lines[i].UnitPrice, v.Lines[i].LineTotal = p, &lt
+			if v.Subtotal == nil {
+				v.Subtotal = &money.Money{Currency: p.Currency}
+			}
+			v.Subtotal.Minor += lt.Minor
+			if n := avail[l.VariantID]; avail != nil && n < l.Quantity {
+				v.Problems = append(v.Problems, CartProblem{Code: CodeInsufficientStock, VariantID: l.VariantID, Available: &n,
+					Message: fmt.Sprintf("only %d of %s left", n, l.VariantID)})
+			}
+		}
+	}
+	if cart.Address != nil {
+		var subtotal int64
+		if v.Subtotal != nil {
+			subtotal = v.Subtotal.Minor
+		}
+		if v.Methods, err = c.shipping.Quotes(ctx, ch, *cart.Address, weight, subtotal); err != nil {
+			return View{}, fmt.Errorf("price cart: %w", err)
+		}
+		if q, ok := pick(cart.ShippingMethod, v.Methods); ok {
 			v.Shipping = &q
-		}
-	}
-	if len(ids) == 0 {
-		return v, nil
-	}
-	vs, err := c.catalog.Variants(ctx, cart.Channel, ids)
-	if err != nil {
-		return View{}, fmt.Errorf("price cart: %w", err)
-	}
-	avail, err := c.inventory.Available(ctx, ids)
-	if err != nil {
-		avail = nil
-	}
-	currency := Channels[cart.Channel]
-	for i, l := range cart.Lines {
-		v.Lines[i].CartLine = l
-		p := vs[l.VariantID].Price
-		if p == nil || p.Currency != currency {
-			v.Problems = append(v.Problems, CartProblem{Code: CodeVariantNotAvailable, VariantID: l.VariantID,
-				Message: fmt.Sprintf("%s is not sold in %s", l.VariantID, cart.Channel)})
-			continue
-		}
-		lt := money.Money{Minor: p.Minor * int64(l.Quantity), Currency: p.Currency}
-		v.Lines[i].UnitPrice, v.Lines[i].LineTotal = p, &lt
-		if v.Subtotal == nil {
-			v.Subtotal = &money.Money{Currency: p.Currency}
-		}
-		v.Subtotal.Minor += lt.Minor
-		if n := avail[l.VariantID]; avail != nil && n < l.Quantity {
-			v.Problems = append(v.Problems, CartProblem{Code: CodeInsufficientStock, VariantID: l.VariantID, Available: &n,
-				Message: fmt.Sprintf("only %d of %s left", n, l.VariantID)})
 		}
 	}
 	if v.Subtotal == nil {
@@ -323,12 +328,12 @@ func (c *Carts) View(ctx context.Context, cart Cart) (View, error) {
 	if cart.Address == nil {
 		return v, nil
 	}
-	return v, c.tax(ctx, cart, vs, &v)
+	return v, c.tax(ctx, cart, ch, vs, &v)
 }
 
 // tax works out the priced lines' and shipping's tax to the cart's
 // address, and the total with it.
-func (c *Carts) tax(ctx context.Context, cart Cart, vs map[string]Variant, v *View) error {
+func (c *Carts) tax(ctx context.Context, cart Cart, ch Channel, vs map[string]Variant, v *View) error {
 	items := make([]Taxable, len(v.Lines))
 	for i, l := range v.Lines {
 		if l.LineTotal != nil {
@@ -340,7 +345,7 @@ func (c *Carts) tax(ctx context.Context, cart Cart, vs map[string]Variant, v *Vi
 	if v.Shipping != nil {
 		ship = &v.Shipping.Price.Minor
 	}
-	tx, err := c.taxes.Apply(ctx, cart.Channel, *cart.Address, cart.UserID, items, ship)
+	tx, err := c.taxes.Apply(ctx, ch.Tax, *cart.Address, cart.UserID, items, ship)
 	if err != nil {
 		return fmt.Errorf("tax cart: %w", err)
 	}

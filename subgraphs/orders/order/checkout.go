@@ -79,6 +79,7 @@ type Checkout struct {
 	inventory Inventory
 	payments  Payments
 	taxes     *Taxes
+	shipping  *Shipping
 	newID     func(string) string
 	log       *slog.Logger
 	now       func() time.Time
@@ -93,8 +94,8 @@ type Checkout struct {
 }
 
 // NewCheckout returns the checkout service.
-func NewCheckout(store SagaStore, catalog Catalog, inventory Inventory, payments Payments, taxes *Taxes, newID func(string) string, log *slog.Logger) *Checkout {
-	return &Checkout{store: store, catalog: catalog, inventory: inventory, payments: payments, taxes: taxes, newID: newID, log: log,
+func NewCheckout(store SagaStore, catalog Catalog, inventory Inventory, payments Payments, taxes *Taxes, shipping *Shipping, newID func(string) string, log *slog.Logger) *Checkout {
+	return &Checkout{store: store, catalog: catalog, inventory: inventory, payments: payments, taxes: taxes, shipping: shipping, newID: newID, log: log,
 		now: time.Now, ReservationTTL: 15 * time.Minute, Lease: time.Minute}
 }
 
@@ -176,14 +177,14 @@ func (c *Checkout) price(ctx context.Context, cart Cart, userID string) (Saga, e
 	if err != nil {
 		return Saga{}, c.unavailable("price", err)
 	}
-	currency := Channels[cart.Channel]
-	ship, ok := shippingFor(cart)
-	if !ok {
-		return Saga{}, errs.Problemf(errs.Field("cartId"), CodeAddressRequired, "nothing ships to %s", cart.Address.CountryCode)
+	ch, err := c.shipping.Channel(ctx, cart.Channel)
+	if err != nil {
+		return Saga{}, err
 	}
-	s := Saga{CartID: cart.ID, Channel: cart.Channel, Address: *cart.Address, Billing: *cart.BillingAddress(),
-		ShippingMethod: ship.Method, ShippingPrice: ship.Price}
+	currency := ch.Currency
+	s := Saga{CartID: cart.ID, Channel: cart.Channel, Address: *cart.Address, Billing: *cart.BillingAddress()}
 	items := make([]Taxable, len(cart.Lines))
+	var weight, subtotal int64
 	for i, l := range cart.Lines {
 		v, ok := vs[l.VariantID]
 		if !ok || v.Price == nil || v.Price.Currency != currency {
@@ -193,8 +194,18 @@ func (c *Checkout) price(ctx context.Context, cart Cart, userID string) (Saga, e
 			ProductID: v.ProductID, CategoryID: v.CategoryID}
 		s.Lines = append(s.Lines, line)
 		items[i] = Taxable{Amount: line.Total().Minor, ProductID: v.ProductID, ProductTypeID: v.ProductTypeID}
+		weight, subtotal = weight+int64(v.WeightGrams)*int64(l.Quantity), subtotal+line.Total().Minor
 	}
-	tx, err := c.taxes.Apply(ctx, cart.Channel, *cart.Address, userID, items, &ship.Price.Minor)
+	qs, err := c.shipping.Quotes(ctx, ch, *cart.Address, weight, subtotal)
+	if err != nil {
+		return Saga{}, err
+	}
+	ship, ok := pick(cart.ShippingMethod, qs)
+	if !ok {
+		return Saga{}, errs.Problemf(errs.Field("cartId"), CodeAddressRequired, "nothing ships this cart to %s", cart.Address.CountryCode)
+	}
+	s.ShippingMethod, s.ShippingPrice = ship.Method, ship.Price
+	tx, err := c.taxes.Apply(ctx, ch.Tax, *cart.Address, userID, items, &ship.Price.Minor)
 	if err != nil {
 		return Saga{}, err
 	}

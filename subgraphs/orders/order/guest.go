@@ -62,10 +62,11 @@ func (c *Carts) opener(ctx context.Context, channel string) (cartOpener, string,
 		}
 		return cartOpener{cart.Channel, func(context.Context) (Cart, error) { return cart, nil }}, tok, nil
 	}
-	channel, err := CheckChannel(channel)
+	ch, err := c.shipping.Channel(ctx, channel)
 	if err != nil {
 		return cartOpener{}, "", err
 	}
+	channel = ch.Code
 	if cl, err := auth.SignedIn(ctx); err == nil {
 		userID := cl.UserID()
 		return cartOpener{channel, func(ctx context.Context) (Cart, error) {

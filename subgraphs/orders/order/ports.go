@@ -149,6 +149,8 @@ type Variant struct {
 	ProductID, CategoryID string
 	// ProductTypeID ("" when untyped) chooses the tax class with ProductID.
 	ProductTypeID string
+	// WeightGrams of one unit prices weight-banded shipping.
+	WeightGrams int
 }
 
 // Catalog prices variants (the products subgraph).

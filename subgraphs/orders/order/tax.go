@@ -62,16 +62,6 @@ type ChannelTax struct {
 	Rounding         Rounding
 }
 
-// ChannelTaxes are the channels' tax settings (channels in code, like
-// Channels, until channels are managed through the API): the US channel
-// prices net, as US shops show sales tax on top; Europe and Japan show
-// prices with VAT and consumption tax inside.
-var ChannelTaxes = map[string]ChannelTax{
-	"default-usd": {PricesIncludeTax: false, Rounding: RoundLine},
-	"eu-eur":      {PricesIncludeTax: true, Rounding: RoundLine},
-	"jp-jpy":      {PricesIncludeTax: true, Rounding: RoundLine},
-}
-
 // Taxed is an amount in minor units split into net and tax:
 // Net + Tax == Gross, always.
 type Taxed struct {

@@ -201,13 +201,14 @@ type Taxation struct {
 	Gross int64
 }
 
-// Apply taxes lines and shipping (nil: none yet) for a customer (userID,
+// Apply taxes lines and shipping (nil: none yet), under a channel's tax
+// setting, for a customer (userID,
 // "" for a guest) shipping to a: each line at its class's rate in a's
 // region, else country, else the default class's rate there (0 where no
 // rate is set); shipping at the default class's rate, as most VAT and many
 // US states tax delivery like the goods.
-func (t *Taxes) Apply(ctx context.Context, channel string, a Address, userID string, lines []Taxable, shipping *int64) (Taxation, error) {
-	tx := Taxation{Setting: ChannelTaxes[channel], Classes: make([]string, len(lines))}
+func (t *Taxes) Apply(ctx context.Context, setting ChannelTax, a Address, userID string, lines []Taxable, shipping *int64) (Taxation, error) {
+	tx := Taxation{Setting: setting, Classes: make([]string, len(lines))}
 	if tx.Setting.Rounding == "" {
 		tx.Setting.Rounding = RoundLine
 	}

@@ -17,7 +17,7 @@ func NewProducts(c *Client) *Products { return &Products{c: c} }
 
 var _ order.Catalog = (*Products)(nil)
 
-// Variants prices the variants in channel, with their product, its
+// Variants prices the variants in channel, with their weight, product, its
 // category and product type, in one request.
 func (p *Products) Variants(ctx context.Context, channel string, ids []string) (map[string]order.Variant, error) {
 	var out struct {
@@ -25,7 +25,9 @@ func (p *Products) Variants(ctx context.Context, channel string, ids []string) (
 			ID    string `json:"id"`
 			SKU   string `json:"sku"`
 			Name  string `json:"name"`
-			Price *struct {
+			// WeightGrams prices weight-banded shipping.
+			WeightGrams int `json:"weightGrams"`
+			Price       *struct {
 				Amount       string `json:"amount"`
 				CurrencyCode string `json:"currencyCode"`
 			} `json:"price"`
@@ -40,7 +42,7 @@ func (p *Products) Variants(ctx context.Context, channel string, ids []string) (
 			} `json:"product"`
 		} `json:"_entities"`
 	}
-	err := p.c.Do(ctx, "", `query($r: [_Any!]!, $c: String) { _entities(representations: $r) { ... on ProductVariant { id sku name price(channel: $c) { amount currencyCode } product { id category { id } productType { id } } } } }`,
+	err := p.c.Do(ctx, "", `query($r: [_Any!]!, $c: String) { _entities(representations: $r) { ... on ProductVariant { id sku name weightGrams price(channel: $c) { amount currencyCode } product { id category { id } productType { id } } } } }`,
 		map[string]any{"r": representations("ProductVariant", ids), "c": channel}, &out)
 	if err != nil {
 		return nil, err
@@ -50,7 +52,7 @@ func (p *Products) Variants(ctx context.Context, channel string, ids []string) (
 		if e == nil {
 			continue
 		}
-		v := order.Variant{ID: e.ID, SKU: e.SKU, Name: e.Name}
+		v := order.Variant{ID: e.ID, SKU: e.SKU, Name: e.Name, WeightGrams: e.WeightGrams}
 		if e.Product != nil {
 			v.ProductID = e.Product.ID
 			if e.Product.Category != nil {

@@ -208,15 +208,6 @@ func (r *queryResolver) Variant(ctx context.Context, id string) (*model.ProductV
 	return toVariant(v), nil
 }
 
-// Channels is the resolver for the channels field.
-func (r *queryResolver) Channels(ctx context.Context) ([]*model.Channel, error) {
-	out := make([]*model.Channel, len(product.ChannelSlugs))
-	for i, slug := range product.ChannelSlugs {
-		out[i] = &model.Channel{Slug: slug, Currency: product.Channels[slug]}
-	}
-	return out, nil
-}
-
 // Product returns generated.ProductResolver implementation.
 func (r *Resolver) Product() generated.ProductResolver { return &productResolver{r} }
 

@@ -20,8 +20,6 @@ var Channels = map[string]money.Currency{
 	"jp-jpy":      "JPY",
 }
 
-// ChannelSlugs lists Channels in a fixed order.
-var ChannelSlugs = []string{"default-usd", "eu-eur", "jp-jpy"}
 
 // MaxAmount bounds prices so they stay exact everywhere (GraphQL Int,
 // float64 in clients): 10 million major units.

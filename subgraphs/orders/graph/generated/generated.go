@@ -82,6 +82,9 @@ type MutationResolver interface {
 	CancelOrder(ctx context.Context, orderID string, reason *string) (*model.OrderPayload, error)
 	FulfillOrder(ctx context.Context, input model.FulfillOrderInput) (*model.FulfillOrderPayload, error)
 	RefundOrder(ctx context.Context, input model.RefundOrderInput) (*model.OrderPayload, error)
+	CreateChannel(ctx context.Context, input model.CreateChannelInput) (*model.ChannelPayload, error)
+	CreateShippingZone(ctx context.Context, input model.CreateShippingZoneInput) (*model.ShippingZonePayload, error)
+	CreateShippingMethod(ctx context.Context, input model.CreateShippingMethodInput) (*model.ShippingRatePayload, error)
 	CreateTaxClass(ctx context.Context, input model.CreateTaxClassInput) (*model.TaxClassPayload, error)
 	SetTaxRate(ctx context.Context, input model.SetTaxRateInput) (*model.TaxRatePayload, error)
 	AssignTaxClass(ctx context.Context, input model.AssignTaxClassInput) (*model.TaxClassPayload, error)
@@ -122,6 +125,9 @@ type QueryResolver interface {
 	MyOrders(ctx context.Context, first *int, after *string) (*model.OrderConnection, error)
 	Orders(ctx context.Context, where *model.OrderWhere, sortBy *model.OrderSort, first *int, after *string) (*model.OrderConnection, error)
 	GuestOrder(ctx context.Context, token string) (*model.Order, error)
+	Channels(ctx context.Context) ([]*model.Channel, error)
+	ShippingZones(ctx context.Context) ([]*model.ShippingZone, error)
+	ShippingRates(ctx context.Context) ([]*model.ShippingRate, error)
 	TaxClasses(ctx context.Context) ([]*model.TaxClass, error)
 }
 type UserResolver interface {
@@ -154,6 +160,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddCartLineInput", ec.unmarshalInputAddCartLineInput),
 			graphql.NewInputUnmarshaler("AssignTaxClassInput", ec.unmarshalInputAssignTaxClassInput),
+			graphql.NewInputUnmarshaler("CreateChannelInput", ec.unmarshalInputCreateChannelInput),
+			graphql.NewInputUnmarshaler("CreateShippingMethodInput", ec.unmarshalInputCreateShippingMethodInput),
+			graphql.NewInputUnmarshaler("CreateShippingZoneInput", ec.unmarshalInputCreateShippingZoneInput),
 			graphql.NewInputUnmarshaler("CreateTaxClassInput", ec.unmarshalInputCreateTaxClassInput),
 			graphql.NewInputUnmarshaler("FulfillOrderInput", ec.unmarshalInputFulfillOrderInput),
 			graphql.NewInputUnmarshaler("FulfillmentLineInput", ec.unmarshalInputFulfillmentLineInput),
@@ -166,6 +175,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RefundOrderInput", ec.unmarshalInputRefundOrderInput),
 			graphql.NewInputUnmarshaler("SetTaxRateInput", ec.unmarshalInputSetTaxRateInput),
 			graphql.NewInputUnmarshaler("ShippingAddressInput", ec.unmarshalInputShippingAddressInput),
+			graphql.NewInputUnmarshaler("ShippingBandInput", ec.unmarshalInputShippingBandInput),
 			graphql.NewInputUnmarshaler("UpdateCartLineInput", ec.unmarshalInputUpdateCartLineInput),
 			graphql.NewInputUnmarshaler("UserByIDsInput", ec.unmarshalInputUserByIDsInput),
 		)
@@ -885,6 +895,198 @@ type PageInfo @shareable @cacheControl(inheritMaxAge: true) {
   endCursor: String
 }
 `, BuiltIn: false},
+	{Name: "../../../../schema/orders/shipping.graphqls", Input: `# Channels and shipping: the sales channels (currency, countries, whether
+# prices are entered with tax) and the zones and methods carts are quoted
+# from. The orders subgraph owns them because it prices every cart and order.
+
+extend type Query {
+  "The sales channels, oldest first: each has one currency."
+  channels: [Channel!]!
+  "Every shipping zone, oldest first. Needs MANAGE_ORDERS."
+  shippingZones: [ShippingZone!]!
+  "Every channel's shipping methods with their rates, oldest first. Needs MANAGE_ORDERS."
+  shippingRates: [ShippingRate!]!
+}
+
+extend type Mutation {
+  """
+  Adds a sales channel. Its carts are priced in its currency and taxed as
+  pricesIncludeTax says; the catalog must price variants in it too
+  (products' setVariantPrice) before its carts have priced lines. Needs
+  MANAGE_ORDERS.
+  """
+  createChannel(input: CreateChannelInput!): ChannelPayload!
+  """
+  Adds a shipping zone: countries, or only some regions of them. A cart is
+  offered, in its channel, the methods of the most specific zone holding
+  its address that has methods in that channel (one listing its region
+  beats one for its whole country; between equals, the older). Needs
+  MANAGE_ORDERS.
+  """
+  createShippingZone(input: CreateShippingZoneInput!): ShippingZonePayload!
+  """
+  Adds a shipping method to a zone in one channel, priced in the channel's
+  currency: FLAT, or by the cart's WEIGHT or SUBTOTAL (the lines as entered)
+  in bands. Needs MANAGE_ORDERS.
+  """
+  createShippingMethod(input: CreateShippingMethodInput!): ShippingRatePayload!
+}
+
+"A sales channel: where prices apply, in one currency."
+type Channel @cacheControl(maxAge: 60) {
+  "What X-Channel and channel arguments name, e.g. \"default-usd\"."
+  slug: String!
+  currency: CurrencyCode!
+  "ISO 3166-1 alpha-2 codes of the countries it sells to."
+  countries: [String!]!
+  "True: catalog and shipping prices are entered gross (tax inside); false: net, with tax added on top."
+  pricesIncludeTax: Boolean!
+  taxRounding: TaxRounding!
+}
+
+"Where tax is rounded to the currency's minor unit."
+enum TaxRounding {
+  "Each line, then summed."
+  LINE
+  "The sum of each rate once, shared out over the lines."
+  ORDER_PER_RATE
+}
+
+type ShippingZone {
+  id: ID!
+  name: String!
+  "ISO 3166-1 alpha-2."
+  countries: [String!]!
+  "Empty: the whole of its countries; else only these regions (an address's region code, e.g. \"CA\")."
+  regions: [String!]!
+}
+
+"A shipping method of a zone in one channel, with how it is priced."
+type ShippingRate {
+  id: ID!
+  zoneId: ID!
+  channel: String!
+  code: ShippingMethodCode!
+  name: String!
+  "Business days."
+  minDays: Int!
+  maxDays: Int!
+  rateKind: ShippingRateKind!
+  "FLAT: the price; null for banded rates."
+  price: Money
+  "WEIGHT and SUBTOTAL: ascending; empty for FLAT."
+  bands: [ShippingBand!]!
+  "Free when the lines' subtotal is above it; null: never free."
+  freeAbove: Money
+}
+
+enum ShippingRateKind {
+  FLAT
+  "By the cart's weight: each variant's weightGrams times its quantity."
+  WEIGHT
+  "By the lines' subtotal as entered."
+  SUBTOTAL
+}
+
+"Up to and including upTo, the price is price."
+type ShippingBand {
+  "Grams (WEIGHT) or an amount (SUBTOTAL); null on a last band without limit."
+  upTo: Decimal
+  price: Money!
+}
+
+input CreateChannelInput {
+  "1 to 50 lower-case letters, digits and single hyphens, e.g. \"uk-gbp\"; unique."
+  slug: String!
+  currency: CurrencyCode!
+  "ISO 3166-1 alpha-2 codes it sells to; at least one."
+  countries: [String!]!
+  "True: prices are entered gross, as VAT shops show them; false: net, as US shops do."
+  pricesIncludeTax: Boolean!
+  "Default LINE."
+  taxRounding: TaxRounding
+}
+
+input CreateShippingZoneInput {
+  "1 to 100 characters."
+  name: String!
+  "ISO 3166-1 alpha-2 codes; at least one."
+  countries: [String!]!
+  "Leave out for the whole of its countries."
+  regions: [String!]
+}
+
+input CreateShippingMethodInput {
+  zoneId: ID!
+  "A channel slug; amounts are in its currency."
+  channel: String!
+  "Unique in its zone and channel: what setShippingMethod chooses."
+  code: ShippingMethodCode!
+  "1 to 100 characters, e.g. \"Standard (3-5 days)\"."
+  name: String!
+  "Business days: 0 ≤ minDays ≤ maxDays ≤ 365."
+  minDays: Int!
+  maxDays: Int!
+  rateKind: ShippingRateKind!
+  "FLAT only: 0 or more, with at most the currency's decimals."
+  price: Decimal
+  "WEIGHT and SUBTOTAL only: at least one, limits strictly ascending; only the last may leave upTo out (no limit). A cart beyond the last band is not offered the method."
+  bands: [ShippingBandInput!]
+  "Free when the lines' subtotal is above this amount."
+  freeAbove: Decimal
+}
+
+input ShippingBandInput {
+  "Inclusive upper bound: whole grams (WEIGHT) or an amount (SUBTOTAL); leave out on the last band for no limit."
+  upTo: Decimal
+  price: Decimal!
+}
+
+type ChannelPayload {
+  channel: Channel
+  errors: [ShippingError!]!
+}
+
+type ShippingZonePayload {
+  shippingZone: ShippingZone
+  errors: [ShippingError!]!
+}
+
+type ShippingRatePayload {
+  shippingRate: ShippingRate
+  errors: [ShippingError!]!
+}
+
+type ShippingError {
+  field: [String!]
+  message: String!
+  code: ShippingErrorCode!
+}
+
+enum ShippingErrorCode {
+  "Not 1 to 50 lower-case letters, digits and single hyphens."
+  INVALID_SLUG
+  "A channel with this slug exists."
+  SLUG_TAKEN
+  "A currency the shop has no minor units for."
+  INVALID_CURRENCY
+  "Not an ISO 3166-1 alpha-2 country code, no country at all, or a bad region code."
+  INVALID_COUNTRY
+  INVALID_NAME
+  INVALID_TAX_ROUNDING
+  "No shipping zone with that id."
+  UNKNOWN_ZONE
+  "No channel with that slug."
+  UNKNOWN_CHANNEL
+  "Negative, not a decimal amount, or more decimals than the channel's currency has."
+  INVALID_PRICE
+  "Bands missing, out of order or overlapping, a band without limit before the last, or bands on a FLAT rate (a price on a banded one)."
+  INVALID_BANDS
+  INVALID_DAYS
+  "The zone has a method with this code in this channel."
+  CODE_TAKEN
+}
+`, BuiltIn: false},
 	{Name: "../../../../schema/orders/taxes.graphqls", Input: `# Taxes: classes, rates per country and region, exemptions. The orders
 # subgraph owns them because it works out every cart's and order's totals.
 
@@ -1168,6 +1370,32 @@ func (ec *executionContext) childFields_CartProblem(ctx context.Context, field g
 		return ec.fieldContext_CartProblem_availableQuantity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CartProblem", field.Name)
+}
+
+func (ec *executionContext) childFields_Channel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "slug":
+		return ec.fieldContext_Channel_slug(ctx, field)
+	case "currency":
+		return ec.fieldContext_Channel_currency(ctx, field)
+	case "countries":
+		return ec.fieldContext_Channel_countries(ctx, field)
+	case "pricesIncludeTax":
+		return ec.fieldContext_Channel_pricesIncludeTax(ctx, field)
+	case "taxRounding":
+		return ec.fieldContext_Channel_taxRounding(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Channel", field.Name)
+}
+
+func (ec *executionContext) childFields_ChannelPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "channel":
+		return ec.fieldContext_ChannelPayload_channel(ctx, field)
+	case "errors":
+		return ec.fieldContext_ChannelPayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChannelPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CheckoutError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1490,6 +1718,28 @@ func (ec *executionContext) childFields_ShippingAddress(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type ShippingAddress", field.Name)
 }
 
+func (ec *executionContext) childFields_ShippingBand(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "upTo":
+		return ec.fieldContext_ShippingBand_upTo(ctx, field)
+	case "price":
+		return ec.fieldContext_ShippingBand_price(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingBand", field.Name)
+}
+
+func (ec *executionContext) childFields_ShippingError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_ShippingError_field(ctx, field)
+	case "message":
+		return ec.fieldContext_ShippingError_message(ctx, field)
+	case "code":
+		return ec.fieldContext_ShippingError_code(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingError", field.Name)
+}
+
 func (ec *executionContext) childFields_ShippingMethod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -1504,6 +1754,68 @@ func (ec *executionContext) childFields_ShippingMethod(ctx context.Context, fiel
 		return ec.fieldContext_ShippingMethod_maxDays(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShippingMethod", field.Name)
+}
+
+func (ec *executionContext) childFields_ShippingRate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ShippingRate_id(ctx, field)
+	case "zoneId":
+		return ec.fieldContext_ShippingRate_zoneId(ctx, field)
+	case "channel":
+		return ec.fieldContext_ShippingRate_channel(ctx, field)
+	case "code":
+		return ec.fieldContext_ShippingRate_code(ctx, field)
+	case "name":
+		return ec.fieldContext_ShippingRate_name(ctx, field)
+	case "minDays":
+		return ec.fieldContext_ShippingRate_minDays(ctx, field)
+	case "maxDays":
+		return ec.fieldContext_ShippingRate_maxDays(ctx, field)
+	case "rateKind":
+		return ec.fieldContext_ShippingRate_rateKind(ctx, field)
+	case "price":
+		return ec.fieldContext_ShippingRate_price(ctx, field)
+	case "bands":
+		return ec.fieldContext_ShippingRate_bands(ctx, field)
+	case "freeAbove":
+		return ec.fieldContext_ShippingRate_freeAbove(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingRate", field.Name)
+}
+
+func (ec *executionContext) childFields_ShippingRatePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "shippingRate":
+		return ec.fieldContext_ShippingRatePayload_shippingRate(ctx, field)
+	case "errors":
+		return ec.fieldContext_ShippingRatePayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingRatePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ShippingZone(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ShippingZone_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ShippingZone_name(ctx, field)
+	case "countries":
+		return ec.fieldContext_ShippingZone_countries(ctx, field)
+	case "regions":
+		return ec.fieldContext_ShippingZone_regions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingZone", field.Name)
+}
+
+func (ec *executionContext) childFields_ShippingZonePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "shippingZone":
+		return ec.fieldContext_ShippingZonePayload_shippingZone(ctx, field)
+	case "errors":
+		return ec.fieldContext_ShippingZonePayload_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShippingZonePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_TaxClass(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1787,6 +2099,48 @@ func (ec *executionContext) field_Mutation_cancelOrder_args(ctx context.Context,
 		return nil, err
 	}
 	args["reason"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createChannel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateChannelInput, error) {
+			return ec.unmarshalNCreateChannelInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐCreateChannelInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createShippingMethod_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateShippingMethodInput, error) {
+			return ec.unmarshalNCreateShippingMethodInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐCreateShippingMethodInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createShippingZone_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateShippingZoneInput, error) {
+			return ec.unmarshalNCreateShippingZoneInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐCreateShippingZoneInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -3151,6 +3505,185 @@ func (ec *executionContext) fieldContext_CartProblem_availableQuantity(_ context
 	return graphql.NewScalarFieldContext("CartProblem", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Channel_slug(ctx context.Context, field graphql.CollectedField, obj *model.Channel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Channel_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Channel_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Channel", field, false, false, "String")
+}
+
+func (ec *executionContext) _Channel_currency(ctx context.Context, field graphql.CollectedField, obj *model.Channel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Channel_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v money.Currency) graphql.Marshaler {
+			return ec.marshalNCurrencyCode2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋplatformᚋmoneyᚐCurrency(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Channel_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Channel", field, false, false, "CurrencyCode")
+}
+
+func (ec *executionContext) _Channel_countries(ctx context.Context, field graphql.CollectedField, obj *model.Channel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Channel_countries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Countries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Channel_countries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Channel", field, false, false, "String")
+}
+
+func (ec *executionContext) _Channel_pricesIncludeTax(ctx context.Context, field graphql.CollectedField, obj *model.Channel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Channel_pricesIncludeTax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PricesIncludeTax, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Channel_pricesIncludeTax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Channel", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Channel_taxRounding(ctx context.Context, field graphql.CollectedField, obj *model.Channel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Channel_taxRounding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxRounding, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TaxRounding) graphql.Marshaler {
+			return ec.marshalNTaxRounding2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐTaxRounding(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Channel_taxRounding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Channel", field, false, false, "TaxRounding")
+}
+
+func (ec *executionContext) _ChannelPayload_channel(ctx context.Context, field graphql.CollectedField, obj *model.ChannelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelPayload_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Channel) graphql.Marshaler {
+			return ec.marshalOChannel2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐChannel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelPayload_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChannelPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Channel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChannelPayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ChannelPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChannelPayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShippingError) graphql.Marshaler {
+			return ec.marshalNShippingError2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChannelPayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChannelPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CheckoutError_field(ctx context.Context, field graphql.CollectedField, obj *model.CheckoutError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4275,6 +4808,138 @@ func (ec *executionContext) fieldContext_Mutation_refundOrder(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_refundOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createChannel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createChannel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateChannel(ctx, fc.Args["input"].(model.CreateChannelInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChannelPayload) graphql.Marshaler {
+			return ec.marshalNChannelPayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐChannelPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createChannel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChannelPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createChannel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createShippingZone(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createShippingZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateShippingZone(ctx, fc.Args["input"].(model.CreateShippingZoneInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShippingZonePayload) graphql.Marshaler {
+			return ec.marshalNShippingZonePayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingZonePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createShippingZone(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingZonePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createShippingZone_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createShippingMethod(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createShippingMethod(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateShippingMethod(ctx, fc.Args["input"].(model.CreateShippingMethodInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShippingRatePayload) graphql.Marshaler {
+			return ec.marshalNShippingRatePayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingRatePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createShippingMethod(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingRatePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createShippingMethod_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6548,6 +7213,102 @@ func (ec *executionContext) fieldContext_Query_guestOrder(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_channels(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_channels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Channels(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Channel) graphql.Marshaler {
+			return ec.marshalNChannel2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐChannelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Channel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_shippingZones(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shippingZones(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ShippingZones(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShippingZone) graphql.Marshaler {
+			return ec.marshalNShippingZone2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingZoneᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shippingZones(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingZone(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_shippingRates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shippingRates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ShippingRates(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShippingRate) graphql.Marshaler {
+			return ec.marshalNShippingRate2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingRateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shippingRates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingRate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_taxClasses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6962,6 +7723,130 @@ func (ec *executionContext) fieldContext_ShippingAddress_phone(_ context.Context
 	return graphql.NewScalarFieldContext("ShippingAddress", field, false, false, "String")
 }
 
+func (ec *executionContext) _ShippingBand_upTo(ctx context.Context, field graphql.CollectedField, obj *model.ShippingBand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingBand_upTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalODecimal2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingBand_upTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingBand", field, false, false, "Decimal")
+}
+
+func (ec *executionContext) _ShippingBand_price(ctx context.Context, field graphql.CollectedField, obj *model.ShippingBand) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingBand_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋplatformᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingBand_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingBand",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingError_field(ctx context.Context, field graphql.CollectedField, obj *model.ShippingError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingError_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingError_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingError", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingError_message(ctx context.Context, field graphql.CollectedField, obj *model.ShippingError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingError", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingError_code(ctx context.Context, field graphql.CollectedField, obj *model.ShippingError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ShippingErrorCode) graphql.Marshaler {
+			return ec.marshalNShippingErrorCode2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingErrorCode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingError", field, false, false, "ShippingErrorCode")
+}
+
 func (ec *executionContext) _ShippingMethod_code(ctx context.Context, field graphql.CollectedField, obj *model.ShippingMethod) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7084,6 +7969,506 @@ func (ec *executionContext) _ShippingMethod_maxDays(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_ShippingMethod_maxDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShippingMethod", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShippingRate_id(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRate_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRate_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingRate", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ShippingRate_zoneId(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRate_zoneId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ZoneID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRate_zoneId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingRate", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ShippingRate_channel(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRate_channel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRate_channel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingRate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingRate_code(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRate_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ShippingMethodCode) graphql.Marshaler {
+			return ec.marshalNShippingMethodCode2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingMethodCode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRate_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingRate", field, false, false, "ShippingMethodCode")
+}
+
+func (ec *executionContext) _ShippingRate_name(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRate_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingRate", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingRate_minDays(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRate_minDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRate_minDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingRate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShippingRate_maxDays(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRate_maxDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRate_maxDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingRate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShippingRate_rateKind(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRate_rateKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RateKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ShippingRateKind) graphql.Marshaler {
+			return ec.marshalNShippingRateKind2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingRateKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRate_rateKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingRate", field, false, false, "ShippingRateKind")
+}
+
+func (ec *executionContext) _ShippingRate_price(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRate_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋplatformᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRate_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingRate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingRate_bands(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRate_bands(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bands, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShippingBand) graphql.Marshaler {
+			return ec.marshalNShippingBand2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingBandᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRate_bands(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingRate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingBand(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingRate_freeAbove(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRate_freeAbove(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreeAbove, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *money.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋplatformᚋmoneyᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRate_freeAbove(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingRate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingRatePayload_shippingRate(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRatePayload_shippingRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShippingRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShippingRate) graphql.Marshaler {
+			return ec.marshalOShippingRate2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingRate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRatePayload_shippingRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingRatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingRate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingRatePayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ShippingRatePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingRatePayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShippingError) graphql.Marshaler {
+			return ec.marshalNShippingError2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingRatePayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingRatePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingZone_id(ctx context.Context, field graphql.CollectedField, obj *model.ShippingZone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZone_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZone_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ShippingZone_name(ctx context.Context, field graphql.CollectedField, obj *model.ShippingZone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZone_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZone_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingZone_countries(ctx context.Context, field graphql.CollectedField, obj *model.ShippingZone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZone_countries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Countries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZone_countries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingZone_regions(ctx context.Context, field graphql.CollectedField, obj *model.ShippingZone) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZone_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Regions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZone_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShippingZone", field, false, false, "String")
+}
+
+func (ec *executionContext) _ShippingZonePayload_shippingZone(ctx context.Context, field graphql.CollectedField, obj *model.ShippingZonePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZonePayload_shippingZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShippingZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShippingZone) graphql.Marshaler {
+			return ec.marshalOShippingZone2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingZone(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZonePayload_shippingZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingZonePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingZone(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShippingZonePayload_errors(ctx context.Context, field graphql.CollectedField, obj *model.ShippingZonePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShippingZonePayload_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShippingError) graphql.Marshaler {
+			return ec.marshalNShippingError2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShippingZonePayload_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShippingZonePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShippingError(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TaxClass_id(ctx context.Context, field graphql.CollectedField, obj *model.TaxClass) (ret graphql.Marshaler) {
@@ -8836,6 +10221,237 @@ func UnmarshalAssignTaxClassInput(ctx context.Context, raw any) (model.AssignTax
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateChannelInput(ctx context.Context, obj any) (model.CreateChannelInput, error) {
+	var it model.CreateChannelInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"slug", "currency", "countries", "pricesIncludeTax", "taxRounding"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "slug":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("slug"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Slug = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNCurrencyCode2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋplatformᚋmoneyᚐCurrency(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "countries":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countries"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Countries = data
+		case "pricesIncludeTax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pricesIncludeTax"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PricesIncludeTax = data
+		case "taxRounding":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxRounding"))
+			data, err := ec.unmarshalOTaxRounding2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐTaxRounding(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxRounding = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateChannelInput unmarshals raw into the CreateChannelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateChannelInput(ctx context.Context, raw any) (model.CreateChannelInput, error) {
+	var out model.CreateChannelInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateChannelInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateShippingMethodInput(ctx context.Context, obj any) (model.CreateShippingMethodInput, error) {
+	var it model.CreateShippingMethodInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"zoneId", "channel", "code", "name", "minDays", "maxDays", "rateKind", "price", "bands", "freeAbove"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "zoneId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("zoneId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ZoneID = data
+		case "channel":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("channel"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Channel = data
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNShippingMethodCode2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingMethodCode(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "minDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minDays"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinDays = data
+		case "maxDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxDays"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxDays = data
+		case "rateKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rateKind"))
+			data, err := ec.unmarshalNShippingRateKind2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingRateKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RateKind = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		case "bands":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bands"))
+			data, err := ec.unmarshalOShippingBandInput2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingBandInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bands = data
+		case "freeAbove":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("freeAbove"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FreeAbove = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateShippingMethodInput unmarshals raw into the CreateShippingMethodInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateShippingMethodInput(ctx context.Context, raw any) (model.CreateShippingMethodInput, error) {
+	var out model.CreateShippingMethodInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateShippingMethodInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateShippingZoneInput(ctx context.Context, obj any) (model.CreateShippingZoneInput, error) {
+	var it model.CreateShippingZoneInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "countries", "regions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "countries":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countries"))
+			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Countries = data
+		case "regions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regions"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Regions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateShippingZoneInput unmarshals raw into the CreateShippingZoneInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateShippingZoneInput(ctx context.Context, raw any) (model.CreateShippingZoneInput, error) {
+	var out model.CreateShippingZoneInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateShippingZoneInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateTaxClassInput(ctx context.Context, obj any) (model.CreateTaxClassInput, error) {
 	var it model.CreateTaxClassInput
 	if obj == nil {
@@ -9575,6 +11191,55 @@ func UnmarshalShippingAddressInput(ctx context.Context, raw any) (model.Shipping
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputShippingBandInput(ctx context.Context, obj any) (model.ShippingBandInput, error) {
+	var it model.ShippingBandInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"upTo", "price"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "upTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("upTo"))
+			data, err := ec.unmarshalODecimal2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpTo = data
+		case "price":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("price"))
+			data, err := ec.unmarshalNDecimal2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Price = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalShippingBandInput unmarshals raw into the ShippingBandInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalShippingBandInput(ctx context.Context, raw any) (model.ShippingBandInput, error) {
+	var out model.ShippingBandInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ShippingBandInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateCartLineInput(ctx context.Context, obj any) (model.UpdateCartLineInput, error) {
 	var it model.UpdateCartLineInput
 	if obj == nil {
@@ -10038,6 +11703,97 @@ func (ec *executionContext) _CartProblem(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var channelImplementors = []string{"Channel"}
+
+func (ec *executionContext) _Channel(ctx context.Context, sel ast.SelectionSet, obj *model.Channel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, channelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Channel")
+		case "slug":
+			out.Values[i] = ec._Channel_slug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._Channel_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countries":
+			out.Values[i] = ec._Channel_countries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pricesIncludeTax":
+			out.Values[i] = ec._Channel_pricesIncludeTax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "taxRounding":
+			out.Values[i] = ec._Channel_taxRounding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var channelPayloadImplementors = []string{"ChannelPayload"}
+
+func (ec *executionContext) _ChannelPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ChannelPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, channelPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChannelPayload")
+		case "channel":
+			out.Values[i] = ec._ChannelPayload_channel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ChannelPayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var checkoutErrorImplementors = []string{"CheckoutError"}
 
 func (ec *executionContext) _CheckoutError(ctx context.Context, sel ast.SelectionSet, obj *model.CheckoutError) graphql.Marshaler {
@@ -10453,6 +12209,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "refundOrder":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_refundOrder(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createChannel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createChannel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createShippingZone":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createShippingZone(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createShippingMethod":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createShippingMethod(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -11290,6 +13067,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_guestOrder(ctx, field)
 				})
+		case "channels":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_channels(ctx, field)
+				})
+		case "shippingZones":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_shippingZones(ctx, field)
+				})
+		case "shippingRates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_shippingRates(ctx, field)
+				})
 		case "taxClasses":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -11417,6 +13212,87 @@ func (ec *executionContext) _ShippingAddress(ctx context.Context, sel ast.Select
 	return out
 }
 
+var shippingBandImplementors = []string{"ShippingBand"}
+
+func (ec *executionContext) _ShippingBand(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingBand) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingBandImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingBand")
+		case "upTo":
+			out.Values[i] = ec._ShippingBand_upTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._ShippingBand_price(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shippingErrorImplementors = []string{"ShippingError"}
+
+func (ec *executionContext) _ShippingError(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingError")
+		case "field":
+			out.Values[i] = ec._ShippingError_field(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ShippingError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._ShippingError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var shippingMethodImplementors = []string{"ShippingMethod"}
 
 func (ec *executionContext) _ShippingMethod(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingMethod) graphql.Marshaler {
@@ -11450,6 +13326,213 @@ func (ec *executionContext) _ShippingMethod(ctx context.Context, sel ast.Selecti
 			}
 		case "maxDays":
 			out.Values[i] = ec._ShippingMethod_maxDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shippingRateImplementors = []string{"ShippingRate"}
+
+func (ec *executionContext) _ShippingRate(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingRate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingRateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingRate")
+		case "id":
+			out.Values[i] = ec._ShippingRate_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "zoneId":
+			out.Values[i] = ec._ShippingRate_zoneId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channel":
+			out.Values[i] = ec._ShippingRate_channel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._ShippingRate_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ShippingRate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minDays":
+			out.Values[i] = ec._ShippingRate_minDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxDays":
+			out.Values[i] = ec._ShippingRate_maxDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rateKind":
+			out.Values[i] = ec._ShippingRate_rateKind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._ShippingRate_price(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bands":
+			out.Values[i] = ec._ShippingRate_bands(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "freeAbove":
+			out.Values[i] = ec._ShippingRate_freeAbove(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shippingRatePayloadImplementors = []string{"ShippingRatePayload"}
+
+func (ec *executionContext) _ShippingRatePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingRatePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingRatePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingRatePayload")
+		case "shippingRate":
+			out.Values[i] = ec._ShippingRatePayload_shippingRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ShippingRatePayload_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shippingZoneImplementors = []string{"ShippingZone"}
+
+func (ec *executionContext) _ShippingZone(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingZone) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingZoneImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingZone")
+		case "id":
+			out.Values[i] = ec._ShippingZone_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ShippingZone_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countries":
+			out.Values[i] = ec._ShippingZone_countries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regions":
+			out.Values[i] = ec._ShippingZone_regions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shippingZonePayloadImplementors = []string{"ShippingZonePayload"}
+
+func (ec *executionContext) _ShippingZonePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingZonePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingZonePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShippingZonePayload")
+		case "shippingZone":
+			out.Values[i] = ec._ShippingZonePayload_shippingZone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ShippingZonePayload_errors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -12286,6 +14369,38 @@ func (ec *executionContext) marshalNCartProblemCode2githubᚗcomᚋmyshopᚋsupe
 	return v
 }
 
+func (ec *executionContext) marshalNChannel2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Channel) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChannel2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐChannel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChannel2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐChannel(ctx context.Context, sel ast.SelectionSet, v *model.Channel) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Channel!")
+		return graphql.Null
+	}
+	return ec._Channel(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChannelPayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐChannelPayload(ctx context.Context, sel ast.SelectionSet, v *model.ChannelPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChannelPayload!")
+		return graphql.Null
+	}
+	return ec._ChannelPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNCheckoutError2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐCheckoutErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CheckoutError) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -12342,6 +14457,21 @@ func (ec *executionContext) marshalNCheckoutShortage2ᚖgithubᚗcomᚋmyshopᚋ
 		return graphql.Null
 	}
 	return ec._CheckoutShortage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreateChannelInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐCreateChannelInput(ctx context.Context, v any) (model.CreateChannelInput, error) {
+	res, err := ec.unmarshalInputCreateChannelInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateShippingMethodInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐCreateShippingMethodInput(ctx context.Context, v any) (model.CreateShippingMethodInput, error) {
+	res, err := ec.unmarshalInputCreateShippingMethodInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateShippingZoneInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐCreateShippingZoneInput(ctx context.Context, v any) (model.CreateShippingZoneInput, error) {
+	res, err := ec.unmarshalInputCreateShippingZoneInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCreateTaxClassInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐCreateTaxClassInput(ctx context.Context, v any) (model.CreateTaxClassInput, error) {
@@ -12808,6 +14938,69 @@ func (ec *executionContext) unmarshalNShippingAddressInput2githubᚗcomᚋmyshop
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNShippingBand2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingBandᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ShippingBand) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShippingBand2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingBand(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShippingBand2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingBand(ctx context.Context, sel ast.SelectionSet, v *model.ShippingBand) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingBand!")
+		return graphql.Null
+	}
+	return ec._ShippingBand(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNShippingBandInput2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingBandInput(ctx context.Context, v any) (*model.ShippingBandInput, error) {
+	res, err := ec.unmarshalInputShippingBandInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShippingError2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ShippingError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShippingError2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShippingError2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingError(ctx context.Context, sel ast.SelectionSet, v *model.ShippingError) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingError!")
+		return graphql.Null
+	}
+	return ec._ShippingError(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNShippingErrorCode2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingErrorCode(ctx context.Context, v any) (model.ShippingErrorCode, error) {
+	var res model.ShippingErrorCode
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShippingErrorCode2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingErrorCode(ctx context.Context, sel ast.SelectionSet, v model.ShippingErrorCode) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNShippingMethod2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingMethodᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ShippingMethod) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -12842,6 +15035,80 @@ func (ec *executionContext) marshalNShippingMethodCode2githubᚗcomᚋmyshopᚋs
 	return v
 }
 
+func (ec *executionContext) marshalNShippingRate2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingRateᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ShippingRate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShippingRate2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingRate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShippingRate2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingRate(ctx context.Context, sel ast.SelectionSet, v *model.ShippingRate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingRate!")
+		return graphql.Null
+	}
+	return ec._ShippingRate(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNShippingRateKind2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingRateKind(ctx context.Context, v any) (model.ShippingRateKind, error) {
+	var res model.ShippingRateKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNShippingRateKind2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingRateKind(ctx context.Context, sel ast.SelectionSet, v model.ShippingRateKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNShippingRatePayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingRatePayload(ctx context.Context, sel ast.SelectionSet, v *model.ShippingRatePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingRatePayload!")
+		return graphql.Null
+	}
+	return ec._ShippingRatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShippingZone2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingZoneᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ShippingZone) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShippingZone2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingZone(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShippingZone2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingZone(ctx context.Context, sel ast.SelectionSet, v *model.ShippingZone) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingZone!")
+		return graphql.Null
+	}
+	return ec._ShippingZone(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShippingZonePayload2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingZonePayload(ctx context.Context, sel ast.SelectionSet, v *model.ShippingZonePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShippingZonePayload!")
+		return graphql.Null
+	}
+	return ec._ShippingZonePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSortDirection2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐSortDirection(ctx context.Context, v any) (model.SortDirection, error) {
 	var res model.SortDirection
 	err := res.UnmarshalGQL(v)
@@ -12864,6 +15131,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNTaxClass2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐTaxClassᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TaxClass) graphql.Marshaler {
@@ -12970,6 +15266,16 @@ func (ec *executionContext) marshalNTaxRatePayload2ᚖgithubᚗcomᚋmyshopᚋsu
 		return graphql.Null
 	}
 	return ec._TaxRatePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTaxRounding2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐTaxRounding(ctx context.Context, v any) (model.TaxRounding, error) {
+	var res model.TaxRounding
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTaxRounding2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐTaxRounding(ctx context.Context, sel ast.SelectionSet, v model.TaxRounding) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNUpdateCartLineInput2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐUpdateCartLineInput(ctx context.Context, v any) (model.UpdateCartLineInput, error) {
@@ -13391,6 +15697,13 @@ func (ec *executionContext) marshalOCart2ᚖgithubᚗcomᚋmyshopᚋsupergraph�
 	return ec._Cart(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOChannel2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐChannel(ctx context.Context, sel ast.SelectionSet, v *model.Channel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Channel(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODecimal2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -13580,11 +15893,42 @@ func (ec *executionContext) unmarshalOShippingAddressInput2ᚖgithubᚗcomᚋmys
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOShippingBandInput2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingBandInputᚄ(ctx context.Context, v any) ([]*model.ShippingBandInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ShippingBandInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNShippingBandInput2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingBandInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOShippingMethod2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingMethod(ctx context.Context, sel ast.SelectionSet, v *model.ShippingMethod) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._ShippingMethod(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOShippingRate2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingRate(ctx context.Context, sel ast.SelectionSet, v *model.ShippingRate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ShippingRate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOShippingZone2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐShippingZone(ctx context.Context, sel ast.SelectionSet, v *model.ShippingZone) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ShippingZone(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
@@ -13664,6 +16008,22 @@ func (ec *executionContext) marshalOTaxRate2ᚖgithubᚗcomᚋmyshopᚋsupergrap
 		return graphql.Null
 	}
 	return ec._TaxRate(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTaxRounding2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐTaxRounding(ctx context.Context, v any) (*model.TaxRounding, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.TaxRounding)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTaxRounding2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐTaxRounding(ctx context.Context, sel ast.SelectionSet, v *model.TaxRounding) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOUser2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋordersᚋgraphᚋmodelᚐUser(ctx context.Context, sel ast.SelectionSet, v []*model.User) graphql.Marshaler {

@@ -61,6 +61,23 @@ type CartProblem struct {
 	AvailableQuantity *int `json:"availableQuantity,omitempty"`
 }
 
+// A sales channel: where prices apply, in one currency.
+type Channel struct {
+	// What X-Channel and channel arguments name, e.g. "default-usd".
+	Slug     string         `json:"slug"`
+	Currency money.Currency `json:"currency"`
+	// ISO 3166-1 alpha-2 codes of the countries it sells to.
+	Countries []string `json:"countries"`
+	// True: catalog and shipping prices are entered gross (tax inside); false: net, with tax added on top.
+	PricesIncludeTax bool        `json:"pricesIncludeTax"`
+	TaxRounding      TaxRounding `json:"taxRounding"`
+}
+
+type ChannelPayload struct {
+	Channel *Channel         `json:"channel,omitempty"`
+	Errors  []*ShippingError `json:"errors"`
+}
+
 type CheckoutError struct {
 	Field   []string          `json:"field,omitempty"`
 	Message string            `json:"message"`
@@ -73,6 +90,47 @@ type CheckoutShortage struct {
 	VariantID string `json:"variantId"`
 	Requested int    `json:"requested"`
 	Available int    `json:"available"`
+}
+
+type CreateChannelInput struct {
+	// 1 to 50 lower-case letters, digits and single hyphens, e.g. "uk-gbp"; unique.
+	Slug     string         `json:"slug"`
+	Currency money.Currency `json:"currency"`
+	// ISO 3166-1 alpha-2 codes it sells to; at least one.
+	Countries []string `json:"countries"`
+	// True: prices are entered gross, as VAT shops show them; false: net, as US shops do.
+	PricesIncludeTax bool `json:"pricesIncludeTax"`
+	// Default LINE.
+	TaxRounding *TaxRounding `json:"taxRounding,omitempty"`
+}
+
+type CreateShippingMethodInput struct {
+	ZoneID string `json:"zoneId"`
+	// A channel slug; amounts are in its currency.
+	Channel string `json:"channel"`
+	// Unique in its zone and channel: what setShippingMethod chooses.
+	Code ShippingMethodCode `json:"code"`
+	// 1 to 100 characters, e.g. "Standard (3-5 days)".
+	Name string `json:"name"`
+	// Business days: 0 ≤ minDays ≤ maxDays ≤ 365.
+	MinDays  int              `json:"minDays"`
+	MaxDays  int              `json:"maxDays"`
+	RateKind ShippingRateKind `json:"rateKind"`
+	// FLAT only: 0 or more, with at most the currency's decimals.
+	Price *string `json:"price,omitempty"`
+	// WEIGHT and SUBTOTAL only: at least one, limits strictly ascending; only the last may leave upTo out (no limit). A cart beyond the last band is not offered the method.
+	Bands []*ShippingBandInput `json:"bands,omitempty"`
+	// Free when the lines' subtotal is above this amount.
+	FreeAbove *string `json:"freeAbove,omitempty"`
+}
+
+type CreateShippingZoneInput struct {
+	// 1 to 100 characters.
+	Name string `json:"name"`
+	// ISO 3166-1 alpha-2 codes; at least one.
+	Countries []string `json:"countries"`
+	// Leave out for the whole of its countries.
+	Regions []string `json:"regions,omitempty"`
 }
 
 type CreateTaxClassInput struct {
@@ -320,6 +378,25 @@ type ShippingAddressInput struct {
 	Phone       *string `json:"phone,omitempty"`
 }
 
+// Up to and including upTo, the price is price.
+type ShippingBand struct {
+	// Grams (WEIGHT) or an amount (SUBTOTAL); null on a last band without limit.
+	UpTo  *string      `json:"upTo,omitempty"`
+	Price *money.Money `json:"price"`
+}
+
+type ShippingBandInput struct {
+	// Inclusive upper bound: whole grams (WEIGHT) or an amount (SUBTOTAL); leave out on the last band for no limit.
+	UpTo  *string `json:"upTo,omitempty"`
+	Price string  `json:"price"`
+}
+
+type ShippingError struct {
+	Field   []string          `json:"field,omitempty"`
+	Message string            `json:"message"`
+	Code    ShippingErrorCode `json:"code"`
+}
+
 // A way to send an order, priced for one destination in one currency.
 type ShippingMethod struct {
 	Code  ShippingMethodCode `json:"code"`
@@ -328,6 +405,44 @@ type ShippingMethod struct {
 	// Business days, e.g. 3 to 5.
 	MinDays int `json:"minDays"`
 	MaxDays int `json:"maxDays"`
+}
+
+// A shipping method of a zone in one channel, with how it is priced.
+type ShippingRate struct {
+	ID      string             `json:"id"`
+	ZoneID  string             `json:"zoneId"`
+	Channel string             `json:"channel"`
+	Code    ShippingMethodCode `json:"code"`
+	Name    string             `json:"name"`
+	// Business days.
+	MinDays  int              `json:"minDays"`
+	MaxDays  int              `json:"maxDays"`
+	RateKind ShippingRateKind `json:"rateKind"`
+	// FLAT: the price; null for banded rates.
+	Price *money.Money `json:"price,omitempty"`
+	// WEIGHT and SUBTOTAL: ascending; empty for FLAT.
+	Bands []*ShippingBand `json:"bands"`
+	// Free when the lines' subtotal is above it; null: never free.
+	FreeAbove *money.Money `json:"freeAbove,omitempty"`
+}
+
+type ShippingRatePayload struct {
+	ShippingRate *ShippingRate    `json:"shippingRate,omitempty"`
+	Errors       []*ShippingError `json:"errors"`
+}
+
+type ShippingZone struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// ISO 3166-1 alpha-2.
+	Countries []string `json:"countries"`
+	// Empty: the whole of its countries; else only these regions (an address's region code, e.g. "CA").
+	Regions []string `json:"regions"`
+}
+
+type ShippingZonePayload struct {
+	ShippingZone *ShippingZone    `json:"shippingZone,omitempty"`
+	Errors       []*ShippingError `json:"errors"`
 }
 
 // Products taxed alike. Shipping is taxed as the default class.
@@ -1017,6 +1132,90 @@ func (e PaymentActionType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type ShippingErrorCode string
+
+const (
+	// Not 1 to 50 lower-case letters, digits and single hyphens.
+	ShippingErrorCodeInvalidSlug ShippingErrorCode = "INVALID_SLUG"
+	// A channel with this slug exists.
+	ShippingErrorCodeSlugTaken ShippingErrorCode = "SLUG_TAKEN"
+	// A currency the shop has no minor units for.
+	ShippingErrorCodeInvalidCurrency ShippingErrorCode = "INVALID_CURRENCY"
+	// Not an ISO 3166-1 alpha-2 country code, no country at all, or a bad region code.
+	ShippingErrorCodeInvalidCountry     ShippingErrorCode = "INVALID_COUNTRY"
+	ShippingErrorCodeInvalidName        ShippingErrorCode = "INVALID_NAME"
+	ShippingErrorCodeInvalidTaxRounding ShippingErrorCode = "INVALID_TAX_ROUNDING"
+	// No shipping zone with that id.
+	ShippingErrorCodeUnknownZone ShippingErrorCode = "UNKNOWN_ZONE"
+	// No channel with that slug.
+	ShippingErrorCodeUnknownChannel ShippingErrorCode = "UNKNOWN_CHANNEL"
+	// Negative, not a decimal amount, or more decimals than the channel's currency has.
+	ShippingErrorCodeInvalidPrice ShippingErrorCode = "INVALID_PRICE"
+	// Bands missing, out of order or overlapping, a band without limit before the last, or bands on a FLAT rate (a price on a banded one).
+	ShippingErrorCodeInvalidBands ShippingErrorCode = "INVALID_BANDS"
+	ShippingErrorCodeInvalidDays  ShippingErrorCode = "INVALID_DAYS"
+	// The zone has a method with this code in this channel.
+	ShippingErrorCodeCodeTaken ShippingErrorCode = "CODE_TAKEN"
+)
+
+var AllShippingErrorCode = []ShippingErrorCode{
+	ShippingErrorCodeInvalidSlug,
+	ShippingErrorCodeSlugTaken,
+	ShippingErrorCodeInvalidCurrency,
+	ShippingErrorCodeInvalidCountry,
+	ShippingErrorCodeInvalidName,
+	ShippingErrorCodeInvalidTaxRounding,
+	ShippingErrorCodeUnknownZone,
+	ShippingErrorCodeUnknownChannel,
+	ShippingErrorCodeInvalidPrice,
+	ShippingErrorCodeInvalidBands,
+	ShippingErrorCodeInvalidDays,
+	ShippingErrorCodeCodeTaken,
+}
+
+func (e ShippingErrorCode) IsValid() bool {
+	switch e {
+	case ShippingErrorCodeInvalidSlug, ShippingErrorCodeSlugTaken, ShippingErrorCodeInvalidCurrency, ShippingErrorCodeInvalidCountry, ShippingErrorCodeInvalidName, ShippingErrorCodeInvalidTaxRounding, ShippingErrorCodeUnknownZone, ShippingErrorCodeUnknownChannel, ShippingErrorCodeInvalidPrice, ShippingErrorCodeInvalidBands, ShippingErrorCodeInvalidDays, ShippingErrorCodeCodeTaken:
+		return true
+	}
+	return false
+}
+
+func (e ShippingErrorCode) String() string {
+	return string(e)
+}
+
+func (e *ShippingErrorCode) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ShippingErrorCode(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ShippingErrorCode", str)
+	}
+	return nil
+}
+
+func (e ShippingErrorCode) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ShippingErrorCode) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ShippingErrorCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type ShippingMethodCode string
 
 const (
@@ -1067,6 +1266,65 @@ func (e *ShippingMethodCode) UnmarshalJSON(b []byte) error {
 }
 
 func (e ShippingMethodCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ShippingRateKind string
+
+const (
+	ShippingRateKindFlat ShippingRateKind = "FLAT"
+	// By the cart's weight: each variant's weightGrams times its quantity.
+	ShippingRateKindWeight ShippingRateKind = "WEIGHT"
+	// By the lines' subtotal as entered.
+	ShippingRateKindSubtotal ShippingRateKind = "SUBTOTAL"
+)
+
+var AllShippingRateKind = []ShippingRateKind{
+	ShippingRateKindFlat,
+	ShippingRateKindWeight,
+	ShippingRateKindSubtotal,
+}
+
+func (e ShippingRateKind) IsValid() bool {
+	switch e {
+	case ShippingRateKindFlat, ShippingRateKindWeight, ShippingRateKindSubtotal:
+		return true
+	}
+	return false
+}
+
+func (e ShippingRateKind) String() string {
+	return string(e)
+}
+
+func (e *ShippingRateKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ShippingRateKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ShippingRateKind", str)
+	}
+	return nil
+}
+
+func (e ShippingRateKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ShippingRateKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ShippingRateKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1191,6 +1449,64 @@ func (e *TaxErrorCode) UnmarshalJSON(b []byte) error {
 }
 
 func (e TaxErrorCode) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where tax is rounded to the currency's minor unit.
+type TaxRounding string
+
+const (
+	// Each line, then summed.
+	TaxRoundingLine TaxRounding = "LINE"
+	// The sum of each rate once, shared out over the lines.
+	TaxRoundingOrderPerRate TaxRounding = "ORDER_PER_RATE"
+)
+
+var AllTaxRounding = []TaxRounding{
+	TaxRoundingLine,
+	TaxRoundingOrderPerRate,
+}
+
+func (e TaxRounding) IsValid() bool {
+	switch e {
+	case TaxRoundingLine, TaxRoundingOrderPerRate:
+		return true
+	}
+	return false
+}
+
+func (e TaxRounding) String() string {
+	return string(e)
+}
+
+func (e *TaxRounding) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TaxRounding(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TaxRounding", str)
+	}
+	return nil
+}
+
+func (e TaxRounding) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TaxRounding) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TaxRounding) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -136,7 +136,6 @@ type QueryResolver interface {
 	Product(ctx context.Context, id string) (*model.Product, error)
 	ProductBySlug(ctx context.Context, slug string) (*model.Product, error)
 	Variant(ctx context.Context, id string) (*model.ProductVariant, error)
-	Channels(ctx context.Context) ([]*model.Channel, error)
 	Categories(ctx context.Context) ([]*model.Category, error)
 	Category(ctx context.Context, id string) (*model.Category, error)
 	Brands(ctx context.Context, first *int, after *string) (*model.BrandConnection, error)
@@ -795,8 +794,6 @@ type Query {
   productBySlug(slug: String!): Product
   "The variant with this id, or null."
   variant(id: ID!): ProductVariant
-  "The sales channels: each has one currency."
-  channels: [Channel!]!
 }
 
 "Something for sale. Inventory and orders extend it."
@@ -871,12 +868,6 @@ type VariantOption @cacheControl(inheritMaxAge: true) {
 type ChannelPrice @cacheControl(inheritMaxAge: true) {
   channel: String!
   price: Money!
-}
-
-"A sales channel: where prices apply, in one currency."
-type Channel @cacheControl(maxAge: 3600) {
-  slug: String!
-  currency: CurrencyCode!
 }
 
 "A point in time, RFC 3339."
@@ -1304,16 +1295,6 @@ func (ec *executionContext) childFields_CategoryPayload(ctx context.Context, fie
 		return ec.fieldContext_CategoryPayload_errors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CategoryPayload", field.Name)
-}
-
-func (ec *executionContext) childFields_Channel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "slug":
-		return ec.fieldContext_Channel_slug(ctx, field)
-	case "currency":
-		return ec.fieldContext_Channel_currency(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type Channel", field.Name)
 }
 
 func (ec *executionContext) childFields_ChannelPrice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3868,52 +3849,6 @@ func (ec *executionContext) fieldContext_CategoryPayload_errors(_ context.Contex
 		},
 	}
 	return fc, nil
-}
-
-func (ec *executionContext) _Channel_slug(ctx context.Context, field graphql.CollectedField, obj *model.Channel) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Channel_slug(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Slug, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Channel_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Channel", field, false, false, "String")
-}
-
-func (ec *executionContext) _Channel_currency(ctx context.Context, field graphql.CollectedField, obj *model.Channel) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Channel_currency(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Currency, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v money.Currency) graphql.Marshaler {
-			return ec.marshalNCurrencyCode2githubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋplatformᚋmoneyᚐCurrency(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Channel_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Channel", field, false, false, "CurrencyCode")
 }
 
 func (ec *executionContext) _ChannelPrice_channel(ctx context.Context, field graphql.CollectedField, obj *model.ChannelPrice) (ret graphql.Marshaler) {
@@ -8684,38 +8619,6 @@ func (ec *executionContext) fieldContext_Query_variant(ctx context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Query_channels(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Query_channels(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Channels(ctx)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*model.Channel) graphql.Marshaler {
-			return ec.marshalNChannel2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋproductsᚋgraphᚋmodelᚐChannelᚄ(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Query_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Query",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Channel(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Query_categories(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12859,44 +12762,6 @@ func (ec *executionContext) _CategoryPayload(ctx context.Context, sel ast.Select
 	return out
 }
 
-var channelImplementors = []string{"Channel"}
-
-func (ec *executionContext) _Channel(ctx context.Context, sel ast.SelectionSet, obj *model.Channel) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, channelImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("Channel")
-		case "slug":
-			out.Values[i] = ec._Channel_slug(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "currency":
-			out.Values[i] = ec._Channel_currency(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
 var channelPriceImplementors = []string{"ChannelPrice"}
 
 func (ec *executionContext) _ChannelPrice(ctx context.Context, sel ast.SelectionSet, obj *model.ChannelPrice) graphql.Marshaler {
@@ -14546,12 +14411,6 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_variant(ctx, field)
 				})
-		case "channels":
-			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Query_channels(ctx, field)
-				})
 		case "categories":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -15606,30 +15465,6 @@ func (ec *executionContext) marshalNCategoryPayload2ᚖgithubᚗcomᚋmyshopᚋs
 		return graphql.Null
 	}
 	return ec._CategoryPayload(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNChannel2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋproductsᚋgraphᚋmodelᚐChannelᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Channel) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNChannel2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋproductsᚋgraphᚋmodelᚐChannel(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
-func (ec *executionContext) marshalNChannel2ᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋproductsᚋgraphᚋmodelᚐChannel(ctx context.Context, sel ast.SelectionSet, v *model.Channel) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "Channel!")
-		return graphql.Null
-	}
-	return ec._Channel(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNChannelPrice2ᚕᚖgithubᚗcomᚋmyshopᚋsupergraphᚋsubgraphsᚋproductsᚋgraphᚋmodelᚐChannelPriceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ChannelPrice) graphql.Marshaler {

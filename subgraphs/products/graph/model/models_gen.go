@@ -75,12 +75,6 @@ type CategoryPayload struct {
 	Errors   []*ProductError `json:"errors"`
 }
 
-// A sales channel: where prices apply, in one currency.
-type Channel struct {
-	Slug     string         `json:"slug"`
-	Currency money.Currency `json:"currency"`
-}
-
 type ChannelPrice struct {
 	Channel string       `json:"channel"`
 	Price   *money.Money `json:"price"`
