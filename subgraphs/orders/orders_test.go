@@ -251,13 +251,14 @@ func TestOrderListsCostAFixedNumberOfStatements(t *testing.T) {
 	}
 	e.move(t, e.staff, ids[0], "PROCESSING")
 	query := `query($n: Int, $after: String) { myOrders(first: $n, after: $after) { edges { node { id number status total { amount }
-  lines { sku quantity unitPrice { amount } lineTotal { amount } } events { to version } } } pageInfo { hasNextPage endCursor } } }`
+  lines { sku quantity unitPrice { amount } lineTotal { amount } } events { to version } shippingMethod { code name minDays } } } pageInfo { hasNextPage endCursor } } }`
 	type page struct {
 		MyOrders struct {
 			Edges []struct {
 				Node struct {
-					ID    string
-					Lines []any
+					ID             string
+					Lines          []any
+					ShippingMethod *struct{ Code, Name string }
 				}
 			}
 			PageInfo struct {
@@ -273,8 +274,14 @@ func TestOrderListsCostAFixedNumberOfStatements(t *testing.T) {
 	}
 	one, _ := statements(1)
 	all, p := statements(10)
-	if one == 0 || one != all || all > 3 {
+	// Orders, lines, events, and the shipping table's zones and methods.
+	if one == 0 || one != all || all > 5 {
 		t.Errorf("statements: %d for 1 order, %d for 4", one, all)
+	}
+	for _, e := range p.MyOrders.Edges {
+		if m := e.Node.ShippingMethod; m == nil || m.Code == "" || m.Name == "" || m.Name == m.Code {
+			t.Errorf("order %s shipping method: %+v", e.Node.ID, m)
+		}
 	}
 	if len(p.MyOrders.Edges) != 4 || p.MyOrders.Edges[0].Node.ID != ids[3] || len(p.MyOrders.Edges[0].Node.Lines) != 2 {
 		t.Errorf("newest first with lines: %+v", p)

@@ -342,10 +342,11 @@ func (r *orderResolver) ShippingMethod(ctx context.Context, obj *model.Order) (*
 	if o.ShippingMethod == "" {
 		return nil, nil
 	}
-	q, err := r.Shipping.Describe(ctx, o.Channel, o.ShippingMethod, o.ShippingAddress)
+	t, err := loader.For(ctx).Shipping.Load(ctx, "")()
 	if err != nil {
 		return nil, err
 	}
+	q := t.Describe(o.Channel, o.ShippingMethod, o.ShippingAddress)
 	q.Price = o.ShippingPrice // what was charged, whatever the table says today
 	return toQuote(q), nil
 }

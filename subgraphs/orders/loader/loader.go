@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/graph-gophers/dataloader/v7"
+
 	"github.com/myshop/supergraph/subgraphs/orders/order"
 	"github.com/myshop/supergraph/subgraphs/platform/batch"
 )
@@ -17,6 +19,7 @@ type Store interface {
 	LinesByOrders(ctx context.Context, orderIDs []string) ([]order.Line, error)
 	EventsByOrders(ctx context.Context, orderIDs []string) ([]order.Event, error)
 	FulfillmentsByOrders(ctx context.Context, orderIDs []string) ([]order.Fulfillment, error)
+	order.ShippingReader
 }
 
 // Loaders are one request's dataloaders. A resolver that knows a level's
@@ -29,6 +32,9 @@ type Loaders struct {
 	Events    *batch.Loader[string, []order.Event]
 	// Fulfillments are each order's fulfilments, oldest first.
 	Fulfillments *batch.Loader[string, []order.Fulfillment]
+	// Shipping is the shipping table, under the key "": read once however
+	// many orders describe their methods.
+	Shipping *batch.Loader[string, order.ShippingTable]
 }
 
 // New returns fresh loaders over store that gather keys for wait.
@@ -38,6 +44,14 @@ func New(store Store, wait time.Duration) *Loaders {
 		Lines:        batch.New(wait, batch.Many(store.LinesByOrders, func(l order.Line) string { return l.OrderID })),
 		Events:       batch.New(wait, batch.Many(store.EventsByOrders, func(e order.Event) string { return e.OrderID })),
 		Fulfillments: batch.New(wait, batch.Many(store.FulfillmentsByOrders, func(f order.Fulfillment) string { return f.OrderID })),
+		Shipping: batch.New(wait, func(ctx context.Context, keys []string) []*dataloader.Result[order.ShippingTable] {
+			t, err := order.LoadShippingTable(ctx, store)
+			out := make([]*dataloader.Result[order.ShippingTable], len(keys))
+			for i := range keys {
+				out[i] = &dataloader.Result[order.ShippingTable]{Data: t, Error: err}
+			}
+			return out
+		}),
 	}
 }
 

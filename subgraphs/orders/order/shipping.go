@@ -102,6 +102,14 @@ func (r ShippingRate) price(weight, subtotal int64) (int64, bool) {
 	return 0, false
 }
 
+// ShippingReader reads the shipping table.
+type ShippingReader interface {
+	// ShippingZones oldest first.
+	ShippingZones(ctx context.Context) ([]ShippingZone, error)
+	// ShippingRates of channel (every channel's when ""), oldest first.
+	ShippingRates(ctx context.Context, channel string) ([]ShippingRate, error)
+}
+
 // ShippingStore is what the shipping service reads and writes.
 type ShippingStore interface {
 	Channels(ctx context.Context) ([]Channel, error)
@@ -109,11 +117,8 @@ type ShippingStore interface {
 	Channel(ctx context.Context, code string) (Channel, error)
 	// CreateChannel: ErrTaken when the code exists.
 	CreateChannel(ctx context.Context, c Channel) error
-	// ShippingZones oldest first.
-	ShippingZones(ctx context.Context) ([]ShippingZone, error)
+	ShippingReader
 	CreateShippingZone(ctx context.Context, z ShippingZone) error
-	// ShippingRates of channel (every channel's when ""), oldest first.
-	ShippingRates(ctx context.Context, channel string) ([]ShippingRate, error)
 	// CreateShippingRate: ErrTaken when its zone has its code in its
 	// channel.
 	CreateShippingRate(ctx context.Context, r ShippingRate) error
@@ -414,37 +419,60 @@ func (s *Shipping) Quotes(ctx context.Context, ch Channel, a Address, weight, su
 	return qs, nil
 }
 
+// ShippingTable is every zone and every channel's methods: small, read in
+// one go, once per request (loader.Loaders.Shipping) when a page of orders
+// describes their methods.
+type ShippingTable struct {
+	Zones []ShippingZone
+	Rates []ShippingRate
+}
+
+// LoadShippingTable reads the whole table from store.
+func LoadShippingTable(ctx context.Context, store ShippingReader) (ShippingTable, error) {
+	zones, err := store.ShippingZones(ctx)
+	if err != nil {
+		return ShippingTable{}, fmt.Errorf("shipping zones: %w", err)
+	}
+	rates, err := store.ShippingRates(ctx, "")
+	if err != nil {
+		return ShippingTable{}, fmt.Errorf("shipping rates: %w", err)
+	}
+	return ShippingTable{zones, rates}, nil
+}
+
 // Describe is the name and delivery days method has today to a in
 // channel, for an order placed with it (its price is what was charged);
 // just the code as name when the method no longer ships there.
-func (s *Shipping) Describe(ctx context.Context, channel string, m ShippingMethod, a Address) (Quote, error) {
-	rates, err := s.zoneRates(ctx, channel, a)
-	if err != nil {
-		return Quote{}, err
-	}
-	for _, r := range rates {
+func (t ShippingTable) Describe(channel string, m ShippingMethod, a Address) Quote {
+	for _, r := range t.zoneRates(channel, a) {
 		if r.Code == m {
-			return Quote{Method: m, Name: r.Name, MinDays: r.MinDays, MaxDays: r.MaxDays}, nil
+			return Quote{Method: m, Name: r.Name, MinDays: r.MinDays, MaxDays: r.MaxDays}
 		}
 	}
-	return Quote{Method: m, Name: string(m)}, nil
+	return Quote{Method: m, Name: string(m)}
+}
+
+func (s *Shipping) zoneRates(ctx context.Context, channel string, a Address) ([]ShippingRate, error) {
+	t, err := LoadShippingTable(ctx, s.store)
+	if err != nil {
+		return nil, err
+	}
+	return t.zoneRates(channel, a), nil
 }
 
 // zoneRates are channel's methods in the zone of a (see Quotes). Zones
 // with no method in channel are passed over, so a new channel's zone for a
 // country is not hidden by an older zone that only other channels ship to.
-func (s *Shipping) zoneRates(ctx context.Context, channel string, a Address) ([]ShippingRate, error) {
-	zones, err := s.store.ShippingZones(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("shipping zones: %w", err)
-	}
-	rates, err := s.store.ShippingRates(ctx, channel)
-	if err != nil {
-		return nil, fmt.Errorf("shipping rates: %w", err)
+func (t ShippingTable) zoneRates(channel string, a Address) []ShippingRate {
+	var rates []ShippingRate
+	for _, r := range t.Rates {
+		if r.Channel == channel {
+			rates = append(rates, r)
+		}
 	}
 	zone := ""
 	region := strings.ToUpper(a.Region)
-	for _, z := range zones {
+	for _, z := range t.Zones {
 		if !slices.Contains(z.Countries, a.CountryCode) || !slices.ContainsFunc(rates, func(r ShippingRate) bool { return r.ZoneID == z.ID }) {
 			continue
 		}
@@ -458,9 +486,9 @@ func (s *Shipping) zoneRates(ctx context.Context, channel string, a Address) ([]
 		}
 	}
 	if zone == "" {
-		return nil, nil
+		return nil
 	}
-	return slices.DeleteFunc(rates, func(r ShippingRate) bool { return r.ZoneID != zone }), nil
+	return slices.DeleteFunc(rates, func(r ShippingRate) bool { return r.ZoneID != zone })
 }
 
 // pick is what a cart will be charged for shipping: its chosen method if

@@ -22,9 +22,9 @@ var _ order.Catalog = (*Products)(nil)
 func (p *Products) Variants(ctx context.Context, channel string, ids []string) (map[string]order.Variant, error) {
 	var out struct {
 		Entities []*struct {
-			ID    string `json:"id"`
-			SKU   string `json:"sku"`
-			Name  string `json:"name"`
+			ID   string `json:"id"`
+			SKU  string `json:"sku"`
+			Name string `json:"name"`
 			// WeightGrams prices weight-banded shipping.
 			WeightGrams int `json:"weightGrams"`
 			Price       *struct {
